@@ -1,0 +1,276 @@
+//! Reading: bytes → [`Document`]s of located [`Passage`]s, one per file and zip member.
+//!
+//! [`sniff`] decides the kind from the content; one reader per format turns bytes into passages
+//! ([`pdf`], [`docx`], [`sheet`], [`text`]; [`zip`] yields members that are read recursively).
+//! Every file is read on its own behind [`read_isolated`]: an error *or a panic* inside a reader
+//! becomes that file's status and message, and the rest of the bundle goes on. Limits on bytes,
+//! pages, time and decompression ([`Limits`]) are checked cooperatively by the readers through a
+//! [`ReadContext`], so a hostile file ends with `limit_exceeded` instead of hanging the batch.
+//!
+//! What this stage leaves to others: deciding what text *means* (rules), flags such as
+//! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
+
+pub mod docx;
+pub mod pdf;
+pub mod sheet;
+pub mod sniff;
+pub mod text;
+pub mod zip;
+
+mod bundle;
+
+pub use bundle::{read_bundle, read_inputs, read_path};
+
+use crate::model::{Document, FileKind, FileStatus, Passage};
+use sha2::{Digest, Sha256};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+/// Per-file and per-archive limits. The defaults suit application bundles: a 200-page audit
+/// report, a 10 MB network list, zips of a few hundred files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Largest file read, in bytes (a zip member counts its uncompressed size).
+    pub max_file_bytes: u64,
+    /// Most PDF pages read; later pages are skipped with a note and `limit_exceeded`.
+    pub max_pages: u32,
+    /// Wall time one file may take before its reader gives up.
+    pub max_file_time: Duration,
+    /// Most passages (and hence text) kept from one file.
+    pub max_passages: usize,
+    /// Most spreadsheet cells visited in one workbook.
+    pub max_cells: u64,
+    /// Total uncompressed bytes one archive may expand to, nested archives included.
+    pub max_zip_total_bytes: u64,
+    /// Largest uncompressed/compressed ratio accepted for a zip member (zip bombs).
+    pub max_zip_ratio: u64,
+    /// Most entries in one archive.
+    pub max_zip_entries: usize,
+    /// Deepest nesting of archives (a zip in a zip is depth 2).
+    pub max_zip_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 256 * 1024 * 1024,
+            max_pages: 2_000,
+            max_file_time: Duration::from_secs(60),
+            max_passages: 200_000,
+            max_cells: 5_000_000,
+            max_zip_total_bytes: 2 * 1024 * 1024 * 1024,
+            max_zip_ratio: 200,
+            max_zip_entries: 10_000,
+            max_zip_depth: 4,
+        }
+    }
+}
+
+/// Why a reader could not deliver text. Each maps onto a [`FileStatus`]; the string says why in
+/// words a reviewer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// Password-protected.
+    #[error("{0}")]
+    Encrypted(String),
+    /// Damaged or not what it claims to be.
+    #[error("{0}")]
+    Corrupt(String),
+    /// A format certsift recognises but does not read.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A size, time, page or decompression limit was hit.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// No text layer: a scan or an image.
+    #[error("{0}")]
+    NeedsOcr(String),
+    /// No bytes or no text at all.
+    #[error("{0}")]
+    Empty(String),
+}
+
+impl ReadError {
+    /// The file status this error gives.
+    pub fn status(&self) -> FileStatus {
+        match self {
+            ReadError::Encrypted(_) => FileStatus::Encrypted,
+            ReadError::Corrupt(_) => FileStatus::Corrupt,
+            ReadError::Unsupported(_) => FileStatus::Unsupported,
+            ReadError::LimitExceeded(_) => FileStatus::LimitExceeded,
+            ReadError::NeedsOcr(_) => FileStatus::NeedsOcr,
+            ReadError::Empty(_) => FileStatus::Empty,
+        }
+    }
+}
+
+/// What a reader gives back on success.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Extracted {
+    /// Passages in reading order.
+    pub passages: Vec<Passage>,
+    /// PDF pages without a usable text layer (1-based).
+    pub ocr_pages: Vec<u32>,
+    /// Pages (PDF) or sheets (workbook) in the file.
+    pub pages: Option<u32>,
+    /// Non-fatal findings for the reviewer.
+    pub notes: Vec<String>,
+    /// Set when the reader read what it could but a limit cut it short: the file is then
+    /// `limit_exceeded` with this message, and its passages so far are kept.
+    pub truncated: Option<String>,
+}
+
+/// What readers need besides the bytes: the limits and the clock of the file being read.
+#[derive(Debug, Clone)]
+pub struct ReadContext {
+    /// The limits in force.
+    pub limits: Limits,
+    started: Instant,
+}
+
+impl ReadContext {
+    /// A context whose clock starts now.
+    pub fn new(limits: Limits) -> ReadContext {
+        ReadContext {
+            limits,
+            started: Instant::now(),
+        }
+    }
+
+    /// `Err(LimitExceeded)` once the file has used up its wall time. Readers call this in every
+    /// loop whose length the input controls; it costs one clock read.
+    pub fn check_time(&self) -> Result<(), ReadError> {
+        let elapsed = self.started.elapsed();
+        if elapsed > self.limits.max_file_time {
+            Err(ReadError::LimitExceeded(format!(
+                "reading took longer than the {} s limit per file",
+                self.limits.max_file_time.as_secs_f64()
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A fresh clock for the next file, with the same limits.
+    pub fn restart(&self) -> ReadContext {
+        ReadContext::new(self.limits.clone())
+    }
+}
+
+/// Lower-case hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads one file's bytes with the reader for `kind`. Zips are not expanded here (see
+/// [`bundle`]): a zip's own document has no passages.
+fn read_kind(
+    kind: FileKind,
+    name: &str,
+    bytes: &[u8],
+    ctx: &ReadContext,
+) -> Result<Extracted, ReadError> {
+    match kind {
+        FileKind::Pdf => pdf::read(bytes, ctx),
+        FileKind::Docx => docx::read(bytes, ctx),
+        FileKind::Xlsx | FileKind::Xls | FileKind::Ods => sheet::read(kind, bytes, ctx),
+        FileKind::Csv | FileKind::Txt => text::read(bytes, ctx),
+        FileKind::Zip => Ok(Extracted::default()),
+        FileKind::Image => Err(ReadError::NeedsOcr(
+            "image file: no text layer; OCR it (e.g. tesseract -l chi_sim) or ask for a text PDF"
+                .into(),
+        )),
+        FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
+            name, bytes,
+        ))),
+        FileKind::Unknown => Err(ReadError::Unsupported(
+            "unknown file type: not a PDF, Word, spreadsheet, text, zip or image file".into(),
+        )),
+    }
+}
+
+/// Reads one file into a [`Document`], never panicking and never failing: an error or a panic
+/// of a reader becomes the document's status and message.
+///
+/// `path` is the name reported (bundle-relative, zip members as `a.zip!/b.pdf`); its extension
+/// only sets [`Document::declared_kind`] and breaks the csv/txt tie.
+pub fn read_isolated(path: &str, bytes: &[u8], ctx: &ReadContext) -> Document {
+    let mut doc = Document {
+        path: path.to_string(),
+        sha256: sha256_hex(bytes),
+        bytes: bytes.len() as u64,
+        kind: FileKind::Unknown,
+        declared_kind: sniff::kind_from_extension(path),
+        status: FileStatus::Ok,
+        error: None,
+        passages: Vec::new(),
+        ocr_pages: Vec::new(),
+        pages: None,
+        notes: Vec::new(),
+    };
+    if bytes.is_empty() {
+        doc.status = FileStatus::Empty;
+        doc.error = Some("file has no bytes".into());
+        return doc;
+    }
+    doc.kind = sniff::sniff(path, bytes);
+    if doc.bytes > ctx.limits.max_file_bytes {
+        doc.status = FileStatus::LimitExceeded;
+        doc.error = Some(format!(
+            "file is {} bytes, over the {} byte limit per file",
+            doc.bytes, ctx.limits.max_file_bytes
+        ));
+        return doc;
+    }
+    let outcome = catch_unwind(AssertUnwindSafe(|| read_kind(doc.kind, path, bytes, ctx)));
+    match outcome {
+        Ok(Ok(extracted)) => apply_extracted(&mut doc, extracted, ctx),
+        Ok(Err(err)) => {
+            doc.status = err.status();
+            doc.error = Some(err.to_string());
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::warn!(file = path, "reader panicked: {what}");
+            doc.status = FileStatus::Corrupt;
+            doc.error = Some(format!("the {} reader failed on this file: {what}", doc.kind));
+        }
+    }
+    doc
+}
+
+fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadContext) {
+    if extracted.passages.len() > ctx.limits.max_passages {
+        extracted.passages.truncate(ctx.limits.max_passages);
+        extracted.truncated.get_or_insert_with(|| {
+            format!(
+                "more than {} passages; the rest was not read",
+                ctx.limits.max_passages
+            )
+        });
+    }
+    extracted.passages.retain(|p| !p.normalized.is_empty());
+    doc.passages = extracted.passages;
+    doc.ocr_pages = extracted.ocr_pages;
+    doc.pages = extracted.pages;
+    doc.notes = extracted.notes;
+    if let Some(why) = extracted.truncated {
+        doc.status = FileStatus::LimitExceeded;
+        doc.error = Some(why);
+    } else if doc.passages.is_empty() && doc.kind != FileKind::Zip {
+        if doc.ocr_pages.is_empty() {
+            doc.status = FileStatus::Empty;
+            doc.error = Some("no text found in the file".into());
+        } else {
+            doc.status = FileStatus::NeedsOcr;
+            doc.error = Some(format!(
+                "no page has a usable text layer ({} page(s) are scans or use fonts without a Unicode mapping): OCR needed",
+                doc.ocr_pages.len()
+            ));
+        }
+    }
+}

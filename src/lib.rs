@@ -1,0 +1,21 @@
+//! certsift pre-screens applications for after-sales service certification (商品售后服务认证,
+//! GB/T 27922-2011).
+//!
+//! Data flows one way, and stages share only the plain types of [`model`]:
+//!
+//! ```text
+//! files, folders, zips ──ingest──▶ Document { passages with Location } ──▶ rules ─▶ report
+//!                                                                     └──▶ index ─▶ search
+//! ```
+//!
+//! - [`ingest`] reads every file of a bundle in parallel (PDF, Word, spreadsheets, text, zip) into
+//!   located passages; a bad file becomes a status, never an abort.
+//! - [`normalize`] gives the matching form of text that later stages work on.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod normalize;
+
+pub use error::{Error, Result};

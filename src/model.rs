@@ -1,0 +1,301 @@
+//! Plain data types shared by every stage: files → [`Document`]s of [`Passage`]s → evidence and index
+//! → reports. Stages talk only through these (serde) types, never through each other's internals.
+//!
+//! The JSON shape of [`FileKind`], [`FileStatus`] and [`Location`] is fixed by
+//! `shared/domain/report-contract.md`; the serde attributes here produce exactly that shape.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a file's content is, sniffed from its bytes (magic numbers, zip member names), never from
+/// its extension alone. Serialised as in the report contract (`"pdf"`, `"docx"`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// Portable Document Format.
+    Pdf,
+    /// Office Open XML word-processing document (Word, WPS, LibreOffice).
+    Docx,
+    /// Office Open XML workbook.
+    Xlsx,
+    /// Legacy Excel workbook (BIFF5–8, an OLE2 compound file).
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// Comma-separated values.
+    Csv,
+    /// Plain text.
+    Txt,
+    /// Zip archive (an applicant's bundle or a bundle inside one).
+    Zip,
+    /// Raster image (jpg, png, tiff, bmp): a scan with no text layer.
+    Image,
+    /// Legacy Word `.doc`, WPS `.wps`, OFD and other formats recognised but not read.
+    Doc,
+    /// Anything else.
+    Unknown,
+}
+
+impl FileKind {
+    /// The contract's spelling, e.g. `"pdf"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Docx => "docx",
+            FileKind::Xlsx => "xlsx",
+            FileKind::Xls => "xls",
+            FileKind::Ods => "ods",
+            FileKind::Csv => "csv",
+            FileKind::Txt => "txt",
+            FileKind::Zip => "zip",
+            FileKind::Image => "image",
+            FileKind::Doc => "doc",
+            FileKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How reading a file went. Anything but `Ok` comes with an error message in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Text was read.
+    Ok,
+    /// No text layer (a scan, an image, or fonts without a usable Unicode mapping): OCR needed.
+    NeedsOcr,
+    /// Password-protected and no (empty) password opens it.
+    Encrypted,
+    /// Damaged beyond recovery, or not what it claims to be.
+    Corrupt,
+    /// Recognised, but a format certsift does not read (.doc, .wps, .ofd…).
+    Unsupported,
+    /// No bytes, or no text at all.
+    Empty,
+    /// Hit a size, time, page, entry-count or decompression limit.
+    LimitExceeded,
+}
+
+impl FileStatus {
+    /// The contract's spelling, e.g. `"needs_ocr"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Ok => "ok",
+            FileStatus::NeedsOcr => "needs_ocr",
+            FileStatus::Encrypted => "encrypted",
+            FileStatus::Corrupt => "corrupt",
+            FileStatus::Unsupported => "unsupported",
+            FileStatus::Empty => "empty",
+            FileStatus::LimitExceeded => "limit_exceeded",
+        }
+    }
+}
+
+impl fmt::Display for FileStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which part of a Word document a passage comes from. The body is the default and is omitted
+/// from JSON; the others let a reviewer tell a letterhead from the document's own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// `word/document.xml`, including text boxes and content controls in it.
+    Body,
+    /// A page header (`word/header*.xml`).
+    Header,
+    /// A page footer (`word/footer*.xml`).
+    Footer,
+    /// A footnote.
+    Footnote,
+    /// An endnote.
+    Endnote,
+    /// A reviewer comment.
+    Comment,
+}
+
+impl Part {
+    fn is_body(&self) -> bool {
+        *self == Part::Body
+    }
+}
+
+/// Where a passage sits inside its file, exactly as the report contract spells it: only the keys
+/// that apply are present (`{"page": 3}`, `{"table": 0, "row": 2, "col": 1}`,
+/// `{"sheet": "网点", "cell": "A3:F3"}`, `{"line": 7}`).
+///
+/// Pages and lines are 1-based; paragraphs, tables, rows and columns 0-based (contract).
+/// Deserialising tries the variants in declaration order, so the most specific shapes come first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Location {
+    /// A Word table cell; `row`/`col` are grid positions (a merged cell is reported once, at its
+    /// first grid column). `nested` holds the outer cells' path for a table inside a table.
+    TableCell {
+        /// Document part, omitted for the body.
+        #[serde(default = "body", skip_serializing_if = "Part::is_body")]
+        part: Part,
+        /// 0-based index of the table among the part's top-level tables.
+        table: u32,
+        /// 0-based row.
+        row: u32,
+        /// 0-based grid column.
+        col: u32,
+        /// For nested tables: the outer table cells, e.g. `"t1r7c1"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nested: Option<String>,
+    },
+    /// A spreadsheet cell or a row range of cells (`"A3"` or `"A3:F3"`).
+    SheetCell {
+        /// Sheet name as stored in the workbook.
+        sheet: String,
+        /// A1-style cell or range.
+        cell: String,
+    },
+    /// A PDF page (1-based).
+    Page {
+        /// 1-based page number.
+        page: u32,
+    },
+    /// A Word paragraph (0-based index among the part's paragraphs).
+    Paragraph {
+        /// Document part, omitted for the body.
+        #[serde(default = "body", skip_serializing_if = "Part::is_body")]
+        part: Part,
+        /// 0-based paragraph index.
+        paragraph: u32,
+    },
+    /// A line of a text or CSV file (1-based).
+    Line {
+        /// 1-based line number.
+        line: u32,
+    },
+    /// The file as a whole (used for a file-level finding such as a file name).
+    File {},
+}
+
+fn body() -> Part {
+    Part::Body
+}
+
+impl fmt::Display for Location {
+    /// For humans only (terminal output); machines use the serde shape.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let part_prefix = |part: &Part| match part {
+            Part::Body => "",
+            Part::Header => "页眉 ",
+            Part::Footer => "页脚 ",
+            Part::Footnote => "脚注 ",
+            Part::Endnote => "尾注 ",
+            Part::Comment => "批注 ",
+        };
+        match self {
+            Location::Page { page } => write!(f, "p.{page}"),
+            Location::Paragraph { part, paragraph } => {
+                write!(f, "{}¶{paragraph}", part_prefix(part))
+            }
+            Location::TableCell {
+                part,
+                table,
+                row,
+                col,
+                nested,
+            } => {
+                write!(f, "{}", part_prefix(part))?;
+                if let Some(outer) = nested {
+                    write!(f, "{outer}/")?;
+                }
+                write!(f, "table {table} r{row} c{col}")
+            }
+            Location::SheetCell { sheet, cell } => write!(f, "{sheet}!{cell}"),
+            Location::Line { line } => write!(f, "line {line}"),
+            Location::File {} => f.write_str("(file)"),
+        }
+    }
+}
+
+/// One piece of text with its exact place: a PDF text block, a Word paragraph or table cell, a
+/// spreadsheet row, a line of text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passage {
+    /// The text as the file has it, for display and snippets (line breaks kept).
+    pub text: String,
+    /// Where it is.
+    pub location: Location,
+    /// Word only: the headings this passage sits under, outermost first (e.g.
+    /// `["第三章 售后服务", "3.2 投诉处理"]`). Empty elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headings: Vec<String>,
+    /// Word only: the outline level (1 = 标题 1) when this passage is itself a heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_level: Option<u8>,
+    /// The text the rules and the index work on: see [`crate::normalize::for_matching`].
+    /// Computed once at read time so no later stage normalises again.
+    #[serde(default)]
+    pub normalized: String,
+}
+
+impl Passage {
+    /// A passage whose matching form is computed from `text`.
+    pub fn new(text: impl Into<String>, location: Location) -> Passage {
+        let text = text.into();
+        let normalized = crate::normalize::for_matching(&text);
+        Passage {
+            text,
+            location,
+            headings: Vec::new(),
+            heading_level: None,
+            normalized,
+        }
+    }
+}
+
+/// Everything read from one file (or one zip member): the unit every later stage consumes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Path relative to the bundle (or as given on the command line), `/`-separated; a zip member
+    /// is `outer.zip!/inner/path`.
+    pub path: String,
+    /// Lower-case hex sha256 of the file's bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// What the content is.
+    pub kind: FileKind,
+    /// The kind the file name's extension claims, when it has a known one; differs from `kind`
+    /// for a mislabelled file (the rules stage raises `extension_mismatch`).
+    pub declared_kind: Option<FileKind>,
+    /// How reading went.
+    pub status: FileStatus,
+    /// Why, in words, whenever `status` is not `Ok`.
+    pub error: Option<String>,
+    /// Text in reading order.
+    pub passages: Vec<Passage>,
+    /// PDF pages (1-based) that have no usable text layer and need OCR; may be non-empty for an
+    /// `Ok` file whose other pages have text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ocr_pages: Vec<u32>,
+    /// Number of pages (PDF) or sheets (workbooks), when the format has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// Things a reviewer should know that do not stop reading: a rebuilt xref, formulas without
+    /// cached values, a hidden sheet, a number that lost digits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A bundle as read: every file of one applicant's submission, zip members included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// The bundle id: the folder name or the zip's stem.
+    pub id: String,
+    /// The files in a deterministic order (sorted by path, zip members right after their zip).
+    pub documents: Vec<Document>,
+}
