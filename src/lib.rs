@@ -17,5 +17,6 @@ pub mod error;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod report;
 
 pub use error::{Error, Result};

@@ -1,14 +1,358 @@
-//! Bundles (being written).
-use super::{ReadContext, read_isolated};
-use crate::model::Document;
-use std::path::Path;
+//! From paths on disk to documents: walking folders, opening files, expanding zips (recursively,
+//! within the limits), reading everything in parallel with rayon.
+//!
+//! Output order never depends on thread scheduling: files are sorted by path, and a zip's members
+//! follow their zip in archive order (rayon's indexed `collect` keeps input order).
 
-/// Reads one path.
-pub fn read_path(path: &Path, ctx: &ReadContext) -> Vec<Document> {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    vec![read_isolated(&path.to_string_lossy(), &bytes, ctx)]
+use super::zip::{Member, is_system_clutter, read_members};
+use super::{Limits, ReadContext, ReadError, read_isolated};
+use crate::error::{Error, Result};
+use crate::model::{Bundle, Document, FileKind, FileStatus};
+use rayon::prelude::*;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+
+/// Reads the files, folders and zips named on a command line: every file found, zip members
+/// included, each a [`Document`]. Paths are reported as given (folders: joined with the relative
+/// path inside them, `/`-separated).
+///
+/// Fails only when a named path does not exist or a folder cannot be listed.
+pub fn read_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Document>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let shown = slash_path(path);
+        if meta.is_dir() {
+            for (file, relative) in list_files(path)? {
+                let name = format!("{}/{relative}", shown.trim_end_matches('/'));
+                files.push((file, name));
+            }
+        } else {
+            files.push((path.clone(), shown));
+        }
+    }
+    Ok(read_files(&files, limits))
 }
-/// Reads a bundle.
-pub fn read_bundle() {}
-/// Reads inputs.
-pub fn read_inputs() {}
+
+/// Reads one bundle: a folder (every file below it) or a `.zip` (every member). Paths are
+/// relative to the bundle. The bundle id is the folder name or the zip's stem.
+pub fn read_bundle(path: &Path, limits: &Limits) -> Result<Bundle> {
+    let id = bundle_id(path);
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let documents = if meta.is_dir() {
+        read_files(&list_files(path)?, limits)
+    } else {
+        let zip_doc = read_path(path, &slash_path(path), limits);
+        match zip_doc.split_first() {
+            // A readable zip bundle: its members are the bundle's files, named inside the zip.
+            Some((outer, members))
+                if outer.kind == FileKind::Zip && outer.status == FileStatus::Ok =>
+            {
+                let prefix = format!("{}!/", outer.path);
+                members
+                    .iter()
+                    .cloned()
+                    .map(|mut doc| {
+                        if let Some(inner) = doc.path.strip_prefix(&prefix) {
+                            doc.path = inner.to_string();
+                        }
+                        doc
+                    })
+                    .collect()
+            }
+            // A damaged zip (or a single non-zip file) stays one document with its status.
+            _ => zip_doc,
+        }
+    };
+    Ok(Bundle { id, documents })
+}
+
+/// The bundle id: a folder's name, or a zip's file stem.
+pub fn bundle_id(path: &Path) -> String {
+    let name = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    name.map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into())
+}
+
+/// Reads a single file from disk (a zip expands into its members after it). An unreadable file
+/// gives one document with status `corrupt`, never an error.
+pub fn read_path(path: &Path, shown: &str, limits: &Limits) -> Vec<Document> {
+    let ctx = ReadContext::new(limits.clone());
+    match read_bounded(path, limits.max_file_bytes) {
+        Ok(bytes) => {
+            let budget = AtomicU64::new(limits.max_zip_total_bytes);
+            read_tree(shown, &bytes, &ctx, 1, &budget)
+        }
+        Err(FileTooBig { size, sha256 }) => vec![Document {
+            path: shown.to_string(),
+            sha256,
+            bytes: size,
+            kind: super::sniff::kind_from_extension(shown).unwrap_or(FileKind::Unknown),
+            declared_kind: super::sniff::kind_from_extension(shown),
+            status: FileStatus::LimitExceeded,
+            error: Some(format!(
+                "file is {size} bytes, over the {} byte limit per file",
+                limits.max_file_bytes
+            )),
+            passages: Vec::new(),
+            ocr_pages: Vec::new(),
+            pages: None,
+            notes: Vec::new(),
+        }],
+        Err(Unreadable(why)) => {
+            let mut doc = read_isolated(shown, &[], &ctx);
+            doc.status = FileStatus::Corrupt;
+            doc.error = Some(format!("cannot read the file: {why}"));
+            vec![doc]
+        }
+    }
+}
+
+enum ReadFailure {
+    FileTooBig { size: u64, sha256: String },
+    Unreadable(String),
+}
+use ReadFailure::{FileTooBig, Unreadable};
+
+/// Reads a file whole unless it is over `max` bytes; an oversize file is hashed by streaming so it
+/// still gets its sha256 without being held in memory.
+fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailure> {
+    use sha2::{Digest, Sha256};
+    let file = std::fs::File::open(path).map_err(|e| Unreadable(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Unreadable(e.to_string()))?;
+    if (bytes.len() as u64) <= max {
+        return Ok(bytes);
+    }
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path).map_err(|e| Unreadable(e.to_string()))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| Unreadable(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Err(FileTooBig {
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+fn read_files(files: &[(PathBuf, String)], limits: &Limits) -> Vec<Document> {
+    files
+        .par_iter()
+        .map(|(path, shown)| read_path(path, shown, limits))
+        .flatten()
+        .collect()
+}
+
+/// Reads one file's bytes; a zip is followed by its members, read recursively (`depth` 1 is a
+/// file on disk). `budget` is the uncompressed bytes left for the top-level archive.
+fn read_tree(
+    name: &str,
+    bytes: &[u8],
+    ctx: &ReadContext,
+    depth: u32,
+    budget: &AtomicU64,
+) -> Vec<Document> {
+    let mut doc = read_isolated(name, bytes, ctx);
+    if doc.kind != FileKind::Zip || doc.status != FileStatus::Ok {
+        return vec![doc];
+    }
+    if depth > ctx.limits.max_zip_depth {
+        doc.status = FileStatus::LimitExceeded;
+        doc.error = Some(format!(
+            "zip nested more than {} levels deep; not opened",
+            ctx.limits.max_zip_depth
+        ));
+        return vec![doc];
+    }
+    let listing = catch_unwind(AssertUnwindSafe(|| read_members(bytes, ctx, budget)))
+        .unwrap_or_else(|_| {
+            Err(ReadError::Corrupt(
+                "the zip reader failed on this file".into(),
+            ))
+        });
+    let listing = match listing {
+        Ok(listing) => listing,
+        Err(err) => {
+            doc.status = err.status();
+            doc.error = Some(err.to_string());
+            return vec![doc];
+        }
+    };
+    doc.notes.extend(listing.notes);
+    if let Some(why) = listing.truncated {
+        doc.status = FileStatus::LimitExceeded;
+        doc.error = Some(why);
+    }
+    let members: Vec<Document> = listing
+        .members
+        .into_par_iter()
+        .map(
+            |Member {
+                 name: inner,
+                 content,
+             }| {
+                let path = format!("{name}!/{inner}");
+                match content {
+                    Ok(data) => read_tree(&path, &data, &ctx.restart(), depth + 1, budget),
+                    Err(err) => vec![unread_member(&path, err)],
+                }
+            },
+        )
+        .flatten()
+        .collect();
+    doc.passages.clear();
+    let mut out = Vec::with_capacity(members.len() + 1);
+    out.push(doc);
+    out.extend(members);
+    out
+}
+
+/// A zip member that could not be unpacked (encrypted, bad CRC, over a limit).
+fn unread_member(path: &str, err: ReadError) -> Document {
+    Document {
+        path: path.to_string(),
+        sha256: super::sha256_hex(&[]),
+        bytes: 0,
+        kind: super::sniff::kind_from_extension(path).unwrap_or(FileKind::Unknown),
+        declared_kind: super::sniff::kind_from_extension(path),
+        status: err.status(),
+        error: Some(err.to_string()),
+        passages: Vec::new(),
+        ocr_pages: Vec::new(),
+        pages: None,
+        notes: Vec::new(),
+    }
+}
+
+/// Every regular file below `dir`, sorted by relative path (`/`-separated), leaving out
+/// operating-system clutter. Symbolic links are not followed, so a link loop cannot trap the walk.
+pub fn list_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|source| Error::Io {
+            path: current.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if file_type.is_dir() {
+                stack.push(path);
+            } else if file_type.is_file() {
+                let relative = path
+                    .strip_prefix(dir)
+                    .map(slash_path)
+                    .unwrap_or_else(|_| slash_path(&path));
+                if !is_system_clutter(&relative) {
+                    out.push((path, relative));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut out);
+        for (name, data) in entries {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .expect("start");
+            writer.write_all(data).expect("write");
+        }
+        writer.finish().expect("finish");
+        out.into_inner()
+    }
+
+    #[test]
+    fn nested_zip_members_are_named_with_their_chain() {
+        let inner = zip_of(&[("说明.txt", "售后服务".as_bytes())]);
+        let outer = zip_of(&[("附件/inner.zip", &inner), ("a.txt", b"hello")]);
+        let ctx = ReadContext::new(Limits::default());
+        let docs = read_tree("bundle.zip", &outer, &ctx, 1, &AtomicU64::new(u64::MAX));
+        let paths: Vec<_> = docs.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "bundle.zip",
+                "bundle.zip!/附件/inner.zip",
+                "bundle.zip!/附件/inner.zip!/说明.txt",
+                "bundle.zip!/a.txt"
+            ]
+        );
+        assert_eq!(docs[2].passages[0].text, "售后服务");
+    }
+
+    #[test]
+    fn depth_limit_stops_recursion() {
+        let mut data = zip_of(&[("x.txt", b"x")]);
+        for _ in 0..3 {
+            data = zip_of(&[("z.zip", &data)]);
+        }
+        let mut limits = Limits::default();
+        limits.max_zip_depth = 2;
+        let ctx = ReadContext::new(limits);
+        let docs = read_tree("top.zip", &data, &ctx, 1, &AtomicU64::new(u64::MAX));
+        assert!(
+            docs.iter()
+                .any(|d| d.status == FileStatus::LimitExceeded && d.kind == FileKind::Zip)
+        );
+        assert!(!docs.iter().any(|d| d.path.ends_with("x.txt")));
+    }
+
+    #[test]
+    fn folder_bundle_lists_sorted_relative_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("制度")).expect("mkdir");
+        std::fs::write(dir.path().join("制度/b.txt"), "投诉处理").expect("write");
+        std::fs::write(dir.path().join("a.txt"), "").expect("write");
+        std::fs::write(dir.path().join(".DS_Store"), "junk").expect("write");
+        let bundle = read_bundle(dir.path(), &Limits::default()).expect("bundle");
+        let got: Vec<_> = bundle
+            .documents
+            .iter()
+            .map(|d| (d.path.as_str(), d.status))
+            .collect();
+        assert_eq!(
+            got,
+            [("a.txt", FileStatus::Empty), ("制度/b.txt", FileStatus::Ok)]
+        );
+    }
+}

@@ -78,16 +78,14 @@ fn sniff_zip(bytes: &[u8]) -> FileKind {
         .file_names()
         .filter_map(|n| n.ok().map(|n| n.into_owned()))
         .collect();
-    let has = |name: &str| {
-        names.iter().any(|n| n.eq_ignore_ascii_case(name))
-    };
+    let has = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     if has("word/document.xml") {
         return FileKind::Docx;
     }
     if has("xl/workbook.xml") || has("xl/workbook.bin") {
         return FileKind::Xlsx;
     }
-    if has("ppt/presentation.xml") || has("OFD.xml") {
+    if has("ppt/presentation.xml") || has("OFD.xml") || has("Doc_0/Document.xml") {
         return FileKind::Doc;
     }
     if let Ok(mut mimetype) = archive.by_name("mimetype") {
@@ -186,21 +184,44 @@ pub fn unsupported_message(name: &str, bytes: &[u8]) -> String {
         "WPS 文字 (.wps) document"
     } else if ext == "ofd" || sniff_zip_is_ofd(bytes) {
         "OFD (版式文档) file"
-    } else if ext == "odt" {
+    } else if ext == "odt" || zip_mimetype_contains(bytes, "opendocument.text") {
         "OpenDocument text (.odt)"
-    } else if ext == "ppt" || ext == "pptx" || ext == "dps" {
+    } else if matches!(ext.as_str(), "ppt" | "pptx" | "dps" | "odp")
+        || zip_mimetype_contains(bytes, "opendocument.presentation")
+        || zip_has_member(bytes, "ppt/presentation.xml")
+    {
         "presentation"
     } else {
         "legacy Word (.doc) document"
     };
-    format!("{what}: not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)")
+    format!(
+        "{what}: not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)"
+    )
 }
 
 fn sniff_zip_is_ofd(bytes: &[u8]) -> bool {
+    zip_has_member(bytes, "OFD.xml")
+}
+
+fn zip_has_member(bytes: &[u8], wanted: &str) -> bool {
     bytes.starts_with(b"PK")
         && zip::ZipArchive::new(Cursor::new(bytes))
-            .map(|a| a.file_names().any(|n| n.is_ok_and(|n| n == "OFD.xml")))
+            .map(|a| a.file_names().any(|n| n.is_ok_and(|n| n == wanted)))
             .unwrap_or(false)
+}
+
+fn zip_mimetype_contains(bytes: &[u8], wanted: &str) -> bool {
+    if !bytes.starts_with(b"PK") {
+        return false;
+    }
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(entry) = archive.by_name("mimetype") else {
+        return false;
+    };
+    let mut value = String::new();
+    entry.take(200).read_to_string(&mut value).is_ok() && value.contains(wanted)
 }
 
 #[cfg(test)]

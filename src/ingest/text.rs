@@ -1,7 +1,179 @@
-//! Text reader (being written).
-use super::{Extracted, ReadContext, ReadError};
+//! Plain text and CSV: decode, then one passage per non-blank line (1-based line numbers).
+//!
+//! Applicants' text files come from Windows Notepad, Excel's "CSV" export and WPS: UTF-8 with or
+//! without a BOM, UTF-16 with a BOM, and very often GBK/GB18030 with no marker at all. Detection
+//! follows `research/crates.md` §5: a BOM first, then BOM-less UTF-16 (told by its NUL bytes), then
+//! strict UTF-8, and otherwise GB18030 (a superset of GBK and GB2312). A file that is none of
+//! these still decodes (with U+FFFD) and a note says so.
 
-/// Reads text lines.
-pub fn read(_bytes: &[u8], _ctx: &ReadContext) -> Result<Extracted, ReadError> {
-    Err(ReadError::Unsupported("text reader not built yet".into()))
+use super::{Extracted, ReadContext, ReadError};
+use crate::model::{Location, Passage};
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
+
+/// The encoding a text file was decoded with, and the decoded text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// Name of the encoding (`UTF-8`, `UTF-16LE`, `gb18030`…).
+    pub encoding: &'static str,
+    /// Whether any byte sequence was invalid in that encoding and replaced by U+FFFD.
+    pub had_errors: bool,
+    /// The text, BOM removed.
+    pub text: String,
+}
+
+/// Decodes text bytes by sniffing their encoding (see the module docs).
+pub fn decode(bytes: &[u8]) -> Decoded {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return Decoded {
+            encoding: encoding.name(),
+            had_errors,
+            text: text.into_owned(),
+        };
+    }
+    // Before UTF-8: ASCII in UTF-16 is valid UTF-8 too (NUL is a valid byte), but real UTF-8
+    // text practically never holds NULs.
+    let utf16 = bomless_utf16(bytes);
+    if utf16.is_none()
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Decoded {
+            encoding: "UTF-8",
+            had_errors: false,
+            text: text.to_string(),
+        };
+    }
+    let encoding = utf16.unwrap_or(GB18030);
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    Decoded {
+        encoding: encoding.name(),
+        had_errors,
+        text: text.into_owned(),
+    }
+}
+
+/// UTF-16 without a BOM shows NUL bytes in every other position for ASCII; GBK never has NULs.
+fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 4 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let even_nuls = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nuls = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
+    if odd_nuls * 4 > pairs && even_nuls * 20 < pairs {
+        Some(UTF_16LE)
+    } else if even_nuls * 4 > pairs && odd_nuls * 20 < pairs {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Reads a text or CSV file: one passage per non-blank line, `Location::Line` 1-based.
+pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
+    let decoded = decode(bytes);
+    let mut extracted = Extracted::default();
+    if decoded.encoding != "UTF-8" {
+        extracted
+            .notes
+            .push(format!("decoded as {}", decoded.encoding));
+    }
+    if decoded.had_errors {
+        extracted.notes.push(format!(
+            "some bytes are not valid {} and were replaced with �",
+            decoded.encoding
+        ));
+    }
+    for (index, line) in decoded.text.lines().enumerate() {
+        if index % 4096 == 0 {
+            ctx.check_time()?;
+        }
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if extracted.passages.len() >= ctx.limits.max_passages {
+            extracted.truncated = Some(format!(
+                "more than {} non-blank lines; the rest was not read",
+                ctx.limits.max_passages
+            ));
+            break;
+        }
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        extracted
+            .passages
+            .push(Passage::new(line, Location::Line { line: number }));
+    }
+    Ok(extracted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Limits;
+
+    fn ctx() -> ReadContext {
+        ReadContext::new(Limits::default())
+    }
+
+    #[test]
+    fn gbk_without_marker_is_detected() {
+        let (bytes, _, _) = GB18030.encode("网点名称,地址\r\n北京朝阳服务站,朝阳路1号\r\n");
+        let decoded = decode(&bytes);
+        assert_eq!(decoded.encoding, "gb18030");
+        assert!(!decoded.had_errors);
+        assert!(decoded.text.starts_with("网点名称"));
+    }
+
+    #[test]
+    fn utf8_bom_and_utf16_bom_and_bomless_utf16() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice("售后服务".as_bytes());
+        assert_eq!(decode(&bytes).text, "售后服务");
+
+        let utf16le: Vec<u8> = "投诉处理 ok\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let mut with_bom = vec![0xFF, 0xFE];
+        with_bom.extend_from_slice(&utf16le);
+        assert_eq!(decode(&with_bom).text, "投诉处理 ok\n");
+        let ascii_utf16: Vec<u8> = "hello world, 售后\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(decode(&ascii_utf16).encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn lines_keep_their_one_based_numbers_and_skip_blanks() {
+        let extracted = read("第一行\n\n  \n第四行\r\n".as_bytes(), &ctx()).expect("read");
+        let lines: Vec<_> = extracted
+            .passages
+            .iter()
+            .map(|p| (p.text.as_str(), p.location.clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("第一行", Location::Line { line: 1 }),
+                ("第四行", Location::Line { line: 4 })
+            ]
+        );
+    }
+
+    #[test]
+    fn passage_limit_truncates_with_a_message() {
+        let mut limits = Limits::default();
+        limits.max_passages = 2;
+        let extracted = read(b"a\nb\nc\n", &ReadContext::new(limits)).expect("read");
+        assert_eq!(extracted.passages.len(), 2);
+        assert!(extracted.truncated.is_some());
+    }
 }

@@ -1,0 +1,56 @@
+//! Command-line flags as written (clap derive). Validation into ready-to-use settings happens in
+//! [`super::config`]; nothing here does I/O.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Pre-screens after-sales service certification bundles (GB/T 27922-2011).
+#[derive(Debug, Parser)]
+#[command(name = "certsift", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read files, folders or zips and show what was read: per file its kind, status and
+    /// passages with their locations.
+    Extract(ExtractArgs),
+}
+
+/// `certsift extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Files, folders or .zip bundles to read.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print one JSON object per file, one per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only one summary line per file, no passages.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Reading limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Per-file limits, shared by every command that reads files.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Largest file read, in MiB (zip members count uncompressed).
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_file_mb: u64,
+    /// Wall time allowed per file, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub max_file_seconds: f64,
+    /// Most PDF pages read per file.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_pages: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}

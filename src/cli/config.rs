@@ -1,0 +1,36 @@
+//! Flags → ready settings, once, at start-up (the LowArgs/HiArgs split of ripgrep): limits
+//! checked and built, the thread pool sized. Errors here are the user's to fix and say how.
+
+use super::args::LimitArgs;
+use anyhow::{Result, bail};
+use certsift::ingest::Limits;
+use std::time::Duration;
+
+/// Builds reading limits from the flags, refusing nonsense values.
+pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
+    if !(args.max_file_seconds.is_finite() && args.max_file_seconds > 0.0) {
+        bail!("--max-file-seconds must be a positive number of seconds");
+    }
+    if args.max_file_mb == 0 || args.max_pages == 0 {
+        bail!("--max-file-mb and --max-pages must be at least 1");
+    }
+    Ok(Limits {
+        max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
+        max_pages: args.max_pages,
+        max_file_time: Duration::from_secs_f64(args.max_file_seconds),
+        ..Limits::default()
+    })
+}
+
+/// Sizes rayon's global pool when `--jobs` is given.
+pub fn init_threads(jobs: Option<usize>) -> Result<()> {
+    if let Some(jobs) = jobs {
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global()?;
+    }
+    Ok(())
+}

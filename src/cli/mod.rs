@@ -1,0 +1,34 @@
+//! The command-line edge: parse flags, build settings once, call the library, print. The only
+//! place (with `main.rs`) that uses `anyhow`.
+
+pub mod args;
+mod config;
+mod extract;
+
+use anyhow::Result;
+use args::{Cli, Command};
+use clap::Parser;
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let outcome = match &cli.command {
+        Command::Extract(args) => extract::run(args, &mut out),
+    };
+    use std::io::Write;
+    match outcome.and_then(|()| out.flush().map_err(Into::into)) {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// `certsift extract … | head` closes the pipe early; that is success, not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

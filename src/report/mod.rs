@@ -1,0 +1,4 @@
+//! Output shapes. Each wire format lives in its own file and holds only serialisable types, so a
+//! contract is visible in one place and cannot drift with internal structs.
+
+pub mod extract;
