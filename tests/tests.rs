@@ -1,1 +1,5 @@
+//! One integration test binary (fast linking), a module per feature.
 
+mod cli;
+mod realworld;
+mod util;

@@ -70,9 +70,16 @@ fn is_image(bytes: &[u8]) -> bool {
 /// OOXML, ODF and OFD packages are zips; their member names say which.
 fn sniff_zip(bytes: &[u8]) -> FileKind {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        // Damaged central directory: still a zip as far as the user can tell; the zip reader
-        // reports the damage.
-        return FileKind::Zip;
+        // Damaged central directory (a truncated download): the local headers still name the
+        // parts, so a broken .docx is reported as a corrupt docx rather than a corrupt zip.
+        let scan = &bytes[..bytes.len().min(1 << 20)];
+        return if find(scan, b"word/").is_some() {
+            FileKind::Docx
+        } else if find(scan, b"xl/").is_some() {
+            FileKind::Xlsx
+        } else {
+            FileKind::Zip
+        };
     };
     let names: Vec<String> = archive
         .file_names()

@@ -1,0 +1,112 @@
+//! Shared helpers: the shared real-world corpus (skipped when absent), temp dirs, running the
+//! binary, tiny in-memory archives.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `../shared` beside the checkout (or `$CERTSIFT_SHARED`), when present.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("CERTSIFT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    dir.join("realworld/MANIFEST.tsv").is_file().then_some(dir)
+}
+
+/// The real-world corpus, or `None` after printing why the calling test skips.
+pub fn realworld_or_skip(test: &str) -> Option<PathBuf> {
+    match shared_dir() {
+        Some(dir) => Some(dir.join("realworld")),
+        None => {
+            eprintln!("SKIP {test}: ../shared/realworld is absent (set CERTSIFT_SHARED to run it)");
+            None
+        }
+    }
+}
+
+/// The repository's own fixtures folder.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Runs the built `certsift` binary with `args`.
+pub fn certsift(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_certsift"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run certsift")
+}
+
+/// A zip whose entry names are stored as given, raw bytes (GBK without the UTF-8 flag, as
+/// Windows Explorer writes them, or anything else a test needs).
+pub fn zip_with_raw_names(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
+    // Hand-written local headers + central directory: the zip crate's writer always stores UTF-8.
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let header = |sig: &[u8], central: bool| {
+            let mut h = Vec::new();
+            h.extend_from_slice(sig);
+            if central {
+                h.extend_from_slice(&20u16.to_le_bytes()); // made by
+            }
+            h.extend_from_slice(&20u16.to_le_bytes()); // needed
+            h.extend_from_slice(&0u16.to_le_bytes()); // flags: bit 11 clear
+            h.extend_from_slice(&0u16.to_le_bytes()); // stored
+            h.extend_from_slice(&0u32.to_le_bytes()); // time/date
+            h.extend_from_slice(&crc.to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes()); // extra
+            if central {
+                h.extend_from_slice(&[0; 6]); // comment len, disk, int attr
+                h.extend_from_slice(&0u32.to_le_bytes()); // ext attr
+                h.extend_from_slice(&offset.to_le_bytes());
+            }
+            h.extend_from_slice(name);
+            h
+        };
+        out.extend(header(b"PK\x03\x04", false));
+        out.extend_from_slice(data);
+        central.extend(header(b"PK\x01\x02", true));
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A zip written by the zip crate (UTF-8 names).
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    for (name, data) in entries {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        writer.write_all(data).expect("write");
+    }
+    writer.finish().expect("finish");
+    out.into_inner()
+}
