@@ -33,7 +33,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> FileKind {
         return FileKind::Pdf;
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return sniff_zip(bytes);
+        return sniff_zip(name, bytes);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return sniff_ole2(name, bytes);
@@ -68,7 +68,7 @@ fn is_image(bytes: &[u8]) -> bool {
 }
 
 /// OOXML, ODF and OFD packages are zips; their member names say which.
-fn sniff_zip(bytes: &[u8]) -> FileKind {
+fn sniff_zip(name: &str, bytes: &[u8]) -> FileKind {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         // Damaged central directory (a truncated download): the local headers still name the
         // parts, so a broken .docx is reported as a corrupt docx rather than a corrupt zip.
@@ -77,6 +77,12 @@ fn sniff_zip(bytes: &[u8]) -> FileKind {
             FileKind::Docx
         } else if find(scan, b"xl/").is_some() {
             FileKind::Xlsx
+        } else if find(scan, b"[Content_Types].xml").is_some() {
+            // An OOXML package cut before its main part: only the name can say which.
+            match kind_from_extension(name) {
+                Some(kind @ (FileKind::Docx | FileKind::Xlsx)) => kind,
+                _ => FileKind::Zip,
+            }
         } else {
             FileKind::Zip
         };
