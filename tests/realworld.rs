@@ -44,7 +44,8 @@ fn read_corpus(root: &Path, deadline: Duration) -> Vec<Document> {
 fn corpus_name(doc: &Document) -> &str {
     let path = doc.path.as_str();
     let marker = "realworld/";
-    path.find(marker).map_or(path, |i| &path[i + marker.len()..])
+    path.find(marker)
+        .map_or(path, |i| &path[i + marker.len()..])
 }
 
 #[test]
@@ -67,7 +68,12 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
             doc.error.as_deref().unwrap_or("")
         );
         if doc.status != FileStatus::Ok {
-            assert!(doc.error.is_some(), "{}: status {} without a message", doc.path, doc.status);
+            assert!(
+                doc.error.is_some(),
+                "{}: status {} without a message",
+                doc.path,
+                doc.status
+            );
         }
     }
     let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).expect("manifest");
@@ -76,26 +82,98 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
         assert!(by_name.contains_key(name), "{name} got no document");
     }
     let expected: &[(&str, FileKind, FileStatus)] = &[
-        ("pdf/pdfjs-pr6531_1.pdf", FileKind::Pdf, FileStatus::Encrypted),
-        ("pdf/tika-testUnicodePassword.pdf", FileKind::Pdf, FileStatus::Encrypted),
+        (
+            "pdf/pdfjs-pr6531_1.pdf",
+            FileKind::Pdf,
+            FileStatus::Encrypted,
+        ),
+        (
+            "pdf/tika-testUnicodePassword.pdf",
+            FileKind::Pdf,
+            FileStatus::Encrypted,
+        ),
         ("pdf/pdfjs-issue7665.pdf", FileKind::Pdf, FileStatus::Ok),
         ("pdf/pdfjs-issue17215.pdf", FileKind::Pdf, FileStatus::Ok),
-        ("pdf/tika-testPDF_protected.pdf", FileKind::Pdf, FileStatus::Ok),
-        ("pdf/rapidocrpdf-image.pdf", FileKind::Pdf, FileStatus::NeedsOcr),
-        ("pdf/pdfjs-bug1020226.pdf", FileKind::Pdf, FileStatus::Corrupt),
-        ("pdf/pdfjs-xref_command_missing.pdf", FileKind::Pdf, FileStatus::Ok),
-        ("pdf/pdfjs-ContentStreamCycleType3insideType3.pdf", FileKind::Pdf, FileStatus::Ok),
-        ("docx/tika-testWORD_protected_passtika.docx", FileKind::Docx, FileStatus::Encrypted),
-        ("docx/tika-testWORD_truncated.docx", FileKind::Docx, FileStatus::Corrupt),
-        ("docx/poitl-template_sdt_cell.docx", FileKind::Docx, FileStatus::Ok),
-        ("sheets/calamine-pass_protected.xlsx", FileKind::Xlsx, FileStatus::Encrypted),
-        ("sheets/tika-testEXCEL_protected_passtika.xls", FileKind::Xls, FileStatus::Encrypted),
-        ("sheets/calamine-too_small.xls", FileKind::Txt, FileStatus::Ok),
-        ("sheets/easyexcel-compatibility_t01.xls", FileKind::Xls, FileStatus::Ok),
-        ("sheets/calamine-any_sheets.ods", FileKind::Ods, FileStatus::Ok),
-        ("misc/easyexcel-bom_office_bom.csv", FileKind::Csv, FileStatus::Ok),
-        ("zip/tika-testZIP_corrupted_oom.zip", FileKind::Zip, FileStatus::Corrupt),
-        ("zip/tika-testZipEncrypted.zip!/encrypted.txt", FileKind::Txt, FileStatus::Encrypted),
+        (
+            "pdf/tika-testPDF_protected.pdf",
+            FileKind::Pdf,
+            FileStatus::Ok,
+        ),
+        (
+            "pdf/rapidocrpdf-image.pdf",
+            FileKind::Pdf,
+            FileStatus::NeedsOcr,
+        ),
+        (
+            "pdf/pdfjs-bug1020226.pdf",
+            FileKind::Pdf,
+            FileStatus::Corrupt,
+        ),
+        (
+            "pdf/pdfjs-xref_command_missing.pdf",
+            FileKind::Pdf,
+            FileStatus::Ok,
+        ),
+        (
+            "pdf/pdfjs-ContentStreamCycleType3insideType3.pdf",
+            FileKind::Pdf,
+            FileStatus::Ok,
+        ),
+        (
+            "docx/tika-testWORD_protected_passtika.docx",
+            FileKind::Docx,
+            FileStatus::Encrypted,
+        ),
+        (
+            "docx/tika-testWORD_truncated.docx",
+            FileKind::Docx,
+            FileStatus::Corrupt,
+        ),
+        (
+            "docx/poitl-template_sdt_cell.docx",
+            FileKind::Docx,
+            FileStatus::Ok,
+        ),
+        (
+            "sheets/calamine-pass_protected.xlsx",
+            FileKind::Xlsx,
+            FileStatus::Encrypted,
+        ),
+        (
+            "sheets/tika-testEXCEL_protected_passtika.xls",
+            FileKind::Xls,
+            FileStatus::Encrypted,
+        ),
+        (
+            "sheets/calamine-too_small.xls",
+            FileKind::Txt,
+            FileStatus::Ok,
+        ),
+        (
+            "sheets/easyexcel-compatibility_t01.xls",
+            FileKind::Xls,
+            FileStatus::Ok,
+        ),
+        (
+            "sheets/calamine-any_sheets.ods",
+            FileKind::Ods,
+            FileStatus::Ok,
+        ),
+        (
+            "misc/easyexcel-bom_office_bom.csv",
+            FileKind::Csv,
+            FileStatus::Ok,
+        ),
+        (
+            "zip/tika-testZIP_corrupted_oom.zip",
+            FileKind::Zip,
+            FileStatus::Corrupt,
+        ),
+        (
+            "zip/tika-testZipEncrypted.zip!/encrypted.txt",
+            FileKind::Txt,
+            FileStatus::Encrypted,
+        ),
         ("zip/tika-gbk.zip", FileKind::Zip, FileStatus::Ok),
     ];
     let mut wrong = Vec::new();
@@ -111,9 +189,14 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
             None => wrong.push(format!("{name}: no document")),
         }
     }
-    assert!(wrong.is_empty(), "unexpected statuses:\n{}", wrong.join("\n"));
     assert!(
-        docs.iter().any(|d| d.path.contains("tika-gbk.zip!/审计压缩包文件检索测试/")),
+        wrong.is_empty(),
+        "unexpected statuses:\n{}",
+        wrong.join("\n")
+    );
+    assert!(
+        docs.iter()
+            .any(|d| d.path.contains("tika-gbk.zip!/审计压缩包文件检索测试/")),
         "GBK zip names must decode to Chinese"
     );
 }
@@ -140,7 +223,11 @@ fn han_recall(ours: &str, reference: &str) -> (f64, usize) {
         .iter()
         .map(|(c, n)| (*n).min(ours.get(c).copied().unwrap_or(0)))
         .sum();
-    if total == 0 { (1.0, 0) } else { (hit as f64 / total as f64, total) }
+    if total == 0 {
+        (1.0, 0)
+    } else {
+        (hit as f64 / total as f64, total)
+    }
 }
 
 #[test]
@@ -161,7 +248,12 @@ fn realworld_cjk_recall_against_reference_extractions() {
             continue;
         };
         let reference = std::fs::read_to_string(&reference_path).expect("reference");
-        let ours: String = doc.passages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
+        let ours: String = doc
+            .passages
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
         let (recall, total) = han_recall(&ours, &reference);
         if total == 0 {
             continue;
@@ -170,11 +262,19 @@ fn realworld_cjk_recall_against_reference_extractions() {
         eprintln!(
             "{name:<55} {total:>6} {recall:>8.3}  {}{}",
             doc.status,
-            exempt.map(|(_, why)| format!("  (exempt: {why})")).unwrap_or_default()
+            exempt
+                .map(|(_, why)| format!("  (exempt: {why})"))
+                .unwrap_or_default()
         );
         if recall < 0.98 && exempt.is_none() {
-            failures.push(format!("{name}: Han recall {recall:.3} over {total} characters"));
+            failures.push(format!(
+                "{name}: Han recall {recall:.3} over {total} characters"
+            ));
         }
     }
-    assert!(failures.is_empty(), "recall below 0.98:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "recall below 0.98:\n{}",
+        failures.join("\n")
+    );
 }
