@@ -258,7 +258,9 @@ impl<'b, 'c> Package<'b, 'c> {
         }
         let mut names = HashMap::new();
         for (i, raw) in zip.file_names_raw().enumerate() {
-            let name = String::from_utf8_lossy(raw).replace('\\', "/").to_lowercase();
+            let name = String::from_utf8_lossy(raw)
+                .replace('\\', "/")
+                .to_lowercase();
             names.entry(name).or_insert(i);
         }
         Ok(Package { zip, names, ctx })
@@ -345,7 +347,9 @@ impl<'b, 'c> Package<'b, 'c> {
         }
         let mut buf = Vec::new();
         let mut note = None;
-        let read = (&mut file).take(bound.saturating_add(1)).read_to_end(&mut buf);
+        let read = (&mut file)
+            .take(bound.saturating_add(1))
+            .read_to_end(&mut buf);
         if buf.len() as u64 > bound {
             return Err(PartError::TooBig(format!(
                 "{name} expands past the {bound} byte bound (size or compression ratio limit)"
@@ -353,7 +357,9 @@ impl<'b, 'c> Package<'b, 'c> {
         }
         if let Err(e) = read {
             if buf.is_empty() {
-                return Err(PartError::Broken(format!("{name} cannot be decompressed ({e})")));
+                return Err(PartError::Broken(format!(
+                    "{name} cannot be decompressed ({e})"
+                )));
             }
             note = Some(format!(
                 "{name} is damaged ({e}); the text decompressed before the damage was kept"

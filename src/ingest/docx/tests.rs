@@ -98,7 +98,9 @@ fn headings_from_chinese_style_ids_and_outline_levels() {
         <w:style w:type="character" w:styleId="3"><w:name w:val="heading 3"/></w:style>"#,
     );
     let h = |style: &str, text: &str| {
-        format!(r#"<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#)
+        format!(
+            r#"<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
     };
     let body = [
         p("封面"),
@@ -143,7 +145,11 @@ fn headings_from_chinese_style_ids_and_outline_levels() {
 #[test]
 fn table_grid_span_and_vertical_merge() {
     let tc = |props: &str, text: &str| {
-        let content = if text.is_empty() { "<w:p/>".to_string() } else { p(text) };
+        let content = if text.is_empty() {
+            "<w:p/>".to_string()
+        } else {
+            p(text)
+        };
         format!("<w:tc><w:tcPr>{props}</w:tcPr>{content}</w:tc>")
     };
     let body = [
@@ -174,7 +180,11 @@ fn table_grid_span_and_vertical_merge() {
     ]
     .concat();
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x.passages.iter().map(|p| (p.text.as_str(), &p.location)).collect();
+    let got: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -216,7 +226,11 @@ fn nested_table_has_outer_path_and_reading_order() {
     ]
     .concat();
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x.passages.iter().map(|p| (p.text.as_str(), &p.location)).collect();
+    let got: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -254,7 +268,11 @@ fn alternate_content_text_box_is_read_once_after_its_anchor() {
         p("旧式VML文本框")
     );
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x.passages.iter().map(|p| (p.text.as_str(), &p.location)).collect();
+    let got: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -277,7 +295,13 @@ fn hyperlink_and_content_control_text() {
     let x = read_ok(&docx(body, &[]));
     assert_eq!(
         texts(&x),
-        ["详见官网某某公司", "块级控件", "控件单元格", "格内控件", "简单域"]
+        [
+            "详见官网某某公司",
+            "块级控件",
+            "控件单元格",
+            "格内控件",
+            "简单域"
+        ]
     );
     assert_eq!(x.passages[3].location, cell(0, 0, 1, None));
 }
@@ -308,7 +332,11 @@ fn headers_and_footers_of_every_section() {
             ("word/footer1.xml", &f1),
         ],
     ));
-    let got: Vec<(&str, &Location)> = x.passages.iter().map(|p| (p.text.as_str(), &p.location)).collect();
+    let got: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -320,7 +348,13 @@ fn headers_and_footers_of_every_section() {
             ("第一节页脚", &para(Part::Footer, 0)),
             (
                 "页脚表格",
-                &Location::TableCell { part: Part::Footer, table: 0, row: 0, col: 0, nested: None }
+                &Location::TableCell {
+                    part: Part::Footer,
+                    table: 0,
+                    row: 0,
+                    col: 0,
+                    nested: None
+                }
             ),
         ]
     );
@@ -337,10 +371,16 @@ fn footnotes_endnotes_and_comments_without_separators() {
             <w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> 依据GB/T 27922-2011。</w:t></w:r></w:p></w:footnote>"#
         ),
     );
-    let endnotes = part("endnotes", &format!("<w:endnote w:id=\"1\">{}</w:endnote>", p("尾注文字")));
+    let endnotes = part(
+        "endnotes",
+        &format!("<w:endnote w:id=\"1\">{}</w:endnote>", p("尾注文字")),
+    );
     let comments = part(
         "comments",
-        &format!("<w:comment w:id=\"0\" w:author=\"审核员\">{}</w:comment>", p("请补充网点")),
+        &format!(
+            "<w:comment w:id=\"0\" w:author=\"审核员\">{}</w:comment>",
+            p("请补充网点")
+        ),
     );
     let x = read_ok(&docx(
         &p("正文"),
@@ -350,7 +390,11 @@ fn footnotes_endnotes_and_comments_without_separators() {
             ("word/comments.xml", &comments),
         ],
     ));
-    let got: Vec<(&str, &Location)> = x.passages.iter().map(|p| (p.text.as_str(), &p.location)).collect();
+    let got: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -375,7 +419,10 @@ fn entities_and_supplementary_plane_characters() {
 fn strict_namespaces_and_other_prefixes_read_alike() {
     let doc = r#"<?xml version="1.0"?><x:document xmlns:x="http://purl.oclc.org/ooxml/wordprocessingml/main"><x:body><x:p><x:r><x:t>严格格式</x:t></x:r></x:p></x:body></x:document>"#;
     let rels = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument" Target="/word/document2.xml"/></Relationships>"#;
-    let x = read_ok(&zip_of(&[("_rels/.rels", rels), ("word/document2.xml", doc)]));
+    let x = read_ok(&zip_of(&[
+        ("_rels/.rels", rels),
+        ("word/document2.xml", doc),
+    ]));
     assert_eq!(texts(&x), ["严格格式"]);
 }
 
@@ -389,7 +436,10 @@ fn xlsx_shaped_zip_is_corrupt_quickly() {
     let t = Instant::now();
     let err = read(&xlsx, &ctx()).expect_err("xlsx is not a docx");
     assert!(t.elapsed() < Duration::from_secs(1));
-    assert!(matches!(&err, ReadError::Corrupt(m) if m.contains("word/document.xml") && m.contains("Excel")), "{err}");
+    assert!(
+        matches!(&err, ReadError::Corrupt(m) if m.contains("word/document.xml") && m.contains("Excel")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -407,22 +457,37 @@ fn random_and_truncated_bytes_are_corrupt() {
     let good = docx(&p("完整文档"), &[]);
     for cut in [4, 30, good.len() / 2, good.len() - 10] {
         let r = read(&good[..cut], &ctx());
-        assert!(matches!(r, Err(ReadError::Corrupt(_))), "cut at {cut}: {r:?}");
+        assert!(
+            matches!(r, Err(ReadError::Corrupt(_))),
+            "cut at {cut}: {r:?}"
+        );
     }
     let mut with_magic = b"PK\x03\x04".to_vec();
     with_magic.extend_from_slice(&random);
-    assert!(matches!(read(&with_magic, &ctx()), Err(ReadError::Corrupt(_))));
+    assert!(matches!(
+        read(&with_magic, &ctx()),
+        Err(ReadError::Corrupt(_))
+    ));
 }
 
 #[test]
 fn encrypted_package_is_reported_as_encrypted() {
     let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
-    cfb.create_stream("/EncryptionInfo").expect("stream").write_all(&[4, 0, 4, 0]).expect("w");
-    cfb.create_stream("/EncryptedPackage").expect("stream").write_all(&[0u8; 600]).expect("w");
+    cfb.create_stream("/EncryptionInfo")
+        .expect("stream")
+        .write_all(&[4, 0, 4, 0])
+        .expect("w");
+    cfb.create_stream("/EncryptedPackage")
+        .expect("stream")
+        .write_all(&[0u8; 600])
+        .expect("w");
     cfb.flush().expect("flush");
     let bytes = cfb.into_inner().into_inner();
     let err = read(&bytes, &ctx()).expect_err("encrypted");
-    assert!(matches!(&err, ReadError::Encrypted(m) if m.contains("password-protected Word document")), "{err}");
+    assert!(
+        matches!(&err, ReadError::Encrypted(m) if m.contains("password-protected Word document")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -433,7 +498,11 @@ fn malformed_xml_keeps_text_read_before_the_error() {
     );
     let x = read_ok(&zip_of(&[("word/document.xml", &doc)]));
     assert_eq!(texts(&x), ["先读到的", "断在这里"]);
-    assert!(x.notes.iter().any(|n| n.contains("not well-formed")), "{:?}", x.notes);
+    assert!(
+        x.notes.iter().any(|n| n.contains("not well-formed")),
+        "{:?}",
+        x.notes
+    );
     // A body that breaks before any text is a corrupt file.
     let bad = zip_of(&[("word/document.xml", "<w:document><w:body></w:bodyx>")]);
     assert!(matches!(read(&bad, &ctx()), Err(ReadError::Corrupt(_))));
@@ -441,18 +510,33 @@ fn malformed_xml_keeps_text_read_before_the_error() {
 
 #[test]
 fn limits_depth_passages_and_part_size() {
-    let deep = format!("{}{}{}", p("浅"), "<w:sdt>".repeat(600), "</w:sdt>".repeat(600));
+    let deep = format!(
+        "{}{}{}",
+        p("浅"),
+        "<w:sdt>".repeat(600),
+        "</w:sdt>".repeat(600)
+    );
     let x = read_ok(&docx(&deep, &[]));
     assert_eq!(texts(&x), ["浅"]);
-    assert!(x.truncated.as_deref().is_some_and(|m| m.contains("deeper")), "{:?}", x.truncated);
+    assert!(
+        x.truncated.as_deref().is_some_and(|m| m.contains("deeper")),
+        "{:?}",
+        x.truncated
+    );
 
     let many: String = (0..50).map(|i| p(&format!("第{i}段"))).collect();
-    let small = ReadContext::new(Limits { max_passages: 10, ..Limits::default() });
+    let small = ReadContext::new(Limits {
+        max_passages: 10,
+        ..Limits::default()
+    });
     let x = read(&docx(&many, &[]), &small).expect("read");
     assert_eq!(x.passages.len(), 10);
     assert!(x.truncated.is_some());
 
-    let tiny = ReadContext::new(Limits { max_file_bytes: 1000, ..Limits::default() });
+    let tiny = ReadContext::new(Limits {
+        max_file_bytes: 1000,
+        ..Limits::default()
+    });
     let r = read(&docx(&many, &[]), &tiny);
     assert!(matches!(r, Err(ReadError::LimitExceeded(_))), "{r:?}");
 }
@@ -460,8 +544,178 @@ fn limits_depth_passages_and_part_size() {
 #[test]
 fn alt_chunk_and_embeddings_are_noted() {
     let body = p("正文") + r#"<w:altChunk r:id="rId5"/>"#;
-    let x = read_ok(&docx(&body, &[("word/afchunk.htm", "<html>嵌入</html>"), ("word/embeddings/x.docx", "zz")]));
+    let x = read_ok(&docx(
+        &body,
+        &[
+            ("word/afchunk.htm", "<html>嵌入</html>"),
+            ("word/embeddings/x.docx", "zz"),
+        ],
+    ));
     assert_eq!(texts(&x), ["正文"]);
-    assert!(x.notes.iter().any(|n| n.contains("altChunk")), "{:?}", x.notes);
-    assert!(x.notes.iter().any(|n| n.contains("embedded object")), "{:?}", x.notes);
+    assert!(
+        x.notes.iter().any(|n| n.contains("altChunk")),
+        "{:?}",
+        x.notes
+    );
+    assert!(
+        x.notes.iter().any(|n| n.contains("embedded object")),
+        "{:?}",
+        x.notes
+    );
+}
+
+const REALWORLD: &str = "/work/shared/realworld/docx";
+
+/// The real-world set, or `None` (with a note) where the folder is absent.
+fn realworld_files() -> Option<Vec<std::path::PathBuf>> {
+    let Ok(dir) = std::fs::read_dir(REALWORLD) else {
+        println!("note: {REALWORLD} absent; real-world docx test skipped");
+        return None;
+    };
+    let mut files: Vec<_> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "docx"))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+fn realworld(name: &str) -> Option<Result<Extracted, ReadError>> {
+    let bytes = std::fs::read(format!("{REALWORLD}/{name}")).ok()?;
+    Some(read(&bytes, &ctx()))
+}
+
+fn has(x: &Extracted, text: &str, loc: impl Fn(&Location) -> bool) -> bool {
+    x.passages
+        .iter()
+        .any(|p| p.text.contains(text) && loc(&p.location))
+}
+
+#[test]
+fn realworld_files_read_without_panic_or_hang() {
+    let Some(files) = realworld_files() else {
+        return;
+    };
+    let dump = std::env::var_os("DOCX_DUMP").is_some();
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(&path).expect("read file");
+        let started = Instant::now();
+        let result = read(&bytes, &ctx());
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "{name} took {took:?}");
+        match &result {
+            Ok(x) => {
+                let han = x
+                    .passages
+                    .iter()
+                    .flat_map(|p| p.text.chars())
+                    .filter(|c| crate::normalize::is_cjk(*c) && c.is_alphabetic())
+                    .count();
+                let chars: usize = x
+                    .passages
+                    .iter()
+                    .map(|p| p.text.chars().filter(|c| !c.is_whitespace()).count())
+                    .sum();
+                println!(
+                    "{name}: ok, {} passages, {han} Han chars, {chars} chars, {} notes, truncated={:?}, {took:?}",
+                    x.passages.len(),
+                    x.notes.len(),
+                    x.truncated
+                );
+                if dump {
+                    for n in &x.notes {
+                        println!("    note: {n}");
+                    }
+                    for p in &x.passages {
+                        println!(
+                            "    [{}] {:?} h={:?} {:?}",
+                            p.location, p.heading_level, p.headings, p.text
+                        );
+                    }
+                }
+            }
+            Err(e) => println!("{name}: {} ({e}), {took:?}", e.status()),
+        }
+    }
+}
+
+/// Facts checked by unzipping the files and reading their XML by hand.
+#[test]
+fn realworld_files_give_the_text_seen_in_their_xml() {
+    if realworld_files().is_none() {
+        return;
+    }
+    let ok = |name: &str| match realworld(name) {
+        Some(Ok(x)) => Some(x),
+        Some(Err(e)) => panic!("{name}: {e}"),
+        None => None,
+    };
+    // Header of a Chinese document (word/header1.xml).
+    if let Some(x) = ok("poitl-issue_554.docx") {
+        assert!(has(&x, "情缘假期-确认件", |l| *l
+            == para(Part::Header, 0)));
+    }
+    // Header, footer and footnote of an English one; footnote separators skipped.
+    if let Some(x) = ok("tika-testWORD_various.docx") {
+        assert!(has(&x, "This is the header text.", |l| *l
+            == para(Part::Header, 0)));
+        assert!(has(&x, "This is the footer text.", |l| *l
+            == para(Part::Footer, 0)));
+        assert!(has(&x, "This is a footnote.", |l| *l == para(Part::Footnote, 0)));
+        assert!(
+            has(&x, "𐌲𐌿𐍄𐌹𐍃𐌺", |_| true),
+            "supplementary-plane Gothic text"
+        );
+    }
+    // Text box in mc:AlternateContent: the XML holds 兹证明 twice (Choice and Fallback).
+    if let Some(x) = ok("poitl-certificate_certificate.docx") {
+        assert_eq!(
+            x.passages
+                .iter()
+                .filter(|p| p.text.contains("兹证明"))
+                .count(),
+            1
+        );
+    }
+    // Row 0 of table 1: a vMerge restart cell and two empty cells, then 货物明细 with
+    // gridSpan 8, so grid column 3; row 1 has 折扣 (gridSpan 2) at column 6, 应纳税 at 8.
+    if let Some(x) = ok("poitl-template_render_hackloop.docx") {
+        assert!(has(&x, "货物明细", |l| *l == cell(1, 0, 3, None)));
+        assert!(has(&x, "折扣", |l| *l == cell(1, 1, 6, None)));
+        assert!(has(&x, "应纳税", |l| *l == cell(1, 1, 8, None)));
+        assert!(has(&x, "本文档由Poi-tL生成", |l| *l
+            == para(Part::Header, 0)));
+    }
+    // Content controls in a table nested in a table cell.
+    if let Some(x) = ok("poitl-template_sdt_cell.docx") {
+        assert!(has(&x, "我是{{title}}", |l| *l
+            == cell(0, 0, 0, Some("t1r0c0"))));
+    }
+    // Chinese style id "2" named "heading 2".
+    if let Some(x) = ok("poitl-issue_160_merge.docx") {
+        let h = &x.passages[0];
+        assert_eq!(
+            (h.text.as_str(), h.heading_level),
+            ("一、需求分析33", Some(2))
+        );
+        assert_eq!(x.passages[1].headings, ["一、需求分析33"]);
+    }
+    // Ruby (phonetic guide) text is not mixed into the base text.
+    if let Some(x) = ok("tika-testWORD_phonetic.docx") {
+        assert_eq!(texts(&x), ["東京"]);
+    }
+    // Comments part.
+    if let Some(x) = ok("poitl-template_render_comment.docx") {
+        assert!(has(&x, "{{title}}", |l| *l == para(Part::Comment, 0)));
+    }
+    if let Some(r) = realworld("tika-testWORD_protected_passtika.docx") {
+        assert!(matches!(r, Err(ReadError::Encrypted(_))), "{r:?}");
+    }
+    if let Some(r) = realworld("tika-testWORD_truncated.docx") {
+        assert!(matches!(r, Err(ReadError::Corrupt(_))), "{r:?}");
+    }
 }

@@ -13,10 +13,12 @@ pub(super) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     attrs.with_checks(false);
     for a in attrs.flatten() {
         if a.key.local_name().as_ref() == name {
-            return Some(match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
-                Ok(v) => v.into_owned(),
-                Err(_) => a.value.into_owned(),
-            });
+            return Some(
+                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => a.value.into_owned(),
+                },
+            );
         }
     }
     None
