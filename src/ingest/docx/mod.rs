@@ -8,9 +8,13 @@
 //! keeps only the *last* section's header and footer, drops hyperlink and content-control text
 //! from `raw_text()`, is about 30× slower than an event walk, and would pull second copies of
 //! zip and quick-xml. A plain event walk over the parts needs none of that model, reads every
-//! part, and gives us control over locations (paragraph index, grid column, nested path). On the
-//! 22 real-world files in `shared/realworld/docx` this reader never hangs and takes well under a
-//! millisecond for most files (see the realworld test and the branch report).
+//! part, and gives us control over locations (paragraph index, grid column, nested path).
+//!
+//! Own observation on the 22 files of `shared/realworld/docx` (Word, WPS-style Chinese
+//! templates, Tika's odd cases): every file returns, 20 read, 1 encrypted, 1 corrupt; the
+//! non-space character count of every read file equals an independent ElementTree extraction of
+//! the same parts; release time is 0.04–1.1 ms per file (best of 5). The text boxes of
+//! `certificate.docx` sit in both `mc:Choice` and `mc:Fallback` and come out once here.
 //!
 //! # Shape of the result
 //!
