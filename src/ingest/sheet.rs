@@ -1546,6 +1546,14 @@ mod tests {
             rows.push_str(&row(r + 1, &cells));
         }
         let bytes = xlsx(&[sheet("Sheet1", rows)]);
+        let c = ctx();
+        let started = Instant::now();
+        let cells = read_xlsx(&bytes, &mut State::new(&c)).expect("reads");
+        println!(
+            "100k-cell xlsx: calamine streaming + value formatting {:?} ({} sheet)",
+            started.elapsed(),
+            cells.len()
+        );
         let started = Instant::now();
         let x = read(FileKind::Xlsx, &bytes, &ctx()).expect("reads");
         println!(
