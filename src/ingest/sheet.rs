@@ -395,7 +395,7 @@ fn dense_sheet(
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
             continue;
         };
-        if let Some(cell) = state.cell(&name, r0 + r, c0 + c, value) {
+        if let Some(cell) = state.cell(&name, r0.saturating_add(r), c0.saturating_add(c), value) {
             cells.push(cell);
         }
     }
@@ -408,7 +408,7 @@ fn dense_sheet(
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
             continue;
         };
-        let pos = (f0 + r, g0 + c);
+        let pos = (f0.saturating_add(r), g0.saturating_add(c));
         if formula.trim().is_empty() {
             continue;
         }
@@ -605,6 +605,9 @@ fn xls_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<Option<u64>, ReadE
             ctx.check_time()?;
         }
         match typ {
+            // FILEPASS: the record bodies after it are encrypted, so their row/column fields
+            // are noise; leave the verdict (password) to calamine.
+            0x002F => return Ok(None),
             // BOF starts a substream; EOF ends one.
             0x0809 | 0x0409 | 0x0209 | 0x0009 | 0x000A => flush(&mut bounds, &mut total),
             // NUMBER, LABEL, LABELSST, RK, FORMULA, BOOLERR, RSTRING, BIFF2-4 forms.
