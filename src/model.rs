@@ -229,8 +229,10 @@ pub struct Passage {
     pub text: String,
     /// Where it is.
     pub location: Location,
-    /// Word only: the headings this passage sits under, outermost first (e.g.
-    /// `["第三章 售后服务", "3.2 投诉处理"]`). Empty elsewhere.
+    /// What this passage sits under, outermost first. Word: the enclosing headings (e.g.
+    /// `["第三章 售后服务", "3.2 投诉处理"]`). Spreadsheets: the sheet's title line(s) and the
+    /// column header row (`"网点名称 | 地址 | 电话"`), so a data row keeps its meaning. Empty
+    /// elsewhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headings: Vec<String>,
     /// Word only: the outline level (1 = 标题 1) when this passage is itself a heading.
