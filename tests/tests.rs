@@ -1,5 +1,6 @@
 //! One integration test binary (fast linking), a module per feature.
 
 mod cli;
+mod fixtures;
 mod realworld;
 mod util;
