@@ -118,3 +118,425 @@ fn corrupt_message(e: &lopdf::Error) -> ReadError {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Limits;
+    use crate::normalize::is_han;
+    use lopdf::{Dictionary, Object, Stream, dictionary};
+    use std::collections::HashMap;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+    use unicode_normalization::UnicodeNormalization;
+
+    fn ctx() -> ReadContext {
+        ReadContext::new(Limits::default())
+    }
+
+    /// A one-page PDF drawing `content` with the fonts `fonts` (resource name → font dict) and
+    /// the XObjects `xobjects`; `build` may add more objects first.
+    fn pdf_with(
+        content: &[u8],
+        fonts: Vec<(&str, Dictionary)>,
+        build: impl FnOnce(&mut lopdf::Document, &mut Dictionary),
+    ) -> Vec<u8> {
+        let mut doc = lopdf::Document::with_version("1.5");
+        let mut font_res = Dictionary::new();
+        for (name, font) in fonts {
+            let id = doc.add_object(font);
+            font_res.set(name, id);
+        }
+        let mut resources = dictionary! { "Font" => font_res };
+        build(&mut doc, &mut resources);
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+        let pages_id = doc.new_object_id();
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content_id,
+            "Resources" => resources,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages",
+                "Kids" => vec![page_id.into()],
+                "Count" => 1,
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("save");
+        out
+    }
+
+    fn pdf(content: &[u8], fonts: Vec<(&str, Dictionary)>) -> Vec<u8> {
+        pdf_with(content, fonts, |_, _| {})
+    }
+
+    fn type0(encoding: &str, cid_font: Dictionary) -> Dictionary {
+        dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => "STSong-Light",
+            "Encoding" => encoding,
+            "DescendantFonts" => vec![Object::Dictionary(cid_font)],
+        }
+    }
+
+    fn cid_font(ordering: &str, embedded: Option<Object>) -> Dictionary {
+        let mut descriptor = dictionary! { "Type" => "FontDescriptor", "FontName" => "STSong-Light" };
+        if let Some(f) = embedded {
+            descriptor.set("FontFile2", f);
+        }
+        dictionary! {
+            "Type" => "Font",
+            "Subtype" => "CIDFontType2",
+            "BaseFont" => "STSong-Light",
+            "CIDSystemInfo" => dictionary! {
+                "Registry" => Object::string_literal("Adobe"),
+                "Ordering" => Object::string_literal(ordering),
+                "Supplement" => 4,
+            },
+            "FontDescriptor" => descriptor,
+            "DW" => 1000,
+        }
+    }
+
+    fn texts(ex: &Extracted) -> Vec<String> {
+        ex.passages.iter().map(|p| p.text.clone()).collect()
+    }
+
+    fn all_text(ex: &Extracted) -> String {
+        texts(ex).join("\n")
+    }
+
+    const TO_UNICODE: &[u8] = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+        /CMapName /Test def 1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+        2 beginbfchar <0001> <4E2D> <0002> <6587> endbfchar\n\
+        1 beginbfrange <0003> <0004> <552E> endbfrange\n\
+        endcmap CMapName currentdict /CMap defineresource pop end end";
+
+    #[test]
+    fn identity_h_with_to_unicode() {
+        let bytes = pdf_with(
+            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
+            vec![],
+            |doc, res| {
+                let tu = doc.add_object(Stream::new(dictionary! {}, TO_UNICODE.to_vec()));
+                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
+                let mut font = type0("Identity-H", cid_font("Identity", Some(ff.into())));
+                font.set("ToUnicode", tu);
+                let id = doc.add_object(font);
+                res.set("Font", dictionary! { "F1" => id });
+            },
+        );
+        let ex = read(&bytes, &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["中文售唯"]);
+        assert_eq!(ex.pages, Some(1));
+        assert!(ex.ocr_pages.is_empty());
+    }
+
+    #[test]
+    fn unigb_ucs2_without_to_unicode() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        let bytes = pdf(
+            b"BT /F1 12 Tf 72 700 Td <552E540E670D52A1> Tj ET",
+            vec![("F1", font)],
+        );
+        assert_eq!(texts(&read(&bytes, &ctx()).expect("read")), vec!["售后服务"]);
+    }
+
+    #[test]
+    fn gbk_euc_h_bytes_decode() {
+        let font = type0("GBK-EUC-H", cid_font("GB1", None));
+        let (gbk, _, _) = encoding_rs::GBK.encode("GB/T 27922售后服务认证");
+        let mut content = b"BT /F1 12 Tf 72 700 Td <".to_vec();
+        content.extend(hex::encode(&gbk).into_bytes());
+        content.extend(b"> Tj ET");
+        let ex = read(&pdf(&content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["GB/T 27922售后服务认证"]);
+    }
+
+    #[test]
+    fn big5_shift_jis_and_euc_kr_cmaps() {
+        for (cmap, ordering, enc, text) in [
+            ("ETen-B5-H", "CNS1", encoding_rs::BIG5, "售後服務"),
+            ("90ms-RKSJ-H", "Japan1", encoding_rs::SHIFT_JIS, "日本語"),
+            ("KSCms-UHC-H", "Korea1", encoding_rs::EUC_KR, "한국어"),
+        ] {
+            let font = type0(cmap, cid_font(ordering, None));
+            let (bytes, _, _) = enc.encode(text);
+            let mut content = b"BT /F1 12 Tf 72 700 Td <".to_vec();
+            content.extend(hex::encode(&bytes).into_bytes());
+            content.extend(b"> Tj ET");
+            let ex = read(&pdf(&content, vec![("F1", font)]), &ctx()).expect("read");
+            assert_eq!(texts(&ex), vec![text], "{cmap}");
+        }
+    }
+
+    #[test]
+    fn identity_h_non_embedded_uses_adobe_cids() {
+        // Adobe-GB1 CIDs 4559 中 and 4162 一.
+        let font = type0("Identity-H", cid_font("GB1", None));
+        let bytes = pdf(b"BT /F1 12 Tf 72 700 Td <11CF1042> Tj ET", vec![("F1", font)]);
+        assert_eq!(texts(&read(&bytes, &ctx()).expect("read")), vec!["中一"]);
+    }
+
+    #[test]
+    fn identity_h_embedded_without_to_unicode_goes_to_ocr() {
+        let bytes = pdf_with(
+            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
+            vec![],
+            |doc, res| {
+                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
+                let id = doc.add_object(type0("Identity-H", cid_font("GB1", Some(ff.into()))));
+                res.set("Font", dictionary! { "F1" => id });
+            },
+        );
+        let ex = read(&bytes, &ctx()).expect("read");
+        assert!(ex.passages.is_empty(), "{:?}", texts(&ex));
+        assert_eq!(ex.ocr_pages, vec![1]);
+    }
+
+    #[test]
+    fn image_only_page_goes_to_ocr() {
+        let bytes = pdf_with(b"q 500 0 0 700 40 60 cm /Im1 Do Q", vec![], |doc, res| {
+            let img = doc.add_object(Stream::new(
+                dictionary! {
+                    "Type" => "XObject", "Subtype" => "Image", "Width" => 1, "Height" => 1,
+                    "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+                },
+                vec![0],
+            ));
+            res.set("XObject", dictionary! { "Im1" => img });
+        });
+        let ex = read(&bytes, &ctx()).expect("read");
+        assert!(ex.passages.is_empty());
+        assert_eq!(ex.ocr_pages, vec![1]);
+    }
+
+    #[test]
+    fn column_drawn_table_comes_out_in_rows() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        // Column 1 (名称, 电话) first, then column 2 (values): content order ≠ reading order.
+        let content = b"BT /F1 12 Tf 1 0 0 1 72 700 Tm <540D79F0> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 72 680 Tm <75358BDD> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 700 Tm <67D067D0516C53F8> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 680 Tm <003400300030> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 72 600 Tm <552E540E> Tj ET";
+        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["名称某某公司", "电话 400", "售后"]);
+    }
+
+    #[test]
+    fn fake_bold_is_printed_once_and_latin_words_keep_spaces() {
+        let content = b"BT /F1 12 Tf 72 700 Td (Service) Tj ET\n\
+            BT /F1 12 Tf 72.4 700.2 Td (Service) Tj ET\n\
+            BT /F1 12 Tf 130 700 Td (policy) Tj ET\n\
+            BT /F1 12 Tf 72 686 Td [(second) -300 (line)] TJ ET";
+        let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => "WinAnsiEncoding" };
+        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["Service policy\nsecond line"]);
+    }
+
+    #[test]
+    fn cairo_style_flipped_ctm_keeps_line_order() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        // cairo: y-down CTM and a flipped text matrix with Tf size 1; drawn bottom line first.
+        let content = b"1 0 0 -1 0 842 cm BT /F1 1 Tf 12 0 0 -12 72 160 Tm <540E> Tj ET\n\
+            BT /F1 1 Tf 12 0 0 -12 72 142 Tm <552E> Tj ET";
+        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["售\n后"]);
+    }
+
+    #[test]
+    fn simple_font_differences_with_uni_names() {
+        let font = dictionary! {
+            "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "Sub",
+            "Encoding" => dictionary! {
+                "Type" => "Encoding",
+                "Differences" => vec![1.into(), Object::Name(b"uni552E".to_vec()),
+                    Object::Name(b"uni540E".to_vec()), Object::Name(b"g77".to_vec()),
+                    Object::Name(b"A".to_vec())],
+            },
+        };
+        let ex = read(&pdf(b"BT /F1 12 Tf 72 700 Td <01020304> Tj ET", vec![("F1", font)]), &ctx())
+            .expect("read");
+        assert_eq!(texts(&ex), vec!["售后A"]);
+    }
+
+    #[test]
+    fn form_xobjects_are_followed_and_cycles_stop() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        let bytes = pdf_with(b"/Fm1 Do", vec![("F1", font)], |doc, res| {
+            let id = doc.new_object_id();
+            let fonts = res.get(b"Font").expect("fonts").clone();
+            let form = Stream::new(
+                dictionary! {
+                    "Type" => "XObject", "Subtype" => "Form",
+                    "BBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                    "Resources" => dictionary! { "Font" => fonts, "XObject" => dictionary! { "Fm1" => id } },
+                },
+                b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET /Fm1 Do".to_vec(),
+            );
+            doc.objects.insert(id, Object::Stream(form));
+            res.set("XObject", dictionary! { "Fm1" => id });
+        });
+        let ex = read(&bytes, &ctx()).expect("read");
+        assert_eq!(texts(&ex), vec!["服务"]);
+    }
+
+    #[test]
+    fn garbage_is_corrupt() {
+        for bytes in [&b"not a pdf at all"[..], b"%PDF-1.7\n1 0 obj << /Type /Catalog", b""] {
+            match read(bytes, &ctx()) {
+                Err(ReadError::Corrupt(msg)) => assert!(!msg.is_empty()),
+                other => panic!("expected Corrupt, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_content_is_bounded() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        let mut content = Vec::new();
+        for _ in 0..10_000 {
+            content.extend_from_slice(b"q 1 0 0 1 0 0 cm ");
+        }
+        content.extend_from_slice(b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET");
+        for _ in 0..20_000 {
+            content.extend_from_slice(b"Q ");
+        }
+        let ex = read(&pdf(&content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(all_text(&ex), "服务");
+    }
+
+    #[test]
+    fn page_limit_truncates() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        let bytes = pdf(b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET", vec![("F1", font)]);
+        let limits = Limits {
+            max_pages: 0,
+            ..Limits::default()
+        };
+        let ex = read(&bytes, &ReadContext::new(limits)).expect("read");
+        assert!(ex.truncated.is_some());
+        assert!(ex.passages.is_empty());
+    }
+
+    fn realworld_dir() -> Option<std::path::PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/pdf");
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("note: ../shared/realworld/pdf is absent; real-world PDF test skipped");
+            None
+        }
+    }
+
+    #[test]
+    fn realworld_encrypted_needs_password() {
+        let Some(dir) = realworld_dir() else { return };
+        for name in ["pdfjs-pr6531_1.pdf", "tika-testUnicodePassword.pdf"] {
+            let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+            assert!(
+                matches!(read(&bytes, &ctx()), Err(ReadError::Encrypted(_))),
+                "{name}"
+            );
+        }
+        // Empty user password: read transparently.
+        if let Ok(bytes) = std::fs::read(dir.join("pdfjs-issue7665.pdf")) {
+            assert!(read(&bytes, &ctx()).is_ok());
+        }
+    }
+
+    fn han_counts(text: &str) -> HashMap<char, usize> {
+        let mut m = HashMap::new();
+        for c in text.nfkc().filter(|c| is_han(*c)) {
+            *m.entry(c).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Files whose reference text is not a fair target, and why.
+    const RECALL_EXCEPTIONS: &[(&str, &str)] = &[(
+        "pdfjs-issue7696.pdf",
+        "the pdftotext reference is garbled CJK from a bad ToUnicode (MANIFEST)",
+    )];
+
+    #[test]
+    fn realworld_cjk_recall() {
+        let Some(dir) = realworld_dir() else { return };
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".pdf"))
+            .collect();
+        names.sort();
+        let mut failures = Vec::new();
+        for name in names {
+            let Ok(reference) = std::fs::read_to_string(dir.join(format!("{name}.ref.txt"))) else {
+                continue;
+            };
+            let bytes = std::fs::read(dir.join(&name)).expect("pdf");
+            let ours = match read(&bytes, &ctx()) {
+                Ok(ex) => all_text(&ex),
+                Err(e) => format!("<{e:?}>"),
+            };
+            let want = han_counts(&reference);
+            let total: usize = want.values().sum();
+            if total == 0 {
+                println!("{name:55} no Han characters in reference");
+                continue;
+            }
+            let got = han_counts(&ours);
+            let hit: usize = want
+                .iter()
+                .map(|(c, n)| (*n).min(got.get(c).copied().unwrap_or(0)))
+                .sum();
+            let recall = hit as f64 / total as f64;
+            println!("{name:55} recall {recall:.3} ({hit}/{total})");
+            let excused = RECALL_EXCEPTIONS.iter().any(|(n, _)| *n == name);
+            if recall < 0.98 && !excused {
+                failures.push(format!("{name}: {recall:.3}"));
+            }
+        }
+        assert!(failures.is_empty(), "CJK recall below 0.98: {failures:?}");
+    }
+
+    #[test]
+    fn realworld_every_pdf_returns_quickly() {
+        let Some(dir) = realworld_dir() else { return };
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let bytes = std::fs::read(&path).expect("pdf");
+            let started = Instant::now();
+            let outcome = read(&bytes, &ctx());
+            let took = started.elapsed();
+            let summary = match &outcome {
+                Ok(ex) => format!(
+                    "ok pages={:?} passages={} ocr={:?} notes={:?}",
+                    ex.pages,
+                    ex.passages.len(),
+                    ex.ocr_pages,
+                    ex.notes
+                ),
+                Err(e) => format!("err {e:?}"),
+            };
+            println!("{:55} {:>7.1} ms {summary}", path.file_name().unwrap_or_default().to_string_lossy(), took.as_secs_f64() * 1000.0);
+            assert!(took < Duration::from_secs(5), "{path:?} took {took:?}");
+        }
+    }
+}
