@@ -64,9 +64,16 @@ enum Charset {
 #[derive(Debug, Clone)]
 enum Widths {
     /// `/FirstChar` and `/Widths`, with the width for codes outside.
-    Simple { first: u32, widths: Vec<f32>, missing: f32 },
+    Simple {
+        first: u32,
+        widths: Vec<f32>,
+        missing: f32,
+    },
     /// `/W` ranges `(first, last, width)` sorted by `first`, and `/DW`.
-    Cid { ranges: Vec<(u32, u32, f32)>, default: f32 },
+    Cid {
+        ranges: Vec<(u32, u32, f32)>,
+        default: f32,
+    },
     /// Predefined CMap without CIDs we can compute: 500 for half-width text, else 1000.
     ByText,
 }
@@ -220,7 +227,9 @@ fn simple_table(doc: &Document, font: &Dictionary, subtype: &[u8]) -> [Option<ch
         Some(Object::Name(n)) => base_table(n),
         Some(Object::Dictionary(d)) => {
             let mut table = base_table(name_of(d, b"BaseEncoding").unwrap_or(default_base));
-            if let Some(Object::Array(diffs)) = d.get(b"Differences").ok().and_then(|o| deref(doc, o)) {
+            if let Some(Object::Array(diffs)) =
+                d.get(b"Differences").ok().and_then(|o| deref(doc, o))
+            {
                 let mut code: usize = 0;
                 for item in diffs.iter().take(4096) {
                     match item {
@@ -260,15 +269,15 @@ fn simple_widths(doc: &Document, font: &Dictionary, descriptor: Option<&Dictiona
         .and_then(number)
         .filter(|w| *w > 0.0)
         .unwrap_or(500.0);
-    Widths::Simple { first, widths, missing }
+    Widths::Simple {
+        first,
+        widths,
+        missing,
+    }
 }
 
 fn cid_widths(doc: &Document, cid_font: &Dictionary) -> Widths {
-    let default = cid_font
-        .get(b"DW")
-        .ok()
-        .and_then(number)
-        .unwrap_or(1000.0);
+    let default = cid_font.get(b"DW").ok().and_then(number).unwrap_or(1000.0);
     let mut ranges = Vec::new();
     if let Some(Object::Array(w)) = cid_font.get(b"W").ok().and_then(|o| deref(doc, o)) {
         let mut i = 0;
@@ -347,7 +356,11 @@ impl Font {
         let subtype = name_of(font, b"Subtype").unwrap_or(b"Type1");
         let to_unicode = load_to_unicode(doc, font);
         if subtype == b"Type0" {
-            let cid_font = match font.get(b"DescendantFonts").ok().and_then(|o| deref(doc, o)) {
+            let cid_font = match font
+                .get(b"DescendantFonts")
+                .ok()
+                .and_then(|o| deref(doc, o))
+            {
                 Some(Object::Array(a)) => a
                     .first()
                     .and_then(|o| deref(doc, o))
@@ -507,7 +520,11 @@ impl Font {
                 .chars()
                 .filter(|c| !c.is_control() && *c != '\u{FFFD}' && *c != '\0')
                 .collect();
-            if s.is_empty() { None } else { Some(s.into_boxed_str()) }
+            if s.is_empty() {
+                None
+            } else {
+                Some(s.into_boxed_str())
+            }
         };
         if let Some(Encoding::UnicodeMapEncoding(map)) = &self.to_unicode
             && let Some(units) = map.get(code.code, code.len)
@@ -543,17 +560,28 @@ impl Font {
                 }
                 clean(s.into_owned())
             }
-            Charset::Utf16 => clean(encoding_rs::UTF_16BE.decode_without_bom_handling(bytes).0.into_owned()),
+            Charset::Utf16 => clean(
+                encoding_rs::UTF_16BE
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned(),
+            ),
             Charset::Utf8 => clean(String::from_utf8_lossy(bytes).into_owned()),
             Charset::Utf32 => char::from_u32(code.code).and_then(|c| clean(c.to_string())),
-            Charset::Cid(collection) => collection.to_char(code.code).and_then(|c| clean(c.to_string())),
+            Charset::Cid(collection) => collection
+                .to_char(code.code)
+                .and_then(|c| clean(c.to_string())),
         }
     }
 
     /// Advance of `code` in thousandths of an em (text space), `text` being what it decoded to.
     pub(super) fn width(&self, code: &Code, text: &str) -> f32 {
         let w = match &self.widths {
-            Widths::Simple { first, widths, missing } => code
+            Widths::Simple {
+                first,
+                widths,
+                missing,
+            } => code
                 .code
                 .checked_sub(*first)
                 .and_then(|i| widths.get(i as usize).copied())

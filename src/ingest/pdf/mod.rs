@@ -73,7 +73,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             Ok(p) => p,
             Err(e @ ReadError::LimitExceeded(_)) => return stop_on_time(ex, e, number),
             Err(e) => {
-                ex.notes.push(format!("page {number} could not be read: {e}"));
+                ex.notes
+                    .push(format!("page {number} could not be read: {e}"));
                 continue;
             }
         };
@@ -113,9 +114,7 @@ fn corrupt_message(e: &lopdf::Error) -> ReadError {
         E::Decryption(_) | E::InvalidPassword => ReadError::Encrypted(
             "the PDF is password-protected: a user password is needed to open it".into(),
         ),
-        _ => ReadError::Corrupt(format!(
-            "the PDF is damaged and cannot be parsed ({e})"
-        )),
+        _ => ReadError::Corrupt(format!("the PDF is damaged and cannot be parsed ({e})")),
     }
 }
 
@@ -188,7 +187,8 @@ mod tests {
     }
 
     fn cid_font(ordering: &str, embedded: Option<Object>) -> Dictionary {
-        let mut descriptor = dictionary! { "Type" => "FontDescriptor", "FontName" => "STSong-Light" };
+        let mut descriptor =
+            dictionary! { "Type" => "FontDescriptor", "FontName" => "STSong-Light" };
         if let Some(f) = embedded {
             descriptor.set("FontFile2", f);
         }
@@ -247,7 +247,10 @@ mod tests {
             b"BT /F1 12 Tf 72 700 Td <552E540E670D52A1> Tj ET",
             vec![("F1", font)],
         );
-        assert_eq!(texts(&read(&bytes, &ctx()).expect("read")), vec!["售后服务"]);
+        assert_eq!(
+            texts(&read(&bytes, &ctx()).expect("read")),
+            vec!["售后服务"]
+        );
     }
 
     #[test]
@@ -282,7 +285,10 @@ mod tests {
     fn identity_h_non_embedded_uses_adobe_cids() {
         // Adobe-GB1 CIDs 4559 中 and 4162 一.
         let font = type0("Identity-H", cid_font("GB1", None));
-        let bytes = pdf(b"BT /F1 12 Tf 72 700 Td <11CF1042> Tj ET", vec![("F1", font)]);
+        let bytes = pdf(
+            b"BT /F1 12 Tf 72 700 Td <11CF1042> Tj ET",
+            vec![("F1", font)],
+        );
         assert_eq!(texts(&read(&bytes, &ctx()).expect("read")), vec!["中一"]);
     }
 
@@ -339,7 +345,7 @@ mod tests {
             BT /F1 12 Tf 130 700 Td (policy) Tj ET\n\
             BT /F1 12 Tf 72 686 Td [(second) -300 (line)] TJ ET";
         let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-            "Encoding" => "WinAnsiEncoding" };
+        "Encoding" => "WinAnsiEncoding" };
         let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
         assert_eq!(texts(&ex), vec!["Service policy\nsecond line"]);
     }
@@ -365,8 +371,14 @@ mod tests {
                     Object::Name(b"A".to_vec())],
             },
         };
-        let ex = read(&pdf(b"BT /F1 12 Tf 72 700 Td <01020304> Tj ET", vec![("F1", font)]), &ctx())
-            .expect("read");
+        let ex = read(
+            &pdf(
+                b"BT /F1 12 Tf 72 700 Td <01020304> Tj ET",
+                vec![("F1", font)],
+            ),
+            &ctx(),
+        )
+        .expect("read");
         assert_eq!(texts(&ex), vec!["售后A"]);
     }
 
@@ -393,7 +405,11 @@ mod tests {
 
     #[test]
     fn garbage_is_corrupt() {
-        for bytes in [&b"not a pdf at all"[..], b"%PDF-1.7\n1 0 obj << /Type /Catalog", b""] {
+        for bytes in [
+            &b"not a pdf at all"[..],
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog",
+            b"",
+        ] {
             match read(bytes, &ctx()) {
                 Err(ReadError::Corrupt(msg)) => assert!(!msg.is_empty()),
                 other => panic!("expected Corrupt, got {other:?}"),
@@ -419,7 +435,10 @@ mod tests {
     #[test]
     fn page_limit_truncates() {
         let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
-        let bytes = pdf(b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET", vec![("F1", font)]);
+        let bytes = pdf(
+            b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET",
+            vec![("F1", font)],
+        );
         let limits = Limits {
             max_pages: 0,
             ..Limits::default()
@@ -443,7 +462,9 @@ mod tests {
     fn realworld_encrypted_needs_password() {
         let Some(dir) = realworld_dir() else { return };
         for name in ["pdfjs-pr6531_1.pdf", "tika-testUnicodePassword.pdf"] {
-            let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+            let Ok(bytes) = std::fs::read(dir.join(name)) else {
+                continue;
+            };
             assert!(
                 matches!(read(&bytes, &ctx()), Err(ReadError::Encrypted(_))),
                 "{name}"
@@ -535,8 +556,65 @@ mod tests {
                 ),
                 Err(e) => format!("err {e:?}"),
             };
-            println!("{:55} {:>7.1} ms {summary}", path.file_name().unwrap_or_default().to_string_lossy(), took.as_secs_f64() * 1000.0);
+            println!(
+                "{:55} {:>7.1} ms {summary}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                took.as_secs_f64() * 1000.0
+            );
             assert!(took < Duration::from_secs(5), "{path:?} took {took:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod dump {
+    /// Developer aid: `PDF_DUMP=file.pdf cargo test --lib pdf::dump -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn dump_pdf_text() {
+        let Ok(path) = std::env::var("PDF_DUMP") else {
+            return;
+        };
+        let bytes = std::fs::read(&path).expect("read file");
+        let ctx = crate::ingest::ReadContext::new(crate::ingest::Limits::default());
+        match super::read(&bytes, &ctx) {
+            Ok(ex) => {
+                for p in &ex.passages {
+                    println!("--- {:?}\n{}", p.location, p.text);
+                }
+                println!(
+                    "=== pages {:?} ocr {:?} notes {:?}",
+                    ex.pages, ex.ocr_pages, ex.notes
+                );
+            }
+            Err(e) => println!("=== error {e:?}"),
+        }
+    }
+}
+#[cfg(test)]
+mod dump_content {
+    #[test]
+    #[ignore]
+    fn dump_page_content() {
+        let Ok(path) = std::env::var("PDF_DUMP") else {
+            return;
+        };
+        let bytes = std::fs::read(&path).expect("read file");
+        let doc = lopdf::Document::load_mem(&bytes).expect("load");
+        for (n, id) in doc.get_pages() {
+            let c = doc.get_page_content(id);
+            println!(
+                "page {n}: {} bytes: {}",
+                c.len(),
+                String::from_utf8_lossy(&c[..c.len().min(600)])
+            );
+            println!(
+                "fonts {:?}",
+                doc.get_page_fonts(id).map(|f| f
+                    .keys()
+                    .map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect::<Vec<_>>())
+            );
         }
     }
 }

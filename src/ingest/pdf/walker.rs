@@ -180,8 +180,9 @@ impl<'a> Walker<'a> {
             leading: 0.0,
             rise: 0.0,
         };
-        run.walk(content, &resources, gs)?;
+        run.walk(content, &resources, gs.clone())?;
         run.close_run();
+        run.annotations(page_id, &resources, &gs)?;
         Ok(run.out)
     }
 }
@@ -379,7 +380,12 @@ impl<'a> PageRun<'a, '_> {
         Some(f)
     }
 
-    fn do_xobject(&mut self, res: &Resources<'a>, name: &[u8], gs: &GState) -> Result<(), ReadError> {
+    fn do_xobject(
+        &mut self,
+        res: &Resources<'a>,
+        name: &[u8],
+        gs: &GState,
+    ) -> Result<(), ReadError> {
         let doc = self.doc;
         let Some(obj) = res.lookup(doc, b"XObject", name) else {
             return Ok(());
@@ -395,17 +401,144 @@ impl<'a> PageRun<'a, '_> {
                 self.out.has_images = true;
                 Ok(())
             }
-            Ok(b"Form") => {
-                if self.forms.len() >= MAX_FORM_DEPTH || id.is_some_and(|id| self.forms.contains(&id)) {
+            Ok(b"Form") => self.form(id, stream, res, gs),
+            _ => Ok(()),
+        }
+    }
+
+    /// Draws the appearance streams of the page's visible annotations (form fields, free text,
+    /// stamps), as viewers and `pdftotext` do: filled-in application forms keep their values
+    /// there.
+    fn annotations(
+        &mut self,
+        page_id: ObjectId,
+        res: &Resources<'a>,
+        gs: &GState,
+    ) -> Result<(), ReadError> {
+        let doc = self.doc;
+        let Ok(annots) = doc.get_page_annotations(page_id) else {
+            return Ok(());
+        };
+        for annot in annots.into_iter().take(10_000) {
+            self.ctx.check_time()?;
+            let subtype = annot
+                .get(b"Subtype")
+                .and_then(Object::as_name)
+                .unwrap_or(b"");
+            if matches!(subtype, b"Popup" | b"Link") {
+                continue;
+            }
+            let flags = annot.get(b"F").and_then(Object::as_i64).unwrap_or(0);
+            if flags & 2 != 0 {
+                continue;
+            }
+            let Some(normal) = annot
+                .get(b"AP")
+                .ok()
+                .and_then(|o| doc.dereference(o).ok())
+                .and_then(|(_, o)| o.as_dict().ok())
+                .and_then(|ap| ap.get(b"N").ok())
+                .and_then(|o| doc.dereference(o).ok())
+            else {
+                continue;
+            };
+            let (id, stream) = match normal {
+                (id, Object::Stream(s)) => (id, s),
+                (_, Object::Dictionary(states)) => {
+                    let Some(state) = annot.get(b"AS").and_then(Object::as_name).ok() else {
+                        continue;
+                    };
+                    match states.get(state).ok().and_then(|o| doc.dereference(o).ok()) {
+                        Some((id, Object::Stream(s))) => (id, s),
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let Some(rect) = annot
+                .get(b"Rect")
+                .ok()
+                .and_then(|o| doc.dereference(o).ok())
+                .and_then(|(_, o)| o.as_array().ok())
+                .and_then(|a| matrix_of4(a))
+            else {
+                continue;
+            };
+            let bbox = stream
+                .dict
+                .get(b"BBox")
+                .ok()
+                .and_then(|o| o.as_array().ok())
+                .and_then(|a| matrix_of4(a))
+                .unwrap_or(rect);
+            let m = match stream.dict.get(b"Matrix") {
+                Ok(Object::Array(m)) => matrix_of(m).unwrap_or(IDENTITY),
+                _ => IDENTITY,
+            };
+            // Map the form's transformed bounding box onto the annotation rectangle (ISO 32000-1,
+            // 12.5.5).
+            let corners = [
+                (bbox[0], bbox[1]),
+                (bbox[2], bbox[1]),
+                (bbox[0], bbox[3]),
+                (bbox[2], bbox[3]),
+            ];
+            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+            for (x, y) in corners {
+                let (tx, ty) = (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
+                x0 = x0.min(tx);
+                y0 = y0.min(ty);
+                x1 = x1.max(tx);
+                y1 = y1.max(ty);
+            }
+            let (rx0, ry0) = (rect[0].min(rect[2]), rect[1].min(rect[3]));
+            let (rx1, ry1) = (rect[0].max(rect[2]), rect[1].max(rect[3]));
+            let sx = if x1 - x0 > 1e-3 {
+                (rx1 - rx0) / (x1 - x0)
+            } else {
+                1.0
+            };
+            let sy = if y1 - y0 > 1e-3 {
+                (ry1 - ry0) / (y1 - y0)
+            } else {
+                1.0
+            };
+            let a = [sx, 0.0, 0.0, sy, rx0 - sx * x0, ry0 - sy * y0];
+            let mut inner = gs.clone();
+            inner.ctm = mul(&a, &gs.ctm);
+            self.form(id, stream, res, &inner)?;
+        }
+        Ok(())
+    }
+
+    /// Runs a form XObject (a `Do` target or an annotation appearance) inside `gs`.
+    fn form(
+        &mut self,
+        id: Option<ObjectId>,
+        stream: &'a lopdf::Stream,
+        res: &Resources<'a>,
+        gs: &GState,
+    ) -> Result<(), ReadError> {
+        let doc = self.doc;
+        {
+            {
+                if self.forms.len() >= MAX_FORM_DEPTH
+                    || id.is_some_and(|id| self.forms.contains(&id))
+                {
                     return Ok(());
                 }
-                let Ok(data) = stream.decompressed_content_with_limit(MAX_FORM_BYTES).or_else(|e| {
-                    if stream.dict.get(b"Filter").is_err() && stream.content.len() <= MAX_FORM_BYTES {
-                        Ok(stream.content.clone())
-                    } else {
-                        Err(e)
-                    }
-                }) else {
+                let Ok(data) = stream
+                    .decompressed_content_with_limit(MAX_FORM_BYTES)
+                    .or_else(|e| {
+                        if stream.dict.get(b"Filter").is_err()
+                            && stream.content.len() <= MAX_FORM_BYTES
+                        {
+                            Ok(stream.content.clone())
+                        } else {
+                            Err(e)
+                        }
+                    })
+                else {
                     return Ok(());
                 };
                 let mut inner = gs.clone();
@@ -431,7 +564,6 @@ impl<'a> PageRun<'a, '_> {
                 self.forms.pop();
                 r
             }
-            _ => Ok(()),
         }
     }
 
@@ -469,7 +601,8 @@ impl<'a> PageRun<'a, '_> {
                 (trm[0], trm[1])
             };
             let angle = dy.atan2(dx);
-            let quadrant = ((angle / std::f32::consts::FRAC_PI_2).round() as i32).rem_euclid(4) as u8;
+            let quadrant =
+                ((angle / std::f32::consts::FRAC_PI_2).round() as i32).rem_euclid(4) as u8;
             let (x, y) = frame(quadrant, trm[4], trm[5]);
             let size = if font.vertical {
                 (trm[0] * trm[0] + trm[1] * trm[1]).sqrt()
@@ -500,12 +633,22 @@ impl<'a> PageRun<'a, '_> {
         let t = if font.vertical {
             [1.0, 0.0, 0.0, 1.0, 0.0, -(w * gs.size) + spacing]
         } else {
-            [1.0, 0.0, 0.0, 1.0, (w * gs.size + spacing) * gs.h_scale, 0.0]
+            [
+                1.0,
+                0.0,
+                0.0,
+                1.0,
+                (w * gs.size + spacing) * gs.h_scale,
+                0.0,
+            ]
         };
         ts.tm = mul(&t, &ts.tm);
         if let Some(run) = self.open.as_mut() {
             let end = mul(
-                &mul(&[gs.size * gs.h_scale, 0.0, 0.0, gs.size, 0.0, gs.rise], &ts.tm),
+                &mul(
+                    &[gs.size * gs.h_scale, 0.0, 0.0, gs.size, 0.0, gs.rise],
+                    &ts.tm,
+                ),
                 &mul(&gs.ctm, &self.rotate),
             );
             let (x_end, _) = frame(run.quadrant, end[4], end[5]);
@@ -548,6 +691,13 @@ impl<'a> PageRun<'a, '_> {
         }
         self.out.runs.push(run);
     }
+}
+
+fn matrix_of4(a: &[Object]) -> Option<[f32; 4]> {
+    if a.len() < 4 {
+        return None;
+    }
+    Some([num(a.first()), num(a.get(1)), num(a.get(2)), num(a.get(3))])
 }
 
 /// Page coordinates → the reading frame of text running in `quadrant`.
