@@ -14,6 +14,11 @@ For each ordering: Adobe-<O>-UCS2 (CID -> UTF-16, a "ToUnicode"-style CMap)
 gives the first choice; CIDs it leaves unmapped are filled by inverting
 Uni<X>-UTF32-H (Unicode -> CID; lowest code point wins).
 
+Also data/cid2unicode/<Ordering>-pua.bin: private-use code points that the
+Uni*-UTF16-H CMaps send to real CIDs (e.g. HKSCS characters in Big5 PUA under
+UniCNS-UTF16-H), mapped on to the CID's standard Unicode, so text shown with
+those CMaps and no ToUnicode comes out as the character, not as PUA junk.
+
 Output format (compact, read by src/ingest/pdf/cid2unicode.rs): 3 bytes per CID,
 big-endian code point, CID 0 first; 0 = unmapped. Trailing unmapped CIDs are
 dropped.
@@ -82,6 +87,36 @@ def parse_utf32_inverse(path, table):
         table.setdefault(c, u)
 
 
+UTF16_CMAPS = {
+    "Adobe-GB1": "UniGB-UTF16-H",
+    "Adobe-CNS1": "UniCNS-UTF16-H",
+}
+
+
+def pua_table(src, ordering, cid_table):
+    """Private-use code points a Uni*-UTF16 CMap maps to CIDs (HKSCS in CNS1) -> the CID's
+    standard Unicode. Format: sorted 5-byte records (2 bytes PUA code point, 3 bytes Unicode)."""
+    text = open(os.path.join(src, ordering, UTF16_CMAPS[ordering]), encoding="latin-1").read()
+    pua = {}
+    for body in sections(text, "cidchar"):
+        for uni, cid in re.findall(HEX + r"\s*(\d+)", body):
+            u = int(uni, 16)
+            if 0xE000 <= u <= 0xF8FF:
+                pua[u] = int(cid)
+    for body in sections(text, "cidrange"):
+        for lo, hi, cid in re.findall(HEX + r"\s*" + HEX + r"\s*(\d+)", body):
+            lo, hi, c = int(lo, 16), int(hi, 16), int(cid)
+            for i in range(hi - lo + 1):
+                if 0xE000 <= lo + i <= 0xF8FF:
+                    pua[lo + i] = c + i
+    out = bytearray()
+    for u in sorted(pua):
+        target = cid_table.get(pua[u])
+        if target and not (0xE000 <= target <= 0xF8FF):
+            out += u.to_bytes(2, "big") + target.to_bytes(3, "big")
+    return out
+
+
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/poppler/cMap"
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
@@ -101,6 +136,12 @@ def main():
         with open(path, "wb") as f:
             f.write(buf)
         print(f"{path}: {n} CIDs, {len(table)} mapped")
+        if ordering in UTF16_CMAPS:
+            pua = pua_table(src, ordering, table)
+            path = os.path.join(out, ordering + "-pua.bin")
+            with open(path, "wb") as f:
+                f.write(pua)
+            print(f"{path}: {len(pua) // 5} private-use code points")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ pub(super) enum Collection {
 static GB1: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-GB1.bin");
 static CNS1: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-CNS1.bin");
 static JAPAN1: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-Japan1.bin");
+static GB1_PUA: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-GB1-pua.bin");
+static CNS1_PUA: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-CNS1-pua.bin");
 static KOREA1: &[u8] = include_bytes!("../../../data/cid2unicode/Adobe-Korea1.bin");
 
 impl Collection {
@@ -51,5 +53,33 @@ impl Collection {
         let bytes = table.get(at..at.checked_add(3)?)?;
         let cp = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
         if cp == 0 { None } else { char::from_u32(cp) }
+    }
+
+    /// The standard character for a private-use code point that the collection's `Uni*-UTF16`
+    /// CMap sends to a real CID (HKSCS characters in CNS1), so such text is not PUA junk.
+    pub(super) fn pua_to_char(self, c: char) -> Option<char> {
+        let table = match self {
+            Collection::Gb1 => GB1_PUA,
+            Collection::Cns1 => CNS1_PUA,
+            Collection::Japan1 | Collection::Korea1 => return None,
+        };
+        let u = u16::try_from(c as u32).ok()?;
+        let records = table.len() / 5;
+        let (mut lo, mut hi) = (0usize, records);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let rec = table.get(mid * 5..mid * 5 + 5)?;
+            let key = u16::from_be_bytes([rec[0], rec[1]]);
+            match key.cmp(&u) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let cp =
+                        (u32::from(rec[2]) << 16) | (u32::from(rec[3]) << 8) | u32::from(rec[4]);
+                    return char::from_u32(cp);
+                }
+            }
+        }
+        None
     }
 }

@@ -50,8 +50,8 @@ enum Charset {
     /// Decode the code bytes with this `encoding_rs` encoding; `iso2022` codes (0x21–0x7E
     /// bytes, the `GB-H`/`H`/`KSC-H` CMaps) get 0x80 added to each byte first.
     Legacy(&'static encoding_rs::Encoding, bool),
-    /// UTF-16BE.
-    Utf16,
+    /// UTF-16BE; private-use code points go through the collection's PUA table.
+    Utf16(Option<Collection>),
     /// UTF-8.
     Utf8,
     /// UTF-32BE.
@@ -324,7 +324,7 @@ fn predefined_cmap(name: &[u8]) -> (Scheme, Charset, bool) {
         } else if base.contains("UTF32") {
             (Scheme::Utf32, Charset::Utf32)
         } else {
-            (Scheme::Utf16, Charset::Utf16)
+            (Scheme::Utf16, Charset::Utf16(None))
         }
     } else if base.starts_with("GB") && base.contains("EUC") || base.starts_with("GBK") {
         (Scheme::Gb18030, Charset::Legacy(GB18030, false))
@@ -392,16 +392,19 @@ impl Font {
                 };
             let mut widths = Widths::ByText;
             if let Some(cid_font) = cid_font {
+                let collection = dict_at(doc, cid_font, b"CIDSystemInfo").and_then(|info| {
+                    let reg = info.get(b"Registry").ok().and_then(|o| deref(doc, o))?;
+                    let ord = info.get(b"Ordering").ok().and_then(|o| deref(doc, o))?;
+                    Collection::from_system_info(reg.as_str().ok()?, ord.as_str().ok()?)
+                });
+                if let Charset::Utf16(_) = charset {
+                    charset = Charset::Utf16(collection);
+                }
                 if identity {
                     widths = cid_widths(doc, cid_font);
                     let descriptor = dict_at(doc, cid_font, b"FontDescriptor");
                     let embedded = is_embedded(doc, descriptor);
                     let cff = name_of(cid_font, b"Subtype") == Some(b"CIDFontType0");
-                    let collection = dict_at(doc, cid_font, b"CIDSystemInfo").and_then(|info| {
-                        let reg = info.get(b"Registry").ok().and_then(|o| deref(doc, o))?;
-                        let ord = info.get(b"Ordering").ok().and_then(|o| deref(doc, o))?;
-                        Collection::from_system_info(reg.as_str().ok()?, ord.as_str().ok()?)
-                    });
                     // CIDs are Adobe CIDs when the font is not embedded (the viewer picks a
                     // system font by collection) or is a CID-keyed CFF font; a TrueType
                     // CIDFont's CIDs are glyph ids of its own, meaningless without ToUnicode.
@@ -560,12 +563,16 @@ impl Font {
                 }
                 clean(s.into_owned())
             }
-            Charset::Utf16 => clean(
-                encoding_rs::UTF_16BE
-                    .decode_without_bom_handling(bytes)
-                    .0
-                    .into_owned(),
-            ),
+            Charset::Utf16(collection) => {
+                let s = encoding_rs::UTF_16BE.decode_without_bom_handling(bytes).0;
+                let mut chars = s.chars();
+                if let (Some(c), None, Some(coll)) = (chars.next(), chars.next(), collection)
+                    && let Some(mapped) = coll.pua_to_char(c)
+                {
+                    return Some(mapped.to_string().into_boxed_str());
+                }
+                clean(s.into_owned())
+            }
             Charset::Utf8 => clean(String::from_utf8_lossy(bytes).into_owned()),
             Charset::Utf32 => char::from_u32(code.code).and_then(|c| clean(c.to_string())),
             Charset::Cid(collection) => collection
