@@ -119,16 +119,14 @@ fn build_line(page: &PageText, members: &[&Run]) -> Line {
             }
             let last = text.chars().last();
             let next = t.chars().next();
-            if gap > 0.2 * em
-                && last.is_some_and(|c| !c.is_whitespace() && !is_cjk(c))
-                && next.is_some_and(|c| !c.is_whitespace() && !is_cjk(c))
-            {
-                text.push(' ');
-            } else if gap > 2.0 * em
-                && last.is_some_and(|c| !c.is_whitespace())
-                && next.is_some_and(|c| !c.is_whitespace())
-                && !(last.is_some_and(is_cjk) && next.is_some_and(is_cjk))
-            {
+            let (last, next) = match (last, next) {
+                (Some(l), Some(n)) if !l.is_whitespace() && !n.is_whitespace() => (l, n),
+                _ => (' ', ' '),
+            };
+            let latin_gap = gap > 0.2 * em && !is_cjk(last) && !is_cjk(next);
+            // A table-cell gap separates a CJK cell from a Latin one, but never two CJK ones.
+            let cell_gap = gap > 2.0 * em && !(is_cjk(last) && is_cjk(next));
+            if last != ' ' && (latin_gap || cell_gap) {
                 text.push(' ');
             }
         }

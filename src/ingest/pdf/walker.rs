@@ -253,16 +253,12 @@ impl<'a> PageRun<'a, '_> {
                 self.out.truncated = true;
                 break;
             }
-            if self.ops % 4096 == 0 {
+            if self.ops.is_multiple_of(4096) {
                 self.ctx.check_time()?;
             }
             let a = &op.operands;
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < MAX_SAVE_DEPTH {
-                        stack.push(gs.clone());
-                    }
-                }
+                "q" if stack.len() < MAX_SAVE_DEPTH => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(g) = stack.pop() {
                         gs = g;
