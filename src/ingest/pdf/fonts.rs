@@ -236,7 +236,12 @@ fn simple_table(doc: &Document, font: &Dictionary, subtype: &[u8]) -> [Option<ch
                         Object::Integer(i) => code = usize::try_from(*i).unwrap_or(256),
                         Object::Name(n) => {
                             if let Some(slot) = table.get_mut(code) {
-                                *slot = glyph_char(doc, n);
+                                // Type3 glyph names are often private (`/square`); like poppler,
+                                // fall back to the code itself when it is printable ASCII.
+                                *slot = glyph_char(doc, n).or_else(|| {
+                                    (subtype == b"Type3" && (0x21..0x7F).contains(&code))
+                                        .then_some(code as u8 as char)
+                                });
                             }
                             code = code.saturating_add(1);
                         }

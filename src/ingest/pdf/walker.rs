@@ -25,6 +25,10 @@ const MAX_SAVE_DEPTH: usize = 256;
 const MAX_FORM_DEPTH: usize = 12;
 /// Largest decompressed form XObject.
 const MAX_FORM_BYTES: usize = 64 * 1024 * 1024;
+/// Most text bytes kept for one page (ToUnicode entries can expand one byte to many).
+const MAX_PAGE_TEXT: usize = 16 * 1024 * 1024;
+/// Most runs kept for one page.
+const MAX_RUNS: usize = 500_000;
 /// A `TJ` adjustment beyond this (thousandths of an em) starts a new run.
 const TJ_SPLIT: f32 = 150.0;
 
@@ -127,6 +131,7 @@ struct PageRun<'a, 'c> {
     out: PageText,
     ops: usize,
     forms: Vec<ObjectId>,
+    form_cache: HashMap<ObjectId, Rc<Vec<u8>>>,
     rotate: Matrix,
     // current run being built
     open: Option<Run>,
@@ -165,6 +170,7 @@ impl<'a> Walker<'a> {
             out: PageText::default(),
             ops: 0,
             forms: Vec::new(),
+            form_cache: HashMap::new(),
             rotate,
             open: None,
             run_glyphs: 0,
@@ -523,19 +529,30 @@ impl<'a> PageRun<'a, '_> {
                 {
                     return Ok(());
                 }
-                let Ok(data) = stream
-                    .decompressed_content_with_limit(MAX_FORM_BYTES)
-                    .or_else(|e| {
-                        if stream.dict.get(b"Filter").is_err()
-                            && stream.content.len() <= MAX_FORM_BYTES
-                        {
-                            Ok(stream.content.clone())
-                        } else {
-                            Err(e)
+                let data = match id.and_then(|id| self.form_cache.get(&id)) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let decoded = stream
+                            .decompressed_content_with_limit(MAX_FORM_BYTES)
+                            .or_else(|e| {
+                                if stream.dict.get(b"Filter").is_err()
+                                    && stream.content.len() <= MAX_FORM_BYTES
+                                {
+                                    Ok(stream.content.clone())
+                                } else {
+                                    Err(e)
+                                }
+                            });
+                        let Ok(decoded) = decoded else {
+                            return Ok(());
+                        };
+                        let decoded = Rc::new(decoded);
+                        // Forms drawn many times are decompressed once per page.
+                        if let Some(id) = id {
+                            self.form_cache.insert(id, decoded.clone());
                         }
-                    })
-                else {
-                    return Ok(());
+                        decoded
+                    }
                 };
                 let mut inner = gs.clone();
                 if let Ok(Object::Array(m)) = stream.dict.get(b"Matrix")
@@ -582,6 +599,10 @@ impl<'a> PageRun<'a, '_> {
 
     fn glyph(&mut self, font: &Font, code: &Code, gs: &GState, ts: &mut TextState) {
         let before = self.out.text.len();
+        if before > MAX_PAGE_TEXT || self.out.runs.len() > MAX_RUNS {
+            self.out.truncated = true;
+            return;
+        }
         let trm = mul(
             &mul(
                 &[gs.size * gs.h_scale, 0.0, 0.0, gs.size, 0.0, gs.rise],
