@@ -99,6 +99,12 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             }
             continue;
         }
+        if page.unusable_glyphs > 0 {
+            ex.notes.push(format!(
+                "page {number}: {} glyph(s) in fonts without a usable Unicode mapping were skipped (OCR would recover them)",
+                page.unusable_glyphs
+            ));
+        }
         ex.passages.extend(
             blocks
                 .into_iter()
@@ -315,6 +321,59 @@ mod tests {
         let ex = read(&bytes, &ctx()).expect("read");
         assert!(ex.passages.is_empty(), "{:?}", texts(&ex));
         assert_eq!(ex.ocr_pages, vec![1]);
+    }
+
+    #[test]
+    fn junk_to_unicode_is_not_emitted() {
+        // A ToUnicode that maps every code into the private-use area: junk, so OCR instead.
+        let cmap = b"begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            1 beginbfrange <0001> <0010> <E001> endbfrange endcmap";
+        let bytes = pdf_with(
+            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
+            vec![],
+            |doc, res| {
+                let tu = doc.add_object(Stream::new(dictionary! {}, cmap.to_vec()));
+                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
+                let mut font = type0("Identity-H", cid_font("Identity", Some(ff.into())));
+                font.set("ToUnicode", tu);
+                let id = doc.add_object(font);
+                res.set("Font", dictionary! { "F1" => id });
+            },
+        );
+        let ex = read(&bytes, &ctx()).expect("read");
+        assert!(ex.passages.is_empty(), "{:?}", texts(&ex));
+        assert_eq!(ex.ocr_pages, vec![1]);
+    }
+
+    #[test]
+    fn vertical_cmap_reads_columns_right_to_left() {
+        let font = type0("UniGB-UCS2-V", cid_font("GB1", None));
+        // Two vertical columns: the right one (x=300) is read first.
+        let content = b"BT /F1 12 Tf 1 0 0 1 280 700 Tm <670D52A1> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 700 Tm <552E540E> Tj ET";
+        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        assert_eq!(all_text(&ex).replace('\n', ""), "售后服务");
+    }
+
+    #[test]
+    fn rotated_page_keeps_text() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        // /Rotate 90 page whose text runs up the page in user space (reads left to right once the
+        // page is turned); the line at smaller x is the upper one.
+        let bytes = pdf_with(
+            b"BT /F1 12 Tf 0 1 -1 0 80 100 Tm <552E540E> Tj ET BT /F1 12 Tf 0 1 -1 0 100 100 Tm <670D52A1> Tj ET",
+            vec![("F1", font)],
+            |_, _| {},
+        );
+        let mut doc = lopdf::Document::load_mem(&bytes).expect("load");
+        let page = *doc.get_pages().values().next().expect("page");
+        doc.get_dictionary_mut(page)
+            .expect("page")
+            .set("Rotate", 90);
+        let mut rotated = Vec::new();
+        doc.save_to(&mut rotated).expect("save");
+        let ex = read(&rotated, &ctx()).expect("read");
+        assert_eq!(all_text(&ex), "售后\n服务");
     }
 
     #[test]
@@ -594,7 +653,10 @@ mod tests {
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 took.as_secs_f64() * 1000.0
             );
-            assert!(took < Duration::from_secs(5), "{path:?} took {took:?}");
+            // A few seconds in release; an unoptimised test build on a shared 2-core machine
+            // gets more room (the largest file, 67 pages and 2.3 MB, takes ~0.5 s in release).
+            let bound = Duration::from_secs(if cfg!(debug_assertions) { 15 } else { 5 });
+            assert!(took < bound, "{path:?} took {took:?}");
         }
     }
 }
