@@ -237,10 +237,7 @@ pub fn read_isolated(path: &str, bytes: &[u8], ctx: &ReadContext) -> Document {
                 .unwrap_or_else(|| "unknown panic".into());
             tracing::warn!(file = path, "reader panicked: {what}");
             doc.status = FileStatus::Corrupt;
-            doc.error = Some(format!(
-                "the {} reader failed on this file: {what}",
-                doc.kind
-            ));
+            doc.error = Some(format!("the {} reader failed on this file: {what}", doc.kind));
         }
     }
     doc

@@ -78,7 +78,9 @@ fn sniff_zip(bytes: &[u8]) -> FileKind {
         .file_names()
         .filter_map(|n| n.ok().map(|n| n.into_owned()))
         .collect();
-    let has = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    };
     if has("word/document.xml") {
         return FileKind::Docx;
     }
@@ -191,9 +193,7 @@ pub fn unsupported_message(name: &str, bytes: &[u8]) -> String {
     } else {
         "legacy Word (.doc) document"
     };
-    format!(
-        "{what}: not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)"
-    )
+    format!("{what}: not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)")
 }
 
 fn sniff_zip_is_ofd(bytes: &[u8]) -> bool {
