@@ -4,8 +4,9 @@
 //! fake bold drawn twice). Runs are clustered into lines by baseline (|Δy| < half the font size),
 //! sorted by position along the line, de-duplicated when the same text is drawn again at nearly
 //! the same place, and joined with a space only between non-CJK text separated by a visible gap.
-//! Lines become blocks (one passage each): a large vertical gap, a change of direction or of font
-//! size, or a table row (a line with wide gaps between its cells) starts a new block.
+//! Lines become blocks (one passage each): a large vertical gap (over two font sizes, or clearly
+//! wider than the block's line pitch so far), a change of direction or of font size, or a table
+//! row (a line with wide gaps between its cells) starts a new block.
 
 use super::walker::{PageText, Run};
 use crate::normalize::is_cjk;
@@ -59,14 +60,17 @@ pub(super) fn blocks(page: &PageText) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut prev: Option<&Line> = None;
+    // The line pitch of the current block: a clearly wider gap is paragraph spacing.
+    let mut pitch: Option<f32> = None;
     for line in &lines {
         if line.text.trim().is_empty() {
             continue;
         }
+        let mut gap = 0.0;
         let new_block = match prev {
             None => true,
             Some(p) => {
-                let gap = p.y - line.y;
+                gap = p.y - line.y;
                 let size = p.size.max(line.size).max(1.0);
                 let ratio = p.size.max(line.size) / p.size.min(line.size).max(0.1);
                 p.quadrant != line.quadrant
@@ -75,10 +79,16 @@ pub(super) fn blocks(page: &PageText) -> Vec<String> {
                     || gap > 2.0 * size
                     || gap < 0.0
                     || ratio > 1.4
+                    || pitch.is_some_and(|pitch| gap > 1.3 * pitch + 0.2 * size)
             }
         };
-        if new_block && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
+        if new_block {
+            pitch = None;
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else if pitch.is_none() {
+            pitch = Some(gap);
         }
         if !current.is_empty() {
             current.push('\n');
