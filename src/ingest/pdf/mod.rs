@@ -376,6 +376,40 @@ mod tests {
         assert_eq!(all_text(&ex), "售后\n服务");
     }
 
+    /// `bytes` re-saved with RC4-128 encryption under the given user password.
+    fn encrypted(bytes: &[u8], user_password: &str) -> Vec<u8> {
+        let mut doc = lopdf::Document::load_mem(bytes).expect("load");
+        let id = Object::string_literal(b"0123456789abcdef".to_vec());
+        doc.trailer.set("ID", vec![id.clone(), id]);
+        let version = lopdf::EncryptionVersion::V2 {
+            document: &doc,
+            owner_password: "owner",
+            user_password,
+            key_length: 128,
+            permissions: lopdf::Permissions::all(),
+        };
+        let state = lopdf::EncryptionState::try_from(version).expect("encryption state");
+        doc.encrypt(&state).expect("encrypt");
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("save");
+        out
+    }
+
+    #[test]
+    fn user_password_is_encrypted_and_empty_password_is_read() {
+        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
+        let plain = pdf(
+            b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET",
+            vec![("F1", font)],
+        );
+        match read(&encrypted(&plain, "secret"), &ctx()) {
+            Err(ReadError::Encrypted(msg)) => assert!(msg.contains("password")),
+            other => panic!("expected Encrypted, got {other:?}"),
+        }
+        let ex = read(&encrypted(&plain, ""), &ctx()).expect("empty user password");
+        assert_eq!(texts(&ex), vec!["服务"]);
+    }
+
     #[test]
     fn image_only_page_goes_to_ocr() {
         let bytes = pdf_with(b"q 500 0 0 700 40 60 cm /Im1 Do Q", vec![], |doc, res| {
