@@ -92,7 +92,12 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
             FileKind::Pdf,
             FileStatus::Encrypted,
         ),
-        ("pdf/pdfjs-issue7665.pdf", FileKind::Pdf, FileStatus::Ok),
+        // lopdf opens this AES-256 R6 file but cannot decode its streams (see pdf/mod.rs).
+        (
+            "pdf/pdfjs-issue7665.pdf",
+            FileKind::Pdf,
+            FileStatus::Corrupt,
+        ),
         ("pdf/pdfjs-issue17215.pdf", FileKind::Pdf, FileStatus::Ok),
         (
             "pdf/tika-testPDF_protected.pdf",

@@ -264,6 +264,16 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
     if let Some(why) = extracted.truncated {
         doc.status = FileStatus::LimitExceeded;
         doc.error = Some(why);
+    } else if !doc.ocr_pages.is_empty()
+        && doc.pages.is_some_and(|n| doc.ocr_pages.len() == n as usize)
+    {
+        // Every page needs OCR; the few characters read (page numbers, digits in a normal
+        // font) are kept as passages but do not make the file readable.
+        doc.status = FileStatus::NeedsOcr;
+        doc.error = Some(format!(
+            "no page has a usable text layer ({} page(s) are scans or use fonts without a Unicode mapping): OCR needed",
+            doc.ocr_pages.len()
+        ));
     } else if doc.passages.is_empty() && doc.kind != FileKind::Zip {
         if doc.ocr_pages.is_empty() {
             doc.status = FileStatus::Empty;
