@@ -1,7 +1,6 @@
 //! Shared helpers: the shared real-world corpus (skipped when absent), temp dirs, running the
 //! binary, tiny in-memory archives.
 
-use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -99,18 +98,4 @@ fn crc32(data: &[u8]) -> u32 {
         }
     }
     !crc
-}
-
-/// A zip written by the zip crate (UTF-8 names).
-pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    let mut writer = zip::ZipWriter::new(&mut out);
-    for (name, data) in entries {
-        writer
-            .start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("start");
-        writer.write_all(data).expect("write");
-    }
-    writer.finish().expect("finish");
-    out.into_inner()
 }

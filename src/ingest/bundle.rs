@@ -326,8 +326,10 @@ mod tests {
         for _ in 0..3 {
             data = zip_of(&[("z.zip", &data)]);
         }
-        let mut limits = Limits::default();
-        limits.max_zip_depth = 2;
+        let limits = Limits {
+            max_zip_depth: 2,
+            ..Limits::default()
+        };
         let ctx = ReadContext::new(limits);
         let docs = read_tree("top.zip", &data, &ctx, 1, &AtomicU64::new(u64::MAX));
         assert!(

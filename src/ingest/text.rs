@@ -170,8 +170,10 @@ mod tests {
 
     #[test]
     fn passage_limit_truncates_with_a_message() {
-        let mut limits = Limits::default();
-        limits.max_passages = 2;
+        let limits = Limits {
+            max_passages: 2,
+            ..Limits::default()
+        };
         let extracted = read(b"a\nb\nc\n", &ReadContext::new(limits)).expect("read");
         assert_eq!(extracted.passages.len(), 2);
         assert!(extracted.truncated.is_some());
