@@ -126,3 +126,21 @@ mod tests {
         assert_eq!(for_matching(" \n\t "), "");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Normalising twice changes nothing, and the result never starts, ends or doubles
+        /// whitespace.
+        #[test]
+        fn matching_form_is_idempotent_and_tidy(text in "[ \\n\\t售后服务投诉处理aZ0-9（），。ＡＢ１２]{0,40}") {
+            let once = for_matching(&text);
+            prop_assert_eq!(for_matching(&once), once.clone());
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
+            prop_assert!(!once.contains("  "));
+        }
+    }
+}

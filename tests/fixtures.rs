@@ -131,3 +131,20 @@ fn hard_pdfs_recall_the_han_characters_pdftotext_finds() {
     }
     assert!(low.is_empty(), "{}", low.join("\n"));
 }
+
+#[test]
+fn output_order_does_not_depend_on_the_number_of_threads() {
+    let inbox = fixtures_dir().join("inbox");
+    let read_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| read_inputs(std::slice::from_ref(&inbox), &Limits::default()))
+            .expect("read")
+    };
+    let one = read_with(1);
+    let four = read_with(4);
+    assert!(one.len() > 40, "the sample inbox has its files");
+    assert_eq!(one, four);
+}

@@ -287,3 +287,28 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the bytes and whatever the name claims, reading ends with a document and a
+        /// status; a non-ok status always says why.
+        #[test]
+        fn any_bytes_under_any_name_give_a_status(
+            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+            name in prop::sample::select(vec!["a.pdf", "b.docx", "c.xlsx", "d.xls", "e.ods", "f.csv", "g.zip", "h"]),
+            prefix in prop::sample::select(vec![&b""[..], b"%PDF-1.7\n", b"PK\x03\x04", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"]),
+        ) {
+            let mut data = prefix.to_vec();
+            data.extend_from_slice(&bytes);
+            let doc = read_isolated(name, &data, &ReadContext::new(Limits::default()));
+            prop_assert_eq!(doc.bytes, data.len() as u64);
+            prop_assert!(doc.status == FileStatus::Ok || doc.error.is_some());
+        }
+    }
+}
