@@ -119,9 +119,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             Err(PartError::TooBig(m)) => {
                 out.truncated.get_or_insert(m);
             }
-            Err(PartError::Broken(m)) => out.notes.push(format!(
-                "{m}; page headers and footers were not read"
-            )),
+            Err(PartError::Broken(m)) => out
+                .notes
+                .push(format!("{m}; page headers and footers were not read")),
         }
     }
 
@@ -234,13 +234,12 @@ impl<'b, 'c> Package<'b, 'c> {
             match reader.read_event() {
                 Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
                     "file-entry" => current = attr(&e, "full-path"),
-                    "encryption-data" => {
+                    "encryption-data"
                         if current
                             .as_deref()
-                            .is_some_and(|p| p.trim_start_matches('/') == "content.xml")
-                        {
-                            return true;
-                        }
+                            .is_some_and(|p| p.trim_start_matches('/') == "content.xml") =>
+                    {
+                        return true;
                     }
                     _ => {}
                 },

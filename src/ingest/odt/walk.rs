@@ -33,6 +33,7 @@ use crate::model::{Location, Part, Passage};
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
+use std::collections::HashMap;
 
 /// Deepest element nesting accepted; real documents stay far below.
 pub(super) const MAX_DEPTH: usize = 512;
@@ -43,6 +44,9 @@ pub(super) const MAX_REPEAT: u32 = 16_384;
 
 /// Most spaces one `text:s` inserts (a `text:c="2000000000"` must not allocate gigabytes).
 const MAX_SPACES: usize = 256;
+
+/// Most automatic styles remembered (a real document has a few hundred).
+const MAX_STYLES: usize = 100_000;
 
 /// Events between two clock reads.
 const TIME_CHECK_EVERY: u32 = 4096;
@@ -291,6 +295,8 @@ pub(super) struct Walker<'a> {
     skipping: usize,
     paras: Vec<Para>,
     containers: Vec<Container>,
+    /// Automatic paragraph style → its parent (`P1` → `Title`), from `office:automatic-styles`.
+    parents: HashMap<String, String>,
 }
 
 impl<'a> Walker<'a> {
@@ -303,6 +309,7 @@ impl<'a> Walker<'a> {
             skipping: 0,
             paras: Vec::new(),
             containers: Vec::new(),
+            parents: HashMap::new(),
         }
     }
 
@@ -462,6 +469,16 @@ impl<'a> Walker<'a> {
                 Open::Container
             }
             (Ns::Text, "p" | "h") => self.start_para(name == "h", e),
+            (Ns::Style, "style") => {
+                if attr(e, "family").is_some_and(|f| f == "paragraph")
+                    && let (Some(child), Some(parent)) =
+                        (attr(e, "name"), attr(e, "parent-style-name"))
+                    && self.parents.len() < MAX_STYLES
+                {
+                    self.parents.insert(child, parent);
+                }
+                Open::Other
+            }
             (Ns::Text, "s") => {
                 let n = attr(e, "c")
                     .and_then(|v| v.trim().parse::<usize>().ok())
@@ -523,12 +540,20 @@ impl<'a> Walker<'a> {
         } else {
             Some(self.sink.next_paragraph(part))
         };
-        let level = heading.then(|| {
-            attr(e, "outline-level")
-                .and_then(|v| v.trim().parse::<u32>().ok())
-                .unwrap_or(1)
-                .clamp(1, 10) as u8
-        });
+        let level = if heading {
+            Some(
+                attr(e, "outline-level")
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 10) as u8,
+            )
+        } else {
+            // The document title (`Title` style, directly or through an automatic style) heads
+            // the outline, as Word's `Title` does in the Word reader.
+            attr(e, "style-name")
+                .filter(|s| is_title(s) || self.parents.get(s).is_some_and(|p| is_title(p)))
+                .map(|_| 1)
+        };
         self.paras.push(Para {
             text: String::new(),
             last_space: true,
@@ -713,10 +738,7 @@ impl<'a> Walker<'a> {
         let mut passage = Passage::new(text, location);
         if para.part == Part::Body {
             // Only headings of the body's own flow (not text boxes) shape the outline.
-            let outline_ok = matches!(
-                self.containers.as_slice(),
-                [Container::Story(Part::Body)]
-            );
+            let outline_ok = matches!(self.containers.as_slice(), [Container::Story(Part::Body)]);
             match para.level {
                 Some(n) if outline_ok => {
                     let h = &mut self.headings;
@@ -732,6 +754,11 @@ impl<'a> Walker<'a> {
         }
         self.sink.emit(para.part, passage, para.slot);
     }
+}
+
+/// The document-title paragraph style (`Title`; WPS may localise it as `标题`).
+fn is_title(style: &str) -> bool {
+    style == "Title" || style == "标题"
 }
 
 /// A repeat or span attribute as a count in `1..=MAX_REPEAT` (absent or nonsense → 1).
