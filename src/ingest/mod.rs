@@ -11,6 +11,7 @@
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
 
 pub mod docx;
+pub mod odt;
 pub mod pdf;
 pub mod sheet;
 pub mod sniff;
@@ -180,6 +181,8 @@ fn read_kind(
             "image file: no text layer; OCR it (e.g. tesseract -l chi_sim) or ask for a text PDF"
                 .into(),
         )),
+        // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
+        FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
         FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
             name, bytes,
         ))),

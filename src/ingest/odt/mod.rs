@@ -1,0 +1,318 @@
+//! OpenDocument text (`.odt`, `.ott`) reader: the zip package → located passages of the body,
+//! its tables, text boxes, footnotes, endnotes and comments (`content.xml`), and of the page
+//! headers and footers (`styles.xml`).
+//!
+//! Applicants who work in LibreOffice or save from WPS as ODF send these. The report contract
+//! has no `odt` kind: an ODT stays [`FileKind::Doc`](crate::model::FileKind::Doc) and
+//! [`read_kind`](super) routes it here by content ([`is_odt`]), so a `.doc`, `.wps` or OFD file
+//! keeps its "unsupported" answer.
+//!
+//! # Why zip + quick-xml
+//!
+//! Same reasons and same shape as the Word reader ([`super::docx`]): no extra dependency, one
+//! event pass per part (memory ≈ text), bounded decompression, bounded depth, the clock checked
+//! as the walk goes, and text before a syntax error kept. The walk itself is in [`walk`].
+//!
+//! # Shape of the result (as the Word reader's)
+//!
+//! - Body paragraphs (`text:p`, `text:h`): [`Location::Paragraph`](crate::model::Location) with
+//!   `part: Body` and the 0-based index among the paragraphs outside tables, empty ones counted,
+//!   only non-empty ones emitted; text-box paragraphs share the counter.
+//! - Headings: `text:h` with `text:outline-level` → `heading_level`; every body passage carries
+//!   the enclosing headings in `headings`.
+//! - Table cells: one passage per cell at its grid column, paragraphs joined by `\n`; nested
+//!   tables carry `nested` (`"t1r7c1"`).
+//! - Then headers, footers (from the master pages), footnotes, endnotes, comments.
+//!
+//! Errors: not a zip or no `content.xml` → [`ReadError::Corrupt`]; a password-protected package
+//! (`manifest:encryption-data` for `content.xml` in `META-INF/manifest.xml`) →
+//! [`ReadError::Encrypted`]; `content.xml` over the size/ratio bound → [`ReadError::LimitExceeded`].
+//! Malformed XML after some text keeps the text and adds a note.
+//!
+//! The part reader and attribute helper duplicate ~60 lines of the Word reader's private ones on
+//! purpose: that module is owned elsewhere, and ODF needs case-sensitive member names and a
+//! namespace-aware walk anyway.
+
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use super::{Extracted, ReadContext, ReadError};
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+use walk::{MAX_DEPTH, Outcome, Sink, Walker, attr};
+
+/// Decompressed size every part may reach regardless of its compression ratio (small parts
+/// compress extremely well and must not trip the ratio check).
+const RATIO_FLOOR_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Media types read here: text documents and their templates.
+const TEXT_MIMETYPES: [&str; 2] = [
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.text-template",
+];
+
+/// True when `bytes` are a zip whose `mimetype` member names an OpenDocument text document or
+/// template — how [`read_kind`](super) tells an ODT from the other `doc`-kind formats.
+pub fn is_odt(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"PK") {
+        return false;
+    }
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(entry) = archive.by_name("mimetype") else {
+        return false;
+    };
+    let mut value = String::new();
+    if entry.take(200).read_to_string(&mut value).is_err() {
+        return false;
+    }
+    TEXT_MIMETYPES.contains(&value.trim())
+}
+
+/// Reads an OpenDocument text package into passages.
+pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
+    let mut package = Package::open(bytes, ctx)?;
+    if package.content_is_encrypted() {
+        return Err(ReadError::Encrypted(
+            "password-protected OpenDocument text (META-INF/manifest.xml declares content.xml \
+             encrypted); ask the applicant for an unprotected copy"
+                .into(),
+        ));
+    }
+    let content_idx = package.find("content.xml").ok_or_else(|| {
+        ReadError::Corrupt(
+            "zip has no content.xml, so it is not a readable OpenDocument text file".into(),
+        )
+    })?;
+    let (content, note) = match package.read_part(content_idx) {
+        Ok(ok) => ok,
+        Err(PartError::TooBig(m)) => return Err(ReadError::LimitExceeded(m)),
+        Err(PartError::Broken(m)) => return Err(ReadError::Corrupt(m)),
+    };
+
+    let mut out = Extracted::default();
+    out.notes.extend(note);
+    let mut sink = Sink::new(ctx.limits.max_passages);
+    let outcome = Walker::new(&mut sink).walk(&content, ctx);
+    drop(content);
+    if let Outcome::Malformed(why) = &outcome
+        && sink.len() == 0
+    {
+        return Err(ReadError::Corrupt(format!(
+            "content.xml is not well-formed XML and no text was read before the error ({why})"
+        )));
+    }
+    let stop = settle("content.xml", outcome, &mut out);
+
+    if !stop && let Some(idx) = package.find("styles.xml") {
+        match package.read_part(idx) {
+            Ok((styles, note)) => {
+                out.notes.extend(note);
+                let outcome = Walker::new(&mut sink).walk(&styles, ctx);
+                settle("styles.xml", outcome, &mut out);
+            }
+            Err(PartError::TooBig(m)) => {
+                out.truncated.get_or_insert(m);
+            }
+            Err(PartError::Broken(m)) => out
+                .notes
+                .push(format!("{m}; page headers and footers were not read")),
+        }
+    }
+
+    let embedded = package.embedded_objects();
+    if embedded > 0 {
+        out.notes.push(format!(
+            "{embedded} embedded object(s) (charts, spreadsheets, formulas in Object N/) not read"
+        ));
+    }
+    out.passages = sink.into_passages();
+    Ok(out)
+}
+
+/// Records a part walk's ending in `out`; true when reading must stop.
+fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
+    match outcome {
+        Outcome::Done => false,
+        Outcome::Malformed(why) => {
+            out.notes.push(format!(
+                "{name} is not well-formed XML ({why}); the text before the error was kept"
+            ));
+            false
+        }
+        Outcome::Full => {
+            out.truncated.get_or_insert_with(|| {
+                "more passages than the per-file limit; the rest was not read".into()
+            });
+            true
+        }
+        Outcome::OutOfTime(why) => {
+            out.truncated.get_or_insert(why);
+            true
+        }
+        Outcome::TooDeep => {
+            out.truncated.get_or_insert_with(|| {
+                format!(
+                    "{name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read"
+                )
+            });
+            true
+        }
+    }
+}
+
+/// Why one part could not be taken out of the zip.
+#[derive(Debug)]
+enum PartError {
+    /// Over the decompressed-size or ratio bound.
+    TooBig(String),
+    /// The zip entry cannot be read at all.
+    Broken(String),
+}
+
+/// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match
+/// is the fallback for hand-made packages).
+struct Package<'b, 'c> {
+    zip: zip::ZipArchive<Cursor<&'b [u8]>>,
+    names: Vec<String>,
+    ctx: &'c ReadContext,
+}
+
+impl<'b, 'c> Package<'b, 'c> {
+    fn open(bytes: &'b [u8], ctx: &'c ReadContext) -> Result<Package<'b, 'c>, ReadError> {
+        let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+            ReadError::Corrupt(format!(
+                "not a readable .odt: the zip package is damaged or truncated ({e})"
+            ))
+        })?;
+        if zip.len() > ctx.limits.max_zip_entries {
+            return Err(ReadError::LimitExceeded(format!(
+                "the .odt package has {} entries, over the limit of {}",
+                zip.len(),
+                ctx.limits.max_zip_entries
+            )));
+        }
+        let names = zip
+            .file_names_raw()
+            .map(|raw| String::from_utf8_lossy(raw).replace('\\', "/"))
+            .collect();
+        Ok(Package { zip, names, ctx })
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .or_else(|| self.names.iter().position(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// Embedded objects (`Object 1/content.xml`…): charts and OLE objects not read.
+    fn embedded_objects(&self) -> usize {
+        self.names
+            .iter()
+            .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
+            .count()
+    }
+
+    /// True when the manifest gives `content.xml` an `encryption-data` element. A missing or
+    /// unreadable manifest says nothing: the content is then tried as it is.
+    fn content_is_encrypted(&mut self) -> bool {
+        let Some(idx) = self.find("META-INF/manifest.xml") else {
+            return false;
+        };
+        let Ok((manifest, _)) = self.read_part(idx) else {
+            return false;
+        };
+        let mut reader = NsReader::from_str(&manifest);
+        let mut current: Option<String> = None;
+        for _ in 0..1_000_000 {
+            match reader.read_event() {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                    "file-entry" => current = attr(&e, "full-path"),
+                    "encryption-data"
+                        if current
+                            .as_deref()
+                            .is_some_and(|p| p.trim_start_matches('/') == "content.xml") =>
+                    {
+                        return true;
+                    }
+                    _ => {}
+                },
+                Ok(Event::Eof) | Err(_) => return false,
+                Ok(_) => {}
+            }
+        }
+        false
+    }
+
+    /// Decompresses one part within the size bounds and decodes it. A read error part-way (a
+    /// truncated entry, a CRC mismatch) keeps the bytes read so far and says so in the note.
+    fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
+        let limits = &self.ctx.limits;
+        let mut file = self
+            .zip
+            .by_index(idx)
+            .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
+        let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
+        let by_ratio = file
+            .compressed_size()
+            .saturating_mul(limits.max_zip_ratio)
+            .max(RATIO_FLOOR_BYTES);
+        let bound = limits.max_file_bytes.min(by_ratio);
+        if file.size() > bound {
+            return Err(PartError::TooBig(format!(
+                "{name} expands to {} bytes, over the {bound} byte bound (size or compression ratio limit)",
+                file.size()
+            )));
+        }
+        let mut buf = Vec::new();
+        let mut note = None;
+        let read = (&mut file)
+            .take(bound.saturating_add(1))
+            .read_to_end(&mut buf);
+        if buf.len() as u64 > bound {
+            return Err(PartError::TooBig(format!(
+                "{name} expands past the {bound} byte bound (size or compression ratio limit)"
+            )));
+        }
+        if let Err(e) = read {
+            if buf.is_empty() {
+                return Err(PartError::Broken(format!(
+                    "{name} cannot be decompressed ({e})"
+                )));
+            }
+            note = Some(format!(
+                "{name} is damaged ({e}); the text decompressed before the damage was kept"
+            ));
+        }
+        let (text, lossy) = decode(&buf);
+        if lossy && note.is_none() {
+            note = Some(format!(
+                "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
+            ));
+        }
+        Ok((text.into_owned(), note))
+    }
+}
+
+/// Part bytes → text: UTF-8 (BOM stripped), or UTF-16 with a BOM; invalid UTF-8 is decoded
+/// lossily and reported through the flag.
+fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let (text, _, had_errors) = encoding_rs::Encoding::for_bom(bytes)
+            .map(|(enc, _)| enc)
+            .unwrap_or(encoding_rs::UTF_16LE)
+            .decode(bytes);
+        return (text, had_errors);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(bytes), true),
+    }
+}
