@@ -18,5 +18,6 @@ pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod report;
+pub mod rules;
 
 pub use error::{Error, Result};

@@ -301,3 +301,162 @@ pub struct Bundle {
     /// The files in a deterministic order (sorted by path, zip members right after their zip).
     pub documents: Vec<Document>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the rules stage concludes about a bundle. The report stage turns these into the contract's
+// JSON; the index stage tags passages with them.
+// ---------------------------------------------------------------------------------------------
+
+/// A catalog indicator id, the clause number of GB/T 27922-2011 (`"5.3.2"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IndicatorId(pub String);
+
+/// A catalog material id (`"business_license"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MaterialId(pub String);
+
+/// A rule's id as written in `rules/` (`"complaint-time-limit"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RuleId(pub String);
+
+impl fmt::Display for IndicatorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Display for MaterialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How much a rule's hit proves: a strong hit supports an indicator, a weak one only mentions it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// A passing mention: the indicator is at most `weak`.
+    Weak,
+    /// Clear evidence: the indicator is `supported`.
+    Strong,
+}
+
+/// One passage cited as evidence, with the rule that found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The file, bundle-relative.
+    pub file: String,
+    /// Where in the file.
+    pub location: Location,
+    /// The passage text as found.
+    pub text: String,
+    /// The rule that matched.
+    pub rule: RuleId,
+    /// How much the hit proves.
+    pub strength: Strength,
+    /// The words that matched (in matching form), for highlighting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<String>,
+    /// Ranking score, higher first (strength, rule weight, number of distinct terms).
+    pub score: f32,
+}
+
+/// Whether a bundle carries a material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialStatus {
+    /// At least one file is that material.
+    Present,
+    /// No file is.
+    Missing,
+    /// The applicant declares it does not apply (e.g. no permit is required by law).
+    NotApplicable,
+}
+
+/// The verdict on one material.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaterialFinding {
+    /// Catalog id.
+    pub id: MaterialId,
+    /// Verdict.
+    pub status: MaterialStatus,
+    /// The files classified as this material, best first.
+    pub files: Vec<String>,
+}
+
+/// The verdict on one level-2 indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorStatus {
+    /// Clear evidence.
+    Supported,
+    /// Only passing mentions.
+    Weak,
+    /// No evidence.
+    Missing,
+    /// The applicant declares it does not apply; the evidence cites the declaration.
+    Excluded,
+}
+
+/// Evidence gathered for one level-2 indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorFinding {
+    /// Catalog id.
+    pub id: IndicatorId,
+    /// Verdict.
+    pub status: IndicatorStatus,
+    /// Deduplicated, best first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A field pulled from the bundle (the applicant's identity, licence term, certificates…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldValue {
+    /// `company_name`, `uscc`, `legal_representative`, `registered_capital`,
+    /// `license_valid_until`, `established_on`, `certificate_number`, …
+    pub name: String,
+    /// As found (dates as ISO `YYYY-MM-DD`, or `长期`).
+    pub value: String,
+    /// File it came from.
+    pub file: String,
+    /// Where in the file.
+    pub location: Location,
+    /// For checked values (USCC checksum): whether the check passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    /// Groups fields that belong together (one certificate's number, holder and validity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u32>,
+}
+
+/// How bad a flag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Blocks the review until fixed.
+    Error,
+    /// Needs a reviewer's look.
+    Warning,
+    /// For information.
+    Info,
+}
+
+/// A problem a reviewer would catch by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// A code of `[flags]` in the catalog.
+    pub code: String,
+    /// How bad.
+    pub severity: Severity,
+    /// In words.
+    pub message: String,
+    /// The files concerned.
+    pub files: Vec<String>,
+}
