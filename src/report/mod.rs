@@ -4,3 +4,4 @@
 pub mod coverage;
 pub mod extract;
 pub mod json;
+pub mod summary;

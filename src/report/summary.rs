@@ -1,0 +1,188 @@
+//! The terminal triage summary of `certsift check`: what a reviewer reads first. Compact, in
+//! Chinese names with ids, errors before warnings, one line per material and indicator with the
+//! best evidence's place.
+
+use super::json::BundleReport;
+use crate::model::{FileStatus, IndicatorStatus, MaterialStatus, Severity};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Display names and requirements the summary needs from the catalog.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    /// Indicator and material id → Chinese name.
+    pub names: BTreeMap<String, String>,
+    /// Material ids that are required (`required = "yes"`).
+    pub required: Vec<String>,
+}
+
+impl Names {
+    fn name<'a>(&'a self, id: &str) -> &'a str {
+        self.names.get(id).map_or("", String::as_str)
+    }
+}
+
+/// Writes the summary of `report` to `out`.
+pub fn write(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+    write_header(report, out)?;
+    write_flags(report, out)?;
+    write_materials(report, names, out)?;
+    write_indicators(report, names, out)
+}
+
+fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut by_status: BTreeMap<FileStatus, usize> = BTreeMap::new();
+    for file in &report.files {
+        *by_status.entry(file.status).or_default() += 1;
+    }
+    let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    writeln!(
+        out,
+        "bundle {} · as of {} · {} files ({})",
+        report.bundle,
+        report.as_of,
+        report.files.len(),
+        statuses.join(", ")
+    )?;
+    let field = |name: &str| {
+        report
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    };
+    let uscc_mark = match report
+        .fields
+        .iter()
+        .find(|f| f.name == "uscc")
+        .and_then(|f| f.valid)
+    {
+        Some(true) => " ✓",
+        Some(false) => " ✗ 校验位不符",
+        None => "",
+    };
+    writeln!(
+        out,
+        "申请人 {} · 统一社会信用代码 {}{uscc_mark} · 法定代表人 {} · 营业期限至 {}",
+        field("company_name").unwrap_or("?"),
+        field("uscc").unwrap_or("?"),
+        field("legal_representative").unwrap_or("?"),
+        field("license_valid_until").unwrap_or("?"),
+    )
+}
+
+fn write_flags(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+    if report.flags.is_empty() {
+        return writeln!(out, "\n问题 flags: none");
+    }
+    writeln!(out, "\n问题 flags")?;
+    let mut flags: Vec<_> = report.flags.iter().collect();
+    flags.sort_by_key(|f| f.severity);
+    for flag in flags {
+        let mark = match flag.severity {
+            Severity::Error => "✗ error  ",
+            Severity::Warning => "! warning",
+            Severity::Info => "· info   ",
+        };
+        let files = if flag.files.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", flag.files.join(", "))
+        };
+        writeln!(out, "  {mark} {:<20} {}{files}", flag.code, flag.message)?;
+    }
+    Ok(())
+}
+
+fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+    let is_required = |id: &str| names.required.iter().any(|r| r == id);
+    let required_total = report
+        .materials
+        .iter()
+        .filter(|m| is_required(&m.id.0))
+        .count();
+    let required_present = report
+        .materials
+        .iter()
+        .filter(|m| is_required(&m.id.0) && m.status == MaterialStatus::Present)
+        .count();
+    writeln!(
+        out,
+        "\n材料 materials (required present {required_present}/{required_total})"
+    )?;
+    for material in &report.materials {
+        let (mark, detail) = match material.status {
+            MaterialStatus::Present => ("✓", material.files.join(", ")),
+            MaterialStatus::Missing if is_required(&material.id.0) => {
+                ("✗", "missing (required)".to_string())
+            }
+            MaterialStatus::Missing => ("–", "missing (if applicable)".to_string()),
+            MaterialStatus::NotApplicable => ("–", "not applicable (declared)".to_string()),
+        };
+        writeln!(
+            out,
+            "  {mark} {:<28} {}  {detail}",
+            material.id.0,
+            names.name(&material.id.0)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+    let count = |status| {
+        report
+            .indicators
+            .iter()
+            .filter(|i| i.status == status)
+            .count()
+    };
+    writeln!(
+        out,
+        "\n指标 indicators: {} supported · {} weak · {} missing · {} excluded — {} {:.1} ({})",
+        count(IndicatorStatus::Supported),
+        count(IndicatorStatus::Weak),
+        count(IndicatorStatus::Missing),
+        count(IndicatorStatus::Excluded),
+        "estimated score",
+        report.coverage.estimated_score,
+        report.coverage.estimated_band
+    )?;
+    for group in &report.coverage.level1 {
+        writeln!(
+            out,
+            "  {} {} (coverage {:.0}%)",
+            group.id,
+            group.name,
+            group.coverage * 100.0
+        )?;
+        let prefix = format!("{}.", group.id);
+        for indicator in report
+            .indicators
+            .iter()
+            .filter(|i| i.id.0.starts_with(&prefix))
+        {
+            let mark = match indicator.status {
+                IndicatorStatus::Supported => "✓",
+                IndicatorStatus::Weak => "~",
+                IndicatorStatus::Missing => "✗",
+                IndicatorStatus::Excluded => "⊘",
+            };
+            let best = indicator.evidence.first().map(|e| {
+                let text: String = e.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let short: String = text.chars().take(40).collect();
+                let ellipsis = if text.chars().count() > 40 { "…" } else { "" };
+                format!("  {} {} [{}] {short}{ellipsis}", e.file, e.location, e.rule)
+            });
+            writeln!(
+                out,
+                "    {mark} {:<6} {:<8} {:<9}{}",
+                indicator.id.0,
+                names.name(&indicator.id.0),
+                format!("{:?}", indicator.status).to_lowercase(),
+                best.unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
