@@ -50,27 +50,20 @@ pub fn read_bundle(path: &Path, limits: &Limits) -> Result<Bundle> {
     let documents = if meta.is_dir() {
         read_files(&list_files(path)?, limits)
     } else {
-        let zip_doc = read_path(path, &slash_path(path), limits);
-        match zip_doc.split_first() {
-            // A readable zip bundle: its members are the bundle's files, named inside the zip.
-            Some((outer, members))
-                if outer.kind == FileKind::Zip && outer.status == FileStatus::Ok =>
-            {
-                let prefix = format!("{}!/", outer.path);
-                members
-                    .iter()
-                    .cloned()
-                    .map(|mut doc| {
-                        if let Some(inner) = doc.path.strip_prefix(&prefix) {
-                            doc.path = inner.to_string();
-                        }
-                        doc
-                    })
-                    .collect()
-            }
-            // A damaged zip (or a single non-zip file) stays one document with its status.
-            _ => zip_doc,
+        // A zip bundle's files are named inside it (`bundle.zip!/制度/a.docx`), as the contract
+        // names any file inside a zip; the zip itself is listed only when it cannot be opened.
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| id.clone());
+        let mut docs = read_path(path, &name, limits);
+        let opened = docs
+            .first()
+            .is_some_and(|zip| zip.kind == FileKind::Zip && zip.status == FileStatus::Ok);
+        if opened {
+            docs.remove(0);
         }
+        docs
     };
     Ok(Bundle { id, documents })
 }
@@ -356,5 +349,16 @@ mod tests {
             got,
             [("a.txt", FileStatus::Empty), ("制度/b.txt", FileStatus::Ok)]
         );
+    }
+
+    #[test]
+    fn zip_bundle_files_are_named_inside_the_zip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("申报-2026.zip");
+        std::fs::write(&path, zip_of(&[("资料/说明.txt", "售后".as_bytes())])).expect("write");
+        let bundle = read_bundle(&path, &Limits::default()).expect("bundle");
+        assert_eq!(bundle.id, "申报-2026");
+        let paths: Vec<_> = bundle.documents.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["申报-2026.zip!/资料/说明.txt"]);
     }
 }

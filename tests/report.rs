@@ -1,0 +1,163 @@
+//! `certsift check` on the sample inbox: every bundle's report validates against the contract's
+//! JSON Schema, and precision/recall against what the fixture generator planted
+//! (`fixtures/truth.toml`) for materials, indicators, fields and flags.
+
+use crate::util::{certsift, fixtures_dir, shared_dir};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const AS_OF: &str = "2026-11-28";
+
+fn bundles() -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(fixtures_dir().join("inbox"))
+        .expect("inbox")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn report_of(bundle: &std::path::Path) -> Value {
+    let out = certsift(&[
+        "check",
+        bundle.to_str().expect("utf-8 path"),
+        "--as-of",
+        AS_OF,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "check failed on {}: {}",
+        bundle.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+#[test]
+fn every_fixture_report_validates_against_the_contract_schema() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("SKIP every_fixture_report_validates_against_the_contract_schema: ../shared absent");
+        return;
+    };
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("domain/report.schema.json")).expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for bundle in bundles() {
+        let report = report_of(&bundle);
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {}", bundle.display(), errors.join("\n"));
+        assert_eq!(report["as_of"], AS_OF);
+        assert_eq!(report["materials"].as_array().map(Vec::len), Some(13));
+        assert_eq!(report["indicators"].as_array().map(Vec::len), Some(15));
+    }
+}
+
+/// Precision and recall of a predicted set against a truth set.
+fn pr(predicted: &BTreeSet<String>, truth: &BTreeSet<String>) -> (f64, f64) {
+    let hit = predicted.intersection(truth).count() as f64;
+    let p = if predicted.is_empty() { 1.0 } else { hit / predicted.len() as f64 };
+    let r = if truth.is_empty() { 1.0 } else { hit / truth.len() as f64 };
+    (p, r)
+}
+
+#[test]
+fn fixture_bundles_score_against_the_planted_truth() {
+    let truth: toml::Table = std::fs::read_to_string(fixtures_dir().join("truth.toml"))
+        .expect("truth")
+        .parse()
+        .expect("truth parses");
+    let truth_bundles = truth["bundles"].as_table().expect("bundles");
+    let mut sets: [(BTreeSet<String>, BTreeSet<String>); 5] = Default::default();
+    let names = ["materials present", "indicator status", "evidence file", "fields", "flags"];
+    for bundle in bundles() {
+        let report = report_of(&bundle);
+        let id = report["bundle"].as_str().expect("bundle id").to_string();
+        let Some(expected) = truth_bundles.get(&id).and_then(|b| b.as_table()) else {
+            continue;
+        };
+        // Materials: present ones.
+        for (mid, m) in expected["materials"].as_table().expect("materials") {
+            if m["status"].as_str() == Some("present") {
+                sets[0].1.insert(format!("{id}/{mid}"));
+            }
+        }
+        for m in report["materials"].as_array().expect("materials") {
+            if m["status"] == "present" {
+                sets[0].0.insert(format!("{id}/{}", m["id"].as_str().unwrap_or("")));
+            }
+        }
+        // Indicators: status (found vs missing granularity kept exact), evidence file planted.
+        for (iid, ind) in expected["indicators"].as_table().expect("indicators") {
+            let status = ind["status"].as_str().unwrap_or("");
+            sets[1].1.insert(format!("{id}/{iid}={status}"));
+            for file in ind.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
+                if status != "missing" {
+                    sets[2].1.insert(format!("{id}/{iid}@{}", file.as_str().unwrap_or("")));
+                }
+            }
+        }
+        for ind in report["indicators"].as_array().expect("indicators") {
+            let iid = ind["id"].as_str().unwrap_or("");
+            sets[1].0.insert(format!("{id}/{iid}={}", ind["status"].as_str().unwrap_or("")));
+            for ev in ind["evidence"].as_array().into_iter().flatten() {
+                let key = format!("{id}/{iid}@{}", ev["file"].as_str().unwrap_or(""));
+                // Evidence precision counts only cited files the truth knows about.
+                if sets[2].1.contains(&key) {
+                    sets[2].0.insert(key);
+                }
+            }
+        }
+        // Fields: name=value.
+        for (name, f) in expected["fields"].as_table().expect("fields") {
+            sets[3].1.insert(format!("{id}/{name}={}", f["value"].as_str().unwrap_or("")));
+        }
+        for f in report["fields"].as_array().expect("fields") {
+            let name = f["name"].as_str().unwrap_or("");
+            if expected["fields"].as_table().is_some_and(|t| t.contains_key(name)) {
+                sets[3].0.insert(format!("{id}/{name}={}", f["value"].as_str().unwrap_or("")));
+            }
+        }
+        // Flags: codes (optional ones neither required nor wrong).
+        let optional: BTreeSet<String> = expected
+            .get("optional_flags")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("code").and_then(|c| c.as_str()).or(f.as_str()))
+            .map(|c| format!("{id}/{c}"))
+            .collect();
+        for f in expected.get("flags").and_then(|f| f.as_array()).into_iter().flatten() {
+            if let Some(code) = f.get("code").and_then(|c| c.as_str()).or(f.as_str()) {
+                sets[4].1.insert(format!("{id}/{code}"));
+            }
+        }
+        for f in report["flags"].as_array().expect("flags") {
+            let key = format!("{id}/{}", f["code"].as_str().unwrap_or(""));
+            if !optional.contains(&key) || sets[4].1.contains(&key) {
+                sets[4].0.insert(key);
+            }
+        }
+    }
+    let mut below = Vec::new();
+    for (name, (predicted, truth)) in names.iter().zip(&sets) {
+        let (p, r) = pr(predicted, truth);
+        eprintln!("{name:<18} precision {p:.3}  recall {r:.3}  ({} predicted, {} true)", predicted.len(), truth.len());
+        for miss in truth.difference(predicted) {
+            eprintln!("    missed   {miss}");
+        }
+        for extra in predicted.difference(truth) {
+            eprintln!("    spurious {extra}");
+        }
+        if p < 0.95 || r < 0.95 {
+            below.push(format!("{name}: precision {p:.3} recall {r:.3}"));
+        }
+    }
+    assert!(below.is_empty(), "below the 0.95 goal:\n{}", below.join("\n"));
+}
