@@ -279,20 +279,7 @@ fn slash_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Cursor, Write};
-
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut writer = zip::ZipWriter::new(&mut out);
-        for (name, data) in entries {
-            writer
-                .start_file(*name, zip::write::SimpleFileOptions::default())
-                .expect("start");
-            writer.write_all(data).expect("write");
-        }
-        writer.finish().expect("finish");
-        out.into_inner()
-    }
+    use crate::ingest::test_support::zip_of;
 
     #[test]
     fn nested_zip_members_are_named_with_their_chain() {

@@ -224,17 +224,21 @@ fn zip_has_member(bytes: &[u8], wanted: &str) -> bool {
 }
 
 fn zip_mimetype_contains(bytes: &[u8], wanted: &str) -> bool {
+    zip_mimetype(bytes).is_some_and(|value| value.contains(wanted))
+}
+
+/// The first 200 bytes of the `mimetype` member of a zip (how ODF packages name their media
+/// type), untrimmed; `None` when `bytes` are not a zip, have no such member or it is not
+/// readable UTF-8 text.
+pub(crate) fn zip_mimetype(bytes: &[u8]) -> Option<String> {
     if !bytes.starts_with(b"PK") {
-        return false;
+        return None;
     }
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return false;
-    };
-    let Ok(entry) = archive.by_name("mimetype") else {
-        return false;
-    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let entry = archive.by_name("mimetype").ok()?;
     let mut value = String::new();
-    entry.take(200).read_to_string(&mut value).is_ok() && value.contains(wanted)
+    entry.take(200).read_to_string(&mut value).ok()?;
+    Some(value)
 }
 
 #[cfg(test)]

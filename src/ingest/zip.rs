@@ -249,23 +249,10 @@ pub fn is_system_clutter(path: &str) -> bool {
 mod tests {
     use super::*;
     use crate::ingest::Limits;
-    use std::io::Write;
+    use crate::ingest::test_support::zip_of;
 
     fn budget() -> AtomicU64 {
         AtomicU64::new(Limits::default().max_zip_total_bytes)
-    }
-
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut writer = zip::ZipWriter::new(&mut out);
-        for (name, data) in entries {
-            writer
-                .start_file(*name, zip::write::SimpleFileOptions::default())
-                .expect("start");
-            writer.write_all(data).expect("write");
-        }
-        writer.finish().expect("finish");
-        out.into_inner()
     }
 
     #[test]

@@ -36,23 +36,19 @@
 
 mod styles;
 mod walk;
-mod xml;
 
 #[cfg(test)]
 mod tests;
 
+use super::package::{self, PartError, attr};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use styles::Styles;
 use walk::{Counters, HeadingPath, MAX_DEPTH, Outcome, Walker};
-
-/// Decompressed size every part may reach regardless of its compression ratio (small parts
-/// compress extremely well and must not trip the ratio check).
-const RATIO_FLOOR_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads a .docx (also .docm/.dotx, Strict OOXML, WPS and LibreOffice output) into passages.
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
@@ -222,23 +218,6 @@ fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
     }
 }
 
-/// Why one part could not be taken out of the zip.
-#[derive(Debug)]
-enum PartError {
-    /// Over the decompressed-size or ratio bound.
-    TooBig(String),
-    /// The zip entry cannot be read at all.
-    Broken(String),
-}
-
-impl PartError {
-    fn message(&self) -> &str {
-        match self {
-            PartError::TooBig(m) | PartError::Broken(m) => m,
-        }
-    }
-}
-
 /// The opened zip plus a case-insensitive name index (OPC part names are case-insensitive).
 struct Package<'b, 'c> {
     zip: zip::ZipArchive<Cursor<&'b [u8]>>,
@@ -329,53 +308,9 @@ impl<'b, 'c> Package<'b, 'c> {
         }
     }
 
-    /// Decompresses one part within the size bounds and decodes it. A read error part-way (a
-    /// truncated entry, a CRC mismatch) keeps the bytes read so far and says so in the note.
+    /// Decompresses one part within the size bounds and decodes it ([`package::read_part`]).
     fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
-        let limits = &self.ctx.limits;
-        let mut file = self
-            .zip
-            .by_index(idx)
-            .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
-        let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
-        let by_ratio = file
-            .compressed_size()
-            .saturating_mul(limits.max_zip_ratio)
-            .max(RATIO_FLOOR_BYTES);
-        let bound = limits.max_file_bytes.min(by_ratio);
-        if file.size() > bound {
-            return Err(PartError::TooBig(format!(
-                "{name} expands to {} bytes, over the {bound} byte bound (size or compression ratio limit)",
-                file.size()
-            )));
-        }
-        let mut buf = Vec::new();
-        let mut note = None;
-        let read = (&mut file)
-            .take(bound.saturating_add(1))
-            .read_to_end(&mut buf);
-        if buf.len() as u64 > bound {
-            return Err(PartError::TooBig(format!(
-                "{name} expands past the {bound} byte bound (size or compression ratio limit)"
-            )));
-        }
-        if let Err(e) = read {
-            if buf.is_empty() {
-                return Err(PartError::Broken(format!(
-                    "{name} cannot be decompressed ({e})"
-                )));
-            }
-            note = Some(format!(
-                "{name} is damaged ({e}); the text decompressed before the damage was kept"
-            ));
-        }
-        let (text, lossy) = xml::decode(&buf);
-        if lossy && note.is_none() {
-            note = Some(format!(
-                "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
-            ));
-        }
-        Ok((text.into_owned(), note))
+        package::read_part(&mut self.zip, idx, &self.ctx.limits)
     }
 }
 
@@ -387,9 +322,9 @@ fn office_document_target(rels: &str) -> Option<String> {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
                 if e.local_name().as_ref() == "Relationship"
-                    && xml::attr(&e, "Type").is_some_and(|t| t.ends_with("/officeDocument"))
+                    && attr(&e, "Type").is_some_and(|t| t.ends_with("/officeDocument"))
                 {
-                    let target = xml::attr(&e, "Target")?;
+                    let target = attr(&e, "Target")?;
                     return Some(target.trim_start_matches('/').to_string());
                 }
             }

@@ -5,7 +5,7 @@
 //! `Title`), else whatever its `w:basedOn` parent says. Style *ids* are useless for this: Chinese
 //! Word writes ids `1`, `2`… whose *name* is `heading 1`, and LibreOffice writes `Heading1`.
 
-use super::xml::attr;
+use crate::ingest::package::attr;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::HashMap;

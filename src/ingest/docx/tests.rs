@@ -2,7 +2,7 @@
 //! the real-world files in `shared/realworld/docx`.
 
 use super::read;
-use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
+use crate::ingest::{Extracted, Limits, ReadContext, ReadError, test_support};
 use crate::model::{Location, Part};
 use std::io::{Cursor, Write};
 use std::time::{Duration, Instant};
@@ -11,13 +11,8 @@ const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
 /// A zip holding the given parts (hand-written XML).
 fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default();
-    for (name, text) in parts {
-        w.start_file(*name, opts).expect("start");
-        w.write_all(text.as_bytes()).expect("write");
-    }
-    w.finish().expect("finish").into_inner()
+    let parts: Vec<(&str, &[u8])> = parts.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    test_support::zip_of(&parts)
 }
 
 /// `word/document.xml` around `body` with the usual namespaces.

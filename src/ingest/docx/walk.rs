@@ -19,8 +19,8 @@
 //!   not reported, and nested tables carry their outer path (`t1r7c1/t0r2c0`).
 
 use super::styles::{Styles, outline_to_level};
-use super::xml::attr;
 use crate::ingest::ReadContext;
+use crate::ingest::package::attr;
 use crate::model::{Location, Part, Passage};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};

@@ -29,25 +29,21 @@
 //! [`ReadError::Encrypted`]; `content.xml` over the size/ratio bound → [`ReadError::LimitExceeded`].
 //! Malformed XML after some text keeps the text and adds a note.
 //!
-//! The part reader and attribute helper duplicate ~60 lines of the Word reader's private ones on
-//! purpose: that module is owned elsewhere, and ODF needs case-sensitive member names and a
-//! namespace-aware walk anyway.
+//! The bounded part reader, the attribute helper and the decoding are the Word reader's, shared
+//! through [`super::package`]; member lookup (case-sensitive ODF names) and the
+//! namespace-aware walk are this reader's own.
 
 mod walk;
 
 #[cfg(test)]
 mod tests;
 
-use super::{Extracted, ReadContext, ReadError};
+use super::package::{self, PartError, attr};
+use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
 use quick_xml::events::Event;
-use std::borrow::Cow;
-use std::io::{Cursor, Read};
-use walk::{MAX_DEPTH, Outcome, Sink, Walker, attr};
-
-/// Decompressed size every part may reach regardless of its compression ratio (small parts
-/// compress extremely well and must not trip the ratio check).
-const RATIO_FLOOR_BYTES: u64 = 4 * 1024 * 1024;
+use std::io::Cursor;
+use walk::{MAX_DEPTH, Outcome, Sink, Walker};
 
 /// Media types read here: text documents and their templates.
 const TEXT_MIMETYPES: [&str; 2] = [
@@ -58,20 +54,7 @@ const TEXT_MIMETYPES: [&str; 2] = [
 /// True when `bytes` are a zip whose `mimetype` member names an OpenDocument text document or
 /// template — how [`read_kind`](super) tells an ODT from the other `doc`-kind formats.
 pub fn is_odt(bytes: &[u8]) -> bool {
-    if !bytes.starts_with(b"PK") {
-        return false;
-    }
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return false;
-    };
-    let Ok(entry) = archive.by_name("mimetype") else {
-        return false;
-    };
-    let mut value = String::new();
-    if entry.take(200).read_to_string(&mut value).is_err() {
-        return false;
-    }
-    TEXT_MIMETYPES.contains(&value.trim())
+    sniff::zip_mimetype(bytes).is_some_and(|value| TEXT_MIMETYPES.contains(&value.trim()))
 }
 
 /// Reads an OpenDocument text package into passages.
@@ -166,15 +149,6 @@ fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
     }
 }
 
-/// Why one part could not be taken out of the zip.
-#[derive(Debug)]
-enum PartError {
-    /// Over the decompressed-size or ratio bound.
-    TooBig(String),
-    /// The zip entry cannot be read at all.
-    Broken(String),
-}
-
 /// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match
 /// is the fallback for hand-made packages).
 struct Package<'b, 'c> {
@@ -250,69 +224,8 @@ impl<'b, 'c> Package<'b, 'c> {
         false
     }
 
-    /// Decompresses one part within the size bounds and decodes it. A read error part-way (a
-    /// truncated entry, a CRC mismatch) keeps the bytes read so far and says so in the note.
+    /// Decompresses one part within the size bounds and decodes it ([`package::read_part`]).
     fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
-        let limits = &self.ctx.limits;
-        let mut file = self
-            .zip
-            .by_index(idx)
-            .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
-        let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
-        let by_ratio = file
-            .compressed_size()
-            .saturating_mul(limits.max_zip_ratio)
-            .max(RATIO_FLOOR_BYTES);
-        let bound = limits.max_file_bytes.min(by_ratio);
-        if file.size() > bound {
-            return Err(PartError::TooBig(format!(
-                "{name} expands to {} bytes, over the {bound} byte bound (size or compression ratio limit)",
-                file.size()
-            )));
-        }
-        let mut buf = Vec::new();
-        let mut note = None;
-        let read = (&mut file)
-            .take(bound.saturating_add(1))
-            .read_to_end(&mut buf);
-        if buf.len() as u64 > bound {
-            return Err(PartError::TooBig(format!(
-                "{name} expands past the {bound} byte bound (size or compression ratio limit)"
-            )));
-        }
-        if let Err(e) = read {
-            if buf.is_empty() {
-                return Err(PartError::Broken(format!(
-                    "{name} cannot be decompressed ({e})"
-                )));
-            }
-            note = Some(format!(
-                "{name} is damaged ({e}); the text decompressed before the damage was kept"
-            ));
-        }
-        let (text, lossy) = decode(&buf);
-        if lossy && note.is_none() {
-            note = Some(format!(
-                "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
-            ));
-        }
-        Ok((text.into_owned(), note))
-    }
-}
-
-/// Part bytes → text: UTF-8 (BOM stripped), or UTF-16 with a BOM; invalid UTF-8 is decoded
-/// lossily and reported through the flag.
-fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let (text, _, had_errors) = encoding_rs::Encoding::for_bom(bytes)
-            .map(|(enc, _)| enc)
-            .unwrap_or(encoding_rs::UTF_16LE)
-            .decode(bytes);
-        return (text, had_errors);
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (Cow::Borrowed(s), false),
-        Err(_) => (String::from_utf8_lossy(bytes), true),
+        package::read_part(&mut self.zip, idx, &self.ctx.limits)
     }
 }

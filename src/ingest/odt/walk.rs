@@ -29,6 +29,7 @@
 //!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition.
 
 use crate::ingest::ReadContext;
+use crate::ingest::package::attr;
 use crate::model::{Location, Part, Passage};
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
@@ -767,23 +768,4 @@ fn count(e: &BytesStart<'_>, name: &str) -> u32 {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(1)
         .clamp(1, u64::from(MAX_REPEAT)) as u32
-}
-
-/// The value of the attribute whose local name is `name` (`text:c` → `c`), entities resolved.
-/// Attributes are matched by local name only: on the elements read here no two attributes
-/// share one.
-pub(super) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    let mut attrs = e.attributes();
-    attrs.with_checks(false);
-    for a in attrs.flatten() {
-        if a.key.local_name().as_ref() == name {
-            return Some(
-                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
-                    Ok(v) => v.into_owned(),
-                    Err(_) => a.value.into_owned(),
-                },
-            );
-        }
-    }
-    None
 }

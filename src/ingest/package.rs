@@ -1,0 +1,135 @@
+//! Zip-based office packages (OOXML, ODF): bounded part reads and local-name XML helpers shared
+//! by the docx and odt readers.
+//!
+//! Both formats are a zip of XML parts, and both readers must take a part out the same guarded
+//! way: decompressed through a bounded `take()` (size and compression-ratio limits, so a zip
+//! bomb ends as `limit_exceeded`), text before damage kept with a note, and the bytes decoded
+//! the same way. Keeping that in one place means a fix to the bounds or the decoding reaches
+//! both readers. What differs between the formats stays in the readers: how member names are
+//! looked up (OPC names are case-insensitive, ODF names case-sensitive) and how the XML is
+//! walked.
+//!
+//! The XML helpers match on *local* names so that Transitional (`w:` = …/2006/main) and Strict
+//! (`w:` = purl.oclc.org/ooxml/…) Word documents, ODF parts, and writers that pick other
+//! prefixes read alike.
+
+use super::Limits;
+use quick_xml::events::BytesStart;
+use std::borrow::Cow;
+use std::io::{Read, Seek};
+
+/// Decompressed size every part may reach regardless of its compression ratio (small parts
+/// compress extremely well and must not trip the ratio check).
+const RATIO_FLOOR_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why one part could not be taken out of the zip.
+#[derive(Debug)]
+pub(super) enum PartError {
+    /// Over the decompressed-size or ratio bound.
+    TooBig(String),
+    /// The zip entry cannot be read at all.
+    Broken(String),
+}
+
+impl PartError {
+    pub(super) fn message(&self) -> &str {
+        match self {
+            PartError::TooBig(m) | PartError::Broken(m) => m,
+        }
+    }
+}
+
+/// Decompresses zip entry `idx` within the size bounds of `limits` and decodes it. A read error
+/// part-way (a truncated entry, a CRC mismatch) keeps the bytes read so far and says so in the
+/// note.
+pub(super) fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    idx: usize,
+    limits: &Limits,
+) -> Result<(String, Option<String>), PartError> {
+    let mut file = zip
+        .by_index(idx)
+        .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
+    let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
+    let by_ratio = file
+        .compressed_size()
+        .saturating_mul(limits.max_zip_ratio)
+        .max(RATIO_FLOOR_BYTES);
+    let bound = limits.max_file_bytes.min(by_ratio);
+    if file.size() > bound {
+        return Err(PartError::TooBig(format!(
+            "{name} expands to {} bytes, over the {bound} byte bound (size or compression ratio limit)",
+            file.size()
+        )));
+    }
+    let mut buf = Vec::new();
+    let mut note = None;
+    let read = (&mut file)
+        .take(bound.saturating_add(1))
+        .read_to_end(&mut buf);
+    if buf.len() as u64 > bound {
+        return Err(PartError::TooBig(format!(
+            "{name} expands past the {bound} byte bound (size or compression ratio limit)"
+        )));
+    }
+    if let Err(e) = read {
+        if buf.is_empty() {
+            return Err(PartError::Broken(format!(
+                "{name} cannot be decompressed ({e})"
+            )));
+        }
+        note = Some(format!(
+            "{name} is damaged ({e}); the text decompressed before the damage was kept"
+        ));
+    }
+    let (text, lossy) = decode(&buf);
+    if lossy && note.is_none() {
+        note = Some(format!(
+            "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
+        ));
+    }
+    Ok((text.into_owned(), note))
+}
+
+/// The value of the attribute whose local name is `name` (`w:val` → `val`, `text:c` → `c`),
+/// entities resolved. Attributes are matched by local name only: on the elements the readers
+/// look at no two attributes share one.
+pub(super) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    let mut attrs = e.attributes();
+    attrs.with_checks(false);
+    for a in attrs.flatten() {
+        if a.key.local_name().as_ref() == name {
+            return Some(
+                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => a.value.into_owned(),
+                },
+            );
+        }
+    }
+    None
+}
+
+/// Part bytes → text. UTF-8 (BOM stripped) is what every writer uses; UTF-16 with a BOM is
+/// allowed by XML and decoded; invalid UTF-8 (a part cut short mid-character, or a broken
+/// writer) is decoded lossily and reported through the flag.
+fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode_utf8(rest);
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let (text, _, had_errors) = encoding_rs::Encoding::for_bom(bytes)
+            .map(|(enc, _)| enc)
+            .unwrap_or(encoding_rs::UTF_16LE)
+            .decode(bytes);
+        return (text, had_errors);
+    }
+    decode_utf8(bytes)
+}
+
+fn decode_utf8(bytes: &[u8]) -> (Cow<'_, str>, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(bytes), true),
+    }
+}
