@@ -803,7 +803,7 @@ description = "x"
         let err = compile(&set(rules).expect("loads")).expect_err("three problems");
         let text = err.to_string();
         assert!(text.contains("evidence-x.toml:3: `9.9.9` is not an indicator"), "{text}");
-        assert!(text.contains("evidence-x.toml:7: the id `a` is already used at evidence-x.toml:2"), "{text}");
+        assert!(text.contains("evidence-x.toml:6: the id `a` is already used at evidence-x.toml:1"), "{text}");
         assert!(text.contains("evidence-x.toml:9: the pattern `(?=x)`"), "{text}");
         assert!(text.contains("evidence-x.toml:11: rule `c` has nothing to look for"), "{text}");
         assert!(text.contains("evidence-x.toml:14: `nope` is not a material"), "{text}");

@@ -56,7 +56,8 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-/// A value with the place it was written: file name and 1-based line of its first key.
+/// A value with the place it was written: file name and 1-based line where it starts (for an
+/// array-of-tables entry, the line of its `[[rule]]` / `[[material]]` header).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located<T> {
     /// File name.
@@ -539,8 +540,8 @@ mod tests {
         )])
         .expect("loads");
         assert_eq!(set.rules.len(), 2);
-        assert_eq!(set.rules[0].line, 4);
-        assert_eq!(set.rules[1].line, 9);
+        assert_eq!(set.rules[0].line, 3, "the line of `[[rule]]`");
+        assert_eq!(set.rules[1].line, 8);
         assert_eq!(set.rules[1].value.regex.as_ref().map(|r| r.get_ref().as_str()), Some("x"));
     }
 

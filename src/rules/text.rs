@@ -133,6 +133,6 @@ mod tests {
 
     #[test]
     fn raw_text_is_normalized_first() {
-        assert_eq!(fold_raw("ＩＳＯ　９００１ 售後\n服務"), "iso 9001售后服务");
+        assert_eq!(fold_raw("ＩＳＯ　９００１ 售後\n服務"), "iso 9001 售后服务");
     }
 }
