@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = manifest.join("rules");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -19,14 +20,21 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// The embedded rules files: (file name, text), in name order.\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// The embedded rules files: (file name, text), in name order.\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         let path = dir.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string())
-            .expect("writing to a String cannot fail");
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .expect("writing to a String cannot fail");
     }
     out.push_str("];\n");
-    let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
+    let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("embedded_rules.rs");
     std::fs::write(&target, out).expect("OUT_DIR is writable");
 }

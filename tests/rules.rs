@@ -26,7 +26,8 @@ fn every_example_of_the_rules_folder_holds() {
 fn embedded_rules_equal_the_folder() {
     let embedded = rules::load_default().expect("embedded rules load");
     let folder = rules::load_dir(&rules_dir()).expect("folder loads");
-    let names = |s: &rules::RuleSet| -> Vec<String> { s.sources.iter().map(|f| f.name.clone()).collect() };
+    let names =
+        |s: &rules::RuleSet| -> Vec<String> { s.sources.iter().map(|f| f.name.clone()).collect() };
     assert_eq!(names(&embedded), names(&folder));
     assert_eq!(embedded.rules.len(), folder.rules.len());
 }
@@ -34,34 +35,56 @@ fn embedded_rules_equal_the_folder() {
 #[test]
 fn broken_rules_folder_reports_every_problem_with_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(rules_dir().join("catalog.toml"), dir.path().join("catalog.toml")).expect("copy");
+    std::fs::copy(
+        rules_dir().join("catalog.toml"),
+        dir.path().join("catalog.toml"),
+    )
+    .expect("copy");
     std::fs::write(
         dir.path().join("evidence-bad.toml"),
         "[[rule]]\nid = \"x\"\nindicator = \"5.9.9\"\nany = [\"投诉\"]\nexamples = [\"无关\"]\n\n[[rule]]\nid = \"y\"\nindicator = \"5.3.2\"\nregex = '(unclosed'\n",
     )
     .expect("write");
-    std::fs::write(dir.path().join("evidence-typo.toml"), "[[rule]]\nid = \"z\"\nindicator = \"5.3.2\"\nanyy = [\"投诉\"]\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("evidence-typo.toml"),
+        "[[rule]]\nid = \"z\"\nindicator = \"5.3.2\"\nanyy = [\"投诉\"]\n",
+    )
+    .expect("write");
     let err = rules::load_dir(dir.path()).expect_err("typo file");
     assert!(err.to_string().contains("evidence-typo.toml:4:"), "{err}");
     std::fs::remove_file(dir.path().join("evidence-typo.toml")).expect("rm");
     let set = rules::load_dir(dir.path()).expect("loads");
     let err = rules::compile(&set).expect_err("bad rules");
     let text = err.to_string();
-    assert!(text.contains("evidence-bad.toml:3: `5.9.9` is not an indicator"), "{text}");
-    assert!(text.contains("evidence-bad.toml:10: the pattern `(unclosed`"), "{text}");
+    assert!(
+        text.contains("evidence-bad.toml:3: `5.9.9` is not an indicator"),
+        "{text}"
+    );
+    assert!(
+        text.contains("evidence-bad.toml:10: the pattern `(unclosed`"),
+        "{text}"
+    );
 
     let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.lines().any(|l| l.starts_with("evidence-bad.toml:3:")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("evidence-bad.toml:3:")),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn rules_check_of_the_built_in_rules_is_ok() {
     let out = certsift(&["rules", "check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.starts_with("OK: "), "{stdout}");
 }
 
@@ -73,7 +96,10 @@ fn fixture_files_are_classified_as_the_truth_says() {
         .expect("truth.toml")
         .parse()
         .expect("truth parses");
-    let bundles = truth.get("bundles").and_then(|b| b.as_table()).expect("[bundles]");
+    let bundles = truth
+        .get("bundles")
+        .and_then(|b| b.as_table())
+        .expect("[bundles]");
     let compiled = rules::compile(&rules::load_default().expect("rules")).expect("compile");
     let mut expected: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut got: BTreeSet<(String, String, String)> = BTreeSet::new();
@@ -88,12 +114,20 @@ fn fixture_files_are_classified_as_the_truth_says() {
                 got.insert((name.clone(), file.clone(), m.0.clone()));
             }
         }
-        let materials = b.get("materials").and_then(|m| m.as_table()).expect("materials");
+        let materials = b
+            .get("materials")
+            .and_then(|m| m.as_table())
+            .expect("materials");
         // The truth names zip members `<zip>!/member`; read_bundle names them relative to the
         // zip (the bundle is the zip). Compare on the member path.
         let zip_prefix = format!("{path}!/");
         for (mid, m) in materials {
-            for f in m.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
+            for f in m
+                .get("files")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let f = f.as_str().unwrap_or("");
                 let f = f.strip_prefix(&zip_prefix).unwrap_or(f);
                 expected.insert((name.clone(), f.to_string(), mid.clone()));
@@ -126,7 +160,11 @@ fn fixture_files_are_classified_as_the_truth_says() {
     let true_pos = got.intersection(&expected).count();
     let precision = true_pos as f64 / got.len().max(1) as f64;
     let recall = true_pos as f64 / expected.len().max(1) as f64;
-    println!("materials: precision {precision:.3}, recall {recall:.3} ({true_pos} of {} expected, {} labelled)", expected.len(), got.len());
+    println!(
+        "materials: precision {precision:.3}, recall {recall:.3} ({true_pos} of {} expected, {} labelled)",
+        expected.len(),
+        got.len()
+    );
     for fp in got.difference(&expected) {
         println!("  extra:   {fp:?}");
     }
@@ -136,6 +174,9 @@ fn fixture_files_are_classified_as_the_truth_says() {
     for e in &status_errors {
         println!("  status:  {e}");
     }
-    assert!(precision >= 0.95 && recall >= 0.95, "precision {precision:.3}, recall {recall:.3}");
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision:.3}, recall {recall:.3}"
+    );
     assert!(status_errors.is_empty(), "{status_errors:?}");
 }

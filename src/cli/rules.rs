@@ -44,9 +44,5 @@ fn load_and_check(
     };
     let compiled = rules::compile(&set)?;
     let examples = rules::check_examples(&compiled)?;
-    Ok((
-        compiled.rule_count(),
-        compiled.classifier_count(),
-        examples,
-    ))
+    Ok((compiled.rule_count(), compiled.classifier_count(), examples))
 }

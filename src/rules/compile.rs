@@ -319,7 +319,10 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             problems.value(
                 &ind.file,
                 ind.line,
-                format!("indicator `{}` has level {}; write level = 1 or 2", v.id, v.level),
+                format!(
+                    "indicator `{}` has level {}; write level = 1 or 2",
+                    v.id, v.level
+                ),
             );
         }
         if !(v.weight.is_finite() && v.weight >= 0.0) {
@@ -537,9 +540,11 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             });
         }
         if id.is_empty()
-            || !id
-                .split('-')
-                .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+            || !id.split('-').all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
         {
             problems.value(
                 file,
@@ -578,16 +583,28 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
         let mut all = Vec::new();
         for group in &v.all {
             if group.is_empty() {
-                problems.value(file, line, format!("rule `{id}` has an empty group in `all`; remove it or add terms"));
+                problems.value(
+                    file,
+                    line,
+                    format!("rule `{id}` has an empty group in `all`; remove it or add terms"),
+                );
             }
             all.push(list(&mut problems, group));
         }
         let mut near = Vec::new();
         for n in &v.near {
             if n.a.is_empty() || n.b.is_empty() {
-                problems.value(file, line, format!("rule `{id}`: `near` needs terms in both `a` and `b`"));
+                problems.value(
+                    file,
+                    line,
+                    format!("rule `{id}`: `near` needs terms in both `a` and `b`"),
+                );
             }
-            near.push((list(&mut problems, &n.a), list(&mut problems, &n.b), n.within));
+            near.push((
+                list(&mut problems, &n.a),
+                list(&mut problems, &n.b),
+                n.within,
+            ));
         }
         let none = list(&mut problems, &v.none);
         let except = list(&mut problems, &v.except);
@@ -637,7 +654,12 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             positive,
             in_materials,
             not_in_materials,
-            under_headings: v.under_headings.iter().map(|h| fold_raw(h)).filter(|h| !h.is_empty()).collect(),
+            under_headings: v
+                .under_headings
+                .iter()
+                .map(|h| fold_raw(h))
+                .filter(|h| !h.is_empty())
+                .collect(),
             ignore_context: v.ignore_context,
             examples: v.examples.clone(),
             counter_examples: v.counter_examples.clone(),
@@ -665,7 +687,11 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             });
         }
         if !(v.threshold.is_finite() && v.threshold > 0.0) {
-            problems.value(file, line, format!("classifier `{id}` needs a threshold above 0"));
+            problems.value(
+                file,
+                line,
+                format!("classifier `{id}` needs a threshold above 0"),
+            );
         }
         let mut signals = |list: &[super::load::PatternSignal]| -> Vec<(Regex, f64)> {
             list.iter()
@@ -687,9 +713,20 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
                 problems.regex(file, pline, p.get_ref())
             });
             if s.any.is_empty() && s.pattern.is_none() {
-                problems.value(file, line, format!("classifier `{id}`: a `content` entry needs `any` terms or a `pattern`"));
+                problems.value(
+                    file,
+                    line,
+                    format!(
+                        "classifier `{id}`: a `content` entry needs `any` terms or a `pattern`"
+                    ),
+                );
             }
-            let folded: Vec<String> = s.any.iter().map(|t| fold_raw(t)).filter(|t| !t.is_empty()).collect();
+            let folded: Vec<String> = s
+                .any
+                .iter()
+                .map(|t| fold_raw(t))
+                .filter(|t| !t.is_empty())
+                .collect();
             content.push((folded, s.min_hits, pattern, s.weight));
         }
         let not_applicable = v
@@ -731,7 +768,14 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             return Err(RulesError::from_list(problems.0));
         }
         (_, Err(e)) => {
-            problems.value("(all rules)", 1, format!("the regexes of all rules together are too big ({}); simplify the largest ones", regex_reason(&e)));
+            problems.value(
+                "(all rules)",
+                1,
+                format!(
+                    "the regexes of all rules together are too big ({}); simplify the largest ones",
+                    regex_reason(&e)
+                ),
+            );
             return Err(RulesError::from_list(problems.0));
         }
     };
@@ -792,8 +836,14 @@ description = "x"
 
     fn set(evidence: &str) -> Result<RuleSet, RulesError> {
         load_sources(vec![
-            Source { name: "catalog.toml".into(), text: CATALOG.into() },
-            Source { name: "evidence-x.toml".into(), text: evidence.into() },
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: evidence.into(),
+            },
         ])
     }
 
@@ -802,11 +852,26 @@ description = "x"
         let rules = "[[rule]]\nid = \"a\"\nindicator = \"9.9.9\"\nany = [\"投诉\"]\n\n[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nregex = '(?=x)'\n\n[[rule]]\nid = \"c\"\nindicator = \"5.3.2\"\nin_materials = [\"nope\"]\n";
         let err = compile(&set(rules).expect("loads")).expect_err("three problems");
         let text = err.to_string();
-        assert!(text.contains("evidence-x.toml:3: `9.9.9` is not an indicator"), "{text}");
-        assert!(text.contains("evidence-x.toml:6: the id `a` is already used at evidence-x.toml:1"), "{text}");
-        assert!(text.contains("evidence-x.toml:9: the pattern `(?=x)`"), "{text}");
-        assert!(text.contains("evidence-x.toml:11: rule `c` has nothing to look for"), "{text}");
-        assert!(text.contains("evidence-x.toml:14: `nope` is not a material"), "{text}");
+        assert!(
+            text.contains("evidence-x.toml:3: `9.9.9` is not an indicator"),
+            "{text}"
+        );
+        assert!(
+            text.contains("evidence-x.toml:6: the id `a` is already used at evidence-x.toml:1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("evidence-x.toml:9: the pattern `(?=x)`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("evidence-x.toml:11: rule `c` has nothing to look for"),
+            "{text}"
+        );
+        assert!(
+            text.contains("evidence-x.toml:14: `nope` is not a material"),
+            "{text}"
+        );
         assert_eq!(err.problems().len(), 5, "{text}");
     }
 

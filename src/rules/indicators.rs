@@ -15,8 +15,8 @@
 
 use super::compile::CompiledRules;
 use super::load::RuleKind;
-use super::materials::FileMaterials;
 use super::matcher::PassageContext;
+use super::materials::FileMaterials;
 use super::text::{fold, fold_raw};
 use crate::model::{
     Bundle, Evidence, IndicatorFinding, IndicatorId, IndicatorStatus, Location, Strength,
@@ -213,15 +213,28 @@ mod tests {
     #[test]
     fn statuses_follow_the_format() {
         let set = load_sources(vec![
-            Source { name: "catalog.toml".into(), text: CATALOG.into() },
-            Source { name: "evidence-x.toml".into(), text: RULES.into() },
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: RULES.into(),
+            },
         ])
         .expect("loads");
         let rules = crate::rules::compile(&set).expect("compiles");
         let bundle = Bundle {
             id: "b".into(),
             documents: vec![
-                doc("a.txt", &["本公司不涉及配送。", "大件商品送货上门。", "本公司不涉及回收业务。"]),
+                doc(
+                    "a.txt",
+                    &[
+                        "本公司不涉及配送。",
+                        "大件商品送货上门。",
+                        "本公司不涉及回收业务。",
+                    ],
+                ),
                 doc("b.txt", &["大件商品送货上门。"]),
             ],
         };
@@ -229,7 +242,11 @@ mod tests {
         let f = indicator_findings(&bundle, &rules, &files);
         assert_eq!(f.len(), 3);
         assert_eq!(f[0].status, IndicatorStatus::Supported);
-        assert_eq!(f[0].evidence.len(), 1, "same text in two files is cited once");
+        assert_eq!(
+            f[0].evidence.len(),
+            1,
+            "same text in two files is cited once"
+        );
         assert_eq!(f[1].status, IndicatorStatus::Excluded);
         assert_eq!(f[1].evidence[0].rule.0, "no-recycling");
         assert_eq!(f[2].status, IndicatorStatus::Missing);

@@ -53,7 +53,11 @@ impl Source {
 /// 1-based line of a byte offset into `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// A value with the place it was written: file name and 1-based line where it starts (for an
@@ -542,7 +546,14 @@ mod tests {
         assert_eq!(set.rules.len(), 2);
         assert_eq!(set.rules[0].line, 3, "the line of `[[rule]]`");
         assert_eq!(set.rules[1].line, 8);
-        assert_eq!(set.rules[1].value.regex.as_ref().map(|r| r.get_ref().as_str()), Some("x"));
+        assert_eq!(
+            set.rules[1]
+                .value
+                .regex
+                .as_ref()
+                .map(|r| r.get_ref().as_str()),
+            Some("x")
+        );
     }
 
     #[test]

@@ -124,8 +124,14 @@ impl CompiledRules {
                 .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
             let before = window_before(folded, o.start, ctx.window);
             let after = window_after(folded, o.end, ctx.window);
-            o.is_negated = ctx.negation_before.iter().any(|c| before.contains(c.as_str()))
-                || ctx.negation_after.iter().any(|c| after.contains(c.as_str()));
+            o.is_negated = ctx
+                .negation_before
+                .iter()
+                .any(|c| before.contains(c.as_str()))
+                || ctx
+                    .negation_after
+                    .iter()
+                    .any(|c| after.contains(c.as_str()));
         }
         occ
     }
@@ -164,10 +170,8 @@ impl CompiledRules {
             if blocked && !rule.ignore_context {
                 continue;
             }
-            if let Some(ix) = rule.regex {
-                if !regex_matches.matched(ix) {
-                    continue;
-                }
+            if rule.regex.is_some_and(|ix| !regex_matches.matched(ix)) {
+                continue;
             }
             if let Some(terms) = self.evaluate(rule, folded, &occ, pctx) {
                 hits.push(Hit { rule: ri, terms });
@@ -203,7 +207,8 @@ impl CompiledRules {
             }
             if !rule.under_headings.is_empty()
                 && !rule.under_headings.iter().any(|u| {
-                    folded.contains(u.as_str()) || pctx.headings.iter().any(|h| h.contains(u.as_str()))
+                    folded.contains(u.as_str())
+                        || pctx.headings.iter().any(|h| h.contains(u.as_str()))
                 })
             {
                 return None;
@@ -380,9 +385,18 @@ mod tests {
 
     fn rules(evidence: &str) -> CompiledRules {
         let set = load_sources(vec![
-            Source { name: "catalog.toml".into(), text: CATALOG.into() },
-            Source { name: "context.toml".into(), text: CONTEXT.into() },
-            Source { name: "evidence-x.toml".into(), text: evidence.into() },
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "context.toml".into(),
+                text: CONTEXT.into(),
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: evidence.into(),
+            },
         ])
         .expect("loads");
         super::super::compile(&set).expect("compiles")
@@ -394,7 +408,9 @@ mod tests {
 
     #[test]
     fn overlapping_terms_each_count() {
-        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nany = [\"投诉处理\"]\n");
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nany = [\"投诉处理\"]\n",
+        );
         let hits = c.match_text("建立投诉处理流程", &PassageContext::default());
         assert_eq!(hits.len(), 2);
     }
@@ -411,17 +427,25 @@ mod tests {
 
     #[test]
     fn exclusions_ignore_negation_but_not_other_filters() {
-        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nkind = \"exclusion\"\nany = [\"不适用\"]\n");
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nkind = \"exclusion\"\nany = [\"不适用\"]\n",
+        );
         assert!(matches(&c, "废弃商品回收不适用"));
         assert!(!matches(&c, "经营范围：不适用"));
         let list = [MaterialId("laws_standards_list".into())];
-        let pctx = PassageContext { materials: &list, headings: &[], constrained: true };
+        let pctx = PassageContext {
+            materials: &list,
+            headings: &[],
+            constrained: true,
+        };
         assert!(c.match_text("废弃商品回收不适用", &pctx).is_empty());
     }
 
     #[test]
     fn near_all_none_except_min_hits() {
-        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nnear = [{ a = [\"投诉\"], b = [\"小时内\"], within = 4 }]\nnone = [\"样本\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nall = [[\"回收\"], [\"旧机\", \"废旧\"]]\nexcept = [\"回收站\"]\n\n[[rule]]\nid = \"c\"\nindicator = \"5.3.2\"\nany = [\"投诉\", \"投诉处理\"]\nmin_hits = 2\n");
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nnear = [{ a = [\"投诉\"], b = [\"小时内\"], within = 4 }]\nnone = [\"样本\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nall = [[\"回收\"], [\"旧机\", \"废旧\"]]\nexcept = [\"回收站\"]\n\n[[rule]]\nid = \"c\"\nindicator = \"5.3.2\"\nany = [\"投诉\", \"投诉处理\"]\nmin_hits = 2\n",
+        );
         let ids = |t: &str| -> Vec<String> {
             c.match_text(t, &PassageContext::default())
                 .iter()
@@ -440,7 +464,9 @@ mod tests {
 
     #[test]
     fn regex_only_rules_and_terms_reported() {
-        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nregex = '投诉(处理|解决)率[^\\d%]{0,8}\\d+(\\.\\d+)?%'\n");
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nregex = '投诉(处理|解决)率[^\\d%]{0,8}\\d+(\\.\\d+)?%'\n",
+        );
         let hits = c.match_text("投诉处理率达到 98.5%", &PassageContext::default());
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].terms, vec!["投诉处理率达到 98.5%".to_string()]);
@@ -449,10 +475,20 @@ mod tests {
 
     #[test]
     fn headings_and_materials_constrain() {
-        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"时限\"]\nunder_headings = [\"投诉\"]\n");
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"时限\"]\nunder_headings = [\"投诉\"]\n",
+        );
         let heads = vec![fold_raw("第五章 投訴處理")];
-        let yes = PassageContext { materials: &[], headings: &heads, constrained: true };
-        let no = PassageContext { materials: &[], headings: &[], constrained: true };
+        let yes = PassageContext {
+            materials: &[],
+            headings: &heads,
+            constrained: true,
+        };
+        let no = PassageContext {
+            materials: &[],
+            headings: &[],
+            constrained: true,
+        };
         assert_eq!(c.match_text("处理时限为3天", &yes).len(), 1);
         assert!(c.match_text("处理时限为3天", &no).is_empty());
     }

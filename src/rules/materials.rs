@@ -128,7 +128,10 @@ fn score(c: &CompiledClassifier, view: &FileView) -> f64 {
 
 /// Scores of every material reaching its threshold, best first, and the labels kept by the
 /// margin policy.
-fn classify_view(rules: &CompiledRules, view: &FileView) -> (Vec<(MaterialId, f64)>, Vec<MaterialId>) {
+fn classify_view(
+    rules: &CompiledRules,
+    view: &FileView,
+) -> (Vec<(MaterialId, f64)>, Vec<MaterialId>) {
     let mut scored: Vec<(MaterialId, f64)> = rules
         .classifiers
         .iter()
@@ -153,7 +156,8 @@ pub fn classify_document(doc: &Document, rules: &CompiledRules) -> Vec<MaterialI
 
 /// Classifies every file of a bundle (in parallel; `rules` is shared).
 pub fn classify_materials(bundle: &Bundle, rules: &CompiledRules) -> FileMaterials {
-    let results: Vec<(String, Vec<(MaterialId, f64)>, Vec<MaterialId>)> = bundle
+    type Classified = (String, Vec<(MaterialId, f64)>, Vec<MaterialId>);
+    let results: Vec<Classified> = bundle
         .documents
         .par_iter()
         .map(|doc| {
@@ -282,7 +286,11 @@ pub(crate) fn check_classifier_examples(rules: &CompiledRules) -> (usize, Vec<Ru
                         .join(", ")
                 };
                 let what = if should { "example" } else { "counter-example" };
-                let verb = if should { "is not classified as" } else { "is classified as" };
+                let verb = if should {
+                    "is not classified as"
+                } else {
+                    "is classified as"
+                };
                 problems.push(RulesError::Example {
                     file: c.file.clone(),
                     line: c.line,
@@ -327,8 +335,14 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
 
     fn rules() -> CompiledRules {
         let set = load_sources(vec![
-            Source { name: "catalog.toml".into(), text: CATALOG.into() },
-            Source { name: "materials.toml".into(), text: CLASSIFIERS.into() },
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "materials.toml".into(),
+                text: CLASSIFIERS.into(),
+            },
         ])
         .expect("loads");
         super::super::compile(&set).expect("compiles")
@@ -346,10 +360,19 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
         let r = rules();
         let mut doc = example_document("a/组织结构图.pdf", None);
         doc.status = FileStatus::NeedsOcr;
-        assert_eq!(classify_document(&doc, &r), vec![MaterialId("org_chart".into())]);
-        let doc = example_document("企业简介.docx", Some("华信公司简介\n总经理\n副总经理\n售后服务部\n客服中心"));
+        assert_eq!(
+            classify_document(&doc, &r),
+            vec![MaterialId("org_chart".into())]
+        );
+        let doc = example_document(
+            "企业简介.docx",
+            Some("华信公司简介\n总经理\n副总经理\n售后服务部\n客服中心"),
+        );
         // profile 6.0, chart 3.0 < 0.6 × 6.0: the profile only.
-        assert_eq!(classify_document(&doc, &r), vec![MaterialId("org_profile".into())]);
+        assert_eq!(
+            classify_document(&doc, &r),
+            vec![MaterialId("org_profile".into())]
+        );
     }
 
     #[test]
@@ -367,7 +390,11 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
         let status: Vec<MaterialStatus> = findings.iter().map(|f| f.status).collect();
         assert_eq!(
             status,
-            vec![MaterialStatus::Present, MaterialStatus::Missing, MaterialStatus::NotApplicable]
+            vec![
+                MaterialStatus::Present,
+                MaterialStatus::Missing,
+                MaterialStatus::NotApplicable
+            ]
         );
         assert_eq!(findings[0].files, vec!["组织结构图.docx".to_string()]);
     }

@@ -69,9 +69,7 @@ pub enum RulesError {
         id: String,
     },
     /// A material id that is not in the catalog.
-    #[error(
-        "{file}:{line}: `{id}` is not a material of catalog.toml; use one of: {known}"
-    )]
+    #[error("{file}:{line}: `{id}` is not a material of catalog.toml; use one of: {known}")]
     UnknownMaterial {
         /// File name.
         file: String,
@@ -173,10 +171,10 @@ impl RulesError {
 
     /// One error from a list: the single problem itself, or [`RulesError::Many`].
     pub fn from_list(mut list: Vec<RulesError>) -> RulesError {
-        if list.len() == 1 {
-            if let Some(one) = list.pop() {
-                return one;
-            }
+        if list.len() == 1
+            && let Some(one) = list.pop()
+        {
+            return one;
         }
         RulesError::Many(list)
     }
