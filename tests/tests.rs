@@ -3,4 +3,5 @@
 mod cli;
 mod fixtures;
 mod realworld;
+mod rules;
 mod util;

@@ -19,6 +19,27 @@ pub enum Command {
     /// Read files, folders or zips and show what was read: per file its kind, status and
     /// passages with their locations.
     Extract(ExtractArgs),
+    /// Work with the rules: check a rules folder (ids, patterns, examples).
+    Rules(RulesArgs),
+}
+
+/// `certsift rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// What to do with the rules.
+    #[command(subcommand)]
+    pub action: RulesAction,
+}
+
+/// The actions of `certsift rules`.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Load and compile a rules folder, run every example and counter-example, and print
+    /// "OK: …" or each problem as `file:line: message` (exit status 1 on any problem).
+    Check {
+        /// The rules folder (default: the rules built into certsift).
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `certsift extract`.

@@ -4,6 +4,7 @@
 pub mod args;
 mod config;
 mod extract;
+mod rules;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -16,6 +17,7 @@ pub fn run() -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = match &cli.command {
         Command::Extract(args) => extract::run(args, &mut out),
+        Command::Rules(args) => rules::run(args, &mut out),
     };
     use std::io::Write;
     match outcome.and_then(|()| out.flush().map_err(Into::into)) {

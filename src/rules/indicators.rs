@@ -1,0 +1,254 @@
+//! Evidence for every level-2 indicator of a bundle: every passage of every file matched (files
+//! in parallel), hits turned into [`Evidence`], and a verdict per indicator.
+//!
+//! **Status** (FORMAT.md): `supported` with a strong evidence hit; else `excluded` with an
+//! exclusion declaration; else `weak` with weak hits; else `missing`. The evidence shown is what
+//! the status rests on: strong hits (then weak ones) for `supported`, the declarations for
+//! `excluded`, the weak hits for `weak`.
+//!
+//! **Ranking and deduplication.** Score = strength (strong 2, weak 1, declaration 1.5) × rule
+//! weight + 0.1 per distinct term (at most 10). One passage (file + location) is cited once,
+//! with its best rule; a text found in several files (the same document twice, a duplicate
+//! upload) is cited once. At most [`MAX_EVIDENCE`] are kept: first the best passage of each file
+//! (so that a reviewer sees the spread across files), then the next best overall; the result is
+//! ordered best first.
+
+use super::compile::CompiledRules;
+use super::load::RuleKind;
+use super::matcher::PassageContext;
+use super::materials::FileMaterials;
+use super::text::{fold, fold_raw};
+use crate::model::{
+    Bundle, Evidence, IndicatorFinding, IndicatorId, IndicatorStatus, Location, Strength,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+
+/// Most evidence kept per indicator.
+pub const MAX_EVIDENCE: usize = 5;
+
+/// A hit ready to become evidence.
+#[derive(Debug, Clone)]
+struct Found {
+    indicator: IndicatorId,
+    kind: RuleKind,
+    evidence: Evidence,
+    /// Folded passage text, for cross-file deduplication.
+    folded: String,
+    /// Order of the file in the bundle and the passage in the file, for a stable order.
+    order: (usize, usize),
+}
+
+fn score(strength: Strength, kind: RuleKind, weight: f64, distinct_terms: usize) -> f32 {
+    let base = match (kind, strength) {
+        (RuleKind::Exclusion, _) => 1.5,
+        (RuleKind::Evidence, Strength::Strong) => 2.0,
+        (RuleKind::Evidence, Strength::Weak) => 1.0,
+    };
+    (base * weight + 0.1 * distinct_terms.min(10) as f64) as f32
+}
+
+/// Every hit of every passage of every file.
+fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Vec<Found> {
+    bundle
+        .documents
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(di, doc)| {
+            let materials = files.of(&doc.path);
+            let mut out = Vec::new();
+            for (pi, p) in doc.passages.iter().enumerate() {
+                let folded = if p.normalized.is_empty() {
+                    fold_raw(&p.text)
+                } else {
+                    fold(&p.normalized)
+                };
+                let headings: Vec<String> = p.headings.iter().map(|h| fold_raw(h)).collect();
+                let pctx = PassageContext {
+                    materials,
+                    headings: &headings,
+                    constrained: true,
+                };
+                for hit in rules.match_folded(&folded, &pctx) {
+                    let rule = &rules.rules[hit.rule];
+                    let evidence = Evidence {
+                        file: doc.path.clone(),
+                        location: p.location.clone(),
+                        text: p.text.clone(),
+                        rule: rule.id.clone(),
+                        strength: rule.strength,
+                        score: score(rule.strength, rule.kind, rule.weight, hit.terms.len()),
+                        terms: hit.terms,
+                    };
+                    out.push(Found {
+                        indicator: rule.indicator.clone(),
+                        kind: rule.kind,
+                        evidence,
+                        folded: folded.clone(),
+                        order: (di, pi),
+                    });
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Picks at most [`MAX_EVIDENCE`]: dedup by location and by text, best of each file first.
+fn select(mut found: Vec<Found>) -> Vec<Evidence> {
+    found.sort_by(|a, b| {
+        b.evidence
+            .score
+            .total_cmp(&a.evidence.score)
+            .then_with(|| a.order.cmp(&b.order))
+    });
+    let mut seen_places: HashSet<(String, Location)> = HashSet::new();
+    let mut seen_texts: HashSet<String> = HashSet::new();
+    let mut unique = Vec::new();
+    for f in found {
+        let place = (f.evidence.file.clone(), f.evidence.location.clone());
+        if seen_places.contains(&place) || seen_texts.contains(&f.folded) {
+            continue;
+        }
+        seen_places.insert(place);
+        seen_texts.insert(f.folded.clone());
+        unique.push(f);
+    }
+    let mut chosen = vec![false; unique.len()];
+    let mut files_done: HashSet<&str> = HashSet::new();
+    let mut count = 0;
+    for (i, f) in unique.iter().enumerate() {
+        if count == MAX_EVIDENCE {
+            break;
+        }
+        if files_done.insert(f.evidence.file.as_str()) {
+            chosen[i] = true;
+            count += 1;
+        }
+    }
+    for c in chosen.iter_mut() {
+        if count == MAX_EVIDENCE {
+            break;
+        }
+        if !*c {
+            *c = true;
+            count += 1;
+        }
+    }
+    unique
+        .into_iter()
+        .zip(chosen)
+        .filter(|(_, c)| *c)
+        .map(|(f, _)| f.evidence)
+        .collect()
+}
+
+/// A finding for **every** level-2 catalog indicator, in catalog order.
+pub fn indicator_findings(
+    bundle: &Bundle,
+    rules: &CompiledRules,
+    files: &FileMaterials,
+) -> Vec<IndicatorFinding> {
+    let mut by_indicator: BTreeMap<IndicatorId, Vec<Found>> = BTreeMap::new();
+    for f in find_all(bundle, rules, files) {
+        by_indicator.entry(f.indicator.clone()).or_default().push(f);
+    }
+    rules
+        .assessed_indicators()
+        .map(|info| {
+            let found = by_indicator.remove(&info.id).unwrap_or_default();
+            let (exclusions, evidence): (Vec<Found>, Vec<Found>) = found
+                .into_iter()
+                .partition(|f| f.kind == RuleKind::Exclusion);
+            let has_strong = evidence
+                .iter()
+                .any(|f| f.evidence.strength == Strength::Strong);
+            let (status, shown) = if has_strong {
+                (IndicatorStatus::Supported, evidence)
+            } else if !exclusions.is_empty() {
+                (IndicatorStatus::Excluded, exclusions)
+            } else if !evidence.is_empty() {
+                (IndicatorStatus::Weak, evidence)
+            } else {
+                (IndicatorStatus::Missing, Vec::new())
+            };
+            IndicatorFinding {
+                id: info.id.clone(),
+                status,
+                evidence: select(shown),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Document, FileKind, FileStatus, Passage};
+    use crate::rules::load::{Source, load_sources};
+
+    const CATALOG: &str = "[[indicator]]\nid = \"5.2\"\nlevel = 1\nname = \"g\"\n\n[[indicator]]\nid = \"5.2.3\"\nlevel = 2\nname = \"配送\"\n\n[[indicator]]\nid = \"5.2.6\"\nlevel = 2\nname = \"回收\"\n\n[[indicator]]\nid = \"5.2.4\"\nlevel = 2\nname = \"维修\"\n";
+    const RULES: &str = "[[rule]]\nid = \"delivery\"\nindicator = \"5.2.3\"\nany = [\"送货上门\"]\n\n[[rule]]\nid = \"no-delivery\"\nindicator = \"5.2.3\"\nkind = \"exclusion\"\nany = [\"不涉及配送\"]\n\n[[rule]]\nid = \"no-recycling\"\nindicator = \"5.2.6\"\nkind = \"exclusion\"\nany = [\"不涉及回收\"]\n\n[[rule]]\nid = \"recycling-mention\"\nindicator = \"5.2.6\"\nstrength = \"weak\"\nany = [\"回收\"]\n";
+
+    fn doc(path: &str, lines: &[&str]) -> Document {
+        Document {
+            path: path.into(),
+            sha256: String::new(),
+            bytes: 1,
+            kind: FileKind::Txt,
+            declared_kind: None,
+            status: FileStatus::Ok,
+            error: None,
+            passages: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| Passage::new(*l, Location::Line { line: i as u32 + 1 }))
+                .collect(),
+            ocr_pages: Vec::new(),
+            pages: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn statuses_follow_the_format() {
+        let set = load_sources(vec![
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: RULES.into(),
+            },
+        ])
+        .expect("loads");
+        let rules = crate::rules::compile(&set).expect("compiles");
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                doc(
+                    "a.txt",
+                    &[
+                        "本公司不涉及配送。",
+                        "大件商品送货上门。",
+                        "本公司不涉及回收业务。",
+                    ],
+                ),
+                doc("b.txt", &["大件商品送货上门。"]),
+            ],
+        };
+        let files = FileMaterials::default();
+        let f = indicator_findings(&bundle, &rules, &files);
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].status, IndicatorStatus::Supported);
+        assert_eq!(
+            f[0].evidence.len(),
+            1,
+            "same text in two files is cited once"
+        );
+        assert_eq!(f[1].status, IndicatorStatus::Excluded);
+        assert_eq!(f[1].evidence[0].rule.0, "no-recycling");
+        assert_eq!(f[2].status, IndicatorStatus::Missing);
+    }
+}

@@ -1,0 +1,495 @@
+//! Matching evidence rules against one passage: `&CompiledRules × passage → Vec<Hit>`.
+//!
+//! One pass per passage, cost linear in its length: the folded text ([`super::text::fold`]) goes
+//! once through the Aho-Corasick automaton (every occurrence of every term, overlapping) and
+//! once through the regex set; only rules that own an occurring term or a matching regex are
+//! then evaluated, each against the list of occurrences.
+//!
+//! Semantics (FORMAT.md, with the points it leaves open decided here):
+//! - an occurrence *counts* for a rule unless it lies inside one of the rule's `except` phrases
+//!   or, context filters applying, inside an `[other_sense]` phrase or (evidence rules only)
+//!   negated;
+//! - **negation**: a `before` cue lies entirely within the `window` characters before the term,
+//!   or an `after` cue entirely within the `window` characters after it, and the window is cut
+//!   at a clause end (`。；;！!？?`);
+//! - `near`: a counting occurrence of `a` and one of `b` with at most `within` characters
+//!   *between* them (0 when they touch or overlap);
+//! - `min_hits`: counting occurrences of the rule's terms, overlapping ones counted once
+//!   (`投诉` inside `投诉处理` is one hit); a rule with only a regex counts its regex matches;
+//! - `none`: no occurrence at all of these terms (filters do not rescue a `none` term);
+//! - context filters (a `skip_passages` pattern, a `title_only` passage, a file of a
+//!   `document_list` material) stop every rule except those with `ignore_context = true`.
+//!
+//! All offsets are byte offsets into the folded text (equal to those in `Passage::normalized`).
+
+use super::RulesError;
+use super::compile::{CompiledRule, CompiledRules};
+use super::load::{PassageExample, RuleKind};
+use super::text::{fold, fold_raw};
+use crate::model::MaterialId;
+
+/// Where a passage sits, as far as rules care: its file's materials and its headings (folded).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassageContext<'a> {
+    /// The materials of the passage's file.
+    pub materials: &'a [MaterialId],
+    /// The passage's headings, each already folded with [`super::text::fold_raw`].
+    pub headings: &'a [String],
+    /// When false, `in_materials`, `not_in_materials` and `under_headings` are not checked (for
+    /// plain-string examples, which FORMAT.md checks "with no material or heading constraint").
+    pub constrained: bool,
+}
+
+/// One rule matching one passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index of the rule in [`CompiledRules`].
+    pub(crate) rule: usize,
+    /// Distinct terms that counted (folded), in order of first occurrence, plus the regex's first
+    /// match; for highlighting and ranking.
+    pub terms: Vec<String>,
+}
+
+impl Hit {
+    /// The id of the rule that matched (`rules` must be the set that produced the hit).
+    pub fn rule_id<'r>(&self, rules: &'r CompiledRules) -> &'r crate::model::RuleId {
+        &rules.rules[self.rule].id
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    term: u32,
+    start: usize,
+    end: usize,
+    /// Inside an `[other_sense]` phrase.
+    is_other_sense: bool,
+    /// A negation cue is near.
+    is_negated: bool,
+}
+
+fn is_clause_end(c: char) -> bool {
+    matches!(c, '。' | '；' | ';' | '！' | '!' | '？' | '?')
+}
+
+/// The up-to-`window` characters before `start`, cut at a clause end.
+fn window_before(text: &str, start: usize, window: usize) -> &str {
+    let head = &text[..start];
+    let mut from = start;
+    for (i, c) in head.char_indices().rev().take(window) {
+        if is_clause_end(c) {
+            break;
+        }
+        from = i;
+    }
+    &head[from..]
+}
+
+/// The up-to-`window` characters after `end`, cut at a clause end.
+fn window_after(text: &str, end: usize, window: usize) -> &str {
+    let tail = &text[end..];
+    let mut to = 0;
+    for (i, c) in tail.char_indices().take(window) {
+        if is_clause_end(c) {
+            break;
+        }
+        to = i + c.len_utf8();
+    }
+    &tail[..to]
+}
+
+impl CompiledRules {
+    fn occurrences(&self, folded: &str) -> Vec<Occurrence> {
+        let mut occ: Vec<Occurrence> = self
+            .automaton
+            .find_overlapping_iter(folded)
+            .map(|m| Occurrence {
+                term: m.pattern().as_u32(),
+                start: m.start(),
+                end: m.end(),
+                is_other_sense: false,
+                is_negated: false,
+            })
+            .collect();
+        occ.sort_by_key(|o| (o.start, std::cmp::Reverse(o.end)));
+        let ctx = &self.context;
+        let other: Vec<(usize, usize)> = occ
+            .iter()
+            .filter(|o| ctx.other_sense.binary_search(&o.term).is_ok())
+            .map(|o| (o.start, o.end))
+            .collect();
+        for o in &mut occ {
+            o.is_other_sense = other
+                .iter()
+                .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
+            let before = window_before(folded, o.start, ctx.window);
+            let after = window_after(folded, o.end, ctx.window);
+            o.is_negated = ctx
+                .negation_before
+                .iter()
+                .any(|c| before.contains(c.as_str()))
+                || ctx
+                    .negation_after
+                    .iter()
+                    .any(|c| after.contains(c.as_str()));
+        }
+        occ
+    }
+
+    /// True when the context filters stop this passage (for rules that do not ignore context).
+    fn is_context_blocked(&self, folded: &str, materials: &[MaterialId]) -> bool {
+        let ctx = &self.context;
+        ctx.skip.as_ref().is_some_and(|s| s.is_match(folded))
+            || ctx.title_only.as_ref().is_some_and(|r| r.is_match(folded))
+            || materials.iter().any(|m| ctx.list_materials.contains(m))
+    }
+
+    /// Every rule that matches a passage. `folded` is the passage's matching form folded with
+    /// [`super::text::fold`]. Hits come in rule order.
+    pub fn match_folded(&self, folded: &str, pctx: &PassageContext<'_>) -> Vec<Hit> {
+        if folded.is_empty() {
+            return Vec::new();
+        }
+        let occ = self.occurrences(folded);
+        let regex_matches = self.regex_set.matches(folded);
+        let mut candidates: Vec<u32> = occ
+            .iter()
+            .flat_map(|o| self.term_rules[o.term as usize].iter().copied())
+            .chain(regex_matches.iter().map(|i| self.regex_rule[i]))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let blocked = self.is_context_blocked(folded, pctx.materials);
+        let mut hits = Vec::new();
+        for ri in candidates {
+            let ri = ri as usize;
+            let rule = &self.rules[ri];
+            if blocked && !rule.ignore_context {
+                continue;
+            }
+            if rule.regex.is_some_and(|ix| !regex_matches.matched(ix)) {
+                continue;
+            }
+            if let Some(terms) = self.evaluate(rule, folded, &occ, pctx) {
+                hits.push(Hit { rule: ri, terms });
+            }
+        }
+        hits
+    }
+
+    /// Matches a passage given as found (`text`), folding it first; for examples and tests.
+    pub fn match_text(&self, text: &str, pctx: &PassageContext<'_>) -> Vec<Hit> {
+        self.match_folded(&fold_raw(text), pctx)
+    }
+
+    fn evaluate(
+        &self,
+        rule: &CompiledRule,
+        folded: &str,
+        occ: &[Occurrence],
+        pctx: &PassageContext<'_>,
+    ) -> Option<Vec<String>> {
+        if pctx.constrained {
+            if !rule.in_materials.is_empty()
+                && !pctx.materials.iter().any(|m| rule.in_materials.contains(m))
+            {
+                return None;
+            }
+            if pctx
+                .materials
+                .iter()
+                .any(|m| rule.not_in_materials.contains(m))
+            {
+                return None;
+            }
+            if !rule.under_headings.is_empty()
+                && !rule.under_headings.iter().any(|u| {
+                    folded.contains(u.as_str())
+                        || pctx.headings.iter().any(|h| h.contains(u.as_str()))
+                })
+            {
+                return None;
+            }
+        }
+        if occ.iter().any(|o| rule.none.binary_search(&o.term).is_ok()) {
+            return None;
+        }
+        let excepts: Vec<(usize, usize)> = occ
+            .iter()
+            .filter(|o| rule.except.binary_search(&o.term).is_ok())
+            .map(|o| (o.start, o.end))
+            .collect();
+        let counts = |o: &Occurrence| -> bool {
+            if excepts
+                .iter()
+                .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end))
+            {
+                return false;
+            }
+            if !rule.ignore_context {
+                if o.is_other_sense {
+                    return false;
+                }
+                if rule.kind == RuleKind::Evidence && o.is_negated {
+                    return false;
+                }
+            }
+            true
+        };
+        let counting: Vec<&Occurrence> = occ
+            .iter()
+            .filter(|o| rule.positive.binary_search(&o.term).is_ok() && counts(o))
+            .collect();
+        let has = |set: &[u32]| counting.iter().any(|o| set.binary_search(&o.term).is_ok());
+        if !rule.any.is_empty() && !has(&rule.any) {
+            return None;
+        }
+        if !rule.all.iter().all(|g| has(g)) {
+            return None;
+        }
+        for (a, b, within) in &rule.near {
+            let found = counting
+                .iter()
+                .filter(|o| a.binary_search(&o.term).is_ok())
+                .any(|x| {
+                    counting
+                        .iter()
+                        .filter(|o| b.binary_search(&o.term).is_ok())
+                        .any(|y| gap_chars(folded, x, y) <= *within)
+                });
+            if !found {
+                return None;
+            }
+        }
+        let regex_match = rule.regex.and_then(|ix| self.regexes[ix].find(folded));
+        if let Some(min) = rule.min_hits {
+            let hits = if rule.positive.is_empty() {
+                rule.regex
+                    .map_or(0, |ix| self.regexes[ix].find_iter(folded).count())
+            } else {
+                let mut n = 0usize;
+                let mut last_end = 0usize;
+                for o in &counting {
+                    if n == 0 || o.start >= last_end {
+                        n += 1;
+                        last_end = o.end;
+                    } else {
+                        last_end = last_end.max(o.end);
+                    }
+                }
+                n
+            };
+            if hits < min as usize {
+                return None;
+            }
+        }
+        let mut terms: Vec<String> = Vec::new();
+        for o in &counting {
+            let t = &self.terms[o.term as usize];
+            if !terms.contains(t) {
+                terms.push(t.clone());
+            }
+        }
+        if let Some(m) = regex_match {
+            let t = m.as_str().to_string();
+            if !t.is_empty() && !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        Some(terms)
+    }
+}
+
+/// Characters strictly between two occurrences; 0 when they touch or overlap.
+fn gap_chars(text: &str, x: &Occurrence, y: &Occurrence) -> usize {
+    let (first_end, second_start) = if x.start <= y.start {
+        (x.end, y.start)
+    } else {
+        (y.end, x.start)
+    };
+    if second_start <= first_end {
+        0
+    } else {
+        text.get(first_end..second_start)
+            .map_or(usize::MAX, |s| s.chars().count())
+    }
+}
+
+/// Runs every example (must match) and counter-example (must not) of every rule. Plain-string
+/// examples are checked with no material or heading constraint; table examples with the
+/// headings and material they give. Context filters apply as in a real run.
+pub(crate) fn check_rule_examples(rules: &CompiledRules) -> (usize, Vec<RulesError>) {
+    let mut count = 0;
+    let mut problems = Vec::new();
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        let cases = rule
+            .examples
+            .iter()
+            .map(|e| (e, true))
+            .chain(rule.counter_examples.iter().map(|e| (e, false)));
+        for (example, should_match) in cases {
+            count += 1;
+            let (headings, materials, constrained) = match example {
+                PassageExample::Text(_) => (Vec::new(), Vec::new(), false),
+                PassageExample::Full(f) => (
+                    f.headings.iter().map(|h| fold_raw(h)).collect(),
+                    f.material.iter().map(|m| MaterialId(m.clone())).collect(),
+                    true,
+                ),
+            };
+            let pctx = PassageContext {
+                materials: &materials,
+                headings: &headings,
+                constrained,
+            };
+            let folded = fold(&crate::normalize::for_matching(example.text()));
+            let matched = rules
+                .match_folded(&folded, &pctx)
+                .iter()
+                .any(|h| h.rule == ri);
+            if matched != should_match {
+                let message = if should_match {
+                    format!(
+                        "rule `{}`: the example \"{}\" does not match; widen the rule or fix the example",
+                        rule.id,
+                        example.text()
+                    )
+                } else {
+                    format!(
+                        "rule `{}`: the counter-example \"{}\" matches; narrow the rule (none, except, near) or fix the counter-example",
+                        rule.id,
+                        example.text()
+                    )
+                };
+                problems.push(RulesError::Example {
+                    file: rule.file.clone(),
+                    line: rule.line,
+                    message,
+                });
+            }
+        }
+    }
+    (count, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{Source, load_sources};
+
+    const CATALOG: &str = "[[indicator]]\nid = \"5.3\"\nlevel = 1\nname = \"g\"\n\n[[indicator]]\nid = \"5.3.2\"\nlevel = 2\nname = \"投诉处理\"\n\n[[material]]\nid = \"laws_standards_list\"\nname = \"l\"\nrequired = \"yes\"\n";
+    const CONTEXT: &str = "[negation]\nbefore = [\"尚未\", \"未\", \"计划\"]\nafter = [\"暂未\"]\nwindow = 8\n[skip_passages]\npatterns = ['经营范围']\n[document_list]\ntitle_only = '^《[^》]+》$'\nmaterials = [\"laws_standards_list\"]\n[other_sense]\nphrases = [\"货款回收\"]\n";
+
+    fn rules(evidence: &str) -> CompiledRules {
+        let set = load_sources(vec![
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "context.toml".into(),
+                text: CONTEXT.into(),
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: evidence.into(),
+            },
+        ])
+        .expect("loads");
+        super::super::compile(&set).expect("compiles")
+    }
+
+    fn matches(c: &CompiledRules, text: &str) -> bool {
+        !c.match_text(text, &PassageContext::default()).is_empty()
+    }
+
+    #[test]
+    fn overlapping_terms_each_count() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nany = [\"投诉处理\"]\n",
+        );
+        let hits = c.match_text("建立投诉处理流程", &PassageContext::default());
+        assert_eq!(hits.len(), 2);
+    }
+
+    #[test]
+    fn negation_window_stops_at_clause_end() {
+        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉台账\"]\n");
+        assert!(!matches(&c, "公司尚未建立投诉台账"));
+        assert!(matches(&c, "尚未完成。投诉台账已建立"));
+        assert!(!matches(&c, "投诉台账暂未建立"));
+        // 11 characters away: outside the window of 8.
+        assert!(matches(&c, "未经同意不得删改的记录包括投诉台账"));
+    }
+
+    #[test]
+    fn exclusions_ignore_negation_but_not_other_filters() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nkind = \"exclusion\"\nany = [\"不适用\"]\n",
+        );
+        assert!(matches(&c, "废弃商品回收不适用"));
+        assert!(!matches(&c, "经营范围：不适用"));
+        let list = [MaterialId("laws_standards_list".into())];
+        let pctx = PassageContext {
+            materials: &list,
+            headings: &[],
+            constrained: true,
+        };
+        assert!(c.match_text("废弃商品回收不适用", &pctx).is_empty());
+    }
+
+    #[test]
+    fn near_all_none_except_min_hits() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nnear = [{ a = [\"投诉\"], b = [\"小时内\"], within = 4 }]\nnone = [\"样本\"]\n\n[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nall = [[\"回收\"], [\"旧机\", \"废旧\"]]\nexcept = [\"回收站\"]\n\n[[rule]]\nid = \"c\"\nindicator = \"5.3.2\"\nany = [\"投诉\", \"投诉处理\"]\nmin_hits = 2\n",
+        );
+        let ids = |t: &str| -> Vec<String> {
+            c.match_text(t, &PassageContext::default())
+                .iter()
+                .map(|h| h.rule_id(&c).0.clone())
+                .collect()
+        };
+        assert_eq!(ids("投诉24小时内响应"), vec!["a"]);
+        assert!(ids("投诉后请在二十四个小时内").is_empty());
+        assert!(ids("投诉24小时内响应（样本）").is_empty());
+        assert_eq!(ids("废旧家电回收"), vec!["b"]);
+        assert!(ids("废旧文件放回收站").is_empty());
+        assert!(ids("货款回收与废旧物资").is_empty(), "other sense");
+        assert!(ids("投诉处理").is_empty(), "one hit, overlapping terms");
+        assert_eq!(ids("投诉处理及投诉回复"), vec!["c"]);
+    }
+
+    #[test]
+    fn regex_only_rules_and_terms_reported() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nregex = '投诉(处理|解决)率[^\\d%]{0,8}\\d+(\\.\\d+)?%'\n",
+        );
+        let hits = c.match_text("投诉处理率达到 98.5%", &PassageContext::default());
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].terms, vec!["投诉处理率达到 98.5%".to_string()]);
+        assert!(!matches(&c, "《投诉处理率98%》"));
+    }
+
+    #[test]
+    fn headings_and_materials_constrain() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"时限\"]\nunder_headings = [\"投诉\"]\n",
+        );
+        let heads = vec![fold_raw("第五章 投訴處理")];
+        let yes = PassageContext {
+            materials: &[],
+            headings: &heads,
+            constrained: true,
+        };
+        let no = PassageContext {
+            materials: &[],
+            headings: &[],
+            constrained: true,
+        };
+        assert_eq!(c.match_text("处理时限为3天", &yes).len(), 1);
+        assert!(c.match_text("处理时限为3天", &no).is_empty());
+    }
+}

@@ -1,0 +1,401 @@
+//! Which application material each file is (营业执照, 审计报告, 组织结构图…), and which materials a
+//! bundle carries.
+//!
+//! Every classifier of `materials.toml` scores every file: the weights of its `filename` patterns
+//! (on the file name), `folder` patterns (on the folders above it, zip names included), `title`
+//! patterns (on the first 3 passages and the level-1/2 headings) and `content` signals (on the
+//! first [`CONTENT_CHARS`] characters) that hold, each signal counted once. A file that could not
+//! be read (scan, encrypted, empty…) is scored on its name and folders only: a scanned licence
+//! named `营业执照.pdf` is still the licence.
+//!
+//! **Multi-label policy.** A file is every material whose score reaches its threshold *and* is at
+//! least [`MARGIN_RATIO`] of the file's best score. A docx holding an org chart and a profile
+//! scores high on both and keeps both; a 企业简介 that quotes the licence's fields reaches the
+//! licence's content threshold but far below its own name-and-title score, and stays a profile.
+//! A CCC certificate in a `认证证书` folder is both a permit and a certificate, as reviewers count
+//! it.
+
+use super::RulesError;
+use super::compile::{CompiledClassifier, CompiledRules};
+use super::text::fold_raw;
+use crate::model::{
+    Bundle, Document, FileStatus, Location, MaterialFinding, MaterialId, MaterialStatus, Passage,
+};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// How much of a file's text the `content` signals look at, in characters. What a document *is*
+/// shows in its first pages; a long 管理制度 mentions every department and every record further
+/// down, which must not make it an org chart or a complaint ledger.
+pub const CONTENT_CHARS: usize = 4000;
+
+/// A material is kept for a file only when its score is at least this share of the file's best
+/// score (see the module docs).
+pub const MARGIN_RATIO: f64 = 0.6;
+
+/// The materials of every file of a bundle.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileMaterials {
+    /// Bundle-relative path → materials, best score first (empty: no material recognised).
+    pub by_file: BTreeMap<String, Vec<MaterialId>>,
+    /// Bundle-relative path → every material that reached its threshold with its score, best
+    /// first (before the margin policy), for reports and tuning.
+    pub scores: BTreeMap<String, Vec<(MaterialId, f64)>>,
+}
+
+impl FileMaterials {
+    /// The materials of one file (empty for an unknown path).
+    pub fn of(&self, path: &str) -> &[MaterialId] {
+        self.by_file.get(path).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What a classifier looks at in one file, folded once.
+struct FileView {
+    name: String,
+    folders: String,
+    titles: Vec<String>,
+    content: String,
+    is_read: bool,
+}
+
+impl FileView {
+    fn new(path: &str, status: FileStatus, passages: &[Passage]) -> FileView {
+        let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let is_read = status == FileStatus::Ok;
+        let mut titles = Vec::new();
+        let mut content = String::new();
+        if is_read {
+            let mut chars = 0usize;
+            for (i, p) in passages.iter().enumerate() {
+                let folded = if p.normalized.is_empty() {
+                    fold_raw(&p.text)
+                } else {
+                    super::text::fold(&p.normalized)
+                };
+                if i < 3 || matches!(p.heading_level, Some(1 | 2)) {
+                    titles.push(folded.clone());
+                }
+                if chars < CONTENT_CHARS {
+                    chars += folded.chars().count();
+                    content.push_str(&folded);
+                    content.push('\n');
+                }
+            }
+        }
+        FileView {
+            name: fold_raw(name),
+            folders: fold_raw(folders),
+            titles,
+            content,
+            is_read,
+        }
+    }
+}
+
+fn score(c: &CompiledClassifier, view: &FileView) -> f64 {
+    let mut total = 0.0;
+    for (re, w) in &c.filename {
+        if re.is_match(&view.name) {
+            total += w;
+        }
+    }
+    for (re, w) in &c.folder {
+        if re.is_match(&view.folders) {
+            total += w;
+        }
+    }
+    if view.is_read {
+        for (re, w) in &c.title {
+            if view.titles.iter().any(|t| re.is_match(t)) {
+                total += w;
+            }
+        }
+        for (terms, min_hits, pattern, w) in &c.content {
+            let distinct = terms
+                .iter()
+                .filter(|t| view.content.contains(t.as_str()))
+                .count();
+            let terms_ok = terms.is_empty() || distinct >= *min_hits as usize;
+            let pattern_ok = pattern.as_ref().is_none_or(|p| p.is_match(&view.content));
+            if terms_ok && pattern_ok {
+                total += w;
+            }
+        }
+    }
+    total
+}
+
+/// Scores of every material reaching its threshold, best first, and the labels kept by the
+/// margin policy.
+fn classify_view(
+    rules: &CompiledRules,
+    view: &FileView,
+) -> (Vec<(MaterialId, f64)>, Vec<MaterialId>) {
+    let mut scored: Vec<(MaterialId, f64)> = rules
+        .classifiers
+        .iter()
+        .map(|c| (c.id.clone(), score(c, view), c.threshold))
+        .filter(|(_, s, t)| *s >= *t)
+        .map(|(id, s, _)| (id, s))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let best = scored.first().map_or(0.0, |s| s.1);
+    let kept = scored
+        .iter()
+        .filter(|(_, s)| *s >= best * MARGIN_RATIO)
+        .map(|(id, _)| id.clone())
+        .collect();
+    (scored, kept)
+}
+
+/// The materials of one document (see the module docs for the policy), best first.
+pub fn classify_document(doc: &Document, rules: &CompiledRules) -> Vec<MaterialId> {
+    classify_view(rules, &FileView::new(&doc.path, doc.status, &doc.passages)).1
+}
+
+/// Classifies every file of a bundle (in parallel; `rules` is shared).
+pub fn classify_materials(bundle: &Bundle, rules: &CompiledRules) -> FileMaterials {
+    type Classified = (String, Vec<(MaterialId, f64)>, Vec<MaterialId>);
+    let results: Vec<Classified> = bundle
+        .documents
+        .par_iter()
+        .map(|doc| {
+            let view = FileView::new(&doc.path, doc.status, &doc.passages);
+            let (scores, kept) = classify_view(rules, &view);
+            (doc.path.clone(), scores, kept)
+        })
+        .collect();
+    let mut out = FileMaterials::default();
+    for (path, scores, kept) in results {
+        out.scores.insert(path.clone(), scores);
+        out.by_file.insert(path, kept);
+    }
+    out
+}
+
+/// A verdict for **every** catalog material, in catalog order: `present` with its files (best
+/// score first), else `not_applicable` when a passage of a read file matches one of the
+/// classifier's `not_applicable` declarations, else `missing`.
+pub fn material_findings(
+    bundle: &Bundle,
+    rules: &CompiledRules,
+    files: &FileMaterials,
+) -> Vec<MaterialFinding> {
+    rules
+        .materials
+        .iter()
+        .map(|m| {
+            let mut with_score: Vec<(String, f64)> = files
+                .by_file
+                .iter()
+                .filter(|(_, ms)| ms.contains(&m.id))
+                .map(|(path, _)| {
+                    let s = files
+                        .scores
+                        .get(path)
+                        .and_then(|v| v.iter().find(|(id, _)| *id == m.id))
+                        .map_or(0.0, |(_, s)| *s);
+                    (path.clone(), s)
+                })
+                .collect();
+            with_score.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let status = if !with_score.is_empty() {
+                MaterialStatus::Present
+            } else if is_declared_not_applicable(bundle, rules, &m.id) {
+                MaterialStatus::NotApplicable
+            } else {
+                MaterialStatus::Missing
+            };
+            MaterialFinding {
+                id: m.id.clone(),
+                status,
+                files: with_score.into_iter().map(|(p, _)| p).collect(),
+            }
+        })
+        .collect()
+}
+
+fn is_declared_not_applicable(bundle: &Bundle, rules: &CompiledRules, id: &MaterialId) -> bool {
+    let Some(c) = rules.classifiers.iter().find(|c| c.id == *id) else {
+        return false;
+    };
+    if c.not_applicable.is_empty() {
+        return false;
+    }
+    bundle.documents.iter().any(|d| {
+        d.passages.iter().any(|p| {
+            let folded = super::text::fold(&p.normalized);
+            c.not_applicable.iter().any(|re| re.is_match(&folded))
+        })
+    })
+}
+
+/// A document built from an example: the file name, and one passage per line of `text`.
+fn example_document(file: &str, text: Option<&str>) -> Document {
+    let passages: Vec<Passage> = text
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| Passage::new(l, Location::Line { line: i as u32 + 1 }))
+        .collect();
+    Document {
+        path: file.to_string(),
+        sha256: String::new(),
+        bytes: 0,
+        kind: crate::model::FileKind::Unknown,
+        declared_kind: None,
+        status: if passages.is_empty() {
+            FileStatus::Empty
+        } else {
+            FileStatus::Ok
+        },
+        error: None,
+        passages,
+        ocr_pages: Vec::new(),
+        pages: None,
+        notes: Vec::new(),
+    }
+}
+
+/// Runs every classifier example (the file must be labelled with the material, margin policy
+/// included) and counter-example (it must not).
+pub(crate) fn check_classifier_examples(rules: &CompiledRules) -> (usize, Vec<RulesError>) {
+    let mut count = 0;
+    let mut problems = Vec::new();
+    for c in &rules.classifiers {
+        let cases = c
+            .examples
+            .iter()
+            .map(|e| (e, true))
+            .chain(c.counter_examples.iter().map(|e| (e, false)));
+        for (example, should) in cases {
+            count += 1;
+            let doc = example_document(&example.file, example.text.as_deref());
+            let view = FileView::new(&doc.path, doc.status, &doc.passages);
+            let (scores, kept) = classify_view(rules, &view);
+            if kept.contains(&c.id) != should {
+                let got = if scores.is_empty() {
+                    "no material".to_string()
+                } else {
+                    scores
+                        .iter()
+                        .map(|(id, s)| format!("{id} {s:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let what = if should { "example" } else { "counter-example" };
+                let verb = if should {
+                    "is not classified as"
+                } else {
+                    "is classified as"
+                };
+                problems.push(RulesError::Example {
+                    file: c.file.clone(),
+                    line: c.line,
+                    message: format!(
+                        "material `{}`: the {what} \"{}\" {verb} `{}` (scores: {got}); adjust the patterns or weights",
+                        c.id, example.file, c.id
+                    ),
+                });
+            }
+        }
+    }
+    (count, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{Source, load_sources};
+
+    const CATALOG: &str = "[[indicator]]\nid = \"5.1\"\nlevel = 1\nname = \"g\"\n\n[[material]]\nid = \"org_chart\"\nname = \"c\"\nrequired = \"yes\"\n\n[[material]]\nid = \"org_profile\"\nname = \"p\"\nrequired = \"yes\"\n\n[[material]]\nid = \"permits\"\nname = \"x\"\nrequired = \"if_applicable\"\n";
+    const CLASSIFIERS: &str = r#"
+[[material]]
+id = "org_chart"
+threshold = 3.0
+filename = [{ pattern = '组织(机构|结构|架构)图', weight = 3.0 }]
+content = [{ any = ["总经理", "副总经理", "售后服务部", "客服中心"], min_hits = 4, weight = 3.0 }]
+examples = [{ file = "03 组织结构图.pdf" }, { file = "scan001.pdf", text = "总经理\n副总经理\n售后服务部\n客服中心" }]
+counter_examples = [{ file = "售后服务管理制度.docx", text = "第一章 总则" }]
+
+[[material]]
+id = "org_profile"
+threshold = 3.0
+filename = [{ pattern = '简介', weight = 3.0 }]
+title = [{ pattern = '简介', weight = 3.0 }]
+
+[[material]]
+id = "permits"
+threshold = 3.0
+filename = [{ pattern = '许可证', weight = 3.0 }]
+not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许可证']
+"#;
+
+    fn rules() -> CompiledRules {
+        let set = load_sources(vec![
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "materials.toml".into(),
+                text: CLASSIFIERS.into(),
+            },
+        ])
+        .expect("loads");
+        super::super::compile(&set).expect("compiles")
+    }
+
+    #[test]
+    fn examples_of_inline_classifiers_hold() {
+        let (n, problems) = check_classifier_examples(&rules());
+        assert_eq!(n, 3);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn unread_files_are_classified_by_name_and_margin_keeps_the_best() {
+        let r = rules();
+        let mut doc = example_document("a/组织结构图.pdf", None);
+        doc.status = FileStatus::NeedsOcr;
+        assert_eq!(
+            classify_document(&doc, &r),
+            vec![MaterialId("org_chart".into())]
+        );
+        let doc = example_document(
+            "企业简介.docx",
+            Some("华信公司简介\n总经理\n副总经理\n售后服务部\n客服中心"),
+        );
+        // profile 6.0, chart 3.0 < 0.6 × 6.0: the profile only.
+        assert_eq!(
+            classify_document(&doc, &r),
+            vec![MaterialId("org_profile".into())]
+        );
+    }
+
+    #[test]
+    fn findings_cover_every_material() {
+        let r = rules();
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                example_document("组织结构图.docx", Some("图")),
+                example_document("说明.docx", Some("本公司经营的商品不涉及办理生产许可证。")),
+            ],
+        };
+        let files = classify_materials(&bundle, &r);
+        let findings = material_findings(&bundle, &r, &files);
+        let status: Vec<MaterialStatus> = findings.iter().map(|f| f.status).collect();
+        assert_eq!(
+            status,
+            vec![
+                MaterialStatus::Present,
+                MaterialStatus::Missing,
+                MaterialStatus::NotApplicable
+            ]
+        );
+        assert_eq!(findings[0].files, vec!["组织结构图.docx".to_string()]);
+    }
+}

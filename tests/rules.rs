@@ -1,0 +1,195 @@
+//! The rules engine end to end: the project's `rules/` folder (every example and counter-example,
+//! so a rules file added later is tested without code), error messages for a broken rules folder,
+//! `certsift rules check`, and material classification of the fixture bundles against
+//! `fixtures/truth.toml`.
+
+use crate::util::{certsift, fixtures_dir};
+use certsift::ingest::{Limits, read_bundle};
+use certsift::model::{IndicatorStatus, MaterialStatus};
+use certsift::rules;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn rules_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules")
+}
+
+#[test]
+fn every_example_of_the_rules_folder_holds() {
+    let set = rules::load_dir(&rules_dir()).unwrap_or_else(|e| panic!("rules load:\n{e}"));
+    let compiled = rules::compile(&set).unwrap_or_else(|e| panic!("rules compile:\n{e}"));
+    let n = rules::check_examples(&compiled).unwrap_or_else(|e| panic!("examples:\n{e}"));
+    assert!(n > 0);
+}
+
+#[test]
+fn embedded_rules_equal_the_folder() {
+    let embedded = rules::load_default().expect("embedded rules load");
+    let folder = rules::load_dir(&rules_dir()).expect("folder loads");
+    let names =
+        |s: &rules::RuleSet| -> Vec<String> { s.sources.iter().map(|f| f.name.clone()).collect() };
+    assert_eq!(names(&embedded), names(&folder));
+    assert_eq!(embedded.rules.len(), folder.rules.len());
+}
+
+#[test]
+fn broken_rules_folder_reports_every_problem_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        rules_dir().join("catalog.toml"),
+        dir.path().join("catalog.toml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.path().join("evidence-bad.toml"),
+        "[[rule]]\nid = \"x\"\nindicator = \"5.9.9\"\nany = [\"投诉\"]\nexamples = [\"无关\"]\n\n[[rule]]\nid = \"y\"\nindicator = \"5.3.2\"\nregex = '(unclosed'\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("evidence-typo.toml"),
+        "[[rule]]\nid = \"z\"\nindicator = \"5.3.2\"\nanyy = [\"投诉\"]\n",
+    )
+    .expect("write");
+    let err = rules::load_dir(dir.path()).expect_err("typo file");
+    assert!(err.to_string().contains("evidence-typo.toml:4:"), "{err}");
+    std::fs::remove_file(dir.path().join("evidence-typo.toml")).expect("rm");
+    let set = rules::load_dir(dir.path()).expect("loads");
+    let err = rules::compile(&set).expect_err("bad rules");
+    let text = err.to_string();
+    assert!(
+        text.contains("evidence-bad.toml:3: `5.9.9` is not an indicator"),
+        "{text}"
+    );
+    assert!(
+        text.contains("evidence-bad.toml:10: the pattern `(unclosed`"),
+        "{text}"
+    );
+
+    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("evidence-bad.toml:3:")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rules_check_of_the_built_in_rules_is_ok() {
+    let out = certsift(&["rules", "check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("OK: "), "{stdout}");
+}
+
+/// Every (bundle, file, material) the truth plants vs. what the classifiers say, over the three
+/// fixture bundles: precision and recall of the labels.
+#[test]
+fn fixture_files_are_classified_as_the_truth_says() {
+    let truth: toml::Table = std::fs::read_to_string(fixtures_dir().join("truth.toml"))
+        .expect("truth.toml")
+        .parse()
+        .expect("truth parses");
+    let bundles = truth
+        .get("bundles")
+        .and_then(|b| b.as_table())
+        .expect("[bundles]");
+    // CERTSIFT_RULES_DIR=<dir> runs the same check with another rules folder (e.g. with evidence
+    // files not yet merged) and prints the indicator verdicts against the truth.
+    let set = match std::env::var_os("CERTSIFT_RULES_DIR") {
+        Some(dir) => rules::load_dir(std::path::Path::new(&dir)).expect("rules dir"),
+        None => rules::load_default().expect("rules"),
+    };
+    let compiled = rules::compile(&set).expect("compile");
+    let mut expected: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut got: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut status_errors = Vec::new();
+    for (name, b) in bundles {
+        let path = b.get("path").and_then(|p| p.as_str()).expect("path");
+        let bundle = read_bundle(&fixtures_dir().join("inbox").join(path), &Limits::default())
+            .expect("bundle reads");
+        let files = rules::classify_materials(&bundle, &compiled);
+        for (file, mats) in &files.by_file {
+            for m in mats {
+                got.insert((name.clone(), file.clone(), m.0.clone()));
+            }
+        }
+        let materials = b
+            .get("materials")
+            .and_then(|m| m.as_table())
+            .expect("materials");
+        // The truth names zip members `<zip>!/member`; read_bundle names them relative to the
+        // zip (the bundle is the zip). Compare on the member path.
+        let zip_prefix = format!("{path}!/");
+        for (mid, m) in materials {
+            for f in m
+                .get("files")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let f = f.as_str().unwrap_or("");
+                let f = f.strip_prefix(&zip_prefix).unwrap_or(f);
+                expected.insert((name.clone(), f.to_string(), mid.clone()));
+            }
+        }
+        let findings = rules::material_findings(&bundle, &compiled, &files);
+        assert_eq!(findings.len(), compiled.materials().len());
+        for f in &findings {
+            let want = materials
+                .get(&f.id.0)
+                .and_then(|m| m.get("status"))
+                .and_then(|s| s.as_str())
+                .unwrap_or("?");
+            let have = match f.status {
+                MaterialStatus::Present => "present",
+                MaterialStatus::Missing => "missing",
+                MaterialStatus::NotApplicable => "not_applicable",
+            };
+            if want != have {
+                status_errors.push(format!("{name} {}: {have}, truth {want}", f.id));
+            }
+        }
+        let indicators = rules::indicator_findings(&bundle, &compiled, &files);
+        assert_eq!(indicators.len(), compiled.assessed_indicators().count());
+        let truth_ind = b.get("indicators").and_then(|i| i.as_table());
+        for i in &indicators {
+            let want = truth_ind
+                .and_then(|t| t.get(&i.id.0))
+                .and_then(|t| t.get("status"))
+                .and_then(|s| s.as_str())
+                .unwrap_or("?");
+            println!("indicator {name} {}: {:?} (truth {want})", i.id, i.status);
+            assert!(i.evidence.len() <= 5);
+            assert_eq!(i.status == IndicatorStatus::Missing, i.evidence.is_empty());
+        }
+    }
+    let true_pos = got.intersection(&expected).count();
+    let precision = true_pos as f64 / got.len().max(1) as f64;
+    let recall = true_pos as f64 / expected.len().max(1) as f64;
+    println!(
+        "materials: precision {precision:.3}, recall {recall:.3} ({true_pos} of {} expected, {} labelled)",
+        expected.len(),
+        got.len()
+    );
+    for fp in got.difference(&expected) {
+        println!("  extra:   {fp:?}");
+    }
+    for fneg in expected.difference(&got) {
+        println!("  missing: {fneg:?}");
+    }
+    for e in &status_errors {
+        println!("  status:  {e}");
+    }
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision:.3}, recall {recall:.3}"
+    );
+    assert!(status_errors.is_empty(), "{status_errors:?}");
+}
