@@ -110,6 +110,8 @@ pub(crate) struct CompiledRule {
 pub(crate) struct CompiledContext {
     pub negation_before: Vec<String>,
     pub negation_after: Vec<String>,
+    /// Words in which a cue is not a cue (folded).
+    pub not_cues: Vec<String>,
     pub window: usize,
     pub skip: Option<RegexSet>,
     pub title_only: Option<Regex>,
@@ -455,6 +457,7 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
     let mut context = CompiledContext {
         negation_before: Vec::new(),
         negation_after: Vec::new(),
+        not_cues: Vec::new(),
         window: 8,
         skip: None,
         title_only: None,
@@ -474,6 +477,13 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
         context.negation_after = v
             .negation
             .after
+            .iter()
+            .map(|c| fold_raw(c))
+            .filter(|c| !c.is_empty())
+            .collect();
+        context.not_cues = v
+            .negation
+            .not_cues
             .iter()
             .map(|c| fold_raw(c))
             .filter(|c| !c.is_empty())

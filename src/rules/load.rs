@@ -152,6 +152,10 @@ pub struct NegationDef {
     /// Window in characters.
     #[serde(default = "default_window")]
     pub window: usize,
+    /// Words that contain a cue without negating anything (`接待` holds `待`, `无理由退货` holds
+    /// `无`, `培训计划` holds `计划`): a cue inside one of them is no cue.
+    #[serde(default)]
+    pub not_cues: Vec<String>,
 }
 
 impl Default for NegationDef {
@@ -159,6 +163,7 @@ impl Default for NegationDef {
         NegationDef {
             before: Vec::new(),
             after: Vec::new(),
+            not_cues: Vec::new(),
             window: default_window(),
         }
     }

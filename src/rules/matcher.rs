@@ -118,20 +118,33 @@ impl CompiledRules {
             .filter(|o| ctx.other_sense.binary_search(&o.term).is_ok())
             .map(|o| (o.start, o.end))
             .collect();
+        // Spans of words that merely contain a cue (接待, 无理由, 培训计划): cues inside them
+        // do not negate.
+        let not_cue_spans: Vec<(usize, usize)> = ctx
+            .not_cues
+            .iter()
+            .flat_map(|w| {
+                folded
+                    .match_indices(w.as_str())
+                    .map(|(i, m)| (i, i + m.len()))
+            })
+            .collect();
+        let has_cue = |window: &str, offset: usize, cues: &[String]| {
+            cues.iter().any(|cue| {
+                window.match_indices(cue.as_str()).any(|(i, m)| {
+                    let (s, e) = (offset + i, offset + i + m.len());
+                    !not_cue_spans.iter().any(|&(ws, we)| ws <= s && e <= we)
+                })
+            })
+        };
         for o in &mut occ {
             o.is_other_sense = other
                 .iter()
                 .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
             let before = window_before(folded, o.start, ctx.window);
             let after = window_after(folded, o.end, ctx.window);
-            o.is_negated = ctx
-                .negation_before
-                .iter()
-                .any(|c| before.contains(c.as_str()))
-                || ctx
-                    .negation_after
-                    .iter()
-                    .any(|c| after.contains(c.as_str()));
+            o.is_negated = has_cue(before, o.start - before.len(), &ctx.negation_before)
+                || has_cue(after, o.end, &ctx.negation_after);
         }
         occ
     }
@@ -423,6 +436,29 @@ mod tests {
         assert!(!matches(&c, "投诉台账暂未建立"));
         // 11 characters away: outside the window of 8.
         assert!(matches(&c, "未经同意不得删改的记录包括投诉台账"));
+    }
+
+    #[test]
+    fn words_that_contain_a_cue_do_not_negate() {
+        let context = CONTEXT.replace("window = 8", "window = 8\nnot_cues = [\"未来\"]");
+        let set = load_sources(vec![
+            Source {
+                name: "catalog.toml".into(),
+                text: CATALOG.into(),
+            },
+            Source {
+                name: "context.toml".into(),
+                text: context,
+            },
+            Source {
+                name: "evidence-x.toml".into(),
+                text: "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉台账\"]\n".into(),
+            },
+        ])
+        .expect("loads");
+        let c = super::super::compile(&set).expect("compiles");
+        assert!(matches(&c, "未来三年投诉台账"));
+        assert!(!matches(&c, "未建立投诉台账"));
     }
 
     #[test]
