@@ -19,8 +19,33 @@ pub enum Command {
     /// Read files, folders or zips and show what was read: per file its kind, status and
     /// passages with their locations.
     Extract(ExtractArgs),
+    /// Pre-screen one bundle (a folder or a .zip): materials, indicator evidence, fields and
+    /// flags, as a triage summary (or the JSON report).
+    Check(CheckArgs),
     /// Work with the rules: check a rules folder (ids, patterns, examples).
     Rules(RulesArgs),
+}
+
+/// `certsift check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The bundle: a folder or a .zip.
+    pub bundle: PathBuf,
+    /// Review date for expiry checks, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// A rules folder to use instead of the built-in rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Print the JSON report instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write DIR/bundles/<id>/report.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Reading limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `certsift rules`.

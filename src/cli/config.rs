@@ -34,3 +34,32 @@ pub fn init_threads(jobs: Option<usize>) -> Result<()> {
     }
     Ok(())
 }
+
+/// The review date: `--as-of YYYY-MM-DD`, or today.
+pub fn as_of(arg: Option<&str>) -> Result<chrono::NaiveDate> {
+    match arg {
+        None => Ok(chrono::Local::now().date_naive()),
+        Some(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            anyhow::anyhow!(
+                "--as-of {text:?} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28"
+            )
+        }),
+    }
+}
+
+/// Loads and compiles the rules: `--rules DIR` or the built-in ones. Every problem is listed
+/// with its file and line, so the message says what to fix.
+pub fn rules(dir: Option<&std::path::Path>) -> Result<certsift::rules::CompiledRules> {
+    let compiled = match dir {
+        Some(d) => certsift::rules::load_dir(d).and_then(|set| certsift::rules::compile(&set)),
+        None => certsift::rules::load_default().and_then(|set| certsift::rules::compile(&set)),
+    };
+    compiled.map_err(|err| {
+        let lines: Vec<String> = err.problems().iter().map(|p| p.to_string()).collect();
+        anyhow::anyhow!(
+            "the rules cannot be used ({} problem(s)); run `certsift rules check` for details:\n{}",
+            lines.len(),
+            lines.join("\n")
+        )
+    })
+}

@@ -2,6 +2,7 @@
 //! place (with `main.rs`) that uses `anyhow`.
 
 pub mod args;
+mod check;
 mod config;
 mod extract;
 mod rules;
@@ -17,6 +18,7 @@ pub fn run() -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = match &cli.command {
         Command::Extract(args) => extract::run(args, &mut out),
+        Command::Check(args) => check::run(args, &mut out),
         Command::Rules(args) => rules::run(args, &mut out),
     };
     use std::io::Write;

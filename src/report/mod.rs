@@ -1,6 +1,7 @@
 //! Output shapes. Each wire format lives in its own file and holds only serialisable types, so a
 //! contract is visible in one place and cannot drift with internal structs.
 
+pub mod build;
 pub mod coverage;
 pub mod extract;
 pub mod json;

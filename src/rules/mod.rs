@@ -11,6 +11,7 @@
 //! code change. Field extraction ([`fields`]) and the `assess` glue live elsewhere; this module
 //! hands them the loaded field rules ([`CompiledRules::field_rules`]).
 
+pub mod assess;
 pub mod compile;
 pub mod fields;
 pub mod indicators;
@@ -19,6 +20,7 @@ pub mod matcher;
 pub mod materials;
 pub mod text;
 
+pub use assess::{Assessment, assess};
 pub use compile::{CompiledRules, FlagInfo, IndicatorInfo, MaterialInfo, Required};
 pub use indicators::indicator_findings;
 pub use load::RuleSet;

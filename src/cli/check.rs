@@ -1,0 +1,43 @@
+//! `certsift check BUNDLE`: read one bundle, run the rules, print the triage summary (or the
+//! JSON report), and with `--out` write `DIR/bundles/<id>/report.json`.
+
+use super::args::CheckArgs;
+use super::config::{as_of, init_threads, limits_from, rules};
+use anyhow::{Context, Result};
+use certsift::ingest::read_bundle;
+use certsift::report::{build, summary};
+use std::io::Write;
+use std::path::Path;
+
+/// Runs the subcommand; output goes to `out`.
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
+    let limits = limits_from(&args.limits)?;
+    init_threads(args.limits.jobs)?;
+    let as_of = as_of(args.as_of.as_deref())?;
+    let rules = rules(args.rules.as_deref())?;
+    let bundle = read_bundle(&args.bundle, &limits)?;
+    let assessment = certsift::rules::assess(&bundle, &rules, as_of);
+    let report = build::build(&bundle, &assessment, &rules, as_of);
+    if let Some(dir) = &args.out {
+        let path = dir.join("bundles").join(&report.bundle).join("report.json");
+        write_atomically(&path, &serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        summary::write(&report, &build::names(&rules), out)?;
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a report.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
