@@ -139,12 +139,11 @@ fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -
     };
     writeln!(
         out,
-        "\n指标 indicators: {} supported · {} weak · {} missing · {} excluded — {} {:.1} ({})",
+        "\n指标 indicators: {} supported · {} weak · {} missing · {} excluded — estimated score {:.1} ({})",
         count(IndicatorStatus::Supported),
         count(IndicatorStatus::Weak),
         count(IndicatorStatus::Missing),
         count(IndicatorStatus::Excluded),
-        "estimated score",
         report.coverage.estimated_score,
         report.coverage.estimated_band
     )?;
