@@ -3,5 +3,6 @@
 mod cli;
 mod fixtures;
 mod realworld;
+mod report;
 mod rules;
 mod util;

@@ -164,7 +164,13 @@ pub fn indicator_findings(
                 .iter()
                 .any(|f| f.evidence.strength == Strength::Strong);
             let (status, shown) = if has_strong {
-                (IndicatorStatus::Supported, evidence)
+                // Cite what proves the indicator, not every mention: passing mentions stay out
+                // once a strong passage exists.
+                let strong = evidence
+                    .into_iter()
+                    .filter(|f| f.evidence.strength == Strength::Strong)
+                    .collect();
+                (IndicatorStatus::Supported, strong)
             } else if !exclusions.is_empty() {
                 (IndicatorStatus::Excluded, exclusions)
             } else if !evidence.is_empty() {
@@ -246,6 +252,10 @@ mod tests {
             f[0].evidence.len(),
             1,
             "same text in two files is cited once"
+        );
+        assert!(
+            f[0].evidence.iter().all(|e| e.strength == Strength::Strong),
+            "a supported indicator cites only what proves it"
         );
         assert_eq!(f[1].status, IndicatorStatus::Excluded);
         assert_eq!(f[1].evidence[0].rule.0, "no-recycling");
