@@ -107,7 +107,13 @@ pub fn cross_checks_with(
         }
     }
 
-    field_flags(fields, file_materials, as_of, &mut flag);
+    let licence_files: Vec<&str> = bundle
+        .documents
+        .iter()
+        .filter(|d| has_material(&d.path, &[LICENCE], file_materials))
+        .map(|d| d.path.as_str())
+        .collect();
+    field_flags(&licence_files, fields, file_materials, as_of, &mut flag);
     flags
 }
 
@@ -189,6 +195,7 @@ fn near(a: &Location, b: &Location) -> bool {
 }
 
 fn field_flags(
+    licence_files: &[&str],
     fields: &[FieldValue],
     fm: &BTreeMap<String, Vec<MaterialId>>,
     as_of: NaiveDate,
@@ -209,12 +216,25 @@ fn field_flags(
             }
         }
     }
-    for (end, files) in expired {
-        flag(
-            "license_expired",
-            format!("营业期限至 {end}, before the review date {as_of}; ask for the renewed licence"),
-            files,
-        );
+    // A licence file that yielded no term (a scan) is named too: the flag is about it, and
+    // the reviewer has to read the date on it by eye.
+    let unread_licences: Vec<String> = licence_files
+        .iter()
+        .filter(|f| !fields.iter().any(|x| x.name == "license_valid_until" && x.file == **f))
+        .map(|f| f.to_string())
+        .collect();
+    for (end, mut files) in expired {
+        let mut message =
+            format!("营业期限至 {end}, before the review date {as_of}; ask for the renewed licence");
+        if !unread_licences.is_empty() {
+            message.push_str(&format!(
+                " (the term was read from {}; check it on the licence itself: {})",
+                files.join(", "),
+                unread_licences.join(", ")
+            ));
+            files.extend(unread_licences.iter().cloned());
+        }
+        flag("license_expired", message, files);
     }
 
     // Certificates and permits, one flag per certificate (group).

@@ -245,9 +245,8 @@ fn split_cells(line: &str) -> Vec<&str> {
         let (pos, c) = chars[i];
         let next = chars.get(i + 1).map(|x| x.1);
         let is_gap = c == '\t'
-            || c == '\u{3000}'
             || c == '|'
-            || (c == ' ' && matches!(next, Some(' ' | '|' | '\t' | '\u{3000}')));
+            || (matches!(c, ' ' | '\u{3000}') && matches!(next, Some(' ' | '|' | '\t' | '\u{3000}')));
         if is_gap {
             let mut j = i;
             while j < chars.len() && matches!(chars[j].1, ' ' | '\t' | '\u{3000}' | '|') {
@@ -279,6 +278,9 @@ struct Slot<'a> {
     cell: &'a Cell,
     start: usize,
     end: usize,
+    /// The value was cut short by a label of three or more characters (`注册资本`), as in a
+    /// block whose layout spaces were lost: `法定代表人陈志远注册资本…`.
+    cut_by_label: bool,
 }
 
 impl CompiledFields {
@@ -298,17 +300,18 @@ impl CompiledFields {
         let passage = Passage::new(text, Location::File {});
         self.passage_values(&[passage], 0, &|_| true)
             .into_iter()
-            .map(|(n, v, _)| (n, v))
+            .map(|(n, v, _, _)| (n, v))
             .collect()
     }
 
-    /// Values in passage `i` (continuations may read passage `i + 1`): `(field, value, valid)`.
+    /// Values in passage `i` (continuations may read passage `i + 1`):
+    /// `(field, value, valid, taken from passage i + 1)`.
     fn passage_values(
         &self,
         passages: &[Passage],
         i: usize,
         allowed: &dyn Fn(&CompiledRule) -> bool,
-    ) -> Vec<(String, String, Option<bool>)> {
+    ) -> Vec<(String, String, Option<bool>, bool)> {
         let mut out = Vec::new();
         let Some(passage) = passages.get(i) else {
             return out;
@@ -328,7 +331,9 @@ impl CompiledFields {
                     if owners.is_empty() || !at_boundary(&cell.text, m.start()) {
                         continue;
                     }
-                    let region_end = matches.get(mi + 1).map_or(cell.text.len(), |n| n.start());
+                    let next_label = matches.get(mi + 1);
+                    let region_end = next_label.map_or(cell.text.len(), |n| n.start());
+                    let cut_by_label = next_label.is_some_and(|n| cell.text[n.start()..n.end()].chars().count() >= 3);
                     let region_start = skip_separators(&cell.text, m.end(), region_end);
                     // Text before the label on this line, for third-party cues.
                     let mut before: String = line[..ci].iter().map(|c| c.text.as_str()).collect();
@@ -338,25 +343,27 @@ impl CompiledFields {
                             cell,
                             start: region_start,
                             end: region_end,
+                            cut_by_label,
                         })
                     } else {
                         self.continuation(line.get(ci + 1), &lines, li, &next_lines)
                     };
                     let Some(slot) = slot else { continue };
+                    let from_next = next_lines.iter().flatten().any(|c| std::ptr::eq(c, slot.cell));
                     for &o in owners {
                         let rule = &self.rules[o];
                         if !allowed(rule) || rule.not_after.iter().any(|w| before.contains(w.as_str())) {
                             continue;
                         }
                         if let Some((value, valid, range)) = parse_value(rule.kind, &slot) {
-                            if slot.cell as *const Cell == cell as *const Cell {
+                            if std::ptr::eq(slot.cell, cell) {
                                 labelled_ranges.push(range);
                             }
-                            out.push((rule.rule.name.clone(), value.clone(), valid));
+                            out.push((rule.rule.name.clone(), value.clone(), valid, from_next));
                             if rule.rule.name == "registered_capital"
                                 && let Some(n) = normalize_money(&value)
                             {
-                                out.push(("registered_capital_normalized".into(), n, None));
+                                out.push(("registered_capital_normalized".into(), n, None, from_next));
                             }
                         }
                     }
@@ -371,7 +378,7 @@ impl CompiledFields {
                         let third = rule.not_after.iter().any(|w| line_text.contains(w.as_str()))
                             || line_text.contains("身份证");
                         if !seen && !third {
-                            out.push((rule.rule.name.clone(), cand.code, Some(true)));
+                            out.push((rule.rule.name.clone(), cand.code, Some(true), false));
                         }
                     }
                 }
@@ -401,6 +408,7 @@ impl CompiledFields {
             cell,
             start: skip_separators(&cell.text, 0, end),
             end,
+            cut_by_label: false,
         })
     }
 }
@@ -424,7 +432,9 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (us
     let at = |len: usize| (slot.start, slot.start + len);
     match kind {
         Kind::Person => {
-            let len = person(text)?;
+            // Judged on the whole cell: `联系电话` is not 联系 followed by the label 电话.
+            let len = person(slot.cell.text.get(slot.start..)?)
+                .or_else(|| person(text).filter(|n| slot.cut_by_label && *n == text.len()))?;
             Some((text[..len].to_string(), None, at(len)))
         }
         Kind::Company => {
@@ -544,12 +554,14 @@ pub fn extract(
         };
         let mut found: Vec<FieldValue> = Vec::new();
         for i in 0..doc.passages.len() {
-            for (name, value, valid) in fields.passage_values(&doc.passages, i, &allowed) {
+            for (name, value, valid, from_next) in fields.passage_values(&doc.passages, i, &allowed) {
+                let at = if from_next { i + 1 } else { i };
+                let Some(passage) = doc.passages.get(at) else { continue };
                 let fv = FieldValue {
                     name,
                     value,
                     file: doc.path.clone(),
-                    location: doc.passages[i].location.clone(),
+                    location: passage.location.clone(),
                     valid,
                     group: None,
                 };

@@ -57,3 +57,6 @@ pub struct FieldExample {
     /// The value it must yield.
     pub value: String,
 }
+
+#[cfg(test)]
+mod tests;

@@ -58,7 +58,9 @@ static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
 /// assert_eq!(company("及文号/标准号"), None);
 /// ```
 pub fn company(value: &str) -> Option<usize> {
-    COMPANY.find(value).map(|m| m.end())
+    const BARE: [&str; 7] = ["有限公司", "股份有限公司", "有限责任公司", "分公司", "集团公司", "公司", "集团"];
+    let m = COMPANY.find(value)?;
+    (!BARE.contains(&m.as_str())).then_some(m.end())
 }
 
 static CERT_NO: LazyLock<Regex> = LazyLock::new(|| {
