@@ -180,8 +180,16 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
             FileStatus::Encrypted,
         ),
         ("zip/tika-gbk.zip", FileKind::Zip, FileStatus::Ok),
-        ("zip/tika-test-documents.zip!/testOpenOffice2.odt", FileKind::Doc, FileStatus::Ok),
-        ("zip/tika-test-documents.zip!/testWORD.doc", FileKind::Doc, FileStatus::Unsupported),
+        (
+            "zip/tika-test-documents.zip!/testOpenOffice2.odt",
+            FileKind::Doc,
+            FileStatus::Ok,
+        ),
+        (
+            "zip/tika-test-documents.zip!/testWORD.doc",
+            FileKind::Doc,
+            FileStatus::Unsupported,
+        ),
     ];
     let mut wrong = Vec::new();
     for (name, kind, status) in expected {

@@ -4,7 +4,9 @@
 //! Severities come from [`Severities`]; [`Severities::default`] holds the catalog's defaults so
 //! the lead can later load them from `rules/catalog.toml` (`[[flag]] severity`) instead.
 
-use crate::model::{Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId, Severity};
+use crate::model::{
+    Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId, Severity,
+};
 use crate::rules::fields::dates::ValidityEnd;
 use crate::rules::fields::values::name_key;
 use crate::rules::fields::{applicant_fields, materials_of};
@@ -51,7 +53,13 @@ pub fn cross_checks(
     file_materials: &BTreeMap<String, Vec<MaterialId>>,
     as_of: NaiveDate,
 ) -> Vec<Flag> {
-    cross_checks_with(bundle, fields, file_materials, as_of, &Severities::default())
+    cross_checks_with(
+        bundle,
+        fields,
+        file_materials,
+        as_of,
+        &Severities::default(),
+    )
 }
 
 /// Every flag this module raises, in a stable order: file-status flags, duplicates, extension
@@ -79,7 +87,10 @@ pub fn cross_checks_with(
     let mut by_hash: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &bundle.documents {
         if d.bytes > 0 {
-            by_hash.entry(d.sha256.as_str()).or_default().push(d.path.clone());
+            by_hash
+                .entry(d.sha256.as_str())
+                .or_default()
+                .push(d.path.clone());
         }
     }
     for files in by_hash.into_values().filter(|f| f.len() > 1) {
@@ -136,9 +147,18 @@ fn file_flags(bundle: &Bundle, flag: &mut impl FnMut(&str, String, Vec<String>))
                 }
                 continue;
             }
-            FileStatus::NeedsOcr => ("needs_ocr", "no text layer (a scan): check it by eye or OCR it"),
-            FileStatus::Encrypted => ("encrypted", "password-protected: ask the applicant for an unprotected copy"),
-            FileStatus::Corrupt => ("unreadable", "damaged or not what it claims to be: ask for the file again"),
+            FileStatus::NeedsOcr => (
+                "needs_ocr",
+                "no text layer (a scan): check it by eye or OCR it",
+            ),
+            FileStatus::Encrypted => (
+                "encrypted",
+                "password-protected: ask the applicant for an unprotected copy",
+            ),
+            FileStatus::Corrupt => (
+                "unreadable",
+                "damaged or not what it claims to be: ask for the file again",
+            ),
             FileStatus::Unsupported => (
                 "unsupported_format",
                 "a format certsift does not read: ask for .docx or PDF, or convert it",
@@ -165,7 +185,13 @@ fn compatible(declared: FileKind, actual: FileKind) -> bool {
     declared == actual
         || matches!(
             (declared, actual),
-            (Csv, Txt) | (Txt, Csv) | (Xls, Xlsx) | (Xlsx, Xls) | (Doc, Docx) | (Docx, Doc) | (_, Unknown)
+            (Csv, Txt)
+                | (Txt, Csv)
+                | (Xls, Xlsx)
+                | (Xlsx, Xls)
+                | (Doc, Docx)
+                | (Docx, Doc)
+                | (_, Unknown)
         )
 }
 
@@ -173,7 +199,9 @@ const LICENCE: &str = "business_license";
 const HOLDER_FILES: [&str; 4] = ["business_license", "certificates", "permits", "org_profile"];
 
 fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>) -> bool {
-    materials_of(file, fm).iter().any(|m| ids.contains(&m.0.as_str()))
+    materials_of(file, fm)
+        .iter()
+        .any(|m| ids.contains(&m.0.as_str()))
 }
 
 /// Two locations in the same file within a few paragraphs, lines or rows, or on the same page
@@ -181,13 +209,25 @@ fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>
 fn near(a: &Location, b: &Location) -> bool {
     match (a, b) {
         (Location::Page { page: x }, Location::Page { page: y }) => x == y,
-        (Location::Paragraph { paragraph: x, part: p }, Location::Paragraph { paragraph: y, part: q }) => {
-            p == q && x.abs_diff(*y) <= 3
-        }
+        (
+            Location::Paragraph {
+                paragraph: x,
+                part: p,
+            },
+            Location::Paragraph {
+                paragraph: y,
+                part: q,
+            },
+        ) => p == q && x.abs_diff(*y) <= 3,
         (Location::Line { line: x }, Location::Line { line: y }) => x.abs_diff(*y) <= 3,
-        (Location::TableCell { table: t, part: p, .. }, Location::TableCell { table: u, part: q, .. }) => {
-            t == u && p == q
-        }
+        (
+            Location::TableCell {
+                table: t, part: p, ..
+            },
+            Location::TableCell {
+                table: u, part: q, ..
+            },
+        ) => t == u && p == q,
         (Location::SheetCell { sheet: s, .. }, Location::SheetCell { sheet: t, .. }) => s == t,
         (Location::File {}, Location::File {}) => true,
         _ => false,
@@ -220,12 +260,17 @@ fn field_flags(
     // the reviewer has to read the date on it by eye.
     let unread_licences: Vec<String> = licence_files
         .iter()
-        .filter(|f| !fields.iter().any(|x| x.name == "license_valid_until" && x.file == **f))
+        .filter(|f| {
+            !fields
+                .iter()
+                .any(|x| x.name == "license_valid_until" && x.file == **f)
+        })
         .map(|f| f.to_string())
         .collect();
     for (end, mut files) in expired {
-        let mut message =
-            format!("营业期限至 {end}, before the review date {as_of}; ask for the renewed licence");
+        let mut message = format!(
+            "营业期限至 {end}, before the review date {as_of}; ask for the renewed licence"
+        );
         if !unread_licences.is_empty() {
             message.push_str(&format!(
                 " (the term was read from {}; check it on the licence itself: {})",
@@ -239,7 +284,10 @@ fn field_flags(
 
     // Certificates and permits, one flag per certificate (group).
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    for f in fields.iter().filter(|f| f.name == "certificate_valid_until") {
+    for f in fields
+        .iter()
+        .filter(|f| f.name == "certificate_valid_until")
+    {
         let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value) else {
             continue;
         };
@@ -263,7 +311,10 @@ fn field_flags(
 
     // USCC check failures: manual review, not rejection (pilot-region codes fail legally).
     let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in fields.iter().filter(|f| f.name == "uscc" && f.valid == Some(false)) {
+    for f in fields
+        .iter()
+        .filter(|f| f.name == "uscc" && f.valid == Some(false))
+    {
         let files = invalid.entry(f.value.clone()).or_default();
         if !files.contains(&f.file) {
             files.push(f.file.clone());
@@ -290,7 +341,9 @@ fn field_flags(
         .filter(|f| f.name == "uscc")
         .filter(|f| {
             has_material(&f.file, &HOLDER_FILES, fm)
-                || names.iter().any(|n| n.file == f.file && near(&n.location, &f.location))
+                || names
+                    .iter()
+                    .any(|n| n.file == f.file && near(&n.location, &f.location))
         })
         .collect();
     let distinct: BTreeSet<&str> = applicant_usccs.iter().map(|f| f.value.as_str()).collect();
@@ -314,7 +367,10 @@ fn field_flags(
         }
         flag(
             "uscc_mismatch",
-            format!("the applicant's 统一社会信用代码 differs across files: {}", parts.join("; ")),
+            format!(
+                "the applicant's 统一社会信用代码 differs across files: {}",
+                parts.join("; ")
+            ),
             files,
         );
     }
@@ -363,5 +419,177 @@ fn field_flags(
                 files,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Document;
+
+    fn fv(name: &str, value: &str, file: &str, paragraph: u32) -> FieldValue {
+        FieldValue {
+            name: name.into(),
+            value: value.into(),
+            file: file.into(),
+            location: Location::Paragraph {
+                part: crate::model::Part::Body,
+                paragraph,
+            },
+            valid: (name == "uscc").then(|| crate::rules::fields::uscc::uscc_check(value)),
+            group: None,
+        }
+    }
+
+    fn doc(path: &str, sha: &str, kind: FileKind, declared: Option<FileKind>) -> Document {
+        Document {
+            path: path.into(),
+            sha256: sha.into(),
+            bytes: 3,
+            kind,
+            declared_kind: declared,
+            status: FileStatus::Ok,
+            error: None,
+            passages: vec![],
+            ocr_pages: vec![],
+            pages: None,
+            notes: vec![],
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    fn codes(flags: &[Flag]) -> Vec<&str> {
+        flags.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    fn bundle(docs: Vec<Document>) -> Bundle {
+        Bundle {
+            id: "t".into(),
+            documents: docs,
+        }
+    }
+
+    #[test]
+    fn bracket_width_is_not_a_name_mismatch_but_a_branch_is() {
+        let b = bundle(vec![]);
+        let same = [
+            fv(
+                "company_name",
+                "鼎盛机电（北京）科技有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv(
+                "company_name",
+                "鼎盛机电(北京)科技有限公司",
+                "申请书.docx",
+                0,
+            ),
+        ];
+        assert!(cross_checks(&b, &same, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let branch = [
+            fv(
+                "company_name",
+                "鼎盛机电（北京）科技有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv(
+                "certificate_holder",
+                "鼎盛机电（北京）科技有限公司天津分公司",
+                "ISO9001证书.pdf",
+                0,
+            ),
+            fv("company_name", "鼎盛机电（北京）有限公司", "说明.docx", 1),
+        ];
+        let flags = cross_checks(&b, &branch, &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["name_mismatch"]);
+        let mut files = flags[0].files.clone();
+        files.sort();
+        assert_eq!(files, vec!["ISO9001证书.pdf", "说明.docx"]);
+        assert!(flags[0].message.contains("branch"));
+    }
+
+    #[test]
+    fn a_labs_uscc_far_from_the_applicant_is_not_compared() {
+        let b = bundle(vec![]);
+        let fields = [
+            fv(
+                "company_name",
+                "苏州华信智能家电有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv("uscc", "91320505MA1XH7K24N", "营业执照.pdf", 1),
+            // In an inspection report, far from any applicant name: a lab's.
+            fv("uscc", "91110105MA01BCDE8E", "检验报告.pdf", 40),
+        ];
+        assert!(cross_checks(&b, &fields, &BTreeMap::new(), date("2026-11-28")).is_empty());
+    }
+
+    #[test]
+    fn expiry_is_strictly_before_the_review_date() {
+        let b = bundle(vec![]);
+        let on_day = [fv("license_valid_until", "2026-11-28", "营业执照.pdf", 0)];
+        assert!(cross_checks(&b, &on_day, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let open = [fv("license_valid_until", "长期", "营业执照.pdf", 0)];
+        assert!(cross_checks(&b, &open, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let before = [
+            fv("license_valid_until", "2025-06-30", "营业执照.pdf", 0),
+            fv(
+                "certificate_valid_until",
+                "2026-09-14",
+                "证书/ISO9001认证证书.pdf",
+                0,
+            ),
+        ];
+        let flags = cross_checks(&b, &before, &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(
+            codes(&flags),
+            vec!["license_expired", "certificate_expired"]
+        );
+        assert!(
+            flags[0]
+                .message
+                .starts_with("营业期限至 2025-06-30, before the review date 2026-11-28")
+        );
+        assert_eq!(flags[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn duplicates_and_extensions() {
+        let b = bundle(vec![
+            doc("a.pdf", "x", FileKind::Pdf, Some(FileKind::Pdf)),
+            doc("b.pdf", "x", FileKind::Pdf, Some(FileKind::Pdf)),
+            doc("c.pdf", "y", FileKind::Docx, Some(FileKind::Pdf)),
+            doc("d.txt", "z", FileKind::Csv, Some(FileKind::Txt)),
+        ]);
+        let flags = cross_checks(&b, &[], &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["duplicate_file", "extension_mismatch"]);
+        assert_eq!(flags[1].files, vec!["c.pdf"]);
+    }
+
+    #[test]
+    fn file_status_flags_name_the_file_and_what_to_do() {
+        let mut d = doc("审计报告.pdf", "e", FileKind::Pdf, Some(FileKind::Pdf));
+        d.status = FileStatus::Encrypted;
+        let flags = cross_checks(&bundle(vec![d]), &[], &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["encrypted"]);
+        assert!(flags[0].message.contains("审计报告.pdf") && flags[0].message.contains("ask"));
+    }
+
+    #[test]
+    fn severities_can_be_overridden() {
+        let mut sev = Severities::default();
+        sev.0.insert("duplicate_file".into(), Severity::Warning);
+        let b = bundle(vec![
+            doc("a.pdf", "x", FileKind::Pdf, None),
+            doc("b.pdf", "x", FileKind::Pdf, None),
+        ]);
+        let flags = cross_checks_with(&b, &[], &BTreeMap::new(), date("2026-11-28"), &sev);
+        assert_eq!(flags[0].severity, Severity::Warning);
     }
 }

@@ -7,5 +7,5 @@
 //!
 //! The format is described in `rules/FORMAT.md`. The default rules are embedded in the binary.
 
-pub mod fields;
 pub mod checks;
+pub mod fields;

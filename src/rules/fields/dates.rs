@@ -106,7 +106,8 @@ pub struct FoundDate {
 pub fn find_dates(text: &str) -> Vec<FoundDate> {
     let mut out = Vec::new();
     for caps in NUMERIC.captures_iter(text) {
-        let (Some(all), Some(y), Some(m), Some(d)) = (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+        let (Some(all), Some(y), Some(m), Some(d)) =
+            (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
         else {
             continue;
         };
@@ -130,7 +131,8 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         }
     }
     for caps in HANZI.captures_iter(text) {
-        let (Some(all), Some(y), Some(m), Some(d)) = (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+        let (Some(all), Some(y), Some(m), Some(d)) =
+            (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
         else {
             continue;
         };
@@ -138,9 +140,8 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             .as_str()
             .chars()
             .try_fold(0i32, |acc, c| han_digit(c).map(|v| acc * 10 + v as i32));
-        let parsed = (|| {
-            NaiveDate::from_ymd_opt(year?, han_small(m.as_str())?, han_small(d.as_str())?)
-        })();
+        let parsed =
+            (|| NaiveDate::from_ymd_opt(year?, han_small(m.as_str())?, han_small(d.as_str())?))();
         if let Some(date) = parsed {
             out.push(FoundDate {
                 start: all.start(),
@@ -208,7 +209,10 @@ mod tests {
     #[test]
     fn chinese_numeral_dates() {
         assert_eq!(parse_date("二零二六年五月十一日"), Some(ymd(2026, 5, 11)));
-        assert_eq!(parse_date("二〇二六年十二月三十一日"), Some(ymd(2026, 12, 31)));
+        assert_eq!(
+            parse_date("二〇二六年十二月三十一日"),
+            Some(ymd(2026, 12, 31))
+        );
         assert_eq!(parse_date("二〇二六年二月三十日"), None);
     }
 
@@ -225,8 +229,14 @@ mod tests {
     fn validity_forms() {
         for (text, want) in [
             ("营业期限 自 2009年06月18日 至 长期", ValidityEnd::Open),
-            ("2016-03-01 至 2036-02-29", ValidityEnd::Date(ymd(2036, 2, 29))),
-            ("有效期至：2027年9月14日", ValidityEnd::Date(ymd(2027, 9, 14))),
+            (
+                "2016-03-01 至 2036-02-29",
+                ValidityEnd::Date(ymd(2036, 2, 29)),
+            ),
+            (
+                "有效期至：2027年9月14日",
+                ValidityEnd::Date(ymd(2027, 9, 14)),
+            ),
             ("2024.09.15-2027.09.14", ValidityEnd::Date(ymd(2027, 9, 14))),
             ("2020年1月1日至无固定期限", ValidityEnd::Open),
             ("永久", ValidityEnd::Open),

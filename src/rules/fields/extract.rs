@@ -49,7 +49,9 @@ impl Kind {
 #[derive(Debug, thiserror::Error)]
 pub enum FieldsError {
     /// `kind` is not one of the known kinds.
-    #[error("field `{field}`: unknown kind `{kind}` (person, company, uscc, date, validity_end, money, text, certificate_number)")]
+    #[error(
+        "field `{field}`: unknown kind `{kind}` (person, company, uscc, date, validity_end, money, text, certificate_number)"
+    )]
     UnknownKind {
         /// The field.
         field: String,
@@ -87,9 +89,30 @@ pub struct CompiledFields {
 /// Labels that introduce no field of interest but end the value before them, so that
 /// `法定代表人陈志远类型…` does not run on (licence and certificate layouts).
 const STOP_LABELS: &[&str] = &[
-    "类型", "住所", "经营范围", "登记机关", "地址", "电话", "传真", "邮编", "编制", "副本编号",
-    "认证范围", "产品名称", "型号", "检验依据", "检验结论", "签发日期", "发证机关", "认证机构",
-    "检验单位", "生产单位", "生产企业名称", "生产者(制造商)名称", "统一社会信用代码", "组织机构代码",
+    "类型",
+    "住所",
+    "经营范围",
+    "登记机关",
+    "地址",
+    "电话",
+    "传真",
+    "邮编",
+    "编制",
+    "副本编号",
+    "认证范围",
+    "产品名称",
+    "型号",
+    "检验依据",
+    "检验结论",
+    "签发日期",
+    "发证机关",
+    "认证机构",
+    "检验单位",
+    "生产单位",
+    "生产企业名称",
+    "生产者(制造商)名称",
+    "统一社会信用代码",
+    "组织机构代码",
 ];
 
 /// Compiles rules: validates kinds, folds labels to the matching form, builds the automaton.
@@ -107,7 +130,10 @@ pub fn compile(rules: &[FieldRule]) -> Result<CompiledFields, FieldsError> {
     let mut patterns: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<usize>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut add = |label: &str, owner: Option<usize>, patterns: &mut Vec<String>, owners: &mut Vec<Vec<usize>>| {
+    let mut add = |label: &str,
+                   owner: Option<usize>,
+                   patterns: &mut Vec<String>,
+                   owners: &mut Vec<Vec<usize>>| {
         let folded = crate::normalize::for_matching(label);
         if folded.is_empty() {
             return;
@@ -246,7 +272,8 @@ fn split_cells(line: &str) -> Vec<&str> {
         let next = chars.get(i + 1).map(|x| x.1);
         let is_gap = c == '\t'
             || c == '|'
-            || (matches!(c, ' ' | '\u{3000}') && matches!(next, Some(' ' | '|' | '\t' | '\u{3000}')));
+            || (matches!(c, ' ' | '\u{3000}')
+                && matches!(next, Some(' ' | '|' | '\t' | '\u{3000}')));
         if is_gap {
             let mut j = i;
             while j < chars.len() && matches!(chars[j].1, ' ' | '\t' | '\u{3000}' | '|') {
@@ -263,10 +290,15 @@ fn split_cells(line: &str) -> Vec<&str> {
     out
 }
 
-/// Whether the label at `start` of `text` begins a label (not the tail of a longer word:
+/// Whether the label at `start..end` of `text` begins a label (not the tail of a longer word:
 /// `产品名称` is not the label `名称`). A date ending just before also counts as a boundary
-/// (`…2024年03月21日有效期至…`, where the layout's space was folded away).
-fn at_boundary(text: &str, start: usize) -> bool {
+/// (`…2024年03月21日有效期至…`, where the layout's space was folded away), and labels of four
+/// or more characters (`注册资本`) are distinctive enough to start anywhere; third-party
+/// compounds (`生产企业名称`) are kept out by the rules' `not_after`.
+fn at_boundary(text: &str, start: usize, end: usize) -> bool {
+    if text[start..end].chars().count() >= 4 {
+        return true;
+    }
     match text[..start].chars().next_back() {
         None => true,
         Some(c) => !crate::normalize::is_han(c) || c == '日',
@@ -328,12 +360,13 @@ impl CompiledFields {
                 let matches: Vec<_> = self.labels.find_iter(&cell.text).collect();
                 for (mi, m) in matches.iter().enumerate() {
                     let owners = &self.owners[m.pattern().as_usize()];
-                    if owners.is_empty() || !at_boundary(&cell.text, m.start()) {
+                    if owners.is_empty() || !at_boundary(&cell.text, m.start(), m.end()) {
                         continue;
                     }
                     let next_label = matches.get(mi + 1);
                     let region_end = next_label.map_or(cell.text.len(), |n| n.start());
-                    let cut_by_label = next_label.is_some_and(|n| cell.text[n.start()..n.end()].chars().count() >= 3);
+                    let cut_by_label = next_label
+                        .is_some_and(|n| cell.text[n.start()..n.end()].chars().count() >= 3);
                     let region_start = skip_separators(&cell.text, m.end(), region_end);
                     // Text before the label on this line, for third-party cues.
                     let mut before: String = line[..ci].iter().map(|c| c.text.as_str()).collect();
@@ -349,10 +382,15 @@ impl CompiledFields {
                         self.continuation(line.get(ci + 1), &lines, li, &next_lines)
                     };
                     let Some(slot) = slot else { continue };
-                    let from_next = next_lines.iter().flatten().any(|c| std::ptr::eq(c, slot.cell));
+                    let from_next = next_lines
+                        .iter()
+                        .flatten()
+                        .any(|c| std::ptr::eq(c, slot.cell));
                     for &o in owners {
                         let rule = &self.rules[o];
-                        if !allowed(rule) || rule.not_after.iter().any(|w| before.contains(w.as_str())) {
+                        if !allowed(rule)
+                            || rule.not_after.iter().any(|w| before.contains(w.as_str()))
+                        {
                             continue;
                         }
                         if let Some((value, valid, range)) = parse_value(rule.kind, &slot) {
@@ -363,19 +401,31 @@ impl CompiledFields {
                             if rule.rule.name == "registered_capital"
                                 && let Some(n) = normalize_money(&value)
                             {
-                                out.push(("registered_capital_normalized".into(), n, None, from_next));
+                                out.push((
+                                    "registered_capital_normalized".into(),
+                                    n,
+                                    None,
+                                    from_next,
+                                ));
                             }
                         }
                     }
                 }
                 // Unlabelled codes, unless a third party's (a lab's code after 检验单位).
-                if let Some(rule) = self.rules.iter().find(|r| r.kind == Kind::Uscc && allowed(r)) {
+                if let Some(rule) = self
+                    .rules
+                    .iter()
+                    .find(|r| r.kind == Kind::Uscc && allowed(r))
+                {
                     let line_text: String = line.iter().map(|c| c.text.as_str()).collect();
                     for cand in uscc::find_unlabelled(&cell.text) {
                         let seen = labelled_ranges
                             .iter()
                             .any(|(s, e)| cand.start < *e && *s < cand.end);
-                        let third = rule.not_after.iter().any(|w| line_text.contains(w.as_str()))
+                        let third = rule
+                            .not_after
+                            .iter()
+                            .any(|w| line_text.contains(w.as_str()))
                             || line_text.contains("身份证");
                         if !seen && !third {
                             out.push((rule.rule.name.clone(), cand.code, Some(true), false));
@@ -416,8 +466,13 @@ impl CompiledFields {
 /// Skips `:`, spaces and similar between a label and its value.
 fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
     while at < end {
-        let Some(c) = text[at..].chars().next() else { break };
-        if matches!(c, ':' | ' ' | '、' | '|' | '-' | '—' | '=' | '_' | '.' | ',') {
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        if matches!(
+            c,
+            ':' | ' ' | '、' | '|' | '-' | '—' | '=' | '_' | '.' | ','
+        ) {
             at += c.len_utf8();
         } else {
             break;
@@ -459,9 +514,9 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (us
             Some((cand.code, Some(cand.valid), at(cand.end)))
         }
         Kind::Date => {
-            let found = find_dates(text).into_iter().find(|f| {
-                matches!(f.value, super::dates::ValidityEnd::Date(_)) && f.start <= 6
-            })?;
+            let found = find_dates(text)
+                .into_iter()
+                .find(|f| matches!(f.value, super::dates::ValidityEnd::Date(_)) && f.start <= 6)?;
             Some((found.value.as_value(), None, at(found.end)))
         }
         Kind::ValidityEnd => {
@@ -498,9 +553,16 @@ fn adjacent(a: &Location, b: &Location) -> bool {
                 nested: nb,
             },
         ) => pa == pb && ta == tb && ra == rb && cb > ca && na == nb,
-        (Location::Paragraph { part: pa, paragraph: a }, Location::Paragraph { part: pb, paragraph: b }) => {
-            pa == pb && *b == a + 1
-        }
+        (
+            Location::Paragraph {
+                part: pa,
+                paragraph: a,
+            },
+            Location::Paragraph {
+                part: pb,
+                paragraph: b,
+            },
+        ) => pa == pb && *b == a + 1,
         (Location::Line { line: a }, Location::Line { line: b }) => *b == a + 1,
         (Location::Page { page: a }, Location::Page { page: b }) => a == b,
         _ => false,
@@ -509,7 +571,10 @@ fn adjacent(a: &Location, b: &Location) -> bool {
 
 /// The materials of a file: as classified, else guessed from its name (so that extraction still
 /// works when the classifier has not run). The guess covers only the identity-bearing materials.
-pub fn materials_of(file: &str, file_materials: &BTreeMap<String, Vec<MaterialId>>) -> Vec<MaterialId> {
+pub fn materials_of(
+    file: &str,
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+) -> Vec<MaterialId> {
     if let Some(m) = file_materials.get(file) {
         return m.clone();
     }
@@ -550,13 +615,21 @@ pub fn extract(
     for doc in &bundle.documents {
         let mats = materials_of(&doc.path, file_materials);
         let allowed = |rule: &CompiledRule| {
-            !rule.rule.only_in_materials || rule.rule.materials.iter().any(|m| mats.iter().any(|x| &x.0 == m))
+            !rule.rule.only_in_materials
+                || rule
+                    .rule
+                    .materials
+                    .iter()
+                    .any(|m| mats.iter().any(|x| &x.0 == m))
         };
         let mut found: Vec<FieldValue> = Vec::new();
         for i in 0..doc.passages.len() {
-            for (name, value, valid, from_next) in fields.passage_values(&doc.passages, i, &allowed) {
+            for (name, value, valid, from_next) in fields.passage_values(&doc.passages, i, &allowed)
+            {
                 let at = if from_next { i + 1 } else { i };
-                let Some(passage) = doc.passages.get(at) else { continue };
+                let Some(passage) = doc.passages.get(at) else {
+                    continue;
+                };
                 let fv = FieldValue {
                     name,
                     value,
@@ -570,7 +643,10 @@ pub fn extract(
                 }
             }
         }
-        if found.iter().any(|f| CERTIFICATE_FIELDS.contains(&f.name.as_str())) {
+        if found
+            .iter()
+            .any(|f| CERTIFICATE_FIELDS.contains(&f.name.as_str()))
+        {
             let mut current = next_group;
             let mut has_number = false;
             for f in &mut found {
@@ -619,7 +695,11 @@ pub fn applicant_fields(
     let mut out = Vec::new();
     for name in names {
         let candidates: Vec<&FieldValue> = all.iter().filter(|f| f.name == name).collect();
-        let Some(best_tier) = candidates.iter().map(|f| tier(&f.file, file_materials)).min() else {
+        let Some(best_tier) = candidates
+            .iter()
+            .map(|f| tier(&f.file, file_materials))
+            .min()
+        else {
             continue;
         };
         let pool: Vec<&FieldValue> = candidates

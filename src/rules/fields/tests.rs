@@ -30,7 +30,10 @@ fn every_example_yields_its_value() {
         for ex in &rule.examples {
             let got = c.extract_text(&ex.text);
             if !got.iter().any(|(n, v)| *n == rule.name && *v == ex.value) {
-                failures.push(format!("{}: {:?} gave {:?}, want {:?}", rule.name, ex.text, got, ex.value));
+                failures.push(format!(
+                    "{}: {:?} gave {:?}, want {:?}",
+                    rule.name, ex.text, got, ex.value
+                ));
             }
         }
     }
@@ -71,26 +74,61 @@ fn licence_block_with_many_label_lines() {
 fn label_tails_of_longer_words_are_not_labels() {
     let c = compiled();
     assert!(values(&c, "产品名称分体挂壁式房间空调器", "company_name").is_empty());
-    assert!(values(&c, "网点名称 | 苏州华信智能家电有限公司苏州服务中心", "company_name").is_empty());
-    assert!(values(&c, "检验单位：江苏苏测检验检测有限公司（统一社会信用代码：91320505MA1XH7K24N）", "uscc").is_empty());
+    assert!(
+        values(
+            &c,
+            "网点名称 | 苏州华信智能家电有限公司苏州服务中心",
+            "company_name"
+        )
+        .is_empty()
+    );
+    assert!(
+        values(
+            &c,
+            "检验单位：江苏苏测检验检测有限公司（统一社会信用代码：91320505MA1XH7K24N）",
+            "uscc"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
 fn block_whose_layout_spaces_were_lost() {
     let c = compiled();
     let got = c.extract_text("法定代表人陈志远注册资本捌仟万元整成立日期2009年06月18日");
-    assert!(got.contains(&("legal_representative".into(), "陈志远".into())), "{got:?}");
-    assert!(got.contains(&("registered_capital".into(), "捌仟万元整".into())), "{got:?}");
-    assert!(got.contains(&("established_on".into(), "2009-06-18".into())), "{got:?}");
+    assert!(
+        got.contains(&("legal_representative".into(), "陈志远".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("registered_capital".into(), "捌仟万元整".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("established_on".into(), "2009-06-18".into())),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn full_width_and_spaced_forms() {
     let c = compiled();
-    assert_eq!(values(&c, "法定代表人：　陈　志　远", "legal_representative"), vec!["陈志远"]);
-    assert_eq!(values(&c, "名称：鼎盛机电（北京）科技有限公司", "company_name"), vec!["鼎盛机电（北京）科技有限公司"]);
-    assert_eq!(values(&c, "成立日期：２０１６年９月８日", "established_on"), vec!["2016-09-08"]);
-    assert_eq!(values(&c, "成立日期 2026 年 5 月 1 日", "established_on"), vec!["2026-05-01"]);
+    assert_eq!(
+        values(&c, "法定代表人：　陈　志　远", "legal_representative"),
+        vec!["陈志远"]
+    );
+    assert_eq!(
+        values(&c, "名称：鼎盛机电（北京）科技有限公司", "company_name"),
+        vec!["鼎盛机电（北京）科技有限公司"]
+    );
+    assert_eq!(
+        values(&c, "成立日期：２０１６年９月８日", "established_on"),
+        vec!["2016-09-08"]
+    );
+    assert_eq!(
+        values(&c, "成立日期 2026 年 5 月 1 日", "established_on"),
+        vec!["2026-05-01"]
+    );
 }
 
 fn doc(path: &str, passages: Vec<Passage>) -> Document {
@@ -144,7 +182,12 @@ fn docx_table_label_and_value_in_adjacent_cells() {
         )],
     };
     let all = extract(&bundle, &compiled(), &BTreeMap::new());
-    let get = |n: &str| all.iter().filter(|f| f.name == n).map(|f| f.value.as_str()).collect::<Vec<_>>();
+    let get = |n: &str| {
+        all.iter()
+            .filter(|f| f.name == n)
+            .map(|f| f.value.as_str())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(get("uscc"), vec!["91110114MA01DT8N7W"]);
     assert_eq!(get("company_name"), vec!["鼎盛机电（北京）科技有限公司"]);
     assert_eq!(get("legal_representative"), vec!["赵国华"]);
@@ -173,8 +216,14 @@ fn certificate_fields_share_a_group() {
         .map(|f| f.group)
         .collect();
     assert_eq!(groups.len(), 1, "{all:?}");
-    assert!(all.iter().any(|f| f.name == "certificate_valid_until" && f.value == "2027-03-20"));
-    assert!(all.iter().any(|f| f.name == "certificate_holder" && f.value.ends_with("天津分公司")));
+    assert!(
+        all.iter()
+            .any(|f| f.name == "certificate_valid_until" && f.value == "2027-03-20")
+    );
+    assert!(
+        all.iter()
+            .any(|f| f.name == "certificate_holder" && f.value.ends_with("天津分公司"))
+    );
 }
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -185,7 +234,11 @@ fn fixtures() -> PathBuf {
 
 fn strings(v: Option<&toml::Value>) -> Vec<String> {
     v.and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -198,17 +251,24 @@ fn fixture_bundles_match_truth() {
         .expect("truth.toml")
         .parse()
         .expect("truth parses");
-    let as_of: chrono::NaiveDate = truth["as_of"].as_str().and_then(|s| s.parse().ok()).expect("as_of");
+    let as_of: chrono::NaiveDate = truth["as_of"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("as_of");
     let bundles = truth["bundles"].as_table().expect("bundles");
     let compiled = compiled();
     let (mut all_ok, mut report) = (true, String::new());
     for (id, b) in bundles {
-        let path = fixtures().join("inbox").join(b["path"].as_str().expect("path"));
-        let bundle = crate::ingest::read_bundle(&path, &crate::ingest::Limits::default()).expect("bundle");
+        let path = fixtures()
+            .join("inbox")
+            .join(b["path"].as_str().expect("path"));
+        let bundle =
+            crate::ingest::read_bundle(&path, &crate::ingest::Limits::default()).expect("bundle");
         // Truth names zip members `<zip>!/member`; the reader names them bundle-relative.
         let prefix = format!("{}!/", b["path"].as_str().unwrap_or_default());
         let local = |f: String| f.strip_prefix(&prefix).map(String::from).unwrap_or(f);
-        let strings = |v: Option<&toml::Value>| strings(v).into_iter().map(local).collect::<Vec<_>>();
+        let strings =
+            |v: Option<&toml::Value>| strings(v).into_iter().map(local).collect::<Vec<_>>();
         let mut fm: BTreeMap<String, Vec<MaterialId>> = BTreeMap::new();
         for (mid, m) in b["materials"].as_table().expect("materials") {
             for f in strings(m.get("files")) {
@@ -223,7 +283,10 @@ fn fixture_bundles_match_truth() {
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
         let mut misses = Vec::new();
         for (name, want) in b["fields"].as_table().expect("fields") {
-            let mut wanted = vec![(name.clone(), want["value"].as_str().unwrap_or_default().to_string())];
+            let mut wanted = vec![(
+                name.clone(),
+                want["value"].as_str().unwrap_or_default().to_string(),
+            )];
             if let Some(n) = want.get("normalized").and_then(|v| v.as_str()) {
                 wanted.push((format!("{name}_normalized"), n.to_string()));
             }
@@ -251,7 +314,9 @@ fn fixture_bundles_match_truth() {
                 .filter(|f| f["code"].as_str() != Some("material_missing"))
                 .flat_map(|f| {
                     let code = f["code"].as_str().unwrap_or_default().to_string();
-                    strings(f.get("files")).into_iter().map(move |file| (code.clone(), file))
+                    strings(f.get("files"))
+                        .into_iter()
+                        .map(move |file| (code.clone(), file))
                 })
                 .collect()
         };
@@ -262,7 +327,10 @@ fn fixture_bundles_match_truth() {
             .flat_map(|f| f.files.iter().map(|file| (f.code.clone(), file.clone())))
             .collect();
         let ftp = produced.intersection(&expected).count();
-        let extra: Vec<_> = produced.difference(&expected).filter(|p| !optional.contains(p)).collect();
+        let extra: Vec<_> = produced
+            .difference(&expected)
+            .filter(|p| !optional.contains(p))
+            .collect();
         let missed: Vec<_> = expected.difference(&produced).collect();
         let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
         report.push_str(&format!(
@@ -275,10 +343,14 @@ fn fixture_bundles_match_truth() {
             expected.len()
         ));
         for f in &flags {
-            report.push_str(&format!("    flag {} {:?}: {}\n", f.code, f.severity, f.message));
+            report.push_str(&format!(
+                "    flag {} {:?}: {}\n",
+                f.code, f.severity, f.message
+            ));
         }
         // Fields of an image-only licence cannot be read; everything else must be right.
-        all_ok &= ratio(tp, tp + fp) >= 0.95 && extra.is_empty() && ratio(ftp, expected.len()) >= 0.85;
+        all_ok &=
+            ratio(tp, tp + fp) >= 0.95 && extra.is_empty() && ratio(ftp, expected.len()) >= 0.85;
     }
     println!("{report}");
     assert!(all_ok, "{report}");

@@ -222,7 +222,11 @@ mod tests {
     fn worked_example_and_fixture_codes() {
         assert!(uscc_check("91110105MA01BCDE8E"));
         assert!(inner_check("91110105MA01BCDE8E"));
-        for ok in ["91320505MA1XH7K24N", "91110114MA01DT8N7W", "91510107MA6C2YX37G"] {
+        for ok in [
+            "91320505MA1XH7K24N",
+            "91110114MA01DT8N7W",
+            "91510107MA6C2YX37G",
+        ] {
             assert!(uscc_check(ok), "{ok}");
         }
         assert!(!uscc_check("91110114MA01DT8N74"));

@@ -11,8 +11,30 @@ static PERSON: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that sit in a label's value slot but are not names (a table header, a placeholder).
 const NOT_A_NAME: [&str; 24] = [
-    "电话", "地址", "名称", "日期", "方式", "类型", "范围", "职务", "部门", "备注", "签字", "签名",
-    "姓名", "序号", "手机", "人数", "时间", "见附件", "同上", "暂无", "不适用", "未填写", "无", "待定",
+    "电话",
+    "地址",
+    "名称",
+    "日期",
+    "方式",
+    "类型",
+    "范围",
+    "职务",
+    "部门",
+    "备注",
+    "签字",
+    "签名",
+    "姓名",
+    "序号",
+    "手机",
+    "人数",
+    "时间",
+    "见附件",
+    "同上",
+    "暂无",
+    "不适用",
+    "未填写",
+    "无",
+    "待定",
 ];
 
 /// A person's name at the start of `value`: 2–4 Han characters, or a transliterated name with
@@ -58,14 +80,21 @@ static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
 /// assert_eq!(company("及文号/标准号"), None);
 /// ```
 pub fn company(value: &str) -> Option<usize> {
-    const BARE: [&str; 7] = ["有限公司", "股份有限公司", "有限责任公司", "分公司", "集团公司", "公司", "集团"];
+    const BARE: [&str; 7] = [
+        "有限公司",
+        "股份有限公司",
+        "有限责任公司",
+        "分公司",
+        "集团公司",
+        "公司",
+        "集团",
+    ];
     let m = COMPANY.find(value)?;
     (!BARE.contains(&m.as_str())).then_some(m.end())
 }
 
-static CERT_NO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9][A-Za-z0-9\-/()]{5,40}").expect("static regex")
-});
+static CERT_NO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9\-/()]{5,40}").expect("static regex"));
 
 /// A certificate number at the start of `value`: letters, digits, `-/()`, 6–41 characters,
 /// with at least four digits (so a word such as `见附件` or `ISO` is not one).
@@ -145,7 +174,8 @@ pub fn chinese_number(s: &str) -> Option<u64> {
             '佰' | '百' => 100,
             '仟' | '千' => 1000,
             '万' => {
-                section = section.checked_add((small + digit.take().unwrap_or(0)).checked_mul(10_000)?)?;
+                section = section
+                    .checked_add((small + digit.take().unwrap_or(0)).checked_mul(10_000)?)?;
                 small = 0;
                 continue;
             }
@@ -187,7 +217,12 @@ pub fn normalize_money(value: &str) -> Option<String> {
         .unwrap_or("元人民币");
     let body = v.trim_start_matches("人民币");
     let end = body
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || cn_digit(c).is_some() || "拾十佰百仟千万亿".contains(c)))
+        .find(|c: char| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || cn_digit(c).is_some()
+                || "拾十佰百仟千万亿".contains(c))
+        })
         .unwrap_or(body.len());
     let number = &body[..end];
     // Amount in 元 (×100 to keep two decimals exact).
@@ -213,7 +248,9 @@ pub fn normalize_money(value: &str) -> Option<String> {
     let amount = if frac == 0 {
         whole.to_string()
     } else {
-        format!("{whole}.{frac:02}").trim_end_matches('0').to_string()
+        format!("{whole}.{frac:02}")
+            .trim_end_matches('0')
+            .to_string()
     };
     let suffix = if currency == "元人民币" {
         "万元人民币".to_string()
@@ -267,9 +304,18 @@ mod tests {
 
     #[test]
     fn money_forms() {
-        assert_eq!(normalize_money("1200万元").as_deref(), Some("1200万元人民币"));
-        assert_eq!(normalize_money("壹亿元整").as_deref(), Some("10000万元人民币"));
-        assert_eq!(normalize_money("50.5万元").as_deref(), Some("50.5万元人民币"));
+        assert_eq!(
+            normalize_money("1200万元").as_deref(),
+            Some("1200万元人民币")
+        );
+        assert_eq!(
+            normalize_money("壹亿元整").as_deref(),
+            Some("10000万元人民币")
+        );
+        assert_eq!(
+            normalize_money("50.5万元").as_deref(),
+            Some("50.5万元人民币")
+        );
         assert_eq!(chinese_number("十"), Some(10));
         assert_eq!(chinese_number("abc"), None);
     }
