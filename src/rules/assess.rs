@@ -73,12 +73,31 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
         .collect()
 }
 
-/// Field extraction and cross-file checks (wired to `fields` and `checks`).
+/// Field extraction (every occurrence, then the applicant's value per field plus certificate
+/// fields) and the cross-file checks, with severities from the catalog where it sets them.
 fn fields_and_flags(
-    _bundle: &Bundle,
-    _rules: &CompiledRules,
-    _files: &FileMaterials,
-    _as_of: NaiveDate,
+    bundle: &Bundle,
+    rules: &CompiledRules,
+    files: &FileMaterials,
+    as_of: NaiveDate,
 ) -> (Vec<FieldValue>, Vec<Flag>) {
-    (Vec::new(), Vec::new())
+    let all = super::fields::extract(bundle, rules.compiled_fields(), &files.by_file);
+    let mut severities = super::checks::Severities::default();
+    for flag in rules.flags() {
+        severities.0.insert(flag.code.clone(), flag.severity);
+    }
+    let flags = super::checks::cross_checks_with(bundle, &all, &files.by_file, as_of, &severities);
+    let mut chosen = super::fields::applicant_fields(&all, &files.by_file);
+    // Every certificate's own fields too: a reviewer checks each certificate's number, holder
+    // and validity, not just one.
+    let certificates: Vec<FieldValue> = all
+        .iter()
+        .filter(|f| {
+            super::fields::extract::CERTIFICATE_FIELDS.contains(&f.name.as_str())
+                && !chosen.contains(f)
+        })
+        .cloned()
+        .collect();
+    chosen.extend(certificates);
+    (chosen, flags)
 }

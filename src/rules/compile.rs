@@ -158,6 +158,7 @@ pub struct CompiledRules {
     pub(crate) context: CompiledContext,
     pub(crate) classifiers: Vec<CompiledClassifier>,
     pub(crate) fields: Vec<Located<FieldRule>>,
+    pub(crate) compiled_fields: super::fields::CompiledFields,
 }
 
 impl CompiledRules {
@@ -200,6 +201,11 @@ impl CompiledRules {
     /// The field rules as loaded from `fields.toml` (compiled by [`super::fields`]).
     pub fn field_rules(&self) -> impl Iterator<Item = &FieldRule> {
         self.fields.iter().map(|f| &f.value)
+    }
+
+    /// The field extractors, compiled.
+    pub fn compiled_fields(&self) -> &super::fields::CompiledFields {
+        &self.compiled_fields
     }
 
     /// The field rules with their file and line.
@@ -789,9 +795,31 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
             return Err(RulesError::from_list(problems.0));
         }
     };
+    // Field rules compile together (one label automaton); a problem names the field's entry.
+    let field_rules: Vec<FieldRule> = set.fields.iter().map(|f| f.value.clone()).collect();
+    let compiled_fields = match super::fields::compile(&field_rules) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let message = e.to_string();
+            let located = set
+                .fields
+                .iter()
+                .find(|f| message.contains(&format!("`{}`", f.value.name)));
+            let (file, line) = located.map_or(("fields.toml", 1), |f| (f.file.as_str(), f.line));
+            problems.value(
+                file,
+                line,
+                format!("{message}; see rules/FORMAT.md, fields.toml"),
+            );
+            None
+        }
+    };
     if !problems.0.is_empty() {
         return Err(RulesError::from_list(problems.0));
     }
+    let Some(compiled_fields) = compiled_fields else {
+        return Err(RulesError::from_list(problems.0));
+    };
     let mut term_rules = vec![Vec::new(); terms.list.len()];
     for (ri, r) in rules.iter().enumerate() {
         for &t in &r.positive {
@@ -814,6 +842,7 @@ pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
         context,
         classifiers,
         fields: set.fields.clone(),
+        compiled_fields,
     })
 }
 

@@ -12,6 +12,7 @@
 //! hands them the loaded field rules ([`CompiledRules::field_rules`]).
 
 pub mod assess;
+pub mod checks;
 pub mod compile;
 pub mod fields;
 pub mod indicators;

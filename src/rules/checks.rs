@@ -1,0 +1,595 @@
+//! Cross-file checks: expired licence or certificates, USCC check and consistency, name
+//! consistency, duplicate files, mislabelled extensions, files that could not be read.
+//!
+//! Severities come from [`Severities`]; [`Severities::default`] holds the catalog's defaults so
+//! the lead can later load them from `rules/catalog.toml` (`[[flag]] severity`) instead.
+
+use crate::model::{
+    Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId, Severity,
+};
+use crate::rules::fields::dates::ValidityEnd;
+use crate::rules::fields::values::name_key;
+use crate::rules::fields::{applicant_fields, materials_of};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Severity per flag code. Unknown codes fall back to `Warning`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Severities(pub BTreeMap<String, Severity>);
+
+impl Default for Severities {
+    fn default() -> Self {
+        use Severity::*;
+        let table = [
+            ("license_expired", Error),
+            ("certificate_expired", Warning),
+            ("uscc_invalid", Warning),
+            ("uscc_mismatch", Error),
+            ("name_mismatch", Warning),
+            ("duplicate_file", Info),
+            ("extension_mismatch", Info),
+            ("needs_ocr", Warning),
+            ("encrypted", Warning),
+            ("unreadable", Warning),
+            ("unsupported_format", Warning),
+            ("empty_file", Warning),
+            ("limit_exceeded", Warning),
+        ];
+        Severities(table.iter().map(|(c, s)| ((*c).to_string(), *s)).collect())
+    }
+}
+
+impl Severities {
+    /// The severity of `code`.
+    pub fn of(&self, code: &str) -> Severity {
+        self.0.get(code).copied().unwrap_or(Severity::Warning)
+    }
+}
+
+/// [`cross_checks_with`] with the default severities.
+pub fn cross_checks(
+    bundle: &Bundle,
+    fields: &[FieldValue],
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+    as_of: NaiveDate,
+) -> Vec<Flag> {
+    cross_checks_with(
+        bundle,
+        fields,
+        file_materials,
+        as_of,
+        &Severities::default(),
+    )
+}
+
+/// Every flag this module raises, in a stable order: file-status flags, duplicates, extension
+/// mismatches, then field checks. `fields` is every occurrence from
+/// [`crate::rules::fields::extract`].
+pub fn cross_checks_with(
+    bundle: &Bundle,
+    fields: &[FieldValue],
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+    as_of: NaiveDate,
+    sev: &Severities,
+) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let mut flag = |code: &str, message: String, files: Vec<String>| {
+        flags.push(Flag {
+            code: code.to_string(),
+            severity: sev.of(code),
+            message,
+            files,
+        });
+    };
+    file_flags(bundle, &mut flag);
+
+    // Duplicates: same bytes twice (empty files are reported as empty, not as duplicates).
+    let mut by_hash: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for d in &bundle.documents {
+        if d.bytes > 0 {
+            by_hash
+                .entry(d.sha256.as_str())
+                .or_default()
+                .push(d.path.clone());
+        }
+    }
+    for files in by_hash.into_values().filter(|f| f.len() > 1) {
+        let message = format!(
+            "同一文件重复提交 (same content {} times): {}; keep one copy",
+            files.len(),
+            files.join(", ")
+        );
+        flag("duplicate_file", message, files);
+    }
+
+    for d in &bundle.documents {
+        if let Some(declared) = d.declared_kind
+            && d.status != FileStatus::Empty
+            && !compatible(declared, d.kind)
+        {
+            flag(
+                "extension_mismatch",
+                format!(
+                    "{}: the name says .{declared} but the content is {}; ask for the file under its real type",
+                    d.path, d.kind
+                ),
+                vec![d.path.clone()],
+            );
+        }
+    }
+
+    let licence_files: Vec<&str> = bundle
+        .documents
+        .iter()
+        .filter(|d| has_material(&d.path, &[LICENCE], file_materials))
+        .map(|d| d.path.as_str())
+        .collect();
+    field_flags(&licence_files, fields, file_materials, as_of, &mut flag);
+    flags
+}
+
+fn file_flags(bundle: &Bundle, flag: &mut impl FnMut(&str, String, Vec<String>)) {
+    for d in &bundle.documents {
+        let why = d.error.clone().unwrap_or_default();
+        let (code, advice) = match d.status {
+            FileStatus::Ok => {
+                if !d.ocr_pages.is_empty() {
+                    let pages: Vec<String> = d.ocr_pages.iter().map(u32::to_string).collect();
+                    flag(
+                        "needs_ocr",
+                        format!(
+                            "{}: page(s) {} have no text layer; read them by eye or OCR them",
+                            d.path,
+                            pages.join(", ")
+                        ),
+                        vec![d.path.clone()],
+                    );
+                }
+                continue;
+            }
+            FileStatus::NeedsOcr => (
+                "needs_ocr",
+                "no text layer (a scan): check it by eye or OCR it",
+            ),
+            FileStatus::Encrypted => (
+                "encrypted",
+                "password-protected: ask the applicant for an unprotected copy",
+            ),
+            FileStatus::Corrupt => (
+                "unreadable",
+                "damaged or not what it claims to be: ask for the file again",
+            ),
+            FileStatus::Unsupported => (
+                "unsupported_format",
+                "a format certsift does not read: ask for .docx or PDF, or convert it",
+            ),
+            FileStatus::Empty => ("empty_file", "no content: ask for the file again"),
+            FileStatus::LimitExceeded => (
+                "limit_exceeded",
+                "hit a size, time or page limit: check it by hand or raise the limit",
+            ),
+        };
+        let message = if why.is_empty() {
+            format!("{}: {advice}", d.path)
+        } else {
+            format!("{}: {advice} ({why})", d.path)
+        };
+        flag(code, message, vec![d.path.clone()]);
+    }
+}
+
+/// Kinds that may legitimately differ from the extension's claim: text is text, a WPS/ET or
+/// LibreOffice file saved under a Microsoft extension is still read.
+fn compatible(declared: FileKind, actual: FileKind) -> bool {
+    use FileKind::*;
+    declared == actual
+        || matches!(
+            (declared, actual),
+            (Csv, Txt)
+                | (Txt, Csv)
+                | (Xls, Xlsx)
+                | (Xlsx, Xls)
+                | (Doc, Docx)
+                | (Docx, Doc)
+                | (_, Unknown)
+        )
+}
+
+const LICENCE: &str = "business_license";
+const HOLDER_FILES: [&str; 4] = ["business_license", "certificates", "permits", "org_profile"];
+
+fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>) -> bool {
+    materials_of(file, fm)
+        .iter()
+        .any(|m| ids.contains(&m.0.as_str()))
+}
+
+/// Two locations in the same file within a few paragraphs, lines or rows, or on the same page
+/// or table: a USCC there belongs to the name there.
+fn near(a: &Location, b: &Location) -> bool {
+    match (a, b) {
+        (Location::Page { page: x }, Location::Page { page: y }) => x == y,
+        (
+            Location::Paragraph {
+                paragraph: x,
+                part: p,
+            },
+            Location::Paragraph {
+                paragraph: y,
+                part: q,
+            },
+        ) => p == q && x.abs_diff(*y) <= 3,
+        (Location::Line { line: x }, Location::Line { line: y }) => x.abs_diff(*y) <= 3,
+        (
+            Location::TableCell {
+                table: t, part: p, ..
+            },
+            Location::TableCell {
+                table: u, part: q, ..
+            },
+        ) => t == u && p == q,
+        (Location::SheetCell { sheet: s, .. }, Location::SheetCell { sheet: t, .. }) => s == t,
+        (Location::File {}, Location::File {}) => true,
+        _ => false,
+    }
+}
+
+fn field_flags(
+    licence_files: &[&str],
+    fields: &[FieldValue],
+    fm: &BTreeMap<String, Vec<MaterialId>>,
+    as_of: NaiveDate,
+    flag: &mut impl FnMut(&str, String, Vec<String>),
+) {
+    let applicant = applicant_fields(fields, fm);
+    let pick = |name: &str| applicant.iter().find(|f| f.name == name);
+
+    // Licence term: every file stating an ended 营业期限.
+    let mut expired: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in fields.iter().filter(|f| f.name == "license_valid_until") {
+        if let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value)
+            && end < as_of
+        {
+            let files = expired.entry(f.value.clone()).or_default();
+            if !files.contains(&f.file) {
+                files.push(f.file.clone());
+            }
+        }
+    }
+    // A licence file that yielded no term (a scan) is named too: the flag is about it, and
+    // the reviewer has to read the date on it by eye.
+    let unread_licences: Vec<String> = licence_files
+        .iter()
+        .filter(|f| {
+            !fields
+                .iter()
+                .any(|x| x.name == "license_valid_until" && x.file == **f)
+        })
+        .map(|f| f.to_string())
+        .collect();
+    for (end, mut files) in expired {
+        let mut message = format!(
+            "营业期限至 {end}, before the review date {as_of}; ask for the renewed licence"
+        );
+        if !unread_licences.is_empty() {
+            message.push_str(&format!(
+                " (the term was read from {}; check it on the licence itself: {})",
+                files.join(", "),
+                unread_licences.join(", ")
+            ));
+            files.extend(unread_licences.iter().cloned());
+        }
+        flag("license_expired", message, files);
+    }
+
+    // Certificates and permits, one flag per certificate (group).
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    for f in fields
+        .iter()
+        .filter(|f| f.name == "certificate_valid_until")
+    {
+        let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value) else {
+            continue;
+        };
+        if end >= as_of || !seen.insert((f.file.clone(), f.value.clone())) {
+            continue;
+        }
+        let number = fields
+            .iter()
+            .find(|g| g.name == "certificate_number" && g.file == f.file && g.group == f.group)
+            .map(|g| format!(" (证书编号 {})", g.value))
+            .unwrap_or_default();
+        flag(
+            "certificate_expired",
+            format!(
+                "{}{number}: 有效期至 {end}, before the review date {as_of}; ask for the renewed certificate",
+                f.file
+            ),
+            vec![f.file.clone()],
+        );
+    }
+
+    // USCC check failures: manual review, not rejection (pilot-region codes fail legally).
+    let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in fields
+        .iter()
+        .filter(|f| f.name == "uscc" && f.valid == Some(false))
+    {
+        let files = invalid.entry(f.value.clone()).or_default();
+        if !files.contains(&f.file) {
+            files.push(f.file.clone());
+        }
+    }
+    for (code, files) in invalid {
+        flag(
+            "uscc_invalid",
+            format!("统一社会信用代码 {code}: 校验位不符 (人工核验) — compare it with the licence"),
+            files,
+        );
+    }
+
+    // Names in applicant or holder positions.
+    let names: Vec<&FieldValue> = fields
+        .iter()
+        .filter(|f| f.name == "company_name" || f.name == "certificate_holder")
+        .collect();
+
+    // USCCs for the applicant: in licence/certificate/permit/profile files, or next to a name
+    // in an applicant position. A lab's or supplier's code elsewhere is never compared.
+    let applicant_usccs: Vec<&FieldValue> = fields
+        .iter()
+        .filter(|f| f.name == "uscc")
+        .filter(|f| {
+            has_material(&f.file, &HOLDER_FILES, fm)
+                || names
+                    .iter()
+                    .any(|n| n.file == f.file && near(&n.location, &f.location))
+        })
+        .collect();
+    let distinct: BTreeSet<&str> = applicant_usccs.iter().map(|f| f.value.as_str()).collect();
+    if distinct.len() > 1 {
+        let mut files: Vec<String> = Vec::new();
+        let mut parts = Vec::new();
+        for code in &distinct {
+            let in_files: Vec<&str> = applicant_usccs
+                .iter()
+                .filter(|f| f.value == *code)
+                .map(|f| f.file.as_str())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            parts.push(format!("{code} in {}", in_files.join(", ")));
+            for f in in_files {
+                if !files.iter().any(|x| x == f) {
+                    files.push(f.to_string());
+                }
+            }
+        }
+        flag(
+            "uscc_mismatch",
+            format!(
+                "the applicant's 统一社会信用代码 differs across files: {}",
+                parts.join("; ")
+            ),
+            files,
+        );
+    }
+
+    // Names: compare with the applicant's (licence first) after folding widths and brackets.
+    if let Some(reference) = pick("company_name").or_else(|| pick("certificate_holder")) {
+        let key = name_key(&reference.value);
+        let mut differing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for n in &names {
+            if name_key(&n.value) != key {
+                let files = differing.entry(n.value.clone()).or_default();
+                if !files.contains(&n.file) {
+                    files.push(n.file.clone());
+                }
+            }
+        }
+        if !differing.is_empty() {
+            let mut files: Vec<String> = Vec::new();
+            let mut parts = Vec::new();
+            for (name, in_files) in &differing {
+                let what = if name_key(name).starts_with(&key) && name.ends_with("分公司") {
+                    " (a branch, a different legal entity)"
+                } else {
+                    ""
+                };
+                parts.push(format!("「{name}」{what} in {}", in_files.join(", ")));
+                for f in in_files {
+                    if !files.contains(f) {
+                        files.push(f.clone());
+                    }
+                }
+            }
+            let source = if has_material(&reference.file, &[LICENCE], fm) {
+                "the licence"
+            } else {
+                "the applicant's usual name"
+            };
+            flag(
+                "name_mismatch",
+                format!(
+                    "{source} says 「{}」 ({}), but {}; check which entity applies",
+                    reference.value,
+                    reference.file,
+                    parts.join("; ")
+                ),
+                files,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Document;
+
+    fn fv(name: &str, value: &str, file: &str, paragraph: u32) -> FieldValue {
+        FieldValue {
+            name: name.into(),
+            value: value.into(),
+            file: file.into(),
+            location: Location::Paragraph {
+                part: crate::model::Part::Body,
+                paragraph,
+            },
+            valid: (name == "uscc").then(|| crate::rules::fields::uscc::uscc_check(value)),
+            group: None,
+        }
+    }
+
+    fn doc(path: &str, sha: &str, kind: FileKind, declared: Option<FileKind>) -> Document {
+        Document {
+            path: path.into(),
+            sha256: sha.into(),
+            bytes: 3,
+            kind,
+            declared_kind: declared,
+            status: FileStatus::Ok,
+            error: None,
+            passages: vec![],
+            ocr_pages: vec![],
+            pages: None,
+            notes: vec![],
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    fn codes(flags: &[Flag]) -> Vec<&str> {
+        flags.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    fn bundle(docs: Vec<Document>) -> Bundle {
+        Bundle {
+            id: "t".into(),
+            documents: docs,
+        }
+    }
+
+    #[test]
+    fn bracket_width_is_not_a_name_mismatch_but_a_branch_is() {
+        let b = bundle(vec![]);
+        let same = [
+            fv(
+                "company_name",
+                "鼎盛机电（北京）科技有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv(
+                "company_name",
+                "鼎盛机电(北京)科技有限公司",
+                "申请书.docx",
+                0,
+            ),
+        ];
+        assert!(cross_checks(&b, &same, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let branch = [
+            fv(
+                "company_name",
+                "鼎盛机电（北京）科技有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv(
+                "certificate_holder",
+                "鼎盛机电（北京）科技有限公司天津分公司",
+                "ISO9001证书.pdf",
+                0,
+            ),
+            fv("company_name", "鼎盛机电（北京）有限公司", "说明.docx", 1),
+        ];
+        let flags = cross_checks(&b, &branch, &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["name_mismatch"]);
+        let mut files = flags[0].files.clone();
+        files.sort();
+        assert_eq!(files, vec!["ISO9001证书.pdf", "说明.docx"]);
+        assert!(flags[0].message.contains("branch"));
+    }
+
+    #[test]
+    fn a_labs_uscc_far_from_the_applicant_is_not_compared() {
+        let b = bundle(vec![]);
+        let fields = [
+            fv(
+                "company_name",
+                "苏州华信智能家电有限公司",
+                "营业执照.pdf",
+                0,
+            ),
+            fv("uscc", "91320505MA1XH7K24N", "营业执照.pdf", 1),
+            // In an inspection report, far from any applicant name: a lab's.
+            fv("uscc", "91110105MA01BCDE8E", "检验报告.pdf", 40),
+        ];
+        assert!(cross_checks(&b, &fields, &BTreeMap::new(), date("2026-11-28")).is_empty());
+    }
+
+    #[test]
+    fn expiry_is_strictly_before_the_review_date() {
+        let b = bundle(vec![]);
+        let on_day = [fv("license_valid_until", "2026-11-28", "营业执照.pdf", 0)];
+        assert!(cross_checks(&b, &on_day, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let open = [fv("license_valid_until", "长期", "营业执照.pdf", 0)];
+        assert!(cross_checks(&b, &open, &BTreeMap::new(), date("2026-11-28")).is_empty());
+        let before = [
+            fv("license_valid_until", "2025-06-30", "营业执照.pdf", 0),
+            fv(
+                "certificate_valid_until",
+                "2026-09-14",
+                "证书/ISO9001认证证书.pdf",
+                0,
+            ),
+        ];
+        let flags = cross_checks(&b, &before, &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(
+            codes(&flags),
+            vec!["license_expired", "certificate_expired"]
+        );
+        assert!(
+            flags[0]
+                .message
+                .starts_with("营业期限至 2025-06-30, before the review date 2026-11-28")
+        );
+        assert_eq!(flags[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn duplicates_and_extensions() {
+        let b = bundle(vec![
+            doc("a.pdf", "x", FileKind::Pdf, Some(FileKind::Pdf)),
+            doc("b.pdf", "x", FileKind::Pdf, Some(FileKind::Pdf)),
+            doc("c.pdf", "y", FileKind::Docx, Some(FileKind::Pdf)),
+            doc("d.txt", "z", FileKind::Csv, Some(FileKind::Txt)),
+        ]);
+        let flags = cross_checks(&b, &[], &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["duplicate_file", "extension_mismatch"]);
+        assert_eq!(flags[1].files, vec!["c.pdf"]);
+    }
+
+    #[test]
+    fn file_status_flags_name_the_file_and_what_to_do() {
+        let mut d = doc("审计报告.pdf", "e", FileKind::Pdf, Some(FileKind::Pdf));
+        d.status = FileStatus::Encrypted;
+        let flags = cross_checks(&bundle(vec![d]), &[], &BTreeMap::new(), date("2026-11-28"));
+        assert_eq!(codes(&flags), vec!["encrypted"]);
+        assert!(flags[0].message.contains("审计报告.pdf") && flags[0].message.contains("ask"));
+    }
+
+    #[test]
+    fn severities_can_be_overridden() {
+        let mut sev = Severities::default();
+        sev.0.insert("duplicate_file".into(), Severity::Warning);
+        let b = bundle(vec![
+            doc("a.pdf", "x", FileKind::Pdf, None),
+            doc("b.pdf", "x", FileKind::Pdf, None),
+        ]);
+        let flags = cross_checks_with(&b, &[], &BTreeMap::new(), date("2026-11-28"), &sev);
+        assert_eq!(flags[0].severity, Severity::Warning);
+    }
+}

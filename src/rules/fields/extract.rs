@@ -1,0 +1,729 @@
+//! Compiling field rules and running them over a bundle.
+
+use super::dates::{find_dates, validity_end};
+use super::values::{certificate_number, company, money, normalize_money, person};
+use super::{FieldRule, uscc};
+use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage};
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::{BTreeMap, HashMap};
+use unicode_normalization::UnicodeNormalization;
+
+/// What a field's value looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 2–4 Han characters (or a name with `·`).
+    Person,
+    /// A name ending in a legal form (有限公司, 分公司, 厂, 中心…).
+    Company,
+    /// A 统一社会信用代码.
+    Uscc,
+    /// A single date, reported as ISO.
+    Date,
+    /// The end of a validity period: ISO date or `长期`.
+    ValidityEnd,
+    /// An amount (注册资本).
+    Money,
+    /// Free text up to the next label or sentence end (住所).
+    Text,
+    /// A certificate number.
+    CertificateNumber,
+}
+
+impl Kind {
+    fn parse(kind: &str) -> Option<Kind> {
+        Some(match kind {
+            "person" => Kind::Person,
+            "company" => Kind::Company,
+            "uscc" => Kind::Uscc,
+            "date" => Kind::Date,
+            "validity_end" => Kind::ValidityEnd,
+            "money" => Kind::Money,
+            "text" => Kind::Text,
+            "certificate_number" => Kind::CertificateNumber,
+            _ => return None,
+        })
+    }
+}
+
+/// A field rule that cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldsError {
+    /// `kind` is not one of the known kinds.
+    #[error(
+        "field `{field}`: unknown kind `{kind}` (person, company, uscc, date, validity_end, money, text, certificate_number)"
+    )]
+    UnknownKind {
+        /// The field.
+        field: String,
+        /// What was written.
+        kind: String,
+    },
+    /// A field without labels can never match.
+    #[error("field `{field}`: `labels` is empty")]
+    NoLabels {
+        /// The field.
+        field: String,
+    },
+    /// The label automaton could not be built.
+    #[error("field labels: {0}")]
+    Automaton(String),
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    rule: FieldRule,
+    kind: Kind,
+    not_after: Vec<String>,
+}
+
+/// Field rules ready to run: the labels of every rule (plus words that only end a value, such as
+/// `类型`, `经营范围`) in one leftmost-longest automaton.
+#[derive(Debug, Clone)]
+pub struct CompiledFields {
+    rules: Vec<CompiledRule>,
+    labels: AhoCorasick,
+    /// For each automaton pattern, the rules it introduces (empty: it only ends a value).
+    owners: Vec<Vec<usize>>,
+}
+
+/// Labels that introduce no field of interest but end the value before them, so that
+/// `法定代表人陈志远类型…` does not run on (licence and certificate layouts).
+const STOP_LABELS: &[&str] = &[
+    "类型",
+    "住所",
+    "经营范围",
+    "登记机关",
+    "地址",
+    "电话",
+    "传真",
+    "邮编",
+    "编制",
+    "副本编号",
+    "认证范围",
+    "产品名称",
+    "型号",
+    "检验依据",
+    "检验结论",
+    "签发日期",
+    "发证机关",
+    "认证机构",
+    "检验单位",
+    "生产单位",
+    "生产企业名称",
+    "生产者(制造商)名称",
+    "统一社会信用代码",
+    "组织机构代码",
+];
+
+/// Compiles rules: validates kinds, folds labels to the matching form, builds the automaton.
+///
+/// ```
+/// use certsift::rules::fields::{compile, FieldRule};
+/// let rule = FieldRule { name: "legal_representative".into(), labels: vec!["法定代表人".into()],
+///     kind: "person".into(), materials: vec![], examples: vec![], only_in_materials: false,
+///     not_after: vec![] };
+/// let compiled = compile(&[rule]).unwrap();
+/// assert_eq!(compiled.extract_text("法定代表人：陈志远")[0].1, "陈志远");
+/// ```
+pub fn compile(rules: &[FieldRule]) -> Result<CompiledFields, FieldsError> {
+    let mut compiled = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut add = |label: &str,
+                   owner: Option<usize>,
+                   patterns: &mut Vec<String>,
+                   owners: &mut Vec<Vec<usize>>| {
+        let folded = crate::normalize::for_matching(label);
+        if folded.is_empty() {
+            return;
+        }
+        let slot = *index.entry(folded.clone()).or_insert_with(|| {
+            patterns.push(folded);
+            owners.push(Vec::new());
+            patterns.len() - 1
+        });
+        if let Some(o) = owner
+            && !owners[slot].contains(&o)
+        {
+            owners[slot].push(o);
+        }
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let kind = Kind::parse(&rule.kind).ok_or_else(|| FieldsError::UnknownKind {
+            field: rule.name.clone(),
+            kind: rule.kind.clone(),
+        })?;
+        if rule.labels.is_empty() {
+            return Err(FieldsError::NoLabels {
+                field: rule.name.clone(),
+            });
+        }
+        for label in &rule.labels {
+            add(label, Some(i), &mut patterns, &mut owners);
+        }
+        compiled.push(CompiledRule {
+            rule: rule.clone(),
+            kind,
+            not_after: rule
+                .not_after
+                .iter()
+                .map(|s| crate::normalize::for_matching(s))
+                .collect(),
+        });
+    }
+    for label in STOP_LABELS {
+        add(label, None, &mut patterns, &mut owners);
+    }
+    let labels = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .map_err(|e| FieldsError::Automaton(e.to_string()))?;
+    Ok(CompiledFields {
+        rules: compiled,
+        labels,
+        owners,
+    })
+}
+
+/// One cell of a line in matching form, with the text as found behind each character.
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    text: String,
+    /// For each char of `text`: its byte start in `text` and the raw text it came from.
+    starts: Vec<usize>,
+    raws: Vec<String>,
+}
+
+impl Cell {
+    fn new(raw: &str) -> Cell {
+        let mut cell = Cell::default();
+        let mut pending_space = false;
+        let mut previous: Option<char> = None;
+        for rc in raw.chars() {
+            if rc.is_whitespace() || rc == '\u{200B}' || rc == '\u{FEFF}' {
+                pending_space = true;
+                continue;
+            }
+            let mut first = true;
+            for c in std::iter::once(rc).nfkc() {
+                if c.is_control() {
+                    continue;
+                }
+                if pending_space {
+                    if let Some(p) = previous
+                        && !(crate::normalize::is_cjk(p) && crate::normalize::is_cjk(c))
+                    {
+                        cell.push(' ', " ");
+                    }
+                    pending_space = false;
+                }
+                let raw_part = if first { rc.to_string() } else { String::new() };
+                first = false;
+                cell.push(c, &raw_part);
+                previous = Some(c);
+            }
+        }
+        cell
+    }
+
+    fn push(&mut self, c: char, raw: &str) {
+        self.starts.push(self.text.len());
+        self.raws.push(raw.to_string());
+        self.text.push(c);
+    }
+
+    /// The text as found behind `text[start..end]`.
+    fn raw(&self, start: usize, end: usize) -> String {
+        self.starts
+            .iter()
+            .zip(&self.raws)
+            .filter(|(s, _)| **s >= start && **s < end)
+            .map(|(_, r)| r.as_str())
+            .collect()
+    }
+}
+
+/// A passage cut into lines of cells.
+fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
+    passage
+        .text
+        .lines()
+        .map(|line| {
+            split_cells(line)
+                .into_iter()
+                .map(Cell::new)
+                .filter(|c| !c.text.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|l: &Vec<Cell>| !l.is_empty())
+        .collect()
+}
+
+/// Splits a line at tabs, ` | ` (spreadsheet rows), ideographic spaces and runs of two or more
+/// spaces: the gaps a layout leaves between a label and its value.
+fn split_cells(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        let next = chars.get(i + 1).map(|x| x.1);
+        let is_gap = c == '\t'
+            || c == '|'
+            || (matches!(c, ' ' | '\u{3000}')
+                && matches!(next, Some(' ' | '|' | '\t' | '\u{3000}')));
+        if is_gap {
+            let mut j = i;
+            while j < chars.len() && matches!(chars[j].1, ' ' | '\t' | '\u{3000}' | '|') {
+                j += 1;
+            }
+            out.push(&line[start..pos]);
+            start = chars.get(j).map_or(line.len(), |x| x.0);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// Whether the label at `start..end` of `text` begins a label (not the tail of a longer word:
+/// `产品名称` is not the label `名称`). A date ending just before also counts as a boundary
+/// (`…2024年03月21日有效期至…`, where the layout's space was folded away), and labels of four
+/// or more characters (`注册资本`) are distinctive enough to start anywhere; third-party
+/// compounds (`生产企业名称`) are kept out by the rules' `not_after`.
+fn at_boundary(text: &str, start: usize, end: usize) -> bool {
+    if text[start..end].chars().count() >= 4 {
+        return true;
+    }
+    match text[..start].chars().next_back() {
+        None => true,
+        Some(c) => !crate::normalize::is_han(c) || c == '日',
+    }
+}
+
+/// Where a value was found.
+struct Slot<'a> {
+    cell: &'a Cell,
+    start: usize,
+    end: usize,
+    /// The value was cut short by a label of three or more characters (`注册资本`), as in a
+    /// block whose layout spaces were lost: `法定代表人陈志远注册资本…`.
+    cut_by_label: bool,
+}
+
+impl CompiledFields {
+    /// The compiled rules' names, in `fields.toml` order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.rule.name.as_str())
+    }
+
+    /// The rules as written.
+    pub fn rules(&self) -> impl Iterator<Item = &FieldRule> {
+        self.rules.iter().map(|r| &r.rule)
+    }
+
+    /// Runs every rule over one text (no material constraint): `(field, value)` pairs. For rule
+    /// examples and quick checks.
+    pub fn extract_text(&self, text: &str) -> Vec<(String, String)> {
+        let passage = Passage::new(text, Location::File {});
+        self.passage_values(&[passage], 0, &|_| true)
+            .into_iter()
+            .map(|(n, v, _, _)| (n, v))
+            .collect()
+    }
+
+    /// Values in passage `i` (continuations may read passage `i + 1`):
+    /// `(field, value, valid, taken from passage i + 1)`.
+    fn passage_values(
+        &self,
+        passages: &[Passage],
+        i: usize,
+        allowed: &dyn Fn(&CompiledRule) -> bool,
+    ) -> Vec<(String, String, Option<bool>, bool)> {
+        let mut out = Vec::new();
+        let Some(passage) = passages.get(i) else {
+            return out;
+        };
+        let lines = cells_of(passage);
+        let next_lines = passages
+            .get(i + 1)
+            .filter(|next| adjacent(&passage.location, &next.location))
+            .map(cells_of)
+            .unwrap_or_default();
+        for (li, line) in lines.iter().enumerate() {
+            for (ci, cell) in line.iter().enumerate() {
+                let mut labelled_ranges: Vec<(usize, usize)> = Vec::new();
+                let matches: Vec<_> = self.labels.find_iter(&cell.text).collect();
+                for (mi, m) in matches.iter().enumerate() {
+                    let owners = &self.owners[m.pattern().as_usize()];
+                    if owners.is_empty() || !at_boundary(&cell.text, m.start(), m.end()) {
+                        continue;
+                    }
+                    let next_label = matches.get(mi + 1);
+                    let region_end = next_label.map_or(cell.text.len(), |n| n.start());
+                    let cut_by_label = next_label
+                        .is_some_and(|n| cell.text[n.start()..n.end()].chars().count() >= 3);
+                    let region_start = skip_separators(&cell.text, m.end(), region_end);
+                    // Text before the label on this line, for third-party cues.
+                    let mut before: String = line[..ci].iter().map(|c| c.text.as_str()).collect();
+                    before.push_str(&cell.text[..m.start()]);
+                    let slot = if region_start < region_end {
+                        Some(Slot {
+                            cell,
+                            start: region_start,
+                            end: region_end,
+                            cut_by_label,
+                        })
+                    } else {
+                        self.continuation(line.get(ci + 1), &lines, li, &next_lines)
+                    };
+                    let Some(slot) = slot else { continue };
+                    let from_next = next_lines
+                        .iter()
+                        .flatten()
+                        .any(|c| std::ptr::eq(c, slot.cell));
+                    for &o in owners {
+                        let rule = &self.rules[o];
+                        if !allowed(rule)
+                            || rule.not_after.iter().any(|w| before.contains(w.as_str()))
+                        {
+                            continue;
+                        }
+                        if let Some((value, valid, range)) = parse_value(rule.kind, &slot) {
+                            if std::ptr::eq(slot.cell, cell) {
+                                labelled_ranges.push(range);
+                            }
+                            out.push((rule.rule.name.clone(), value.clone(), valid, from_next));
+                            if rule.rule.name == "registered_capital"
+                                && let Some(n) = normalize_money(&value)
+                            {
+                                out.push((
+                                    "registered_capital_normalized".into(),
+                                    n,
+                                    None,
+                                    from_next,
+                                ));
+                            }
+                        }
+                    }
+                }
+                // Unlabelled codes, unless a third party's (a lab's code after 检验单位).
+                if let Some(rule) = self
+                    .rules
+                    .iter()
+                    .find(|r| r.kind == Kind::Uscc && allowed(r))
+                {
+                    let line_text: String = line.iter().map(|c| c.text.as_str()).collect();
+                    for cand in uscc::find_unlabelled(&cell.text) {
+                        let seen = labelled_ranges
+                            .iter()
+                            .any(|(s, e)| cand.start < *e && *s < cand.end);
+                        let third = rule
+                            .not_after
+                            .iter()
+                            .any(|w| line_text.contains(w.as_str()))
+                            || line_text.contains("身份证");
+                        if !seen && !third {
+                            out.push((rule.rule.name.clone(), cand.code, Some(true), false));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A label alone in its cell: its value is the next cell, else the next line, else the next
+    /// adjacent passage, provided that text does not itself start with a label.
+    fn continuation<'a>(
+        &self,
+        next_cell: Option<&'a Cell>,
+        lines: &'a [Vec<Cell>],
+        li: usize,
+        next_lines: &'a [Vec<Cell>],
+    ) -> Option<Slot<'a>> {
+        let cell = next_cell
+            .or_else(|| lines.get(li + 1).and_then(|l| l.first()))
+            .or_else(|| next_lines.first().and_then(|l| l.first()))?;
+        let first = self.labels.find_iter(&cell.text).next();
+        if first.is_some_and(|m| m.start() == 0) {
+            return None;
+        }
+        let end = first.map_or(cell.text.len(), |m| m.start());
+        Some(Slot {
+            cell,
+            start: skip_separators(&cell.text, 0, end),
+            end,
+            cut_by_label: false,
+        })
+    }
+}
+
+/// Skips `:`, spaces and similar between a label and its value.
+fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
+    while at < end {
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        if matches!(
+            c,
+            ':' | ' ' | '、' | '|' | '-' | '—' | '=' | '_' | '.' | ','
+        ) {
+            at += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    at.min(end)
+}
+
+/// Parses a value of `kind` from a slot: `(value, valid, byte range in the slot's cell)`.
+fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (usize, usize))> {
+    let text = slot.cell.text.get(slot.start..slot.end)?;
+    let at = |len: usize| (slot.start, slot.start + len);
+    match kind {
+        Kind::Person => {
+            // Judged on the whole cell: `联系电话` is not 联系 followed by the label 电话.
+            let len = person(slot.cell.text.get(slot.start..)?)
+                .or_else(|| person(text).filter(|n| slot.cut_by_label && *n == text.len()))?;
+            Some((text[..len].to_string(), None, at(len)))
+        }
+        Kind::Company => {
+            let len = company(text)?;
+            let (s, e) = at(len);
+            Some((slot.cell.raw(s, e), None, (s, e)))
+        }
+        Kind::Money => {
+            let len = money(text)?;
+            let (s, e) = at(len);
+            Some((slot.cell.raw(s, e).trim().to_string(), None, (s, e)))
+        }
+        Kind::CertificateNumber => {
+            let len = certificate_number(text)?;
+            Some((text[..len].to_ascii_uppercase(), None, at(len)))
+        }
+        Kind::Uscc => {
+            let cand = uscc::labelled_code(text)?;
+            if cand.start != 0 {
+                return None;
+            }
+            Some((cand.code, Some(cand.valid), at(cand.end)))
+        }
+        Kind::Date => {
+            let found = find_dates(text)
+                .into_iter()
+                .find(|f| matches!(f.value, super::dates::ValidityEnd::Date(_)) && f.start <= 6)?;
+            Some((found.value.as_value(), None, at(found.end)))
+        }
+        Kind::ValidityEnd => {
+            let end = validity_end(text)?;
+            Some((end.as_value(), None, at(text.len())))
+        }
+        Kind::Text => {
+            let len = text.find(['。', ';', '；']).unwrap_or(text.len());
+            let (s, e) = at(len);
+            let v = slot.cell.raw(s, e).trim().to_string();
+            (!v.is_empty()).then_some((v, None, (s, e)))
+        }
+    }
+}
+
+/// Whether `b` directly follows `a` in reading order closely enough that a label alone at the
+/// end of `a` may take its value from `b`: the next cell of the same table row, the next
+/// paragraph or line, another block of the same page.
+fn adjacent(a: &Location, b: &Location) -> bool {
+    match (a, b) {
+        (
+            Location::TableCell {
+                part: pa,
+                table: ta,
+                row: ra,
+                col: ca,
+                nested: na,
+            },
+            Location::TableCell {
+                part: pb,
+                table: tb,
+                row: rb,
+                col: cb,
+                nested: nb,
+            },
+        ) => pa == pb && ta == tb && ra == rb && cb > ca && na == nb,
+        (
+            Location::Paragraph {
+                part: pa,
+                paragraph: a,
+            },
+            Location::Paragraph {
+                part: pb,
+                paragraph: b,
+            },
+        ) => pa == pb && *b == a + 1,
+        (Location::Line { line: a }, Location::Line { line: b }) => *b == a + 1,
+        (Location::Page { page: a }, Location::Page { page: b }) => a == b,
+        _ => false,
+    }
+}
+
+/// The materials of a file: as classified, else guessed from its name (so that extraction still
+/// works when the classifier has not run). The guess covers only the identity-bearing materials.
+pub fn materials_of(
+    file: &str,
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+) -> Vec<MaterialId> {
+    if let Some(m) = file_materials.get(file) {
+        return m.clone();
+    }
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let guesses: [(&[&str], &str); 5] = [
+        (&["营业执照"], "business_license"),
+        (&["许可证"], "permits"),
+        (&["认证证书", "证书"], "certificates"),
+        (&["检验报告", "检测报告"], "inspection_report"),
+        (&["企业简介", "公司简介", "组织简介"], "org_profile"),
+    ];
+    guesses
+        .iter()
+        .filter(|(words, _)| words.iter().any(|w| name.contains(w)) && !name.contains("管理师"))
+        .map(|(_, id)| MaterialId((*id).to_string()))
+        .take(1)
+        .collect()
+}
+
+/// Names of the fields that describe one certificate and share a `group`.
+pub const CERTIFICATE_FIELDS: [&str; 4] = [
+    "certificate_number",
+    "certificate_holder",
+    "certificate_valid_until",
+    "certificate_issued_on",
+];
+
+/// Every labelled occurrence of every field in the bundle, in bundle order. A certificate's
+/// number, holder, validity (and the USCC printed on it) share a `group`; a new group starts at
+/// each further certificate number in a file.
+pub fn extract(
+    bundle: &Bundle,
+    fields: &CompiledFields,
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+) -> Vec<FieldValue> {
+    let mut out = Vec::new();
+    let mut next_group = 0u32;
+    for doc in &bundle.documents {
+        let mats = materials_of(&doc.path, file_materials);
+        let allowed = |rule: &CompiledRule| {
+            !rule.rule.only_in_materials
+                || rule
+                    .rule
+                    .materials
+                    .iter()
+                    .any(|m| mats.iter().any(|x| &x.0 == m))
+        };
+        let mut found: Vec<FieldValue> = Vec::new();
+        for i in 0..doc.passages.len() {
+            for (name, value, valid, from_next) in fields.passage_values(&doc.passages, i, &allowed)
+            {
+                let at = if from_next { i + 1 } else { i };
+                let Some(passage) = doc.passages.get(at) else {
+                    continue;
+                };
+                let fv = FieldValue {
+                    name,
+                    value,
+                    file: doc.path.clone(),
+                    location: passage.location.clone(),
+                    valid,
+                    group: None,
+                };
+                if !found.contains(&fv) {
+                    found.push(fv);
+                }
+            }
+        }
+        if found
+            .iter()
+            .any(|f| CERTIFICATE_FIELDS.contains(&f.name.as_str()))
+        {
+            let mut current = next_group;
+            let mut has_number = false;
+            for f in &mut found {
+                if f.name == "certificate_number" {
+                    if has_number {
+                        current += 1;
+                    }
+                    has_number = true;
+                }
+                if CERTIFICATE_FIELDS.contains(&f.name.as_str()) || f.name == "uscc" {
+                    f.group = Some(current);
+                }
+            }
+            next_group = current + 1;
+        }
+        out.extend(found);
+    }
+    out
+}
+
+fn tier(file: &str, file_materials: &BTreeMap<String, Vec<MaterialId>>) -> u8 {
+    let mats = materials_of(file, file_materials);
+    let has = |id: &str| mats.iter().any(|m| m.0 == id);
+    if has("business_license") {
+        0
+    } else if has("org_profile") || has("permits") || has("certificates") {
+        1
+    } else {
+        2
+    }
+}
+
+/// The applicant's value per field name: from the business licence when it has one, else from
+/// documents that copy the licence (企业简介, certificates), else any; within that, the most
+/// frequent value (a USCC that passes its check first), ties going to the earliest.
+pub fn applicant_fields(
+    all: &[FieldValue],
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+) -> Vec<FieldValue> {
+    let mut names: Vec<&str> = Vec::new();
+    for f in all {
+        if !names.contains(&f.name.as_str()) {
+            names.push(&f.name);
+        }
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let candidates: Vec<&FieldValue> = all.iter().filter(|f| f.name == name).collect();
+        let Some(best_tier) = candidates
+            .iter()
+            .map(|f| tier(&f.file, file_materials))
+            .min()
+        else {
+            continue;
+        };
+        let pool: Vec<&FieldValue> = candidates
+            .iter()
+            .copied()
+            .filter(|f| tier(&f.file, file_materials) == best_tier)
+            .collect();
+        let count = |v: &str| candidates.iter().filter(|f| f.value == v).count();
+        let mut best: Option<&FieldValue> = None;
+        for f in pool {
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let key = |x: &FieldValue| (x.valid != Some(false), count(&x.value));
+                    key(f) > key(b)
+                }
+            };
+            if better {
+                best = Some(f);
+            }
+        }
+        if let Some(b) = best {
+            out.push(b.clone());
+        }
+    }
+    out
+}

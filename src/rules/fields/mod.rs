@@ -1,0 +1,62 @@
+//! Field extraction: the applicant's identity (名称, 统一社会信用代码, 法定代表人, 注册资本, 成立日期,
+//! 营业期限) and each certificate's number, holder and validity, pulled from labelled text.
+//!
+//! ```text
+//! fields.toml ──compile──▶ CompiledFields (labels in one Aho-Corasick automaton, built once)
+//! Bundle ──extract──▶ every labelled occurrence (FieldValue) ──applicant_fields──▶ one per name
+//! ```
+//!
+//! Labels and values come in many layouts: `法定代表人    陈志远`, `法定代表人：陈志远`, a
+//! spreadsheet row `名称 | 苏州…公司`, a Word table with the label in one cell and the value in the
+//! next, a PDF block of label/value lines. Each passage is cut into lines and each line into cells
+//! (tabs, ` | `, runs of two or more spaces); a label's value is the rest of its cell up to the next
+//! label, else the next cell, the next line or the next adjacent passage. Values are returned as
+//! found (full-width brackets kept), except codes (upper-cased) and dates (ISO `YYYY-MM-DD`).
+
+pub mod dates;
+pub mod extract;
+pub mod uscc;
+pub mod values;
+
+pub use extract::{CompiledFields, FieldsError, applicant_fields, compile, extract, materials_of};
+
+use serde::Deserialize;
+
+/// One `[[field]]` of `fields.toml`, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    /// Field name in reports (`legal_representative`).
+    pub name: String,
+    /// Labels that introduce the value (`法定代表人`).
+    pub labels: Vec<String>,
+    /// Value kind: person, company, uscc, date, validity_end, money, text, certificate_number.
+    pub kind: String,
+    /// Preferred source materials.
+    #[serde(default)]
+    pub materials: Vec<String>,
+    /// Passages and the value they must yield.
+    #[serde(default)]
+    pub examples: Vec<FieldExample>,
+    /// When true, the field is only taken from files classified as one of `materials` (a
+    /// 证书编号 in a staff list or an inspection report's CMA number is not a certificate's).
+    #[serde(default)]
+    pub only_in_materials: bool,
+    /// Third-party cues: a label preceded on its line by one of these (`检验单位`, `CMA`) belongs
+    /// to someone else (a lab, a supplier) and yields nothing for this field.
+    #[serde(default)]
+    pub not_after: Vec<String>,
+}
+
+/// An example of a field rule: this text must yield this value.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldExample {
+    /// A passage.
+    pub text: String,
+    /// The value it must yield.
+    pub value: String,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,357 @@
+//! Field rules against their own examples, layouts seen in real bundles, and the three fixture
+//! bundles against `fixtures/truth.toml`.
+
+use super::*;
+use crate::model::{Bundle, Document, FileKind, FileStatus, Location, MaterialId, Passage};
+use crate::rules::checks::cross_checks;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+fn rules() -> Vec<FieldRule> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        field: Vec<FieldRule>,
+    }
+    let text = include_str!("../../../rules/fields.toml");
+    let file: File = toml::from_str(text).expect("rules/fields.toml parses");
+    file.field
+}
+
+fn compiled() -> CompiledFields {
+    compile(&rules()).expect("rules/fields.toml compiles")
+}
+
+#[test]
+fn every_example_yields_its_value() {
+    let c = compiled();
+    let mut failures = Vec::new();
+    for rule in rules() {
+        assert!(rule.examples.len() >= 2, "{} needs two examples", rule.name);
+        for ex in &rule.examples {
+            let got = c.extract_text(&ex.text);
+            if !got.iter().any(|(n, v)| *n == rule.name && *v == ex.value) {
+                failures.push(format!(
+                    "{}: {:?} gave {:?}, want {:?}",
+                    rule.name, ex.text, got, ex.value
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn unknown_kind_is_an_error() {
+    let mut r = rules();
+    r[0].kind = "colour".into();
+    assert!(compile(&r).is_err());
+}
+
+fn values(c: &CompiledFields, text: &str, name: &str) -> Vec<String> {
+    c.extract_text(text)
+        .into_iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+#[test]
+fn licence_block_with_many_label_lines() {
+    let c = compiled();
+    let block = "统一社会信用代码    91320505MA1XH7K24N\n名称    苏州华信智能家电有限公司\n类型    有限责任公司（自然人投资或控股）\n法定代表人    陈志远\n注册资本    捌仟万元整\n成立日期    2009年06月18日\n营业期限    2009年06月18日 至 长期\n住所    苏州高新区珠江路588号";
+    let got = c.extract_text(block);
+    let get = |n: &str| got.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    assert_eq!(get("uscc"), Some("91320505MA1XH7K24N"));
+    assert_eq!(get("company_name"), Some("苏州华信智能家电有限公司"));
+    assert_eq!(get("legal_representative"), Some("陈志远"));
+    assert_eq!(get("registered_capital"), Some("捌仟万元整"));
+    assert_eq!(get("registered_capital_normalized"), Some("8000万元人民币"));
+    assert_eq!(get("established_on"), Some("2009-06-18"));
+    assert_eq!(get("license_valid_until"), Some("长期"));
+}
+
+#[test]
+fn label_tails_of_longer_words_are_not_labels() {
+    let c = compiled();
+    assert!(values(&c, "产品名称分体挂壁式房间空调器", "company_name").is_empty());
+    assert!(
+        values(
+            &c,
+            "网点名称 | 苏州华信智能家电有限公司苏州服务中心",
+            "company_name"
+        )
+        .is_empty()
+    );
+    assert!(
+        values(
+            &c,
+            "检验单位：江苏苏测检验检测有限公司（统一社会信用代码：91320505MA1XH7K24N）",
+            "uscc"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn block_whose_layout_spaces_were_lost() {
+    let c = compiled();
+    let got = c.extract_text("法定代表人陈志远注册资本捌仟万元整成立日期2009年06月18日");
+    assert!(
+        got.contains(&("legal_representative".into(), "陈志远".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("registered_capital".into(), "捌仟万元整".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("established_on".into(), "2009-06-18".into())),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn full_width_and_spaced_forms() {
+    let c = compiled();
+    assert_eq!(
+        values(&c, "法定代表人：　陈　志　远", "legal_representative"),
+        vec!["陈志远"]
+    );
+    assert_eq!(
+        values(&c, "名称：鼎盛机电（北京）科技有限公司", "company_name"),
+        vec!["鼎盛机电（北京）科技有限公司"]
+    );
+    assert_eq!(
+        values(&c, "成立日期：２０１６年９月８日", "established_on"),
+        vec!["2016-09-08"]
+    );
+    assert_eq!(
+        values(&c, "成立日期 2026 年 5 月 1 日", "established_on"),
+        vec!["2026-05-01"]
+    );
+}
+
+fn doc(path: &str, passages: Vec<Passage>) -> Document {
+    Document {
+        path: path.into(),
+        sha256: path.into(),
+        bytes: 10,
+        kind: FileKind::Docx,
+        declared_kind: Some(FileKind::Docx),
+        status: FileStatus::Ok,
+        error: None,
+        passages,
+        ocr_pages: vec![],
+        pages: None,
+        notes: vec![],
+    }
+}
+
+fn cell(text: &str, row: u32, col: u32) -> Passage {
+    Passage::new(
+        text,
+        Location::TableCell {
+            part: crate::model::Part::Body,
+            table: 0,
+            row,
+            col,
+            nested: None,
+        },
+    )
+}
+
+#[test]
+fn docx_table_label_and_value_in_adjacent_cells() {
+    let bundle = Bundle {
+        id: "b".into(),
+        documents: vec![doc(
+            "企业简介.docx",
+            vec![
+                cell("统一社会信用代码", 0, 0),
+                cell("91110114MA01DT8N7W", 0, 1),
+                cell("名称", 1, 0),
+                cell("鼎盛机电（北京）科技有限公司", 1, 1),
+                cell("法定代表人", 2, 0),
+                cell("赵国华", 2, 1),
+                cell("营业期限", 3, 0),
+                cell("2006年04月12日 至 2026年04月11日", 3, 1),
+                // A header row: the next cell is another header, not a value.
+                cell("负责人", 4, 0),
+                cell("联系电话", 4, 1),
+            ],
+        )],
+    };
+    let all = extract(&bundle, &compiled(), &BTreeMap::new());
+    let get = |n: &str| {
+        all.iter()
+            .filter(|f| f.name == n)
+            .map(|f| f.value.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(get("uscc"), vec!["91110114MA01DT8N7W"]);
+    assert_eq!(get("company_name"), vec!["鼎盛机电（北京）科技有限公司"]);
+    assert_eq!(get("legal_representative"), vec!["赵国华"]);
+    assert_eq!(get("license_valid_until"), vec!["2026-04-11"]);
+}
+
+#[test]
+fn certificate_fields_share_a_group() {
+    let bundle = Bundle {
+        id: "b".into(),
+        documents: vec![doc(
+            "证书/ISO9001证书.pdf",
+            vec![
+                Passage::new("证书编号：11725Q30418R1S", Location::Page { page: 1 }),
+                Passage::new(
+                    "兹证明：鼎盛机电（北京）科技有限公司天津分公司\n发证日期：2024年03月21日    有效期至：2027年03月20日",
+                    Location::Page { page: 1 },
+                ),
+            ],
+        )],
+    };
+    let all = extract(&bundle, &compiled(), &BTreeMap::new());
+    let groups: BTreeSet<Option<u32>> = all
+        .iter()
+        .filter(|f| f.name.starts_with("certificate_"))
+        .map(|f| f.group)
+        .collect();
+    assert_eq!(groups.len(), 1, "{all:?}");
+    assert!(
+        all.iter()
+            .any(|f| f.name == "certificate_valid_until" && f.value == "2027-03-20")
+    );
+    assert!(
+        all.iter()
+            .any(|f| f.name == "certificate_holder" && f.value.ends_with("天津分公司"))
+    );
+}
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn strings(v: Option<&toml::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Precision/recall over the three bundles: applicant field values (value and normalised
+/// capital) and `(flag code, file)` pairs; `optional_flags` count neither way; `material_missing`
+/// is the lead's and is skipped.
+#[test]
+fn fixture_bundles_match_truth() {
+    let truth: toml::Table = std::fs::read_to_string(fixtures().join("truth.toml"))
+        .expect("truth.toml")
+        .parse()
+        .expect("truth parses");
+    let as_of: chrono::NaiveDate = truth["as_of"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("as_of");
+    let bundles = truth["bundles"].as_table().expect("bundles");
+    let compiled = compiled();
+    let (mut all_ok, mut report) = (true, String::new());
+    for (id, b) in bundles {
+        let path = fixtures()
+            .join("inbox")
+            .join(b["path"].as_str().expect("path"));
+        let bundle =
+            crate::ingest::read_bundle(&path, &crate::ingest::Limits::default()).expect("bundle");
+        // Truth names zip members `<zip>!/member`; the reader names them bundle-relative.
+        let prefix = format!("{}!/", b["path"].as_str().unwrap_or_default());
+        let local = |f: String| f.strip_prefix(&prefix).map(String::from).unwrap_or(f);
+        let strings =
+            |v: Option<&toml::Value>| strings(v).into_iter().map(local).collect::<Vec<_>>();
+        let mut fm: BTreeMap<String, Vec<MaterialId>> = BTreeMap::new();
+        for (mid, m) in b["materials"].as_table().expect("materials") {
+            for f in strings(m.get("files")) {
+                fm.entry(f).or_default().push(MaterialId(mid.clone()));
+            }
+        }
+        for d in &bundle.documents {
+            fm.entry(d.path.clone()).or_default();
+        }
+        let all = extract(&bundle, &compiled, &fm);
+        let applicant = applicant_fields(&all, &fm);
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        let mut misses = Vec::new();
+        for (name, want) in b["fields"].as_table().expect("fields") {
+            let mut wanted = vec![(
+                name.clone(),
+                want["value"].as_str().unwrap_or_default().to_string(),
+            )];
+            if let Some(n) = want.get("normalized").and_then(|v| v.as_str()) {
+                wanted.push((format!("{name}_normalized"), n.to_string()));
+            }
+            for (n, v) in wanted {
+                match applicant.iter().find(|f| f.name == n) {
+                    Some(f) if f.value == v => tp += 1,
+                    Some(f) => {
+                        fp += 1;
+                        fn_ += 1;
+                        misses.push(format!("{n}: got {} ({}), want {v}", f.value, f.file));
+                    }
+                    None => {
+                        fn_ += 1;
+                        misses.push(format!("{n}: missing, want {v}"));
+                    }
+                }
+            }
+        }
+        let flags = cross_checks(&bundle, &all, &fm, as_of);
+        let pairs = |key: &str| -> BTreeSet<(String, String)> {
+            b.get(key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|f| f["code"].as_str() != Some("material_missing"))
+                .flat_map(|f| {
+                    let code = f["code"].as_str().unwrap_or_default().to_string();
+                    strings(f.get("files"))
+                        .into_iter()
+                        .map(move |file| (code.clone(), file))
+                })
+                .collect()
+        };
+        let expected = pairs("flags");
+        let optional = pairs("optional_flags");
+        let produced: BTreeSet<(String, String)> = flags
+            .iter()
+            .flat_map(|f| f.files.iter().map(|file| (f.code.clone(), file.clone())))
+            .collect();
+        let ftp = produced.intersection(&expected).count();
+        let extra: Vec<_> = produced
+            .difference(&expected)
+            .filter(|p| !optional.contains(p))
+            .collect();
+        let missed: Vec<_> = expected.difference(&produced).collect();
+        let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+        report.push_str(&format!(
+            "{id}: fields P={:.2} R={:.2} ({tp}/{}) | flags P={:.2} R={:.2} ({ftp}/{})\n  field misses: {misses:?}\n  extra flags: {extra:?}\n  missed flags: {missed:?}\n",
+            ratio(tp, tp + fp),
+            ratio(tp, tp + fn_),
+            tp + fn_,
+            ratio(ftp, ftp + extra.len()),
+            ratio(ftp, expected.len()),
+            expected.len()
+        ));
+        for f in &flags {
+            report.push_str(&format!(
+                "    flag {} {:?}: {}\n",
+                f.code, f.severity, f.message
+            ));
+        }
+        // Fields of an image-only licence cannot be read; everything else must be right.
+        all_ok &=
+            ratio(tp, tp + fp) >= 0.95 && extra.is_empty() && ratio(ftp, expected.len()) >= 0.85;
+    }
+    println!("{report}");
+    assert!(all_ok, "{report}");
+}
