@@ -264,11 +264,6 @@ fn fixture_bundles_match_truth() {
             .join(b["path"].as_str().expect("path"));
         let bundle =
             crate::ingest::read_bundle(&path, &crate::ingest::Limits::default()).expect("bundle");
-        // Truth names zip members `<zip>!/member`; the reader names them bundle-relative.
-        let prefix = format!("{}!/", b["path"].as_str().unwrap_or_default());
-        let local = |f: String| f.strip_prefix(&prefix).map(String::from).unwrap_or(f);
-        let strings =
-            |v: Option<&toml::Value>| strings(v).into_iter().map(local).collect::<Vec<_>>();
         let mut fm: BTreeMap<String, Vec<MaterialId>> = BTreeMap::new();
         for (mid, m) in b["materials"].as_table().expect("materials") {
             for f in strings(m.get("files")) {
