@@ -29,15 +29,16 @@ pub enum Command {
 /// `certsift check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The bundle: a folder or a .zip.
-    pub bundle: PathBuf,
+    /// The bundle(s): folders or .zip files (several are checked one after the other).
+    #[arg(required = true)]
+    pub bundles: Vec<PathBuf>,
     /// Review date for expiry checks, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// A rules folder to use instead of the built-in rules.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
-    /// Print the JSON report instead of the summary.
+    /// Print the JSON report instead of the summary (one report per line for several bundles).
     #[arg(long)]
     pub json: bool,
     /// Also write DIR/bundles/<id>/report.json.

@@ -1,4 +1,4 @@
-//! `certsift check BUNDLE`: read one bundle, run the rules, print the triage summary (or the
+//! `certsift check BUNDLE...`: read each bundle, run the rules, print the triage summary (or the
 //! JSON report), and with `--out` write `DIR/bundles/<id>/report.json`.
 
 use super::args::CheckArgs;
@@ -15,19 +15,28 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     init_threads(args.limits.jobs)?;
     let as_of = as_of(args.as_of.as_deref())?;
     let rules = rules(args.rules.as_deref())?;
-    let bundle = read_bundle(&args.bundle, &limits)?;
-    let assessment = certsift::rules::assess(&bundle, &rules, as_of);
-    let report = build::build(&bundle, &assessment, &rules, as_of);
-    if let Some(dir) = &args.out {
-        let path = dir.join("bundles").join(&report.bundle).join("report.json");
-        write_atomically(&path, &serde_json::to_vec_pretty(&report)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-    } else {
-        summary::write(&report, &build::names(&rules), out)?;
+    let several = args.bundles.len() > 1;
+    for (index, path) in args.bundles.iter().enumerate() {
+        let bundle = read_bundle(path, &limits)?;
+        let assessment = certsift::rules::assess(&bundle, &rules, as_of);
+        let report = build::build(&bundle, &assessment, &rules, as_of);
+        if let Some(dir) = &args.out {
+            let path = dir.join("bundles").join(&report.bundle).join("report.json");
+            write_atomically(&path, &serde_json::to_vec_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if args.json && several {
+            serde_json::to_writer(&mut *out, &report)?;
+            writeln!(out)?;
+        } else if args.json {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        } else {
+            if index > 0 {
+                writeln!(out, "\n{}\n", "─".repeat(72))?;
+            }
+            summary::write(&report, &build::names(&rules), out)?;
+        }
     }
     Ok(())
 }
