@@ -13,6 +13,7 @@
 //! (`w:` = purl.oclc.org/ooxml/…) Word documents, ODF parts, and writers that pick other
 //! prefixes read alike.
 
+use super::Extracted;
 use super::Limits;
 use quick_xml::events::BytesStart;
 use std::borrow::Cow;
@@ -131,5 +132,52 @@ fn decode_utf8(bytes: &[u8]) -> (Cow<'_, str>, bool) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (Cow::Borrowed(s), false),
         Err(_) => (String::from_utf8_lossy(bytes), true),
+    }
+}
+
+/// Deepest XML element nesting a part walk follows; deeper documents are hostile or broken.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+/// How a part walk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The whole part was read.
+    Done,
+    /// `max_passages` reached; the caller stops reading.
+    Full,
+    /// The wall-time limit ran out (the message says so).
+    OutOfTime(String),
+    /// Nesting deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// An XML syntax error; text before it was kept.
+    Malformed(String),
+}
+
+/// Records a part walk's ending in `out`; true when reading must stop.
+pub(crate) fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
+    match outcome {
+        Outcome::Done => false,
+        Outcome::Malformed(why) => {
+            out.notes.push(format!(
+                "{name} is not well-formed XML ({why}); the text before the error was kept"
+            ));
+            false
+        }
+        Outcome::Full => {
+            out.truncated.get_or_insert_with(|| {
+                "more passages than the per-file limit; the rest was not read".into()
+            });
+            true
+        }
+        Outcome::OutOfTime(why) => {
+            out.truncated.get_or_insert(why);
+            true
+        }
+        Outcome::TooDeep => {
+            out.truncated.get_or_insert_with(|| {
+                format!("{name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read")
+            });
+            true
+        }
     }
 }

@@ -40,7 +40,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use super::package::{self, PartError, attr};
+use super::package::{self, PartError, attr, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
 use quick_xml::Reader;
@@ -48,7 +48,7 @@ use quick_xml::events::Event;
 use std::collections::HashMap;
 use std::io::Cursor;
 use styles::Styles;
-use walk::{Counters, HeadingPath, MAX_DEPTH, Outcome, Walker};
+use walk::{Counters, HeadingPath, Outcome, Walker};
 
 /// Reads a .docx (also .docm/.dotx, Strict OOXML, WPS and LibreOffice output) into passages.
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
@@ -187,35 +187,6 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
     out.passages = passages;
     Ok(out)
-}
-
-/// Records a part walk's ending in `out`; true when reading must stop.
-fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
-    match outcome {
-        Outcome::Done => false,
-        Outcome::Malformed(why) => {
-            out.notes.push(format!(
-                "{name} is not well-formed XML ({why}); the text before the error was kept"
-            ));
-            false
-        }
-        Outcome::Full => {
-            out.truncated.get_or_insert_with(|| {
-                "more passages than the per-file limit; the rest was not read".into()
-            });
-            true
-        }
-        Outcome::OutOfTime(why) => {
-            out.truncated.get_or_insert(why);
-            true
-        }
-        Outcome::TooDeep => {
-            out.truncated.get_or_insert_with(|| {
-                format!("{name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read")
-            });
-            true
-        }
-    }
 }
 
 /// The opened zip plus a case-insensitive name index (OPC part names are case-insensitive).

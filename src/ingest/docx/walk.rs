@@ -25,9 +25,7 @@ use crate::model::{Location, Part, Passage};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-/// Deepest element nesting accepted. Real documents stay below ~60 (a table in a text box in a
-/// table); a deeper part is hostile or broken.
-pub(super) const MAX_DEPTH: usize = 512;
+pub(super) use crate::ingest::package::{MAX_DEPTH, Outcome};
 
 /// Events between two clock reads.
 const TIME_CHECK_EVERY: u32 = 4096;
@@ -40,21 +38,6 @@ pub(super) struct Counters {
     pub paragraph: u32,
     /// Next top-level table index.
     pub table: u32,
-}
-
-/// How a part's walk ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Outcome {
-    /// The whole part was read.
-    Done,
-    /// `max_passages` reached; the caller stops reading.
-    Full,
-    /// The wall-time limit ran out (the message says so).
-    OutOfTime(String),
-    /// Nesting deeper than [`MAX_DEPTH`].
-    TooDeep,
-    /// An XML syntax error; text before it was kept.
-    Malformed(String),
 }
 
 /// The heading path of the body, carried across the body walk.

@@ -38,12 +38,12 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use super::package::{self, PartError, attr};
+use super::package::{self, PartError, attr, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
 use quick_xml::events::Event;
 use std::io::Cursor;
-use walk::{MAX_DEPTH, Outcome, Sink, Walker};
+use walk::{Outcome, Sink, Walker};
 
 /// Media types read here: text documents and their templates.
 const TEXT_MIMETYPES: [&str; 2] = [
@@ -116,37 +116,6 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
     out.passages = sink.into_passages();
     Ok(out)
-}
-
-/// Records a part walk's ending in `out`; true when reading must stop.
-fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool {
-    match outcome {
-        Outcome::Done => false,
-        Outcome::Malformed(why) => {
-            out.notes.push(format!(
-                "{name} is not well-formed XML ({why}); the text before the error was kept"
-            ));
-            false
-        }
-        Outcome::Full => {
-            out.truncated.get_or_insert_with(|| {
-                "more passages than the per-file limit; the rest was not read".into()
-            });
-            true
-        }
-        Outcome::OutOfTime(why) => {
-            out.truncated.get_or_insert(why);
-            true
-        }
-        Outcome::TooDeep => {
-            out.truncated.get_or_insert_with(|| {
-                format!(
-                    "{name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read"
-                )
-            });
-            true
-        }
-    }
 }
 
 /// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match

@@ -36,8 +36,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use std::collections::HashMap;
 
-/// Deepest element nesting accepted; real documents stay far below.
-pub(super) const MAX_DEPTH: usize = 512;
+pub(super) use crate::ingest::package::{MAX_DEPTH, Outcome};
 
 /// Largest column/row repeat or span honoured (Calc's column count). Larger values are clamped:
 /// positions stay meaningful and nothing is ever allocated per repeated cell.
@@ -90,21 +89,6 @@ fn ns_of(resolved: &ResolveResult<'_>) -> Ns {
         },
         _ => Ns::Other,
     }
-}
-
-/// How a part's walk ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Outcome {
-    /// The whole part was read.
-    Done,
-    /// `max_passages` reached; the caller stops reading.
-    Full,
-    /// The wall-time limit ran out (the message says so).
-    OutOfTime(String),
-    /// Nesting deeper than [`MAX_DEPTH`].
-    TooDeep,
-    /// An XML syntax error; text before it was kept.
-    Malformed(String),
 }
 
 /// Paragraph and table counters of one part kind.
