@@ -20,6 +20,7 @@ mod walker;
 use super::{Extracted, ReadContext, ReadError};
 use crate::model::{Location, Passage};
 use lopdf::Document;
+use rayon::prelude::*;
 
 /// Largest decompressed content of one page (a decompression-bomb guard).
 const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
@@ -48,81 +49,45 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         ));
     }
     ex.pages = Some(u32::try_from(pages.len()).unwrap_or(u32::MAX));
-    let mut walker = walker::Walker::new(&doc);
+    let wanted: Vec<(u32, lopdf::ObjectId)> = pages
+        .iter()
+        .map(|(&number, &id)| (number, id))
+        .filter(|(number, _)| *number <= ctx.limits.max_pages)
+        .collect();
+    if wanted.len() < pages.len() {
+        ex.truncated = Some(format!(
+            "the PDF has {} pages; only the first {} were read",
+            pages.len(),
+            ctx.limits.max_pages
+        ));
+    }
+    // Pages are independent once the document is parsed, so a long audit report is read on
+    // every core (one walker, with its font cache, per worker); results merge in page order.
+    let results: Vec<PageResult> = wanted
+        .par_iter()
+        .map_init(
+            || walker::Walker::new(&doc),
+            |walker, &(number, id)| read_page(&doc, walker, number, id, ctx),
+        )
+        .collect();
     let mut undecodable_pages = 0usize;
-    for (&number, &id) in &pages {
-        if number > ctx.limits.max_pages {
-            ex.truncated = Some(format!(
-                "the PDF has {} pages; only the first {} were read",
-                pages.len(),
-                ctx.limits.max_pages
-            ));
-            break;
-        }
-        if let Err(e) = ctx.check_time() {
-            return stop_on_time(ex, e, number);
-        }
-        let content = match doc.get_page_content_with_limit(id, MAX_PAGE_CONTENT) {
-            Ok(c) => c,
-            Err(e) => {
-                ex.notes
-                    .push(format!("page {number} could not be read: {e}"));
-                continue;
+    for (result, &(number, _)) in results.into_iter().zip(&wanted) {
+        match result {
+            PageResult::OutOfTime(e) => return stop_on_time(ex, e, number),
+            PageResult::Read {
+                undecodable,
+                notes,
+                needs_ocr,
+                passages,
+            } => {
+                undecodable_pages += usize::from(undecodable);
+                ex.notes.extend(notes);
+                if needs_ocr {
+                    ex.ocr_pages.push(number);
+                }
+                ex.passages.extend(passages);
             }
-        };
-        if content.iter().all(u8::is_ascii_whitespace)
-            && doc
-                .get_dictionary(id)
-                .is_ok_and(|d| d.get(b"Contents").is_ok())
-        {
-            undecodable_pages += 1;
-            ex.notes.push(format!(
-                "page {number}: its content stream could not be decoded (damaged or undecryptable)"
-            ));
         }
-        let page = match walker.page(id, &content, ctx) {
-            Ok(p) => p,
-            Err(e @ ReadError::LimitExceeded(_)) => return stop_on_time(ex, e, number),
-            Err(e) => {
-                ex.notes
-                    .push(format!("page {number} could not be read: {e}"));
-                continue;
-            }
-        };
-        if page.truncated {
-            ex.notes.push(format!(
-                "page {number} is too large (too many drawing operators or too much text); only its beginning was read"
-            ));
-        }
-        let blocks = layout::blocks(&page);
-        if blocks.is_empty() {
-            if page.has_images || page.unusable_glyphs > 0 {
-                ex.ocr_pages.push(number);
-            }
-            continue;
-        }
-        if page.unusable_glyphs > 0 {
-            // A page whose Chinese sits in an unmappable font but whose digits and Latin come
-            // from a normal one (`fixtures/hard/pdf-identity-no-tounicode.pdf`) has text, yet a
-            // reviewer would miss most of it: when a third or more of its glyphs are unusable,
-            // the page needs OCR all the same.
-            let usable: usize = blocks
-                .iter()
-                .map(|b| b.chars().filter(|c| !c.is_whitespace()).count())
-                .sum();
-            if page.unusable_glyphs * 2 >= usable {
-                ex.ocr_pages.push(number);
-            }
-            ex.notes.push(format!(
-                "page {number}: {} glyph(s) in fonts without a usable Unicode mapping were skipped (OCR would recover them)",
-                page.unusable_glyphs
-            ));
-        }
-        ex.passages.extend(
-            blocks
-                .into_iter()
-                .map(|b| Passage::new(b, Location::Page { page: number })),
-        );
     }
     if ex.passages.is_empty() && ex.ocr_pages.is_empty() && undecodable_pages == pages.len() {
         // Seen on `pdfjs-issue7665.pdf` (AES-256 R6, empty user password): lopdf opens the
@@ -133,6 +98,100 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         ));
     }
     Ok(ex)
+}
+
+/// What reading one page gave.
+enum PageResult {
+    /// The time limit struck on this page.
+    OutOfTime(ReadError),
+    /// The page was read (possibly with nothing usable on it).
+    Read {
+        /// Its content stream exists but decodes to nothing.
+        undecodable: bool,
+        /// Findings for the reviewer.
+        notes: Vec<String>,
+        /// The page has no usable text layer.
+        needs_ocr: bool,
+        /// Its text blocks, in reading order.
+        passages: Vec<Passage>,
+    },
+}
+
+/// Reads page `number`: decode its content (bounded), walk it, lay out its text blocks.
+fn read_page(
+    doc: &Document,
+    walker: &mut walker::Walker<'_>,
+    number: u32,
+    id: lopdf::ObjectId,
+    ctx: &ReadContext,
+) -> PageResult {
+    let mut notes = Vec::new();
+    let mut undecodable = false;
+    if let Err(e) = ctx.check_time() {
+        return PageResult::OutOfTime(e);
+    }
+    let done = |notes, undecodable, needs_ocr, passages| PageResult::Read {
+        undecodable,
+        notes,
+        needs_ocr,
+        passages,
+    };
+    let content = match doc.get_page_content_with_limit(id, MAX_PAGE_CONTENT) {
+        Ok(c) => c,
+        Err(e) => {
+            notes.push(format!("page {number} could not be read: {e}"));
+            return done(notes, false, false, Vec::new());
+        }
+    };
+    if content.iter().all(u8::is_ascii_whitespace)
+        && doc
+            .get_dictionary(id)
+            .is_ok_and(|d| d.get(b"Contents").is_ok())
+    {
+        undecodable = true;
+        notes.push(format!(
+            "page {number}: its content stream could not be decoded (damaged or undecryptable)"
+        ));
+    }
+    let page = match walker.page(id, &content, ctx) {
+        Ok(p) => p,
+        Err(e @ ReadError::LimitExceeded(_)) => return PageResult::OutOfTime(e),
+        Err(e) => {
+            notes.push(format!("page {number} could not be read: {e}"));
+            return done(notes, undecodable, false, Vec::new());
+        }
+    };
+    if page.truncated {
+        notes.push(format!(
+            "page {number} is too large (too many drawing operators or too much text); only its beginning was read"
+        ));
+    }
+    let blocks = layout::blocks(&page);
+    if blocks.is_empty() {
+        let needs_ocr = page.has_images || page.unusable_glyphs > 0;
+        return done(notes, undecodable, needs_ocr, Vec::new());
+    }
+    let mut needs_ocr = false;
+    if page.unusable_glyphs > 0 {
+        // A page whose Chinese sits in an unmappable font but whose digits and Latin come
+        // from a normal one (`fixtures/hard/pdf-identity-no-tounicode.pdf`) has text, yet a
+        // reviewer would miss most of it: when a third or more of its glyphs are unusable,
+        // the page needs OCR all the same.
+        let usable: usize = blocks
+            .iter()
+            .map(|b| b.chars().filter(|c| !c.is_whitespace()).count())
+            .sum();
+        needs_ocr = page.unusable_glyphs * 2 >= usable;
+        notes.push(format!(
+            "page {number}: {} glyph(s) in fonts without a usable Unicode mapping were skipped (OCR would recover them)",
+            page.unusable_glyphs
+        ));
+    }
+    let passages = blocks
+        .into_iter()
+        .map(|b| Passage::new(b, Location::Page { page: number }))
+        .collect();
+    done(notes, undecodable, needs_ocr, passages)
 }
 
 /// The time limit struck while reading page `page`: keep what was read, if anything.
