@@ -10,10 +10,13 @@
 //!
 //! - [`ingest`] reads every file of a bundle in parallel (PDF, Word, spreadsheets, text, zip) into
 //!   located passages; a bad file becomes a status, never an abort.
+//! - [`index`] stores every passage, tagged with its indicators and materials, for Chinese
+//!   substring and code search with exact locations.
 //! - [`normalize`] gives the matching form of text that later stages work on.
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod normalize;

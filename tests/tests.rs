@@ -2,6 +2,7 @@
 
 mod cli;
 mod fixtures;
+mod index;
 mod realworld;
 mod report;
 mod rules;

@@ -24,6 +24,58 @@ pub enum Command {
     Check(CheckArgs),
     /// Work with the rules: check a rules folder (ids, patterns, examples).
     Rules(RulesArgs),
+    /// Read and assess bundles and add their passages to a search index (re-indexing a bundle
+    /// replaces it).
+    Index(IndexArgs),
+    /// Search an index by Chinese words, phrases or codes; filter by clause, bundle, material.
+    Search(SearchArgs),
+}
+
+/// `certsift index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Bundles (folders or .zip files), or inbox folders whose direct subfolders and zips are
+    /// bundles (a folder holding only folders and zips is taken as an inbox).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The index folder (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Review date for the assessment, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// A rules folder to use instead of the built-in rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Reading limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `certsift search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Words (all must match), "quoted phrases" or codes; several arguments are joined with
+    /// spaces. May be empty with a filter (lists what the filter keeps).
+    pub query: Vec<String>,
+    /// Only passages cited for this clause or below it (5.3 includes 5.3.2).
+    #[arg(long, value_name = "CLAUSE")]
+    pub clause: Option<String>,
+    /// Only this bundle.
+    #[arg(long, value_name = "ID")]
+    pub bundle: Option<String>,
+    /// Only files classified as this material.
+    #[arg(long, value_name = "ID")]
+    pub material: Option<String>,
+    /// Most hits shown.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per hit, one per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `certsift check`.

@@ -5,7 +5,9 @@ pub mod args;
 mod check;
 mod config;
 mod extract;
+mod index;
 mod rules;
+mod search;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -20,6 +22,8 @@ pub fn run() -> Result<()> {
         Command::Extract(args) => extract::run(args, &mut out),
         Command::Check(args) => check::run(args, &mut out),
         Command::Rules(args) => rules::run(args, &mut out),
+        Command::Index(args) => index::run(args, &mut out),
+        Command::Search(args) => search::run(args, &mut out),
     };
     use std::io::Write;
     match outcome.and_then(|()| out.flush().map_err(Into::into)) {

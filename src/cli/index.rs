@@ -1,0 +1,64 @@
+//! `certsift index PATH... --index DIR`: read each bundle, assess it with the rules (for the
+//! indicator and material tags), and replace its passages in the index. A PATH is a bundle (a
+//! folder or a .zip) or an inbox: a folder holding only folders and zips, each one a bundle.
+
+use super::args::IndexArgs;
+use super::config::{as_of, init_threads, limits_from, rules};
+use anyhow::{Context, Result};
+use certsift::index::Index;
+use certsift::ingest::read_bundle;
+use certsift::ingest::zip::is_system_clutter;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Runs the subcommand; one line per bundle goes to `out`.
+pub fn run(args: &IndexArgs, out: &mut dyn Write) -> Result<()> {
+    let limits = limits_from(&args.limits)?;
+    init_threads(args.limits.jobs)?;
+    let as_of = as_of(args.as_of.as_deref())?;
+    let rules = rules(args.rules.as_deref())?;
+    let index = Index::open_or_create(&args.index)
+        .with_context(|| format!("cannot open the index at {}", args.index.display()))?;
+    for path in &args.paths {
+        for bundle_path in bundles_in(path)? {
+            let bundle = read_bundle(&bundle_path, &limits)?;
+            let assessment = certsift::rules::assess(&bundle, &rules, as_of);
+            let passages = index
+                .add_bundle(&bundle, &assessment, as_of)
+                .with_context(|| format!("cannot index {}", bundle_path.display()))?;
+            writeln!(out, "indexed {}: {passages} passages", bundle.id)?;
+        }
+    }
+    Ok(())
+}
+
+/// The bundles a PATH stands for: the inbox's direct subfolders and zips (sorted) when `path`
+/// is a folder holding nothing else (OS clutter aside), otherwise `path` itself. A bundle folder
+/// always holds at least one loose file, which is what tells the two apart.
+fn bundles_in(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+    {
+        let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_system_clutter(&name) {
+            continue;
+        }
+        let child = entry.path();
+        let is_zip = child
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if !(child.is_dir() || (child.is_file() && is_zip)) {
+            return Ok(vec![path.to_path_buf()]);
+        }
+        children.push(child);
+    }
+    if children.is_empty() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    children.sort();
+    Ok(children)
+}

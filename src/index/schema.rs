@@ -1,0 +1,111 @@
+//! The index schema: one tantivy document per passage. Built once, with typed field handles
+//! ([`Fields`]) so no code looks a field up by name at run time.
+
+use super::tokenizer;
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+/// Handles to every field of [`Fields::schema`].
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// The schema these handles belong to.
+    pub schema: Schema,
+    /// Bundle id (exact, stored, fast): the key re-indexing deletes by.
+    pub bundle: Field,
+    /// Bundle-relative file path (exact, stored).
+    pub file: Field,
+    /// File kind as the report contract spells it (`"pdf"`).
+    pub kind: Field,
+    /// The passage's [`crate::model::Location`] as its serde JSON: stored only, read back
+    /// into the enum, never parsed as a display string.
+    pub location: Field,
+    /// The passage text as found (stored only, for display).
+    pub text: Field,
+    /// The matching form ([`crate::model::Passage::normalized`]), indexed with the CJK bigram
+    /// tokenizer and positions (phrase queries), and stored: snippets and their highlight
+    /// offsets come from this text, since the tokenizer's offsets point into it.
+    pub normalized: Field,
+    /// Indicator ids whose evidence cites this passage, exact (stored, multi-valued).
+    pub indicator: Field,
+    /// Every dot-prefix of [`Fields::indicator`] (`5`, `5.3`, `5.3.2`), so that a clause filter
+    /// such as `5.3` is a single term query that includes `5.3.x`. Not stored.
+    pub clause: Field,
+    /// Material ids of the passage's file (stored, multi-valued).
+    pub material: Field,
+    /// sha256 of the passage's file.
+    pub sha256: Field,
+    /// The review date (`YYYY-MM-DD`) the bundle was assessed as of when it was indexed.
+    pub run_date: Field,
+}
+
+impl Fields {
+    /// Builds the schema and its handles.
+    pub fn new() -> Fields {
+        let mut builder = Schema::builder();
+        let stored_only = TextOptions::default().set_stored();
+        let normalized_options = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let bundle = builder.add_text_field("bundle", STRING | STORED | FAST);
+        let file = builder.add_text_field("file", STRING | STORED);
+        let kind = builder.add_text_field("kind", STRING | STORED);
+        let location = builder.add_text_field("location", stored_only.clone());
+        let text = builder.add_text_field("text", stored_only);
+        let normalized = builder.add_text_field("normalized", normalized_options);
+        let indicator = builder.add_text_field("indicator", STRING | STORED);
+        let clause = builder.add_text_field("clause", STRING);
+        let material = builder.add_text_field("material", STRING | STORED);
+        let sha256 = builder.add_text_field("sha256", STRING | STORED);
+        let run_date = builder.add_text_field("run_date", STRING | STORED);
+        Fields {
+            schema: builder.build(),
+            bundle,
+            file,
+            kind,
+            location,
+            text,
+            normalized,
+            indicator,
+            clause,
+            material,
+            sha256,
+            run_date,
+        }
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields::new()
+    }
+}
+
+/// Every dot-prefix of a clause id, shortest first: `"5.3.2"` → `["5", "5.3", "5.3.2"]`.
+/// Empty segments (`"5..3"`, a trailing dot) are dropped rather than indexed.
+pub fn clause_prefixes(id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut prefix = String::new();
+    for segment in id.split('.').filter(|s| !s.is_empty()) {
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(segment);
+        out.push(prefix.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clause_prefixes_expand_each_level() {
+        assert_eq!(clause_prefixes("5.3.2"), ["5", "5.3", "5.3.2"]);
+        assert_eq!(clause_prefixes("5.3."), ["5", "5.3"]);
+        assert!(clause_prefixes("").is_empty());
+    }
+}

@@ -1,0 +1,383 @@
+//! Query → hits. A query is split into parts at whitespace outside quotes; each part is put in
+//! matching form ([`crate::normalize::for_matching`]) and becomes a phrase query over the CJK
+//! bigram tokens, and all parts must match (AND). So `投诉 处理` finds passages with both words,
+//! `"投诉 处理"` only the phrase (`投诉处理`, since matching form drops spaces between CJK
+//! characters), `400-800-1234` the number as written. Filters (clause, bundle, material) narrow
+//! without changing the score. Hits carry the model's [`Location`], a plain-text snippet of the
+//! passage's matching form and the byte ranges to highlight in it.
+
+use super::schema::clause_prefixes;
+use super::tokenizer::{CjkBigramTokenizer, is_bigram_char};
+use super::{Index, IndexError, Result};
+use crate::model::{IndicatorId, Location, MaterialId};
+use std::ops::Range;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
+use tantivy::{TantivyDocument, Term};
+
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 160;
+
+/// What narrows a search. Every filter given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// A clause id or prefix: `5.3` keeps passages cited for `5.3`, `5.3.1`, `5.3.2`…
+    pub clause: Option<String>,
+    /// A bundle id, exactly.
+    pub bundle: Option<String>,
+    /// A material id, exactly.
+    pub material: Option<String>,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        self.clause.is_none() && self.bundle.is_none() && self.material.is_none()
+    }
+}
+
+/// One matching passage.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    /// Bundle id.
+    pub bundle: String,
+    /// Bundle-relative file path.
+    pub file: String,
+    /// Where in the file.
+    pub location: Location,
+    /// A stretch of the passage's matching form around the best match (the passage's start
+    /// when the query has no words), plain text.
+    pub snippet: String,
+    /// Byte ranges of matched words in `snippet`, sorted, not overlapping, on char boundaries.
+    pub highlights: Vec<Range<usize>>,
+    /// Relevance (BM25 over bigrams); 0 when only filters were given.
+    pub score: f32,
+    /// Indicators whose evidence cites this passage.
+    pub indicators: Vec<IndicatorId>,
+    /// Materials of the passage's file.
+    pub materials: Vec<MaterialId>,
+}
+
+impl Index {
+    /// Finds up to `limit` passages matching `query` and `filters`, best first. An empty
+    /// `query` lists the passages the filters keep (e.g. a clause's evidence); an empty query
+    /// with no filter, an unbalanced quote or a query with nothing searchable in it is
+    /// [`IndexError::Query`].
+    pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+        let f = &self.fields;
+        let parts = split_query(query)?;
+        if parts.is_empty() && filters.is_empty() {
+            return Err(IndexError::Query(
+                "nothing to search for: give words, or --clause, --bundle or --material".into(),
+            ));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for part in &parts {
+            clauses.push((Occur::Must, part_query(f.normalized, part)?));
+        }
+        let mut filter = |field: Field, value: &str| {
+            let term = TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            );
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(term), 0.0))));
+        };
+        if let Some(clause) = &filters.clause {
+            // `5.3.` and `5.3` mean the same clause; the index holds normalised prefixes.
+            let normalised = clause_prefixes(clause.trim()).pop().ok_or_else(|| {
+                IndexError::Query(format!("`{clause}` is not a clause number such as 5.3.2"))
+            })?;
+            filter(f.clause, &normalised);
+        }
+        if let Some(bundle) = &filters.bundle {
+            filter(f.bundle, bundle);
+        }
+        if let Some(material) = &filters.material {
+            filter(f.material, material);
+        }
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.normalized)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let first = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let all = |field: Field| -> Vec<String> {
+                doc.get_all(field)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            };
+            let location_json = first(f.location);
+            let location = serde_json::from_str(&location_json).map_err(|e| {
+                IndexError::Query(format!(
+                    "index holds an unreadable location `{location_json}` ({e}); rebuild it"
+                ))
+            })?;
+            let snippet = snippets.snippet_from_doc(&doc);
+            let (snippet, highlights) = if snippet.is_empty() || snippet.highlighted().is_empty()
+            {
+                (leading_chars(&first(f.normalized), SNIPPET_CHARS), Vec::new())
+            } else {
+                (snippet.fragment().to_string(), snippet.highlighted().to_vec())
+            };
+            hits.push(Hit {
+                bundle: first(f.bundle),
+                file: first(f.file),
+                location,
+                snippet,
+                highlights,
+                score,
+                indicators: all(f.indicator).into_iter().map(IndicatorId).collect(),
+                materials: all(f.material).into_iter().map(MaterialId).collect(),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// The query for one part: a phrase over its tokens (a term query for a single token). A lone
+/// CJK character matches any bigram containing it, since lone characters are not indexed inside
+/// longer runs (see [`super::tokenizer`]).
+fn part_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
+    let normalized = crate::normalize::for_matching(part);
+    let mut tokenizer = CjkBigramTokenizer;
+    let mut stream = tokenizer.token_stream(&normalized);
+    let mut terms: Vec<(usize, Term)> = Vec::new();
+    let mut single_cjk = None;
+    while let Some(token) = stream.next() {
+        let mut chars = token.text.chars();
+        single_cjk = match (chars.next(), chars.next()) {
+            (Some(c), None) if is_bigram_char(c) => Some(c),
+            _ => None,
+        };
+        terms.push((token.position, Term::from_field_text(field, &token.text)));
+    }
+    match terms.len() {
+        0 => Err(IndexError::Query(format!(
+            "`{part}` has no letters, digits or CJK characters to search for"
+        ))),
+        1 => {
+            if let Some(c) = single_cjk {
+                let c = regex::escape(&c.to_string());
+                return Ok(Box::new(RegexQuery::from_pattern(
+                    &format!("{c}.|.{c}|{c}"),
+                    field,
+                )?));
+            }
+            let (_, term) = terms.remove(0);
+            Ok(Box::new(TermQuery::new(
+                term,
+                IndexRecordOption::WithFreqsAndPositions,
+            )))
+        }
+        _ => Ok(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+/// Splits a query at whitespace outside quotes (`"`, `＂`, `“`, `”`); a quoted stretch is one
+/// part whatever it holds. An unclosed quote is an error, not a guess.
+pub fn split_query(query: &str) -> Result<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in query.chars() {
+        if matches!(c, '"' | '＂' | '“' | '”') {
+            quoted = !quoted;
+            if !current.trim().is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+            current.clear();
+        } else if c.is_whitespace() && !quoted {
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if quoted {
+        return Err(IndexError::Query(format!("unbalanced quote in `{query}`")));
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    Ok(parts)
+}
+
+/// The first `n` characters of `text`.
+fn leading_chars(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Bundle, Document, FileKind, FileStatus, Passage};
+    use crate::rules::{Assessment, FileMaterials};
+    use chrono::NaiveDate;
+
+    fn bundle(id: &str, texts: &[&str]) -> Bundle {
+        Bundle {
+            id: id.into(),
+            documents: vec![Document {
+                path: "制度/a.docx".into(),
+                sha256: "00".into(),
+                bytes: 1,
+                kind: FileKind::Docx,
+                declared_kind: Some(FileKind::Docx),
+                status: FileStatus::Ok,
+                error: None,
+                passages: texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        Passage::new(
+                            *t,
+                            Location::Paragraph {
+                                part: crate::model::Part::Body,
+                                paragraph: i as u32,
+                            },
+                        )
+                    })
+                    .collect(),
+                ocr_pages: Vec::new(),
+                pages: None,
+                notes: Vec::new(),
+            }],
+        }
+    }
+
+    fn empty_assessment() -> Assessment {
+        Assessment {
+            file_materials: FileMaterials::default(),
+            materials: Vec::new(),
+            indicators: Vec::new(),
+            fields: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    fn index(texts: &[&str]) -> Index {
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&bundle("b", texts), &empty_assessment(), date)
+            .expect("add");
+        index
+    }
+
+    fn count(index: &Index, query: &str) -> usize {
+        index
+            .search(query, &Filters::default(), 10)
+            .expect("search")
+            .len()
+    }
+
+    #[test]
+    fn chinese_substrings_are_found_as_phrases() {
+        let index = index(&["订单待处理", "零配件供应", "售后服务管理制度", "管理 规定"]);
+        assert_eq!(count(&index, "处理"), 1);
+        assert_eq!(count(&index, "配件"), 1);
+        assert_eq!(count(&index, "管理制度"), 1);
+        assert_eq!(count(&index, "理制"), 1);
+        assert_eq!(count(&index, "服务制度"), 0);
+        assert_eq!(count(&index, "管理"), 2);
+    }
+
+    #[test]
+    fn parts_are_anded_and_quotes_group() {
+        let index = index(&["投诉处理流程", "投诉电话", "处理结果"]);
+        assert_eq!(count(&index, "投诉 处理"), 1);
+        assert_eq!(count(&index, "\"投诉 处理\""), 1);
+        assert_eq!(count(&index, "投诉 结果"), 0);
+    }
+
+    #[test]
+    fn single_cjk_char_matches_inside_runs() {
+        let index = index(&["投诉处理流程", "电话"]);
+        assert_eq!(count(&index, "诉"), 1);
+        assert_eq!(count(&index, "程"), 1);
+    }
+
+    #[test]
+    fn codes_and_numbers_are_searchable() {
+        let index = index(&["代码 91110105MA01BCDE8E", "热线：400-800-1234", "ISO 9001:2015认证"]);
+        assert_eq!(count(&index, "91110105ma01bcde8e"), 1);
+        assert_eq!(count(&index, "400-800-1234"), 1);
+        assert_eq!(count(&index, "800-1234"), 1);
+        assert_eq!(count(&index, "9001:2015"), 1);
+        assert_eq!(count(&index, "ISO"), 1);
+    }
+
+    #[test]
+    fn hits_carry_location_and_highlights_inside_the_snippet() {
+        let index = index(&["前言", "订单待处理的要求"]);
+        let hits = index
+            .search("处理", &Filters::default(), 10)
+            .expect("search");
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(
+            hit.location,
+            Location::Paragraph {
+                part: crate::model::Part::Body,
+                paragraph: 1
+            }
+        );
+        assert!(!hit.highlights.is_empty());
+        for range in &hit.highlights {
+            assert!(hit.snippet.get(range.clone()).is_some());
+        }
+    }
+
+    #[test]
+    fn malformed_queries_are_errors() {
+        let index = index(&["售后"]);
+        assert!(matches!(
+            index.search("\"售后", &Filters::default(), 10),
+            Err(IndexError::Query(_))
+        ));
+        assert!(matches!(
+            index.search("", &Filters::default(), 10),
+            Err(IndexError::Query(_))
+        ));
+        assert!(matches!(
+            index.search("-- //", &Filters::default(), 10),
+            Err(IndexError::Query(_))
+        ));
+    }
+
+    #[test]
+    fn reindexing_replaces() {
+        let index = index(&["售后服务"]);
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&bundle("b", &["售后服务"]), &empty_assessment(), date)
+            .expect("add");
+        assert_eq!(count(&index, "售后"), 1);
+    }
+
+    #[test]
+    fn split_query_handles_quotes() {
+        assert_eq!(
+            split_query("a \"b c\" d").expect("split"),
+            ["a", "b c", "d"]
+        );
+        assert_eq!(split_query("“售后 服务”").expect("split"), ["售后 服务"]);
+        assert!(split_query("  ").expect("split").is_empty());
+    }
+}

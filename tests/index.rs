@@ -1,0 +1,194 @@
+//! `certsift index` and `certsift search` end to end through the binary, over the sample inbox.
+//! The inbox is indexed once per test run (into Cargo's per-target temp dir) and shared by the
+//! read-only tests; tests that write get their own temp dir.
+
+use crate::util::{certsift, fixtures_dir};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const AS_OF: &str = "2026-11-28";
+
+/// The sample inbox, indexed once.
+fn inbox_index() -> &'static Path {
+    static INDEX: OnceLock<PathBuf> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("index-inbox");
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = certsift(&[
+            "index",
+            path_str(&fixtures_dir().join("inbox")),
+            "--index",
+            path_str(&dir),
+            "--as-of",
+            AS_OF,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.lines().count(), 3, "one line per bundle:\n{stdout}");
+        dir
+    })
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Runs `certsift search --json --index DIR args…` and parses the hits.
+fn search_in(index: &Path, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["search", "--json", "--limit", "1000", "--index", path_str(index)];
+    all.extend_from_slice(args);
+    let out = certsift(&all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn search(args: &[&str]) -> Vec<Value> {
+    search_in(inbox_index(), args)
+}
+
+fn snippets(hits: &[Value]) -> Vec<&str> {
+    hits.iter().map(|h| h["snippet"].as_str().unwrap_or_default()).collect()
+}
+
+#[test]
+fn chinese_substrings_are_found_inside_longer_words() {
+    for (query, inside) in [("处理", "投诉处理"), ("配件", "配件"), ("管理制度", "售后服务管理制度")] {
+        let hits = search(&[query]);
+        assert!(!hits.is_empty(), "{query}: no hits");
+        assert!(
+            snippets(&hits).iter().any(|s| s.contains(inside)),
+            "{query}: no snippet holds {inside}"
+        );
+        for hit in &hits {
+            for key in ["bundle", "file", "location", "snippet", "highlights", "score", "indicators", "materials"] {
+                assert!(hit.get(key).is_some(), "missing {key} in {hit}");
+            }
+        }
+    }
+}
+
+#[test]
+fn phrase_does_not_match_scattered_words() {
+    let phrase = search(&["\"服务管理制度\""]);
+    let both = search(&["服务", "制度"]);
+    assert!(!phrase.is_empty());
+    assert!(both.len() >= phrase.len());
+    assert!(snippets(&phrase).iter().all(|s| s.contains("服务管理制度")));
+}
+
+#[test]
+fn uscc_code_is_searchable_whole() {
+    let hits = search(&["91320505MA1XH7K24N"]);
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h["bundle"] == "华信家电-2026"));
+    assert!(snippets(&hits).iter().all(|s| s.contains("91320505MA1XH7K24N")));
+}
+
+#[test]
+fn highlights_are_byte_ranges_of_the_snippet() {
+    let hits = search(&["投诉处理"]);
+    assert!(!hits.is_empty());
+    for hit in &hits {
+        let snippet = hit["snippet"].as_str().expect("snippet");
+        for range in hit["highlights"].as_array().expect("highlights") {
+            let from = range[0].as_u64().expect("from") as usize;
+            let to = range[1].as_u64().expect("to") as usize;
+            assert!(snippet.get(from..to).is_some(), "{from}..{to} in {snippet}");
+        }
+    }
+}
+
+#[test]
+fn bundle_filter_keeps_only_that_bundle() {
+    let all = search(&["售后服务"]);
+    let one = search(&["售后服务", "--bundle", "鼎盛机电-2026"]);
+    assert!(!one.is_empty());
+    assert!(one.len() < all.len());
+    assert!(one.iter().all(|h| h["bundle"] == "鼎盛机电-2026"));
+}
+
+#[test]
+fn clause_prefix_includes_sub_clauses_and_empty_query_lists_evidence() {
+    let exact = search(&["--clause", "5.3.2"]);
+    let prefix = search(&["--clause", "5.3"]);
+    assert!(!exact.is_empty(), "no passage cited for 5.3.2");
+    assert!(prefix.len() >= exact.len());
+    let cites = |hit: &Value, clause: &str| {
+        hit["indicators"]
+            .as_array()
+            .expect("indicators")
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|id| id == clause || id.starts_with(&format!("{clause}.")))
+    };
+    assert!(exact.iter().all(|h| cites(h, "5.3.2")));
+    assert!(prefix.iter().all(|h| cites(h, "5.3")));
+    let key = |h: &Value| (h["bundle"].to_string(), h["file"].to_string(), h["location"].to_string());
+    for hit in &exact {
+        assert!(prefix.iter().any(|p| key(p) == key(hit)), "5.3 misses {hit}");
+    }
+}
+
+#[test]
+fn material_filter_keeps_only_files_of_that_material() {
+    let hits = search(&["--material", "business_license"]);
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| {
+        h["materials"]
+            .as_array()
+            .expect("materials")
+            .iter()
+            .any(|m| m == "business_license")
+    }));
+}
+
+#[test]
+fn reindexing_a_bundle_replaces_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = fixtures_dir().join("inbox/华信家电-2026");
+    let index = |expected_ok: bool| {
+        let out = certsift(&[
+            "index",
+            path_str(&bundle),
+            "--index",
+            path_str(dir.path()),
+            "--as-of",
+            AS_OF,
+        ]);
+        assert_eq!(out.status.success(), expected_ok, "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    index(true);
+    let first = search_in(dir.path(), &["售后"]);
+    index(true);
+    let second = search_in(dir.path(), &["售后"]);
+    assert!(!first.is_empty());
+    assert_eq!(first.len(), second.len());
+}
+
+#[test]
+fn no_hits_is_empty_output_and_success() {
+    let out = certsift(&["search", "--index", path_str(inbox_index()), "不存在的词语组合"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn malformed_query_is_a_clear_error() {
+    let out = certsift(&["search", "--index", path_str(inbox_index()), "\"售后服务"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unbalanced quote"), "{stderr}");
+}
+
+#[test]
+fn searching_a_missing_index_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = certsift(&["search", "--index", path_str(&dir.path().join("none")), "售后"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no index"));
+}
