@@ -23,7 +23,11 @@ fn inbox_index() -> &'static Path {
             "--as-of",
             AS_OF,
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(stdout.lines().count(), 3, "one line per bundle:\n{stdout}");
         dir
@@ -36,10 +40,21 @@ fn path_str(path: &Path) -> &str {
 
 /// Runs `certsift search --json --index DIR args…` and parses the hits.
 fn search_in(index: &Path, args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["search", "--json", "--limit", "1000", "--index", path_str(index)];
+    let mut all = vec![
+        "search",
+        "--json",
+        "--limit",
+        "1000",
+        "--index",
+        path_str(index),
+    ];
     all.extend_from_slice(args);
     let out = certsift(&all);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("utf-8")
         .lines()
@@ -52,12 +67,18 @@ fn search(args: &[&str]) -> Vec<Value> {
 }
 
 fn snippets(hits: &[Value]) -> Vec<&str> {
-    hits.iter().map(|h| h["snippet"].as_str().unwrap_or_default()).collect()
+    hits.iter()
+        .map(|h| h["snippet"].as_str().unwrap_or_default())
+        .collect()
 }
 
 #[test]
 fn chinese_substrings_are_found_inside_longer_words() {
-    for (query, inside) in [("处理", "投诉处理"), ("配件", "配件"), ("管理制度", "售后服务管理制度")] {
+    for (query, inside) in [
+        ("处理", "投诉处理"),
+        ("配件", "配件"),
+        ("管理制度", "售后服务管理制度"),
+    ] {
         let hits = search(&[query]);
         assert!(!hits.is_empty(), "{query}: no hits");
         assert!(
@@ -65,7 +86,16 @@ fn chinese_substrings_are_found_inside_longer_words() {
             "{query}: no snippet holds {inside}"
         );
         for hit in &hits {
-            for key in ["bundle", "file", "location", "snippet", "highlights", "score", "indicators", "materials"] {
+            for key in [
+                "bundle",
+                "file",
+                "location",
+                "snippet",
+                "highlights",
+                "score",
+                "indicators",
+                "materials",
+            ] {
                 assert!(hit.get(key).is_some(), "missing {key} in {hit}");
             }
         }
@@ -86,7 +116,11 @@ fn uscc_code_is_searchable_whole() {
     let hits = search(&["91320505MA1XH7K24N"]);
     assert!(!hits.is_empty());
     assert!(hits.iter().all(|h| h["bundle"] == "华信家电-2026"));
-    assert!(snippets(&hits).iter().all(|s| s.contains("91320505MA1XH7K24N")));
+    assert!(
+        snippets(&hits)
+            .iter()
+            .all(|s| s.contains("91320505MA1XH7K24N"))
+    );
 }
 
 #[test]
@@ -128,9 +162,18 @@ fn clause_prefix_includes_sub_clauses_and_empty_query_lists_evidence() {
     };
     assert!(exact.iter().all(|h| cites(h, "5.3.2")));
     assert!(prefix.iter().all(|h| cites(h, "5.3")));
-    let key = |h: &Value| (h["bundle"].to_string(), h["file"].to_string(), h["location"].to_string());
+    let key = |h: &Value| {
+        (
+            h["bundle"].to_string(),
+            h["file"].to_string(),
+            h["location"].to_string(),
+        )
+    };
     for hit in &exact {
-        assert!(prefix.iter().any(|p| key(p) == key(hit)), "5.3 misses {hit}");
+        assert!(
+            prefix.iter().any(|p| key(p) == key(hit)),
+            "5.3 misses {hit}"
+        );
     }
 }
 
@@ -160,7 +203,12 @@ fn reindexing_a_bundle_replaces_it() {
             "--as-of",
             AS_OF,
         ]);
-        assert_eq!(out.status.success(), expected_ok, "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.success(),
+            expected_ok,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     index(true);
     let first = search_in(dir.path(), &["售后"]);
@@ -172,8 +220,17 @@ fn reindexing_a_bundle_replaces_it() {
 
 #[test]
 fn no_hits_is_empty_output_and_success() {
-    let out = certsift(&["search", "--index", path_str(inbox_index()), "不存在的词语组合"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = certsift(&[
+        "search",
+        "--index",
+        path_str(inbox_index()),
+        "不存在的词语组合",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -188,7 +245,12 @@ fn malformed_query_is_a_clear_error() {
 #[test]
 fn searching_a_missing_index_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = certsift(&["search", "--index", path_str(&dir.path().join("none")), "售后"]);
+    let out = certsift(&[
+        "search",
+        "--index",
+        path_str(&dir.path().join("none")),
+        "售后",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index"));
 }

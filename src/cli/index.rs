@@ -40,7 +40,8 @@ fn bundles_in(path: &Path) -> Result<Vec<PathBuf>> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut children = Vec::new();
-    for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+    for entry in
+        std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
     {
         let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();

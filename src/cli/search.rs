@@ -65,7 +65,11 @@ fn write_human(hit: &Hit, bold: bool, out: &mut dyn Write) -> Result<()> {
         write!(out, "  [{}]", ids.join(", "))?;
     }
     writeln!(out)?;
-    writeln!(out, "    {}", highlight(&hit.snippet, &hit.highlights, bold))?;
+    writeln!(
+        out,
+        "    {}",
+        highlight(&hit.snippet, &hit.highlights, bold)
+    )?;
     Ok(())
 }
 
@@ -78,7 +82,8 @@ fn highlight(snippet: &str, ranges: &[std::ops::Range<usize>], bold: bool) -> St
     let mut out = String::with_capacity(snippet.len() + ranges.len() * 8);
     let mut at = 0;
     for range in ranges {
-        let (Some(before), Some(marked)) = (snippet.get(at..range.start), snippet.get(range.clone()))
+        let (Some(before), Some(marked)) =
+            (snippet.get(at..range.start), snippet.get(range.clone()))
         else {
             continue;
         };

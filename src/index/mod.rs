@@ -126,8 +126,7 @@ impl Index {
         let f = &self.fields;
         let cited = cited_passages(assessment);
         let run_date = run_date.format("%Y-%m-%d").to_string();
-        let mut writer: tantivy::IndexWriter<TantivyDocument> =
-            self.index.writer(WRITER_MEMORY)?;
+        let mut writer: tantivy::IndexWriter<TantivyDocument> = self.index.writer(WRITER_MEMORY)?;
         writer.delete_term(Term::from_field_text(f.bundle, &bundle.id));
         let mut count = 0;
         for document in &bundle.documents {

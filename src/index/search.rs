@@ -84,7 +84,10 @@ impl Index {
                 Term::from_field_text(field, value),
                 IndexRecordOption::Basic,
             );
-            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(term), 0.0))));
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(term), 0.0)),
+            ));
         };
         if let Some(clause) = &filters.clause {
             // `5.3.` and `5.3` mean the same clause; the index holds normalised prefixes.
@@ -128,11 +131,16 @@ impl Index {
                 ))
             })?;
             let snippet = snippets.snippet_from_doc(&doc);
-            let (snippet, highlights) = if snippet.is_empty() || snippet.highlighted().is_empty()
-            {
-                (leading_chars(&first(f.normalized), SNIPPET_CHARS), Vec::new())
+            let (snippet, highlights) = if snippet.is_empty() || snippet.highlighted().is_empty() {
+                (
+                    leading_chars(&first(f.normalized), SNIPPET_CHARS),
+                    Vec::new(),
+                )
             } else {
-                (snippet.fragment().to_string(), snippet.highlighted().to_vec())
+                (
+                    snippet.fragment().to_string(),
+                    snippet.highlighted().to_vec(),
+                )
             };
             hits.push(Hit {
                 bundle: first(f.bundle),
@@ -315,7 +323,11 @@ mod tests {
 
     #[test]
     fn codes_and_numbers_are_searchable() {
-        let index = index(&["代码 91110105MA01BCDE8E", "热线：400-800-1234", "ISO 9001:2015认证"]);
+        let index = index(&[
+            "代码 91110105MA01BCDE8E",
+            "热线：400-800-1234",
+            "ISO 9001:2015认证",
+        ]);
         assert_eq!(count(&index, "91110105ma01bcde8e"), 1);
         assert_eq!(count(&index, "400-800-1234"), 1);
         assert_eq!(count(&index, "800-1234"), 1);

@@ -97,7 +97,9 @@ impl CjkBigramStream<'_> {
         self.token.text.clear();
         let text = &self.text[from..to];
         if lowercase {
-            self.token.text.extend(text.chars().flat_map(char::to_lowercase));
+            self.token
+                .text
+                .extend(text.chars().flat_map(char::to_lowercase));
         } else {
             self.token.text.push_str(text);
         }
