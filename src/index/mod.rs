@@ -175,6 +175,9 @@ fn open_dir(dir: &Path) -> Result<MmapDirectory> {
 
 /// (file, location) → the indicators whose evidence cites that passage, deduplicated, in
 /// catalog order. Evidence names its passage by file and location, so that pair is the key.
+/// Where a file has several passages at one location (PDF text blocks share their page), all of
+/// them get the indicators cited at that location: the model cannot tell them apart, and for a
+/// clause filter a page-level tag is the honest granularity.
 fn cited_passages(assessment: &Assessment) -> HashMap<(&str, &Location), Vec<&IndicatorId>> {
     let mut cited: HashMap<(&str, &Location), Vec<&IndicatorId>> = HashMap::new();
     for finding in &assessment.indicators {
