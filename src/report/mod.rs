@@ -6,3 +6,4 @@ pub mod coverage;
 pub mod extract;
 pub mod json;
 pub mod summary;
+pub mod triage;
