@@ -19,16 +19,22 @@ pub fn run(args: &IndexArgs, out: &mut dyn Write) -> Result<()> {
     let rules = rules(args.rules.as_deref())?;
     let index = Index::open_or_create(&args.index)
         .with_context(|| format!("cannot open the index at {}", args.index.display()))?;
+    let mut writer = index
+        .writer()
+        .with_context(|| format!("cannot write to the index at {}", args.index.display()))?;
     for path in &args.paths {
         for bundle_path in bundles_in(path)? {
             let bundle = read_bundle(&bundle_path, &limits)?;
             let assessment = certsift::rules::assess(&bundle, &rules, as_of);
-            let passages = index
-                .add_bundle(&bundle, &assessment, as_of)
+            // One commit per bundle: an interrupted run keeps every bundle it reported.
+            let passages = writer
+                .replace_bundle(&bundle, &assessment, as_of)
+                .and_then(|count| writer.commit().map(|()| count))
                 .with_context(|| format!("cannot index {}", bundle_path.display()))?;
             writeln!(out, "indexed {}: {passages} passages", bundle.id)?;
         }
     }
+    writer.finish().context("cannot finish the index")?;
     Ok(())
 }
 

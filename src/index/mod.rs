@@ -113,21 +113,102 @@ impl Index {
         &self.fields
     }
 
-    /// Replaces everything indexed for `bundle.id` by this bundle's passages, tagged with the
-    /// indicators whose evidence cites them and the materials of their files, in one commit:
-    /// re-indexing a bundle never duplicates it. `run_date` is the review date it was assessed
-    /// as of. Returns the number of passages indexed.
+    /// Replaces everything indexed for `bundle.id` by this bundle's passages (see
+    /// [`Writer::replace_bundle`]) and commits: re-indexing a bundle never duplicates it.
+    /// Returns the number of passages indexed.
     pub fn add_bundle(
         &self,
         bundle: &Bundle,
         assessment: &Assessment,
         run_date: NaiveDate,
     ) -> Result<usize> {
-        let f = &self.fields;
+        let mut writer = self.writer()?;
+        let count = writer.replace_bundle(bundle, assessment, run_date)?;
+        // Not just `commit`: a writer dropped while its merges still run was seen (once in
+        // ~30 runs of the concurrent-reader test) to publish a state without the bundle.
+        writer.finish()?;
+        Ok(count)
+    }
+
+    /// Takes the index's single writer (tantivy holds a lock file while it lives; another
+    /// process trying meanwhile gets [`IndexError::Tantivy`] with `LockBusy`). Changes become
+    /// visible, together, at [`Writer::commit`]; a writer dropped or killed before that leaves
+    /// the last committed index as it was.
+    pub fn writer(&self) -> Result<Writer<'_>> {
+        Ok(Writer {
+            index: self,
+            writer: self.index.writer(WRITER_MEMORY)?,
+            pending: 0,
+        })
+    }
+
+    /// Picks up commits made since this index was opened by another writer, such as another
+    /// process indexing into the same folder. A search never sees a commit half-way.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Ids of the bundles in the last committed index, sorted.
+    pub fn bundles(&self) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut ids = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.bundle)?;
+            let mut terms = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while terms.advance() {
+                // A deleted bundle's term stays in its segment until a merge; count only terms
+                // with a live document.
+                let term = Term::from_field_text(
+                    self.fields.bundle,
+                    std::str::from_utf8(terms.key()).unwrap_or_default(),
+                );
+                let postings = inverted
+                    .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
+                    .map_err(tantivy::TantivyError::from)?;
+                if let Some(mut postings) = postings {
+                    use tantivy::DocSet;
+                    let alive = segment.alive_bitset();
+                    while postings.doc() != tantivy::TERMINATED {
+                        if alive.is_none_or(|bits| bits.is_alive(postings.doc())) {
+                            ids.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                            break;
+                        }
+                        postings.advance();
+                    }
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+}
+
+/// The index's writer: stages bundle replacements and removals, which all become visible at
+/// the next [`Writer::commit`], atomically. The nightly batch commits once per group of
+/// bundles, so a commit's fixed cost is shared.
+pub struct Writer<'a> {
+    index: &'a Index,
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    pending: usize,
+}
+
+impl Writer<'_> {
+    /// Stages the replacement of everything indexed for `bundle.id` by this bundle's
+    /// passages, tagged with the indicators whose evidence cites them and the materials of
+    /// their files. `run_date` is the review date it was assessed as of. Returns the number of
+    /// passages staged.
+    pub fn replace_bundle(
+        &mut self,
+        bundle: &Bundle,
+        assessment: &Assessment,
+        run_date: NaiveDate,
+    ) -> Result<usize> {
+        let f = &self.index.fields;
         let cited = cited_passages(assessment);
         let run_date = run_date.format("%Y-%m-%d").to_string();
-        let mut writer: tantivy::IndexWriter<TantivyDocument> = self.index.writer(WRITER_MEMORY)?;
-        writer.delete_term(Term::from_field_text(f.bundle, &bundle.id));
+        self.remove_bundle(&bundle.id);
         let mut count = 0;
         for document in &bundle.documents {
             let materials = assessment.file_materials.of(&document.path);
@@ -142,27 +223,63 @@ impl Index {
                 let location = serde_json::to_string(&passage.location)
                     .expect("a Location (plain fields, no maps) always serialises");
                 doc.add_text(f.location, location);
-                doc.add_text(f.text, &passage.text);
                 doc.add_text(f.normalized, &passage.normalized);
                 let key = (document.path.as_str(), &passage.location);
-                for indicator in cited.get(&key).into_iter().flatten() {
+                let citation = cited.get(&key);
+                for indicator in citation.into_iter().flat_map(|c| &c.indicators) {
                     doc.add_text(f.indicator, &indicator.0);
                     for prefix in schema::clause_prefixes(&indicator.0) {
                         doc.add_text(f.clause, prefix);
                     }
                 }
+                doc.add_u64(
+                    f.evidence_rank,
+                    citation.map_or(schema::NOT_CITED, |c| c.best_rank),
+                );
                 for material in materials {
                     doc.add_text(f.material, &material.0);
                 }
                 doc.add_text(f.sha256, &document.sha256);
                 doc.add_text(f.run_date, &run_date);
-                writer.add_document(doc)?;
+                self.writer.add_document(doc)?;
                 count += 1;
             }
         }
-        writer.commit()?;
-        self.reader.reload()?;
+        self.pending += 1;
         Ok(count)
+    }
+
+    /// Stages the removal of every passage of bundle `id` (a bundle withdrawn from the inbox).
+    pub fn remove_bundle(&mut self, id: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.index.fields.bundle, id));
+        self.pending += 1;
+    }
+
+    /// Whether anything was staged since the last commit.
+    pub fn has_pending(&self) -> bool {
+        self.pending > 0
+    }
+
+    /// Makes every staged change visible at once, durably (tantivy fsyncs the segments, then
+    /// swaps `meta.json`), and refreshes the index's reader so the next search sees them.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        self.pending = 0;
+        self.index.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits what is staged, then waits for tantivy's background segment merges to end and
+    /// releases the writer: a batch calls this last, so the next run starts from a merged
+    /// index and no merge is cut short by the process exiting.
+    pub fn finish(mut self) -> Result<()> {
+        if self.has_pending() {
+            self.commit()?;
+        }
+        self.writer.wait_merging_threads()?;
+        self.index.reader.reload()?;
+        Ok(())
     }
 }
 
@@ -178,17 +295,30 @@ fn open_dir(dir: &Path) -> Result<MmapDirectory> {
 /// Where a file has several passages at one location (PDF text blocks share their page), all of
 /// them get the indicators cited at that location: the model cannot tell them apart, and for a
 /// clause filter a page-level tag is the honest granularity.
-fn cited_passages(assessment: &Assessment) -> HashMap<(&str, &Location), Vec<&IndicatorId>> {
-    let mut cited: HashMap<(&str, &Location), Vec<&IndicatorId>> = HashMap::new();
+///
+/// With each passage comes its best rank in any indicator's evidence list (0 = cited first),
+/// which orders a clause's evidence listing as the report orders it.
+fn cited_passages(assessment: &Assessment) -> HashMap<(&str, &Location), Cited<'_>> {
+    let mut cited: HashMap<(&str, &Location), Cited<'_>> = HashMap::new();
     for finding in &assessment.indicators {
-        for evidence in &finding.evidence {
-            let ids = cited
+        for (rank, evidence) in finding.evidence.iter().enumerate() {
+            let entry = cited
                 .entry((evidence.file.as_str(), &evidence.location))
-                .or_default();
-            if !ids.contains(&&finding.id) {
-                ids.push(&finding.id);
+                .or_insert_with(|| Cited {
+                    indicators: Vec::new(),
+                    best_rank: u64::MAX,
+                });
+            if !entry.indicators.contains(&&finding.id) {
+                entry.indicators.push(&finding.id);
             }
+            entry.best_rank = entry.best_rank.min(rank as u64);
         }
     }
     cited
+}
+
+/// What the evidence says about one passage.
+struct Cited<'a> {
+    indicators: Vec<&'a IndicatorId>,
+    best_rank: u64,
 }

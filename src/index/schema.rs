@@ -20,8 +20,6 @@ pub struct Fields {
     /// The passage's [`crate::model::Location`] as its serde JSON: stored only, read back
     /// into the enum, never parsed as a display string.
     pub location: Field,
-    /// The passage text as found (stored only, for display).
-    pub text: Field,
     /// The matching form ([`crate::model::Passage::normalized`]), indexed with the CJK bigram
     /// tokenizer and positions (phrase queries), and stored: snippets and their highlight
     /// offsets come from this text, since the tokenizer's offsets point into it.
@@ -31,9 +29,12 @@ pub struct Fields {
     /// Every dot-prefix of [`Fields::indicator`] (`5`, `5.3`, `5.3.2`), so that a clause filter
     /// such as `5.3` is a single term query that includes `5.3.x`. Not stored.
     pub clause: Field,
+    /// The passage's best position in any indicator's evidence list (0 = cited first;
+    /// [`NOT_CITED`] when no evidence cites it). Fast: a clause listing sorts by it.
+    pub evidence_rank: Field,
     /// Material ids of the passage's file (stored, multi-valued).
     pub material: Field,
-    /// sha256 of the passage's file.
+    /// sha256 of the passage's file (indexed only).
     pub sha256: Field,
     /// The review date (`YYYY-MM-DD`) the bundle was assessed as of when it was indexed.
     pub run_date: Field,
@@ -44,6 +45,9 @@ impl Fields {
     pub fn new() -> Fields {
         let mut builder = Schema::builder();
         let stored_only = TextOptions::default().set_stored();
+        // The passage's raw text is not stored: hits show the matching form, which is what the
+        // highlight offsets point into, and a second stored copy cost a third of the indexing
+        // time (benches/index.rs).
         let normalized_options = TextOptions::default().set_stored().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer::NAME)
@@ -52,13 +56,14 @@ impl Fields {
         let bundle = builder.add_text_field("bundle", STRING | STORED | FAST);
         let file = builder.add_text_field("file", STRING | STORED);
         let kind = builder.add_text_field("kind", STRING | STORED);
-        let location = builder.add_text_field("location", stored_only.clone());
-        let text = builder.add_text_field("text", stored_only);
+        let location = builder.add_text_field("location", stored_only);
         let normalized = builder.add_text_field("normalized", normalized_options);
         let indicator = builder.add_text_field("indicator", STRING | STORED);
         let clause = builder.add_text_field("clause", STRING);
+        let evidence_rank = builder.add_u64_field(EVIDENCE_RANK, FAST);
         let material = builder.add_text_field("material", STRING | STORED);
-        let sha256 = builder.add_text_field("sha256", STRING | STORED);
+        // Searchable (which passages come from this file?), not stored: hits name the file.
+        let sha256 = builder.add_text_field("sha256", STRING);
         let run_date = builder.add_text_field("run_date", STRING | STORED);
         Fields {
             schema: builder.build(),
@@ -66,10 +71,10 @@ impl Fields {
             file,
             kind,
             location,
-            text,
             normalized,
             indicator,
             clause,
+            evidence_rank,
             material,
             sha256,
             run_date,
@@ -82,6 +87,12 @@ impl Default for Fields {
         Fields::new()
     }
 }
+
+/// [`Fields::evidence_rank`] of a passage no evidence cites: sorts last.
+pub const NOT_CITED: u64 = u64::MAX;
+
+/// The name of [`Fields::evidence_rank`], for sorting by it.
+pub const EVIDENCE_RANK: &str = "evidence_rank";
 
 /// Every dot-prefix of a clause id, shortest first: `"5.3.2"` → `["5", "5.3", "5.3.2"]`.
 /// Empty segments (`"5..3"`, a trailing dot) are dropped rather than indexed.

@@ -18,7 +18,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
-use tantivy::{TantivyDocument, Term};
+use tantivy::{DocAddress, Order, TantivyDocument, Term};
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
@@ -107,7 +107,18 @@ impl Index {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let top: Vec<(f32, DocAddress)> = if parts.is_empty() {
+            // A listing (filters only): evidence order, best first, as the report cites it.
+            let by_rank = TopDocs::with_limit(limit)
+                .order_by_fast_field::<u64>(super::schema::EVIDENCE_RANK, Order::Asc);
+            searcher
+                .search(&query, &by_rank)?
+                .into_iter()
+                .map(|(_, address)| (0.0, address))
+                .collect()
+        } else {
+            searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
+        };
         let mut snippets = SnippetGenerator::create(&searcher, &query, f.normalized)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
@@ -371,6 +382,122 @@ mod tests {
             index.search("-- //", &Filters::default(), 10),
             Err(IndexError::Query(_))
         ));
+    }
+
+    fn bundle_filter(id: &str) -> Filters {
+        Filters {
+            bundle: Some(id.into()),
+            ..Filters::default()
+        }
+    }
+
+    #[test]
+    fn a_reader_sees_whole_commits_while_a_writer_indexes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let texts: Vec<String> = (0..300).map(|i| format!("第{i}条 投诉处理")).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        let writing = Index::open_or_create(dir.path()).expect("index");
+        writing
+            .add_bundle(&bundle("b", &texts), &empty_assessment(), date)
+            .expect("first commit");
+        let reading = Index::open(dir.path()).expect("second handle");
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                for round in 0..12 {
+                    let other = format!("c{round}");
+                    writing
+                        .add_bundle(&bundle("b", &texts), &empty_assessment(), date)
+                        .expect("re-index");
+                    writing
+                        .add_bundle(&bundle(&other, &texts), &empty_assessment(), date)
+                        .expect("index another");
+                }
+            });
+            let mut searches = 0;
+            while !writer.is_finished() || searches == 0 {
+                reading.reload().expect("reload");
+                let hits = reading
+                    .search("投诉处理", &bundle_filter("b"), 1000)
+                    .expect("search while writing");
+                assert_eq!(hits.len(), 300, "never half a bundle, never two copies");
+                searches += 1;
+            }
+        });
+        reading.reload().expect("reload");
+        assert_eq!(reading.bundles().expect("bundles").len(), 13);
+    }
+
+    #[test]
+    fn a_writer_that_dies_before_committing_leaves_the_last_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        {
+            let index = Index::open_or_create(dir.path()).expect("index");
+            index
+                .add_bundle(&bundle("b", &["配件供应 承诺"]), &empty_assessment(), date)
+                .expect("commit");
+            let mut writer = index.writer().expect("writer");
+            writer
+                .replace_bundle(&bundle("b", &["全新内容"]), &empty_assessment(), date)
+                .expect("stage");
+            writer.remove_bundle("b");
+            // Dropped, like a process killed before `commit`: nothing staged may show.
+        }
+        let index = Index::open(dir.path()).expect("reopen");
+        assert_eq!(count(&index, "配件供应"), 1);
+        assert_eq!(count(&index, "全新内容"), 0);
+        assert_eq!(index.bundles().expect("bundles"), ["b"]);
+        // The lock died with the writer: a new one can be taken at once.
+        let mut writer = index.writer().expect("writer after a dead one");
+        writer.remove_bundle("b");
+        writer.finish().expect("commit and merge");
+        assert!(index.bundles().expect("bundles").is_empty());
+    }
+
+    #[test]
+    fn a_clause_listing_comes_in_evidence_order() {
+        use crate::model::{Evidence, IndicatorFinding, IndicatorStatus, RuleId, Strength};
+        let texts = [
+            "无关段落",
+            "次要证据 投诉",
+            "最佳证据 投诉",
+            "第三证据 投诉",
+        ];
+        let cite = |paragraph: u32| Evidence {
+            file: "制度/a.docx".into(),
+            location: Location::Paragraph {
+                part: crate::model::Part::Body,
+                paragraph,
+            },
+            text: texts[paragraph as usize].into(),
+            rule: RuleId("r".into()),
+            strength: Strength::Strong,
+            terms: Vec::new(),
+            score: 1.0,
+        };
+        let mut assessment = empty_assessment();
+        assessment.indicators.push(IndicatorFinding {
+            id: IndicatorId("5.3.2".into()),
+            status: IndicatorStatus::Supported,
+            evidence: vec![cite(2), cite(1), cite(3)],
+        });
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&bundle("b", &texts), &assessment, date)
+            .expect("add");
+        let filters = Filters {
+            clause: Some("5.3".into()),
+            ..Filters::default()
+        };
+        let listed: Vec<String> = index
+            .search("", &filters, 10)
+            .expect("listing")
+            .into_iter()
+            .map(|hit| hit.snippet)
+            .collect();
+        assert_eq!(listed, ["最佳证据投诉", "次要证据投诉", "第三证据投诉"]);
     }
 
     #[test]
