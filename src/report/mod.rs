@@ -4,6 +4,7 @@
 pub mod build;
 pub mod coverage;
 pub mod extract;
+pub mod html;
 pub mod json;
 pub mod summary;
 pub mod triage;

@@ -108,7 +108,7 @@ impl SummaryRow {
         let required_present = report
             .materials
             .iter()
-            .filter(|m| names.required.iter().any(|r| *r == m.id.0))
+            .filter(|m| names.required.contains(&m.id.0))
             .filter(|m| m.status != MaterialStatus::Missing)
             .count();
         let count = |severity| {
@@ -192,7 +192,7 @@ fn blockers(report: &BundleReport, names: &Names) -> Vec<String> {
         .map(|f| f.message.clone())
         .collect();
     for material in &report.materials {
-        if !names.required.iter().any(|r| *r == material.id.0) || material.files.is_empty() {
+        if !names.required.contains(&material.id.0) || material.files.is_empty() {
             continue;
         }
         let statuses: Vec<FileStatus> = material
