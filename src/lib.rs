@@ -15,6 +15,7 @@
 //! - [`normalize`] gives the matching form of text that later stages work on.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod error;
 pub mod index;
 pub mod ingest;

@@ -7,16 +7,19 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lopdf=off")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,lopdf=off,certsift=info")
+            }),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("certsift: {err:#}");
-            ExitCode::from(1)
+            let code = err.downcast_ref::<cli::Failure>().map_or(1, |f| f.code);
+            ExitCode::from(code)
         }
     }
 }

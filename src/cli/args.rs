@@ -29,6 +29,31 @@ pub enum Command {
     Index(IndexArgs),
     /// Search an index by Chinese words, phrases or codes; filter by clause, bundle, material.
     Search(SearchArgs),
+    /// The nightly batch: every bundle of an inbox reported and indexed, incrementally, with a
+    /// ranked triage summary (OUT/index.html, summary.csv, summary.json).
+    Run(RunArgs),
+}
+
+/// `certsift run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The inbox: each direct subfolder or .zip is one bundle.
+    pub inbox: PathBuf,
+    /// The output folder: bundles/<id>/report.{json,html}, index/, summary.*, index.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Review date for expiry checks, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// A rules folder to use instead of the built-in rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Redo every bundle, even unchanged ones.
+    #[arg(long)]
+    pub full: bool,
+    /// Reading limits and threads (--jobs is also the number of bundles read at once).
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `certsift index`.

@@ -50,10 +50,19 @@ pub fn as_of(arg: Option<&str>) -> Result<chrono::NaiveDate> {
 /// Loads and compiles the rules: `--rules DIR` or the built-in ones. Every problem is listed
 /// with its file and line, so the message says what to fix.
 pub fn rules(dir: Option<&std::path::Path>) -> Result<certsift::rules::CompiledRules> {
-    let compiled = match dir {
-        Some(d) => certsift::rules::load_dir(d).and_then(|set| certsift::rules::compile(&set)),
-        None => certsift::rules::load_default().and_then(|set| certsift::rules::compile(&set)),
+    rules_and_fingerprint(dir).map(|(rules, _)| rules)
+}
+
+/// [`rules`], with the fingerprint of the files they came from.
+pub fn rules_and_fingerprint(
+    dir: Option<&std::path::Path>,
+) -> Result<(certsift::rules::CompiledRules, String)> {
+    let loaded = match dir {
+        Some(d) => certsift::rules::load_dir(d),
+        None => certsift::rules::load_default(),
     };
+    let compiled = loaded
+        .and_then(|set| certsift::rules::compile(&set).map(|rules| (rules, set.fingerprint())));
     compiled.map_err(|err| {
         let lines: Vec<String> = err.problems().iter().map(|p| p.to_string()).collect();
         anyhow::anyhow!(

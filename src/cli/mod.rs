@@ -7,11 +7,29 @@ mod config;
 mod extract;
 mod index;
 mod rules;
+mod run;
 mod search;
 
 use anyhow::Result;
 use args::{Cli, Command};
 use clap::Parser;
+
+/// An error that ends the process with a given exit code (`certsift run` tells "some bundles
+/// failed", 1, from "the run could not do its job", 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// The process exit code.
+    pub code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// A failure with exit code `code`.
+    pub fn new(code: u8, message: String) -> Failure {
+        Failure { code, message }
+    }
+}
 
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> Result<()> {
@@ -24,6 +42,7 @@ pub fn run() -> Result<()> {
         Command::Rules(args) => rules::run(args, &mut out),
         Command::Index(args) => index::run(args, &mut out),
         Command::Search(args) => search::run(args, &mut out),
+        Command::Run(args) => run::run(args, &mut out),
     };
     use std::io::Write;
     match outcome.and_then(|()| out.flush().map_err(Into::into)) {

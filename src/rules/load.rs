@@ -429,6 +429,22 @@ struct FieldsFile {
     field: Vec<Spanned<FieldRule>>,
 }
 
+impl RuleSet {
+    /// sha256 (hex) of every rules file's name and text, in name order: what the batch ledger
+    /// keys on, so any edit to the rules redoes every bundle and nothing else does.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for source in &self.sources {
+            for part in [source.name.as_bytes(), source.text.as_bytes()] {
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part);
+            }
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
 /// Reads every `*.toml` of `dir`, in name order.
 ///
 /// Every file is read even when an earlier one fails, so that one run reports every problem;

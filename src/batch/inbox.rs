@@ -1,0 +1,122 @@
+//! The inbox: which bundles it holds, and a fingerprint of each bundle's content.
+//!
+//! Every direct subfolder or `.zip` of the inbox is a bundle; loose files and OS clutter are
+//! not. The fingerprint hashes what the bundle *contains* (each file's relative path and
+//! sha256, or the zip's bytes), not modification times: a copy, a touch or a re-upload of the
+//! same files is the same bundle, and any change to any byte is a new one.
+
+use crate::ingest::zip::is_system_clutter;
+use crate::ingest::{bundle_id, list_files};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One bundle found in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Bundle id: the folder name or the zip's stem.
+    pub id: String,
+    /// Its folder or zip.
+    pub path: PathBuf,
+}
+
+/// The bundles of `inbox`, sorted by path. Fails only when the inbox itself cannot be read.
+pub fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(inbox)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_system_clutter(&name) || name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let is_zip = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        // Follows symlinks: an inbox of links to where submissions really live is fine.
+        if path.is_dir() || (is_zip && path.is_file()) {
+            sources.push(Source {
+                id: bundle_id(&path),
+                path,
+            });
+        }
+    }
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(sources)
+}
+
+/// The content fingerprint of a bundle (hex sha256), and its number of files (a zip counts as
+/// one until it is read).
+pub fn fingerprint(source: &Source) -> std::io::Result<(String, usize)> {
+    let mut hasher = Sha256::new();
+    if source.path.is_dir() {
+        let mut files = list_files(&source.path).map_err(std::io::Error::other)?;
+        files.sort_by(|a, b| a.1.cmp(&b.1));
+        for (path, relative) in &files {
+            hasher.update((relative.len() as u64).to_le_bytes());
+            hasher.update(relative.as_bytes());
+            hasher.update(hash_file(path)?);
+        }
+        Ok((hex::encode(hasher.finalize()), files.len()))
+    } else {
+        hasher.update(hash_file(&source.path)?);
+        Ok((hex::encode(hasher.finalize()), 1))
+    }
+}
+
+/// sha256 of a file, streamed: bundles may hold files larger than we would like to load twice.
+fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_folders_and_zips_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("华信家电")).expect("mkdir");
+        std::fs::write(dir.path().join("华信家电/营业执照.txt"), "x").expect("write");
+        std::fs::write(dir.path().join("鼎盛.ZIP"), b"PK").expect("write");
+        std::fs::write(dir.path().join("readme.txt"), "loose").expect("write");
+        std::fs::write(dir.path().join(".DS_Store"), "x").expect("write");
+        let ids: Vec<String> = discover(dir.path())
+            .expect("inbox")
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(ids, ["华信家电", "鼎盛"]);
+    }
+
+    #[test]
+    fn fingerprint_follows_content_not_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bundle = dir.path().join("b");
+        std::fs::create_dir_all(bundle.join("制度")).expect("mkdir");
+        std::fs::write(bundle.join("制度/a.txt"), "售后服务").expect("write");
+        let source = Source {
+            id: "b".into(),
+            path: bundle.clone(),
+        };
+        let (first, files) = fingerprint(&source).expect("fingerprint");
+        assert_eq!(files, 1);
+        std::fs::write(bundle.join("制度/a.txt"), "售后服务").expect("rewrite same");
+        assert_eq!(fingerprint(&source).expect("again").0, first);
+        std::fs::write(bundle.join("制度/a.txt"), "售后服务!").expect("change");
+        assert_ne!(fingerprint(&source).expect("changed").0, first);
+        std::fs::write(bundle.join("制度/a.txt"), "售后服务").expect("restore");
+        std::fs::rename(bundle.join("制度/a.txt"), bundle.join("制度/b.txt")).expect("rename");
+        assert_ne!(fingerprint(&source).expect("renamed").0, first);
+    }
+}

@@ -1,0 +1,492 @@
+//! The nightly batch (`certsift run INBOX --out OUT`): every bundle of the inbox read, assessed,
+//! reported (`OUT/bundles/<id>/report.json` and `report.html`) and indexed (`OUT/index`), then
+//! the ranked triage summary (`OUT/summary.json`, `summary.csv`, `index.html`).
+//!
+//! **Incremental.** The [`ledger`] keys each finished bundle by its content, the rules, the
+//! tool's version and the review date; an unchanged bundle is skipped, a bundle that left the
+//! inbox is marked withdrawn and its passages leave the index.
+//!
+//! **Crash-safe.** Per bundle, in this order: report files written atomically → passages
+//! committed to the index (replacing the bundle's old ones) → the ledger records it. A run
+//! killed anywhere leaves nothing half-written, and the next run redoes exactly what the ledger
+//! does not record, which rewrites the same files and replaces, never duplicates, index
+//! entries. The summary is rebuilt from the ledger at the end of every run.
+//!
+//! **Parallel and bounded.** `jobs` workers each read and assess one bundle at a time (reading
+//! itself fans out over files on rayon's pool); one indexer thread owns the index writer and
+//! commits about once a second, sharing a commit's fixed cost between bundles. A bounded
+//! channel between them keeps at most `2 × jobs + 1` bundles in memory.
+
+pub mod inbox;
+pub mod ledger;
+pub mod write;
+
+use crate::index::{Index, IndexError};
+use crate::ingest::{Limits, read_bundle};
+use crate::model::{Bundle, FileStatus};
+use crate::report::summary::Names;
+use crate::report::triage::{RowState, Summary, SummaryRow};
+use crate::report::{build, html};
+use crate::rules::{Assessment, CompiledRules};
+use chrono::NaiveDate;
+use inbox::Source;
+use ledger::{Entry, Ledger, LedgerError};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+use write::write_atomically;
+
+/// How often the indexer commits while results keep coming.
+const COMMIT_EVERY: Duration = Duration::from_secs(1);
+
+/// The tool's version, part of every ledger key.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything a run needs, checked by the caller.
+pub struct Settings<'a> {
+    /// The inbox: its direct subfolders and zips are the bundles.
+    pub inbox: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Review date for expiry checks.
+    pub as_of: NaiveDate,
+    /// Compiled rules.
+    pub rules: &'a CompiledRules,
+    /// Fingerprint of the rules files ([`crate::rules::RuleSet::fingerprint`]).
+    pub rules_fingerprint: String,
+    /// Per-file reading limits.
+    pub limits: Limits,
+    /// Bundles read at once (at least 1).
+    pub jobs: usize,
+    /// Redo every bundle, whatever the ledger says.
+    pub full: bool,
+}
+
+/// What a run will do, known once the inbox is fingerprinted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Bundles to read and assess.
+    pub todo: usize,
+    /// Files in them (a zip bundle counts as one).
+    pub todo_files: usize,
+    /// Unchanged bundles skipped.
+    pub skipped: usize,
+    /// Bundles that left the inbox this run.
+    pub withdrawn: usize,
+}
+
+/// How one bundle went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Reported and indexed; its files by status.
+    Done(BTreeMap<FileStatus, usize>),
+    /// Could not be processed, with why.
+    Failed(String),
+}
+
+/// Hears about progress; the CLI draws a progress bar or logs lines with it. Called from
+/// worker threads.
+pub trait Observer: Sync {
+    /// The plan, once known.
+    fn planned(&self, _plan: &Plan) {}
+    /// A bundle is finished (before its commit).
+    fn finished(&self, _bundle: &str, _outcome: &Outcome) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunStats {
+    /// Bundles read, assessed, reported and indexed.
+    pub done: usize,
+    /// Unchanged bundles skipped.
+    pub skipped: usize,
+    /// Bundles that could not be processed.
+    pub failed: usize,
+    /// Bundles that left the inbox this run.
+    pub withdrawn: usize,
+    /// Files of the done bundles, by status.
+    pub files_by_status: BTreeMap<FileStatus, usize>,
+    /// Passages indexed.
+    pub passages: usize,
+    /// Bytes of the done bundles' files.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The summary as written.
+    pub summary: Option<Summary>,
+}
+
+/// A run that could not do its job; each says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The inbox is missing or unreadable.
+    #[error("cannot read the inbox {path}: {source} (give an existing folder you may read)")]
+    Inbox {
+        /// The inbox.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// OUT cannot be created or written.
+    #[error("cannot write to {path}: {source} (give a folder you may write to)")]
+    Out {
+        /// The path that failed.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another run holds OUT.
+    #[error("another certsift run is writing {0}; wait for it to end, or use another --out")]
+    Busy(PathBuf),
+    /// The index failed.
+    #[error("the index in {path}: {source}")]
+    Index {
+        /// Its folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: IndexError,
+    },
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// A bundle to (re)do.
+struct Job {
+    source: Source,
+    key: String,
+}
+
+/// A bundle read, assessed and reported, on its way to the indexer.
+struct Processed {
+    bundle: Bundle,
+    assessment: Assessment,
+    row: SummaryRow,
+    bytes: u64,
+}
+
+/// Runs the batch. Findings in bundles are not errors; only a run that cannot do its job is.
+pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats, BatchError> {
+    let started = Instant::now();
+    let out = &settings.out;
+    let out_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BatchError::Out { path, source }
+    };
+    let sources = inbox::discover(&settings.inbox).map_err(|source| BatchError::Inbox {
+        path: settings.inbox.clone(),
+        source,
+    })?;
+    std::fs::create_dir_all(out.join("bundles")).map_err(out_error(out))?;
+    let _lock = lock(out)?;
+    write::remove_leftovers(out);
+
+    let as_of = settings.as_of.format("%Y-%m-%d").to_string();
+    let ledger_path = out.join("ledger.json");
+    let mut ledger = Ledger::load(&ledger_path)?;
+    let names = build::names(settings.rules);
+
+    // Fingerprint every bundle (hashing reads every byte once, in parallel) and sort them into
+    // work to do, unchanged and unreadable.
+    let fingerprints: Vec<(Source, std::io::Result<(String, usize)>)> = sources
+        .into_par_iter()
+        .map(|source| {
+            let fingerprint = inbox::fingerprint(&source);
+            (source, fingerprint)
+        })
+        .collect();
+    let mut plan = Plan::default();
+    let mut jobs = Vec::new();
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    let mut in_inbox = BTreeSet::new();
+    for (source, fingerprint) in fingerprints {
+        if !in_inbox.insert(source.id.clone()) {
+            failed.insert(
+                source.id.clone(),
+                format!(
+                    "两个申请包同名 (a folder and a zip named {}): rename one",
+                    source.id
+                ),
+            );
+            continue;
+        }
+        match fingerprint {
+            Err(err) => {
+                failed.insert(
+                    source.id.clone(),
+                    format!("无法读取 {}: {err}", source.path.display()),
+                );
+            }
+            Ok((content, files)) => {
+                let key = ledger::key(&content, &settings.rules_fingerprint, TOOL_VERSION, &as_of);
+                let current = ledger.bundles.get(&source.id).is_some_and(|entry| {
+                    entry.key == key
+                        && entry.row.state == RowState::Assessed
+                        && reports_exist(out, &source.id)
+                });
+                if current && !settings.full {
+                    plan.skipped += 1;
+                } else {
+                    plan.todo += 1;
+                    plan.todo_files += files;
+                    jobs.push(Job { source, key });
+                }
+            }
+        }
+    }
+
+    let index_dir = out.join("index");
+    let index_error = |source| BatchError::Index {
+        path: index_dir.clone(),
+        source,
+    };
+    let index = Index::open_or_create(&index_dir).map_err(index_error)?;
+    let mut writer = index.writer().map_err(index_error)?;
+
+    // Bundles that left the inbox: their passages leave the index, their rows stay, withdrawn.
+    // Bundles the index holds but the ledger does not (a run killed between commit and ledger,
+    // then the bundle removed) leave too.
+    let withdrawn: Vec<String> = ledger
+        .bundles
+        .iter()
+        .filter(|(id, entry)| !in_inbox.contains(*id) && entry.row.state != RowState::Withdrawn)
+        .map(|(id, _)| id.clone())
+        .collect();
+    plan.withdrawn = withdrawn.len();
+    for id in index.bundles().map_err(index_error)? {
+        if !in_inbox.contains(&id) {
+            writer.remove_bundle(&id);
+        }
+    }
+    // Bundles failing this run keep no stale passages either.
+    for id in failed.keys() {
+        writer.remove_bundle(id);
+    }
+    if writer.has_pending() {
+        writer.commit().map_err(index_error)?;
+    }
+    for id in &withdrawn {
+        if let Some(entry) = ledger.bundles.get_mut(id) {
+            entry.row = entry.row.clone().withdrawn();
+            entry.passages = 0;
+        }
+    }
+    for id in failed.keys() {
+        ledger.bundles.remove(id);
+    }
+    ledger.save(&ledger_path)?;
+    observer.planned(&plan);
+
+    let mut stats = RunStats {
+        skipped: plan.skipped,
+        withdrawn: plan.withdrawn,
+        ..RunStats::default()
+    };
+    let workers = settings.jobs.max(1).min(jobs.len().max(1));
+    let queue = Mutex::new(jobs.into_iter());
+    let (sender, receiver) = sync_channel::<(Job, Result<Processed, String>)>(workers);
+    std::thread::scope(|scope| -> Result<(), BatchError> {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let queue = &queue;
+            let names = &names;
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut jobs| jobs.next());
+                    let Some(job) = next else { break };
+                    let result = process(&job, settings, names);
+                    if sender.send((job, result)).is_err() {
+                        break; // the indexer stopped on an error
+                    }
+                }
+            });
+        }
+        drop(sender);
+
+        let mut staged: Vec<(String, Entry)> = Vec::new();
+        let mut last_commit = Instant::now();
+        for (job, result) in receiver {
+            let id = job.source.id.clone();
+            match result {
+                Ok(processed) => {
+                    let passages = writer
+                        .replace_bundle(&processed.bundle, &processed.assessment, settings.as_of)
+                        .map_err(index_error)?;
+                    let mut by_status = BTreeMap::new();
+                    for document in &processed.bundle.documents {
+                        *by_status.entry(document.status).or_insert(0) += 1;
+                        *stats.files_by_status.entry(document.status).or_insert(0) += 1;
+                    }
+                    stats.done += 1;
+                    stats.passages += passages;
+                    stats.bytes += processed.bytes;
+                    observer.finished(&id, &Outcome::Done(by_status));
+                    staged.push((
+                        id,
+                        Entry {
+                            key: job.key,
+                            row: processed.row,
+                            passages,
+                        },
+                    ));
+                }
+                Err(message) => {
+                    writer.remove_bundle(&id);
+                    observer.finished(&id, &Outcome::Failed(message.clone()));
+                    ledger.bundles.remove(&id);
+                    failed.insert(id, message);
+                }
+            }
+            if last_commit.elapsed() >= COMMIT_EVERY {
+                commit(&mut writer, &mut ledger, &ledger_path, &mut staged).map_err(
+                    |e| match e {
+                        Committed::Index(source) => index_error(source),
+                        Committed::Ledger(e) => BatchError::Ledger(e),
+                    },
+                )?;
+                last_commit = Instant::now();
+            }
+        }
+        commit(&mut writer, &mut ledger, &ledger_path, &mut staged).map_err(|e| match e {
+            Committed::Index(source) => index_error(source),
+            Committed::Ledger(e) => BatchError::Ledger(e),
+        })
+    })?;
+    writer.finish().map_err(index_error)?;
+    stats.failed = failed.len();
+
+    let mut rows: Vec<SummaryRow> = ledger.bundles.values().map(|e| e.row.clone()).collect();
+    rows.extend(
+        failed
+            .iter()
+            .map(|(id, message)| SummaryRow::failed(id, message)),
+    );
+    let summary = Summary::new(TOOL_VERSION, &as_of, &settings.rules_fingerprint, rows);
+    write_summary(out, &summary, &names)?;
+    stats.summary = Some(summary);
+    stats.elapsed = started.elapsed();
+    Ok(stats)
+}
+
+/// Why a commit failed.
+enum Committed {
+    Index(IndexError),
+    Ledger(LedgerError),
+}
+
+/// Commits the index, then records the staged bundles in the ledger: never the other way round.
+fn commit(
+    writer: &mut crate::index::Writer<'_>,
+    ledger: &mut Ledger,
+    ledger_path: &Path,
+    staged: &mut Vec<(String, Entry)>,
+) -> Result<(), Committed> {
+    if !writer.has_pending() && staged.is_empty() {
+        return Ok(());
+    }
+    writer.commit().map_err(Committed::Index)?;
+    ledger.bundles.extend(staged.drain(..));
+    ledger.save(ledger_path).map_err(Committed::Ledger)
+}
+
+/// Reads, assesses and reports one bundle. Never panics: a panic anywhere in a bundle becomes
+/// that bundle's failure, and the batch goes on.
+fn process(job: &Job, settings: &Settings<'_>, names: &Names) -> Result<Processed, String> {
+    let work = || -> Result<Processed, String> {
+        let bundle = read_bundle(&job.source.path, &settings.limits).map_err(|e| e.to_string())?;
+        let assessment = crate::rules::assess(&bundle, settings.rules, settings.as_of);
+        let report = build::build(&bundle, &assessment, settings.rules, settings.as_of);
+        let dir = bundle_dir(&settings.out, &job.source.id);
+        let json = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
+        let page = html::bundle_page(&report, names).map_err(|e| e.to_string())?;
+        for (name, bytes) in [
+            ("report.json", json.as_slice()),
+            ("report.html", page.as_bytes()),
+        ] {
+            let path = dir.join(name);
+            write_atomically(&path, bytes)
+                .map_err(|e| format!("无法写入 {}: {e}", path.display()))?;
+        }
+        let href = format!("bundles/{}/report.html", job.source.id);
+        let row = SummaryRow::assessed(&report, names, &href);
+        let bytes = bundle.documents.iter().map(|d| d.bytes).sum();
+        Ok(Processed {
+            bundle,
+            assessment,
+            row,
+            bytes,
+        })
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!("bundle {}: internal error {what}", job.source.id);
+            Err(format!("内部错误 (internal error, please report): {what}"))
+        }
+    }
+}
+
+/// `OUT/bundles/<id>`.
+fn bundle_dir(out: &Path, id: &str) -> PathBuf {
+    out.join("bundles").join(id)
+}
+
+fn reports_exist(out: &Path, id: &str) -> bool {
+    let dir = bundle_dir(out, id);
+    dir.join("report.json").is_file() && dir.join("report.html").is_file()
+}
+
+/// Writes `summary.json`, `summary.csv` and `index.html`, each atomically.
+fn write_summary(out: &Path, summary: &Summary, names: &Names) -> Result<(), BatchError> {
+    let failed = |path: PathBuf| move |source| BatchError::Out { path, source };
+    let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other);
+    let path = out.join("summary.json");
+    json.and_then(|bytes| write_atomically(&path, &bytes))
+        .map_err(failed(path))?;
+    let mut csv = Vec::new();
+    let path = out.join("summary.csv");
+    crate::report::triage::write_csv(summary, &mut csv)
+        .and_then(|()| write_atomically(&path, &csv))
+        .map_err(failed(path))?;
+    let path = out.join("index.html");
+    html::summary_page(summary, names)
+        .map_err(std::io::Error::other)
+        .and_then(|page| write_atomically(&path, page.as_bytes()))
+        .map_err(failed(path))
+}
+
+/// Holds `OUT/.lock` for the run: two runs on one OUT would fight over the index and ledger.
+/// The OS releases it when the process ends, killed or not.
+fn lock(out: &Path) -> Result<std::fs::File, BatchError> {
+    let path = out.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| BatchError::Out {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(BatchError::Busy(out.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(BatchError::Out { path, source }),
+    }
+}
