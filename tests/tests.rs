@@ -1,5 +1,6 @@
 //! One integration test binary (fast linking), a module per feature.
 
+mod batch;
 mod cli;
 mod fixtures;
 mod index;

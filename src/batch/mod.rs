@@ -190,7 +190,7 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
     })?;
     std::fs::create_dir_all(out.join("bundles")).map_err(out_error(out))?;
     let _lock = lock(out)?;
-    write::remove_leftovers(out);
+    write::remove_all_leftovers(out);
 
     let as_of = settings.as_of.format("%Y-%m-%d").to_string();
     let ledger_path = out.join("ledger.json");

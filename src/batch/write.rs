@@ -31,8 +31,18 @@ fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+/// Removes temporary files a killed run left in `out` and in each `out/bundles/<id>`.
+pub fn remove_all_leftovers(out: &Path) {
+    remove_leftovers(out);
+    if let Ok(bundles) = std::fs::read_dir(out.join("bundles")) {
+        for bundle in bundles.flatten() {
+            remove_leftovers(&bundle.path());
+        }
+    }
+}
+
 /// Removes temporary files a killed run left in `dir` (not recursive).
-pub fn remove_leftovers(dir: &Path) {
+fn remove_leftovers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
