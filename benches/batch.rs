@@ -64,7 +64,10 @@ fn main() {
     let started = Instant::now();
     let second = run(&settings, &Quiet).expect("second run");
     let second_wall = started.elapsed();
-    assert_eq!(second.skipped, bundles, "nothing changed, everything skipped");
+    assert_eq!(
+        second.skipped, bundles,
+        "nothing changed, everything skipped"
+    );
     println!(
         "second run, nothing changed: {:.2} s = {:.1}% of the first (goal ≤ 5%)",
         second_wall.as_secs_f64(),

@@ -364,3 +364,75 @@ pub fn write_csv(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
     }
     writer.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(bundle: &str, blocked: bool, score: f64) -> SummaryRow {
+        let mut row = SummaryRow::failed(bundle, "x");
+        row.state = RowState::Assessed;
+        row.blocked = blocked;
+        row.blockers = if blocked {
+            vec!["缺少营业执照".into()]
+        } else {
+            Vec::new()
+        };
+        row.estimated_score = score;
+        row.estimated_band = "达标".into();
+        row.message = None;
+        row
+    }
+
+    #[test]
+    fn blocked_first_then_coverage_then_withdrawn_last() {
+        let rows = vec![
+            row("c-ready-low", false, 60.0),
+            row("z-withdrawn", false, 99.0).withdrawn(),
+            row("b-blocked", true, 95.0),
+            row("a-ready-high", false, 90.0),
+            SummaryRow::failed("d-failed", "无法读取"),
+            row("e-ready-high", false, 90.0),
+        ];
+        let summary = Summary::new("0.1.0", "2026-11-28", "r", rows);
+        let order: Vec<&str> = summary.bundles.iter().map(|r| r.bundle.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "b-blocked",
+                "d-failed",
+                "a-ready-high",
+                "e-ready-high",
+                "c-ready-low",
+                "z-withdrawn"
+            ]
+        );
+        assert_eq!(
+            summary.totals,
+            Totals {
+                bundles: 6,
+                blocked: 2,
+                ready: 3,
+                failed: 1,
+                withdrawn: 1
+            }
+        );
+    }
+
+    #[test]
+    fn csv_has_a_bom_crlf_and_quotes_what_needs_quoting() {
+        let mut tricky = row("华信,\"家电\"", true, 50.0);
+        tricky.applicant = Some("苏州华信智能家电有限公司\n（分公司）".into());
+        let summary = Summary::new("0.1.0", "2026-11-28", "r", vec![tricky]);
+        let mut bytes = Vec::new();
+        write_csv(&summary, &mut bytes).expect("csv");
+        assert!(bytes.starts_with("\u{feff}".as_bytes()));
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        assert!(text.contains("\r\n"));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let record = reader.records().next().expect("one row").expect("parses");
+        assert_eq!(&record[1], "华信,\"家电\"");
+        assert_eq!(&record[3], "是");
+        assert_eq!(&record[5], "苏州华信智能家电有限公司\n（分公司）");
+    }
+}
