@@ -22,6 +22,21 @@ fn run(inbox: &Path, out: &Path, extra: &[&str]) -> Output {
         .expect("run certsift")
 }
 
+/// `certsift run` with another review date.
+fn run_as_of(inbox: &Path, out: &Path, as_of: &str) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_certsift"))
+        .arg("run")
+        .arg(inbox)
+        .arg("--out")
+        .arg(out)
+        .args(["--as-of", as_of])
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run certsift");
+    assert_ok(&output);
+    output
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -186,6 +201,28 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
         first,
         "a run with nothing changed changes nothing"
     );
+
+    // A later review date redoes only what it can change: none of the sample licences or
+    // certificates ends between these two days, but 华信家电's ISO certificate ends in 2027.
+    let next_day = run_as_of(&inbox, &out, "2026-11-29");
+    assert!(
+        stdout(&next_day).starts_with("0 done, 3 unchanged"),
+        "{}",
+        stdout(&next_day)
+    );
+    let later = run_as_of(&inbox, &out, "2027-09-01");
+    assert!(!stdout(&later).starts_with("0 done"), "{}", stdout(&later));
+    let report = read_json(&out.join("bundles/华信家电-2026/report.json"));
+    assert_eq!(report["as_of"], "2027-09-01");
+    assert!(
+        report["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .any(|f| f["code"] == "certificate_expired"),
+        "the certificate that ended on the way is flagged"
+    );
+    assert_ok(&run(&inbox, &out, &[]));
 
     // A changed bundle (one more file) is redone, alone.
     std::fs::write(

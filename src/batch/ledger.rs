@@ -8,6 +8,7 @@
 
 use super::write::write_atomically;
 use crate::report::triage::SummaryRow;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -30,17 +31,23 @@ pub struct Ledger {
 pub struct Entry {
     /// [`key`] of the bundle's content, the rules and the tool when it was finished.
     pub key: String,
+    /// The review date it was assessed as of.
+    pub as_of: NaiveDate,
+    /// The end dates its expiry checks compared with that date
+    /// ([`crate::rules::Assessment::expiry_dates`]): a later run redoes the bundle only when its
+    /// review date crosses one of them.
+    pub expiry_dates: Vec<NaiveDate>,
     /// Its summary row (withdrawn rows keep the last assessment, marked withdrawn).
     pub row: SummaryRow,
     /// Passages it has in the index (0 once withdrawn).
     pub passages: usize,
 }
 
-/// What a bundle's result depends on: its content fingerprint, the rules' fingerprint, the
-/// tool's version and the review date (expiry flags change with it).
-pub fn key(content: &str, rules: &str, tool_version: &str, as_of: &str) -> String {
+/// What a bundle's result depends on, the review date aside (see [`Entry::expiry_dates`]): its
+/// content fingerprint, the rules' fingerprint and the tool's version.
+pub fn key(content: &str, rules: &str, tool_version: &str) -> String {
     let mut hasher = Sha256::new();
-    for part in [content, rules, tool_version, as_of] {
+    for part in [content, rules, tool_version] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
@@ -123,7 +130,9 @@ mod tests {
         ledger.bundles.insert(
             "华信".into(),
             Entry {
-                key: key("c", "r", "0.1.0", "2026-11-28"),
+                key: key("c", "r", "0.1.0"),
+                as_of: NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+                expiry_dates: Vec::new(),
                 row: SummaryRow::failed("华信", "无法读取"),
                 passages: 0,
             },
@@ -136,12 +145,11 @@ mod tests {
 
     #[test]
     fn key_changes_with_each_input() {
-        let base = key("c", "r", "v", "d");
-        assert_ne!(base, key("c2", "r", "v", "d"));
-        assert_ne!(base, key("c", "r2", "v", "d"));
-        assert_ne!(base, key("c", "r", "v2", "d"));
-        assert_ne!(base, key("c", "r", "v", "d2"));
+        let base = key("c", "r", "v");
+        assert_ne!(base, key("c2", "r", "v"));
+        assert_ne!(base, key("c", "r2", "v"));
+        assert_ne!(base, key("c", "r", "v2"));
         // Length-prefixed: moving a character between parts is a different key.
-        assert_ne!(key("ab", "c", "v", "d"), key("a", "bc", "v", "d"));
+        assert_ne!(key("ab", "c", "v"), key("a", "bc", "v"));
     }
 }

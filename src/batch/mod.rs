@@ -2,9 +2,11 @@
 //! reported (`OUT/bundles/<id>/report.json` and `report.html`) and indexed (`OUT/index`), then
 //! the ranked triage summary (`OUT/summary.json`, `summary.csv`, `index.html`).
 //!
-//! **Incremental.** The [`ledger`] keys each finished bundle by its content, the rules, the
-//! tool's version and the review date; an unchanged bundle is skipped, a bundle that left the
-//! inbox is marked withdrawn and its passages leave the index.
+//! **Incremental.** The [`ledger`] keys each finished bundle by its content, the rules and the
+//! tool's version; an unchanged bundle is skipped, unless the review date has crossed one of its
+//! licence or certificate end dates (so a nightly run with today's date does not redo every
+//! bundle every night, yet flags a licence the day it expires). A bundle that left the inbox is
+//! marked withdrawn and its passages leave the index.
 //!
 //! **Crash-safe.** Per bundle, in this order: report files written atomically → passages
 //! committed to the index (replacing the bundle's old ones) → the ledger records it. A run
@@ -229,10 +231,15 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
                 );
             }
             Ok((content, files)) => {
-                let key = ledger::key(&content, &settings.rules_fingerprint, TOOL_VERSION, &as_of);
+                let key = ledger::key(&content, &settings.rules_fingerprint, TOOL_VERSION);
                 let current = ledger.bundles.get(&source.id).is_some_and(|entry| {
                     entry.key == key
                         && entry.row.state == RowState::Assessed
+                        && Assessment::same_for_review_date(
+                            &entry.expiry_dates,
+                            entry.as_of,
+                            settings.as_of,
+                        )
                         && reports_exist(out, &source.id)
                 });
                 if current && !settings.full {
@@ -336,6 +343,8 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
                         id,
                         Entry {
                             key: job.key,
+                            as_of: settings.as_of,
+                            expiry_dates: processed.assessment.expiry_dates.clone(),
                             row: processed.row,
                             passages,
                         },

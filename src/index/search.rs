@@ -287,6 +287,7 @@ mod tests {
             indicators: Vec::new(),
             fields: Vec::new(),
             flags: Vec::new(),
+            expiry_dates: Vec::new(),
         }
     }
 

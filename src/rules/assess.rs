@@ -24,6 +24,24 @@ pub struct Assessment {
     pub fields: Vec<FieldValue>,
     /// Problems, errors first.
     pub flags: Vec<Flag>,
+    /// Every end date the expiry checks compared with the review date (licence terms,
+    /// certificate validities), sorted, deduplicated. The verdict on this bundle changes with the
+    /// review date only when it crosses one of these, so the nightly batch need not redo an
+    /// unchanged bundle every day (see [`Assessment::same_for_review_date`]).
+    pub expiry_dates: Vec<NaiveDate>,
+}
+
+impl Assessment {
+    /// Whether assessing the same bundle as of `other` instead of `as_of` would raise the same
+    /// expiry flags: no end date `d` lies where `d < as_of` and `d < other` disagree. (The flag
+    /// messages quote the review date; a report kept from an earlier date says so in `as_of`.)
+    pub fn same_for_review_date(
+        expiry_dates: &[NaiveDate],
+        as_of: NaiveDate,
+        other: NaiveDate,
+    ) -> bool {
+        expiry_dates.iter().all(|d| (*d < as_of) == (*d < other))
+    }
 }
 
 /// Runs every rule over `bundle`. `as_of` is the review date for expiry checks.
@@ -31,7 +49,7 @@ pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Asses
     let file_materials = classify_materials(bundle, rules);
     let materials = material_findings(bundle, rules, &file_materials);
     let indicators = indicator_findings(bundle, rules, &file_materials);
-    let (fields, mut flags) = fields_and_flags(bundle, rules, &file_materials, as_of);
+    let (fields, mut flags, expiry_dates) = fields_and_flags(bundle, rules, &file_materials, as_of);
     flags.extend(missing_material_flags(rules, &materials));
     flags.sort_by_key(|f| f.severity);
     Assessment {
@@ -40,6 +58,7 @@ pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Asses
         indicators,
         fields,
         flags,
+        expiry_dates,
     }
 }
 
@@ -80,8 +99,15 @@ fn fields_and_flags(
     rules: &CompiledRules,
     files: &FileMaterials,
     as_of: NaiveDate,
-) -> (Vec<FieldValue>, Vec<Flag>) {
+) -> (Vec<FieldValue>, Vec<Flag>, Vec<NaiveDate>) {
     let all = super::fields::extract(bundle, rules.compiled_fields(), &files.by_file);
+    let mut expiry_dates: Vec<NaiveDate> = all
+        .iter()
+        .filter(|f| super::checks::EXPIRY_FIELDS.contains(&f.name.as_str()))
+        .filter_map(|f| NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok())
+        .collect();
+    expiry_dates.sort();
+    expiry_dates.dedup();
     let mut severities = super::checks::Severities::default();
     for flag in rules.flags() {
         severities.0.insert(flag.code.clone(), flag.severity);
@@ -99,5 +125,42 @@ fn fields_and_flags(
         .cloned()
         .collect();
     chosen.extend(certificates);
-    (chosen, flags)
+    (chosen, flags, expiry_dates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_date_matters_only_across_an_end_date() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let ends = [date(2027, 8, 15), date(2030, 3, 9)];
+        assert!(Assessment::same_for_review_date(
+            &ends,
+            date(2026, 11, 28),
+            date(2026, 11, 29)
+        ));
+        assert!(Assessment::same_for_review_date(
+            &ends,
+            date(2026, 11, 28),
+            date(2027, 8, 15)
+        ));
+        assert!(!Assessment::same_for_review_date(
+            &ends,
+            date(2026, 11, 28),
+            date(2027, 8, 16)
+        ));
+        // Backwards too: a re-run for an earlier date un-expires.
+        assert!(!Assessment::same_for_review_date(
+            &ends,
+            date(2031, 1, 1),
+            date(2029, 1, 1)
+        ));
+        assert!(Assessment::same_for_review_date(
+            &[],
+            date(2020, 1, 1),
+            date(2040, 1, 1)
+        ));
+    }
 }

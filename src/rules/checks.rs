@@ -13,6 +13,9 @@ use crate::rules::fields::{applicant_fields, materials_of};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The fields whose dates the expiry checks compare with the review date.
+pub const EXPIRY_FIELDS: [&str; 2] = ["license_valid_until", "certificate_valid_until"];
+
 /// Severity per flag code. Unknown codes fall back to `Warning`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Severities(pub BTreeMap<String, Severity>);
