@@ -151,7 +151,10 @@ pub enum BatchError {
     #[error("another certsift run is writing {0}; wait for it to end, or use another --out")]
     Busy(PathBuf),
     /// The index failed.
-    #[error("the index in {path}: {source}")]
+    #[error(
+        "the index in {path}: {source} (if another certsift version built it, delete that folder \
+         and ledger.json beside it, then run again: everything is rebuilt)"
+    )]
     Index {
         /// Its folder.
         path: PathBuf,

@@ -54,8 +54,10 @@ impl Fields {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         let bundle = builder.add_text_field("bundle", STRING | STORED | FAST);
-        let file = builder.add_text_field("file", STRING | STORED);
-        let kind = builder.add_text_field("kind", STRING | STORED);
+        // Stored only: no query filters by file path, kind or date, and every indexed field is a term
+        // per passage (benches/index.rs).
+        let file = builder.add_text_field("file", STORED);
+        let kind = builder.add_text_field("kind", STORED);
         let location = builder.add_text_field("location", stored_only);
         let normalized = builder.add_text_field("normalized", normalized_options);
         let indicator = builder.add_text_field("indicator", STRING | STORED);
@@ -64,7 +66,7 @@ impl Fields {
         let material = builder.add_text_field("material", STRING | STORED);
         // Searchable (which passages come from this file?), not stored: hits name the file.
         let sha256 = builder.add_text_field("sha256", STRING);
-        let run_date = builder.add_text_field("run_date", STRING | STORED);
+        let run_date = builder.add_text_field("run_date", STORED);
         Fields {
             schema: builder.build(),
             bundle,
