@@ -266,6 +266,16 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
     assert_eq!(row["state"], "withdrawn");
     assert_eq!(passages_in_index(&out, "鼎盛机电-2026"), 0);
 
+    // An OUT inside the inbox is not taken for a bundle.
+    let nested = run(&inbox, &inbox.join("out"), &[]);
+    assert_ok(&nested);
+    assert!(
+        stdout(&nested).starts_with("2 done, 0 unchanged"),
+        "{}",
+        stdout(&nested)
+    );
+    std::fs::remove_dir_all(inbox.join("out")).expect("remove the nested OUT");
+
     // --full redoes everything.
     let full = run(&inbox, &out, &["--full"]);
     assert_ok(&full);

@@ -194,6 +194,12 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
         source,
     })?;
     std::fs::create_dir_all(out.join("bundles")).map_err(out_error(out))?;
+    // OUT inside the inbox is not a bundle.
+    let out_real = std::fs::canonicalize(out).map_err(out_error(out))?;
+    let sources: Vec<Source> = sources
+        .into_iter()
+        .filter(|s| std::fs::canonicalize(&s.path).map_or(true, |p| p != out_real))
+        .collect();
     let _lock = lock(out)?;
     write::remove_all_leftovers(out);
 
