@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use certsift::ingest::read_bundle;
 use certsift::report::{build, summary};
 use std::io::Write;
-use std::path::Path;
 
 /// Runs the subcommand; output goes to `out`.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
@@ -22,7 +21,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         let report = build::build(&bundle, &assessment, &rules, as_of);
         if let Some(dir) = &args.out {
             let path = dir.join("bundles").join(&report.bundle).join("report.json");
-            write_atomically(&path, &serde_json::to_vec_pretty(&report)?)
+            certsift::batch::write::write_atomically(&path, &serde_json::to_vec_pretty(&report)?)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         if args.json && several {
@@ -39,14 +38,4 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes through a temporary file and a rename, so a reader never sees half a report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
