@@ -10,29 +10,41 @@ use std::process::{Command, Output};
 const AS_OF: &str = "2026-11-28";
 
 fn run(inbox: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_with(inbox, out, AS_OF, extra)
+}
+
+fn run_with(inbox: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_certsift"))
         .arg("run")
         .arg(inbox)
         .arg("--out")
         .arg(out)
-        .args(["--as-of", AS_OF])
+        .args(["--as-of", as_of])
         .args(extra)
         .env("RUST_LOG", "error")
         .output()
         .expect("run certsift")
 }
 
-/// `certsift run` with another review date.
+/// `certsift run` that must succeed and print a closing line starting with `start`.
+fn run_expecting(inbox: &Path, out: &Path, extra: &[&str], start: &str) -> Output {
+    expect_start(run(inbox, out, extra), start)
+}
+
+/// [`run_expecting`] with another review date.
+fn run_with_expecting(inbox: &Path, out: &Path, as_of: &str, start: &str) -> Output {
+    expect_start(run_with(inbox, out, as_of, &[]), start)
+}
+
+fn expect_start(output: Output, start: &str) -> Output {
+    assert_ok(&output);
+    assert!(stdout(&output).starts_with(start), "{}", stdout(&output));
+    output
+}
+
+/// `certsift run` with another review date, which must succeed.
 fn run_as_of(inbox: &Path, out: &Path, as_of: &str) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_certsift"))
-        .arg("run")
-        .arg(inbox)
-        .arg("--out")
-        .arg(out)
-        .args(["--as-of", as_of])
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run certsift");
+    let output = run_with(inbox, out, as_of, &[]);
     assert_ok(&output);
     output
 }
@@ -128,12 +140,11 @@ fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
 fn a_run_writes_every_output_and_reports_follow_the_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    let result = run(&fixtures_dir().join("inbox"), &out, &[]);
-    assert_ok(&result);
-    assert!(
-        stdout(&result).starts_with("3 done, 0 unchanged"),
-        "{}",
-        stdout(&result)
+    run_expecting(
+        &fixtures_dir().join("inbox"),
+        &out,
+        &[],
+        "3 done, 0 unchanged",
     );
 
     let summary = read_json(&out.join("summary.json"));
@@ -189,13 +200,7 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
     assert_ok(&run(&inbox, &out, &[]));
     let first = outputs(&out);
 
-    let second = run(&inbox, &out, &[]);
-    assert_ok(&second);
-    assert!(
-        stdout(&second).starts_with("0 done, 3 unchanged"),
-        "{}",
-        stdout(&second)
-    );
+    run_expecting(&inbox, &out, &[], "0 done, 3 unchanged");
     assert_eq!(
         outputs(&out),
         first,
@@ -204,12 +209,7 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
 
     // A later review date redoes only what it can change: none of the sample licences or
     // certificates ends between these two days, but 华信家电's ISO certificate ends in 2027.
-    let next_day = run_as_of(&inbox, &out, "2026-11-29");
-    assert!(
-        stdout(&next_day).starts_with("0 done, 3 unchanged"),
-        "{}",
-        stdout(&next_day)
-    );
+    run_with_expecting(&inbox, &out, "2026-11-29", "0 done, 3 unchanged");
     let later = run_as_of(&inbox, &out, "2027-09-01");
     assert!(!stdout(&later).starts_with("0 done"), "{}", stdout(&later));
     let report = read_json(&out.join("bundles/华信家电-2026/report.json"));
@@ -230,13 +230,7 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
         "本公司已建立配件供应制度，配件供应年限不少于五年。",
     )
     .expect("add a file");
-    let third = run(&inbox, &out, &[]);
-    assert_ok(&third);
-    assert!(
-        stdout(&third).starts_with("1 done, 2 unchanged"),
-        "{}",
-        stdout(&third)
-    );
+    run_expecting(&inbox, &out, &[], "1 done, 2 unchanged");
     let report = read_json(&out.join("bundles/华信家电-2026/report.json"));
     let paths: Vec<&str> = report["files"]
         .as_array()
@@ -267,23 +261,11 @@ fn unchanged_bundles_are_skipped_changed_redone_removed_withdrawn() {
     assert_eq!(passages_in_index(&out, "鼎盛机电-2026"), 0);
 
     // An OUT inside the inbox is not taken for a bundle.
-    let nested = run(&inbox, &inbox.join("out"), &[]);
-    assert_ok(&nested);
-    assert!(
-        stdout(&nested).starts_with("2 done, 0 unchanged"),
-        "{}",
-        stdout(&nested)
-    );
+    run_expecting(&inbox, &inbox.join("out"), &[], "2 done, 0 unchanged");
     std::fs::remove_dir_all(inbox.join("out")).expect("remove the nested OUT");
 
     // --full redoes everything.
-    let full = run(&inbox, &out, &["--full"]);
-    assert_ok(&full);
-    assert!(
-        stdout(&full).starts_with("2 done, 0 unchanged"),
-        "{}",
-        stdout(&full)
-    );
+    run_expecting(&inbox, &out, &["--full"], "2 done, 0 unchanged");
 }
 
 #[test]
