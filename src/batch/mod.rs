@@ -24,7 +24,7 @@ pub mod ledger;
 pub mod write;
 
 use crate::index::{Index, IndexError};
-use crate::ingest::{Limits, read_bundle};
+use crate::ingest::{Limits, read_bundle_observed};
 use crate::model::{Bundle, FileStatus};
 use crate::report::summary::Names;
 use crate::report::triage::{RowState, Summary, SummaryRow};
@@ -95,6 +95,8 @@ pub enum Outcome {
 pub trait Observer: Sync {
     /// The plan, once known.
     fn planned(&self, _plan: &Plan) {}
+    /// A file on disk of `bundle` was read (a zip bundle is one file); from rayon's threads.
+    fn file_read(&self, _bundle: &str) {}
     /// A bundle is finished (before its commit).
     fn finished(&self, _bundle: &str, _outcome: &Outcome) {}
 }
@@ -321,7 +323,7 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
                 loop {
                     let next = queue.lock().ok().and_then(|mut jobs| jobs.next());
                     let Some(job) = next else { break };
-                    let result = process(&job, settings, names);
+                    let result = process(&job, settings, names, observer);
                     if sender.send((job, result)).is_err() {
                         break; // the indexer stopped on an error
                     }
@@ -420,9 +422,16 @@ fn commit(
 
 /// Reads, assesses and reports one bundle. Never panics: a panic anywhere in a bundle becomes
 /// that bundle's failure, and the batch goes on.
-fn process(job: &Job, settings: &Settings<'_>, names: &Names) -> Result<Processed, String> {
+fn process(
+    job: &Job,
+    settings: &Settings<'_>,
+    names: &Names,
+    observer: &dyn Observer,
+) -> Result<Processed, String> {
     let work = || -> Result<Processed, String> {
-        let bundle = read_bundle(&job.source.path, &settings.limits).map_err(|e| e.to_string())?;
+        let on_file = |_: &[crate::model::Document]| observer.file_read(&job.source.id);
+        let bundle = read_bundle_observed(&job.source.path, &settings.limits, &on_file)
+            .map_err(|e| e.to_string())?;
         let assessment = crate::rules::assess(&bundle, settings.rules, settings.as_of);
         let report = build::build(&bundle, &assessment, settings.rules, settings.as_of);
         let dir = bundle_dir(&settings.out, &job.source.id);

@@ -10,7 +10,7 @@ use super::args::RunArgs;
 use super::config::{as_of, init_threads, limits_from, rules_and_fingerprint};
 use anyhow::Result;
 use certsift::batch::{Observer, Outcome, Plan, RunStats, Settings};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
 /// Runs the subcommand; the closing summary goes to `out`.
@@ -37,7 +37,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let progress = Progress::new(std::io::stdout().is_terminal());
     let stats = certsift::batch::run(&settings, &progress)
         .map_err(|err| Failure::new(2, err.to_string()))?;
-    progress.bar.finish_and_clear();
+    progress.finish();
     write_closing(&stats, &args.out, out)?;
     if stats.failed > 0 {
         out.flush()?;
@@ -53,38 +53,47 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// A bar over bundles (with files read so far) on a terminal; `tracing` lines otherwise.
+/// Two bars on a terminal — bundles finished, and files on disk read (a zip bundle is one
+/// file) — drawn on stderr; `tracing` lines otherwise.
 struct Progress {
-    bar: ProgressBar,
+    bars: MultiProgress,
+    bundles: ProgressBar,
+    files: ProgressBar,
     terminal: bool,
-    files: std::sync::atomic::AtomicUsize,
 }
 
 impl Progress {
     fn new(terminal: bool) -> Progress {
-        let bar = if terminal {
-            let bar = ProgressBar::new(0);
-            let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} 个申请包 · {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar
-        } else {
-            ProgressBar::hidden()
+        let bars = MultiProgress::new();
+        let bar = |template: &str| {
+            if !terminal {
+                return ProgressBar::hidden();
+            }
+            let style = ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bars.add(ProgressBar::new(0).with_style(style))
         };
+        let bundles = bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} 个申请包 bundles");
+        let files = bar("  [{eta_precise} left] {bar:30} {pos}/{len} 个文件 files · {msg}");
         Progress {
-            bar,
+            bars,
+            bundles,
+            files,
             terminal,
-            files: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    fn finish(&self) {
+        self.files.finish_and_clear();
+        self.bundles.finish_and_clear();
+        let _ = self.bars.clear();
     }
 }
 
 impl Observer for Progress {
     fn planned(&self, plan: &Plan) {
-        self.bar.set_length(plan.todo as u64);
-        self.bar.set_message(format!("0/{} files", plan.todo_files));
+        self.bundles.set_length(plan.todo as u64);
+        self.files.set_length(plan.todo_files as u64);
         if !self.terminal {
             tracing::info!(
                 "{} bundle(s) to do ({} files), {} unchanged, {} withdrawn",
@@ -96,27 +105,27 @@ impl Observer for Progress {
         }
     }
 
+    fn file_read(&self, bundle: &str) {
+        self.files.inc(1);
+        self.files.set_message(bundle.to_string());
+    }
+
     fn finished(&self, bundle: &str, outcome: &Outcome) {
         match outcome {
             Outcome::Done(by_status) => {
-                let files: usize = by_status.values().sum();
-                let total = self
-                    .files
-                    .fetch_add(files, std::sync::atomic::Ordering::Relaxed)
-                    + files;
-                self.bar.set_message(format!("{total} files read"));
                 if !self.terminal {
+                    let files: usize = by_status.values().sum();
                     tracing::info!("bundle {bundle}: done, {files} files");
                 }
             }
             Outcome::Failed(message) => {
-                self.bar.println(format!("✗ {bundle}: {message}"));
+                let _ = self.bars.println(format!("✗ {bundle}: {message}"));
                 if !self.terminal {
                     tracing::warn!("bundle {bundle}: failed: {message}");
                 }
             }
         }
-        self.bar.inc(1);
+        self.bundles.inc(1);
     }
 }
 

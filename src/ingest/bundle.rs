@@ -36,19 +36,30 @@ pub fn read_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Document>> 
             files.push((path.clone(), shown));
         }
     }
-    Ok(read_files(&files, limits))
+    Ok(read_files(&files, limits, &|_| {}))
 }
 
 /// Reads one bundle: a folder (every file below it) or a `.zip` (every member). Paths are
 /// relative to the bundle. The bundle id is the folder name or the zip's stem.
 pub fn read_bundle(path: &Path, limits: &Limits) -> Result<Bundle> {
+    read_bundle_observed(path, limits, &|_| {})
+}
+
+/// [`read_bundle`], calling `on_file` with the documents of each file on disk as soon as it is
+/// read (a zip bundle is one file on disk: its members come in one call). For progress
+/// reporting; called from rayon's threads.
+pub fn read_bundle_observed(
+    path: &Path,
+    limits: &Limits,
+    on_file: &(dyn Fn(&[Document]) + Sync),
+) -> Result<Bundle> {
     let id = bundle_id(path);
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let documents = if meta.is_dir() {
-        read_files(&list_files(path)?, limits)
+        read_files(&list_files(path)?, limits, on_file)
     } else {
         // A zip bundle's files are named inside it (`bundle.zip!/制度/a.docx`), as the contract
         // names any file inside a zip; the zip itself is listed only when it cannot be opened.
@@ -57,6 +68,7 @@ pub fn read_bundle(path: &Path, limits: &Limits) -> Result<Bundle> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| id.clone());
         let mut docs = read_path(path, &name, limits);
+        on_file(&docs);
         let opened = docs
             .first()
             .is_some_and(|zip| zip.kind == FileKind::Zip && zip.status == FileStatus::Ok);
@@ -151,10 +163,18 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailu
     })
 }
 
-fn read_files(files: &[(PathBuf, String)], limits: &Limits) -> Vec<Document> {
+fn read_files(
+    files: &[(PathBuf, String)],
+    limits: &Limits,
+    on_file: &(dyn Fn(&[Document]) + Sync),
+) -> Vec<Document> {
     files
         .par_iter()
-        .map(|(path, shown)| read_path(path, shown, limits))
+        .map(|(path, shown)| {
+            let documents = read_path(path, shown, limits);
+            on_file(&documents);
+            documents
+        })
         .flatten()
         .collect()
 }

@@ -21,7 +21,9 @@ pub mod zip;
 mod bundle;
 mod package;
 
-pub use bundle::{bundle_id, list_files, read_bundle, read_inputs, read_path};
+pub use bundle::{
+    bundle_id, list_files, read_bundle, read_bundle_observed, read_inputs, read_path,
+};
 
 use crate::model::{Document, FileKind, FileStatus, Passage};
 use sha2::{Digest, Sha256};
