@@ -177,14 +177,13 @@ fn pdftotext_baseline(inbox: &Path) -> Option<(usize, Duration)> {
         .collect();
     let started = Instant::now();
     for pdf in &pdfs {
-        let status = std::process::Command::new("pdftotext")
+        std::process::Command::new("pdftotext")
             .arg("-q")
             .arg(pdf)
             .arg("-")
             .stdout(std::process::Stdio::null())
             .status()
             .ok()?;
-        let _ = status;
     }
     Some((pdfs.len(), started.elapsed()))
 }

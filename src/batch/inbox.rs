@@ -20,10 +20,25 @@ pub struct Source {
     pub path: PathBuf,
 }
 
-/// The bundles of `inbox`, sorted by path. Fails only when the inbox itself cannot be read.
+/// The bundles of `inbox`, sorted by path; loose files beside them are ignored. Fails only when
+/// the inbox itself cannot be read.
 pub fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
+    scan(inbox).map(|(sources, _)| sources)
+}
+
+/// Whether `dir` is an inbox (it holds bundles and no loose file, OS clutter aside) rather than
+/// a bundle, with its bundles: a bundle folder always holds at least one loose file.
+pub fn as_inbox(dir: &Path) -> std::io::Result<Option<Vec<Source>>> {
+    let (sources, loose) = scan(dir)?;
+    Ok((loose == 0 && !sources.is_empty()).then_some(sources))
+}
+
+/// The folder's bundles (direct subfolders and zips, sorted by path) and its number of loose
+/// files. Symlinks are followed: an inbox of links to where submissions really live is fine.
+fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
     let mut sources = Vec::new();
-    for entry in std::fs::read_dir(inbox)? {
+    let mut loose = 0;
+    for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_system_clutter(&name) || name.starts_with('.') {
@@ -33,16 +48,17 @@ pub fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
         let is_zip = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        // Follows symlinks: an inbox of links to where submissions really live is fine.
         if path.is_dir() || (is_zip && path.is_file()) {
             sources.push(Source {
                 id: bundle_id(&path),
                 path,
             });
+        } else {
+            loose += 1;
         }
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(sources)
+    Ok((sources, loose))
 }
 
 /// The content fingerprint of a bundle (hex sha256), and its number of files (a zip counts as
@@ -97,6 +113,19 @@ mod tests {
             .map(|s| s.id)
             .collect();
         assert_eq!(ids, ["华信家电", "鼎盛"]);
+    }
+
+    #[test]
+    fn a_folder_with_loose_files_is_a_bundle_not_an_inbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("制度")).expect("mkdir");
+        assert_eq!(
+            as_inbox(dir.path()).expect("read").map(|s| s.len()),
+            Some(1)
+        );
+        std::fs::write(dir.path().join("营业执照.pdf"), "x").expect("write");
+        assert!(as_inbox(dir.path()).expect("read").is_none());
+        assert_eq!(discover(dir.path()).expect("read").len(), 1);
     }
 
     #[test]

@@ -183,6 +183,71 @@ struct Processed {
     bytes: u64,
 }
 
+/// The inbox's bundles sorted into work to do, unchanged (counted in the plan) and failing.
+struct Sorted {
+    plan: Plan,
+    jobs: Vec<Job>,
+    /// Bundle id → why it cannot be processed.
+    failed: BTreeMap<String, String>,
+    /// Every bundle id found in the inbox.
+    in_inbox: BTreeSet<String>,
+}
+
+/// Fingerprints every bundle (hashing reads every byte once, in parallel) and compares it with
+/// the ledger: unchanged bundles whose reports exist are skipped unless `--full`.
+fn sort_work(sources: Vec<Source>, ledger: &Ledger, settings: &Settings<'_>) -> Sorted {
+    let fingerprints: Vec<(Source, std::io::Result<(String, usize)>)> = sources
+        .into_par_iter()
+        .map(|source| {
+            let fingerprint = inbox::fingerprint(&source);
+            (source, fingerprint)
+        })
+        .collect();
+    let mut sorted = Sorted {
+        plan: Plan::default(),
+        jobs: Vec::new(),
+        failed: BTreeMap::new(),
+        in_inbox: BTreeSet::new(),
+    };
+    for (source, fingerprint) in fingerprints {
+        if !sorted.in_inbox.insert(source.id.clone()) {
+            let why = format!(
+                "两个申请包同名 (a folder and a zip named {}): rename one",
+                source.id
+            );
+            sorted.failed.insert(source.id, why);
+            continue;
+        }
+        let (content, files) = match fingerprint {
+            Ok(found) => found,
+            Err(err) => {
+                let why = format!("无法读取 {}: {err}", source.path.display());
+                sorted.failed.insert(source.id, why);
+                continue;
+            }
+        };
+        let key = ledger::key(&content, &settings.rules_fingerprint, TOOL_VERSION);
+        let current = ledger.bundles.get(&source.id).is_some_and(|entry| {
+            entry.key == key
+                && entry.row.state == RowState::Assessed
+                && Assessment::same_for_review_date(
+                    &entry.expiry_dates,
+                    entry.as_of,
+                    settings.as_of,
+                )
+                && reports_exist(&settings.out, &source.id)
+        });
+        if current && !settings.full {
+            sorted.plan.skipped += 1;
+        } else {
+            sorted.plan.todo += 1;
+            sorted.plan.todo_files += files;
+            sorted.jobs.push(Job { source, key });
+        }
+    }
+    sorted
+}
+
 /// Runs the batch. Findings in bundles are not errors; only a run that cannot do its job is.
 pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats, BatchError> {
     let started = Instant::now();
@@ -210,65 +275,15 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
     let mut ledger = Ledger::load(&ledger_path)?;
     let names = build::names(settings.rules);
 
-    // Fingerprint every bundle (hashing reads every byte once, in parallel) and sort them into
-    // work to do, unchanged and unreadable.
-    let fingerprints: Vec<(Source, std::io::Result<(String, usize)>)> = sources
-        .into_par_iter()
-        .map(|source| {
-            let fingerprint = inbox::fingerprint(&source);
-            (source, fingerprint)
-        })
-        .collect();
-    let mut plan = Plan::default();
-    let mut jobs = Vec::new();
-    let mut failed: BTreeMap<String, String> = BTreeMap::new();
-    let mut in_inbox = BTreeSet::new();
-    for (source, fingerprint) in fingerprints {
-        if !in_inbox.insert(source.id.clone()) {
-            failed.insert(
-                source.id.clone(),
-                format!(
-                    "两个申请包同名 (a folder and a zip named {}): rename one",
-                    source.id
-                ),
-            );
-            continue;
-        }
-        match fingerprint {
-            Err(err) => {
-                failed.insert(
-                    source.id.clone(),
-                    format!("无法读取 {}: {err}", source.path.display()),
-                );
-            }
-            Ok((content, files)) => {
-                let key = ledger::key(&content, &settings.rules_fingerprint, TOOL_VERSION);
-                let current = ledger.bundles.get(&source.id).is_some_and(|entry| {
-                    entry.key == key
-                        && entry.row.state == RowState::Assessed
-                        && Assessment::same_for_review_date(
-                            &entry.expiry_dates,
-                            entry.as_of,
-                            settings.as_of,
-                        )
-                        && reports_exist(out, &source.id)
-                });
-                if current && !settings.full {
-                    plan.skipped += 1;
-                } else {
-                    plan.todo += 1;
-                    plan.todo_files += files;
-                    jobs.push(Job { source, key });
-                }
-            }
-        }
-    }
+    let Sorted {
+        mut plan,
+        jobs,
+        mut failed,
+        in_inbox,
+    } = sort_work(sources, &ledger, settings);
 
     let index_dir = out.join("index");
-    let index_error = |source| BatchError::Index {
-        path: index_dir.clone(),
-        source,
-    };
+    let index_error = |source| Committed::Index(source).or_index(&index_dir);
     let index = Index::open_or_create(&index_dir).map_err(index_error)?;
     let mut writer = index.writer().map_err(index_error)?;
 
@@ -369,19 +384,13 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
                 }
             }
             if last_commit.elapsed() >= COMMIT_EVERY {
-                commit(&mut writer, &mut ledger, &ledger_path, &mut staged).map_err(
-                    |e| match e {
-                        Committed::Index(source) => index_error(source),
-                        Committed::Ledger(e) => BatchError::Ledger(e),
-                    },
-                )?;
+                commit(&mut writer, &mut ledger, &ledger_path, &mut staged)
+                    .map_err(|e| e.or_index(&index_dir))?;
                 last_commit = Instant::now();
             }
         }
-        commit(&mut writer, &mut ledger, &ledger_path, &mut staged).map_err(|e| match e {
-            Committed::Index(source) => index_error(source),
-            Committed::Ledger(e) => BatchError::Ledger(e),
-        })
+        commit(&mut writer, &mut ledger, &ledger_path, &mut staged)
+            .map_err(|e| e.or_index(&index_dir))
     })?;
     writer.finish().map_err(index_error)?;
     stats.failed = failed.len();
@@ -399,10 +408,22 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
     Ok(stats)
 }
 
-/// Why a commit failed.
+/// Why a commit failed: the index (its folder is added by [`Committed::or_index`]) or the ledger.
 enum Committed {
     Index(IndexError),
     Ledger(LedgerError),
+}
+
+impl Committed {
+    fn or_index(self, index_dir: &Path) -> BatchError {
+        match self {
+            Committed::Index(source) => BatchError::Index {
+                path: index_dir.to_path_buf(),
+                source,
+            },
+            Committed::Ledger(e) => BatchError::Ledger(e),
+        }
+    }
 }
 
 /// Commits the index, then records the staged bundles in the ledger: never the other way round.

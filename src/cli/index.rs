@@ -5,9 +5,9 @@
 use super::args::IndexArgs;
 use super::config::{as_of, init_threads, limits_from, rules};
 use anyhow::{Context, Result};
+use certsift::batch::inbox;
 use certsift::index::Index;
 use certsift::ingest::read_bundle;
-use certsift::ingest::zip::is_system_clutter;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -38,34 +38,16 @@ pub fn run(args: &IndexArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// The bundles a PATH stands for: the inbox's direct subfolders and zips (sorted) when `path`
-/// is a folder holding nothing else (OS clutter aside), otherwise `path` itself. A bundle folder
-/// always holds at least one loose file, which is what tells the two apart.
+/// The bundles a PATH stands for: an inbox's bundles when `path` is a folder holding only
+/// folders and zips (see [`inbox::as_inbox`]), otherwise `path` itself.
 fn bundles_in(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut children = Vec::new();
-    for entry in
-        std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
-    {
-        let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_system_clutter(&name) {
-            continue;
-        }
-        let child = entry.path();
-        let is_zip = child
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        if !(child.is_dir() || (child.is_file() && is_zip)) {
-            return Ok(vec![path.to_path_buf()]);
-        }
-        children.push(child);
-    }
-    if children.is_empty() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    children.sort();
-    Ok(children)
+    let sources =
+        inbox::as_inbox(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(match sources {
+        Some(sources) => sources.into_iter().map(|s| s.path).collect(),
+        None => vec![path.to_path_buf()],
+    })
 }

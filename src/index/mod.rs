@@ -138,7 +138,7 @@ impl Index {
         Ok(Writer {
             index: self,
             writer: self.index.writer(WRITER_MEMORY)?,
-            pending: 0,
+            pending: false,
         })
     }
 
@@ -191,7 +191,8 @@ impl Index {
 pub struct Writer<'a> {
     index: &'a Index,
     writer: tantivy::IndexWriter<TantivyDocument>,
-    pending: usize,
+    /// Whether anything was staged since the last commit.
+    pending: bool,
 }
 
 impl Writer<'_> {
@@ -245,7 +246,7 @@ impl Writer<'_> {
                 count += 1;
             }
         }
-        self.pending += 1;
+        self.pending = true;
         Ok(count)
     }
 
@@ -253,19 +254,19 @@ impl Writer<'_> {
     pub fn remove_bundle(&mut self, id: &str) {
         self.writer
             .delete_term(Term::from_field_text(self.index.fields.bundle, id));
-        self.pending += 1;
+        self.pending = true;
     }
 
     /// Whether anything was staged since the last commit.
     pub fn has_pending(&self) -> bool {
-        self.pending > 0
+        self.pending
     }
 
     /// Makes every staged change visible at once, durably (tantivy fsyncs the segments, then
     /// swaps `meta.json`), and refreshes the index's reader so the next search sees them.
     pub fn commit(&mut self) -> Result<()> {
         self.writer.commit()?;
-        self.pending = 0;
+        self.pending = false;
         self.index.reader.reload()?;
         Ok(())
     }

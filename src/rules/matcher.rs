@@ -397,6 +397,10 @@ mod tests {
     const CONTEXT: &str = "[negation]\nbefore = [\"尚未\", \"未\", \"计划\"]\nafter = [\"暂未\"]\nwindow = 8\n[skip_passages]\npatterns = ['经营范围']\n[document_list]\ntitle_only = '^《[^》]+》$'\nmaterials = [\"laws_standards_list\"]\n[other_sense]\nphrases = [\"货款回收\"]\n";
 
     fn rules(evidence: &str) -> CompiledRules {
+        rules_with_context(CONTEXT, evidence)
+    }
+
+    fn rules_with_context(context: &str, evidence: &str) -> CompiledRules {
         let set = load_sources(vec![
             Source {
                 name: "catalog.toml".into(),
@@ -404,7 +408,7 @@ mod tests {
             },
             Source {
                 name: "context.toml".into(),
-                text: CONTEXT.into(),
+                text: context.into(),
             },
             Source {
                 name: "evidence-x.toml".into(),
@@ -441,22 +445,10 @@ mod tests {
     #[test]
     fn words_that_contain_a_cue_do_not_negate() {
         let context = CONTEXT.replace("window = 8", "window = 8\nnot_cues = [\"未来\"]");
-        let set = load_sources(vec![
-            Source {
-                name: "catalog.toml".into(),
-                text: CATALOG.into(),
-            },
-            Source {
-                name: "context.toml".into(),
-                text: context,
-            },
-            Source {
-                name: "evidence-x.toml".into(),
-                text: "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉台账\"]\n".into(),
-            },
-        ])
-        .expect("loads");
-        let c = super::super::compile(&set).expect("compiles");
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉台账\"]\n",
+        );
         assert!(matches(&c, "未来三年投诉台账"));
         assert!(!matches(&c, "未建立投诉台账"));
     }
