@@ -454,7 +454,7 @@ fn process(
         let bundle = read_bundle_observed(&job.source.path, &settings.limits, &on_file)
             .map_err(|e| e.to_string())?;
         let assessment = crate::rules::assess(&bundle, settings.rules, settings.as_of);
-        let report = build::build(&bundle, &assessment, settings.rules, settings.as_of);
+        let report = build::build(&bundle, &assessment, settings.rules);
         let dir = bundle_dir(&settings.out, &job.source.id);
         let json = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
         let page = html::bundle_page(&report, names).map_err(|e| e.to_string())?;

@@ -18,7 +18,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     for (index, path) in args.bundles.iter().enumerate() {
         let bundle = read_bundle(path, &limits)?;
         let assessment = certsift::rules::assess(&bundle, &rules, as_of);
-        let report = build::build(&bundle, &assessment, &rules, as_of);
+        let report = build::build(&bundle, &assessment, &rules);
         if let Some(dir) = &args.out {
             let path = dir.join("bundles").join(&report.bundle).join("report.json");
             certsift::batch::write::write_atomically(&path, &serde_json::to_vec_pretty(&report)?)

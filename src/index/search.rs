@@ -282,6 +282,7 @@ mod tests {
 
     fn empty_assessment() -> Assessment {
         Assessment {
+            as_of: chrono::NaiveDate::default(),
             file_materials: FileMaterials::default(),
             materials: Vec::new(),
             indicators: Vec::new(),

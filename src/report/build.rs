@@ -3,18 +3,13 @@
 
 use super::coverage::{WeightedIndicator, roll_up};
 use super::json::{BundleReport, FileEntry, SCHEMA_VERSION};
-use super::summary::Names;
+use super::summary::{FieldTitle, Names};
 use crate::model::Bundle;
+use crate::rules::fields::Describes;
 use crate::rules::{Assessment, CompiledRules, Required};
-use chrono::NaiveDate;
 
 /// Builds the report of `bundle` from its assessment.
-pub fn build(
-    bundle: &Bundle,
-    assessment: &Assessment,
-    rules: &CompiledRules,
-    as_of: NaiveDate,
-) -> BundleReport {
+pub fn build(bundle: &Bundle, assessment: &Assessment, rules: &CompiledRules) -> BundleReport {
     let catalog: Vec<WeightedIndicator<'_>> = rules
         .indicators()
         .iter()
@@ -28,7 +23,7 @@ pub fn build(
     BundleReport {
         schema_version: SCHEMA_VERSION,
         bundle: bundle.id.clone(),
-        as_of: as_of.format("%Y-%m-%d").to_string(),
+        as_of: assessment.as_of.format("%Y-%m-%d").to_string(),
         files: FileEntry::list(bundle, &assessment.file_materials.by_file),
         materials: assessment.materials.clone(),
         indicators: assessment.indicators.clone(),
@@ -38,7 +33,7 @@ pub fn build(
     }
 }
 
-/// The catalog names and requirements the terminal summary shows.
+/// The catalog names, requirements and field titles that the summary and pages show.
 pub fn names(rules: &CompiledRules) -> Names {
     let mut names = Names::default();
     for i in rules.indicators() {
@@ -48,6 +43,26 @@ pub fn names(rules: &CompiledRules) -> Names {
         names.names.insert(m.id.0.clone(), m.name.clone());
         if m.required == Required::Yes {
             names.required.push(m.id.0.clone());
+        }
+    }
+    for rule in rules.fields().rules() {
+        let applicant = rule.describes == Describes::Applicant;
+        names.fields.push(FieldTitle {
+            name: rule.name.clone(),
+            title: rule.title().to_string(),
+            listed: applicant,
+            document: !applicant,
+        });
+        if let Some(derived) = &rule.normalized {
+            names.fields.push(FieldTitle {
+                name: derived.name.clone(),
+                title: derived
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| derived.name.clone()),
+                listed: false,
+                document: !applicant,
+            });
         }
     }
     names

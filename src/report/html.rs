@@ -87,38 +87,13 @@ fn name_of<'a>(names: &'a Names, id: &'a str) -> &'a str {
     names.names.get(id).map_or(id, String::as_str)
 }
 
-/// Applicant fields in the order a reviewer checks them against the licence, with labels.
-const APPLICANT_FIELDS: [(&str, &str); 7] = [
-    ("company_name", "申请单位名称"),
-    ("uscc", "统一社会信用代码"),
-    ("legal_representative", "法定代表人"),
-    ("registered_capital", "注册资本"),
-    ("established_on", "成立日期"),
-    ("license_valid_until", "营业期限至"),
-    ("address", "住所"),
-];
-
-/// Labels of certificate and test-report fields (grouped fields).
-const GROUP_FIELDS: [(&str, &str); 6] = [
-    ("certificate_number", "证书编号"),
-    ("certificate_holder", "持证单位"),
-    ("certificate_issued_on", "发证日期"),
-    ("certificate_valid_until", "有效期至"),
-    ("report_number", "报告编号"),
-    ("report_client", "委托单位"),
-];
-
-/// Labels of derived fields shown with the applicant's.
-const OTHER_FIELDS: [(&str, &str); 1] = [("registered_capital_normalized", "注册资本 (折算)")];
-
-/// A field's Chinese label, or its name for fields the page does not know yet.
-fn field_label(name: &str) -> &str {
-    APPLICANT_FIELDS
+/// A field's Chinese title (`fields.toml`), or its name for a field the rules do not know.
+fn field_label<'a>(names: &'a Names, name: &'a str) -> &'a str {
+    names
+        .fields
         .iter()
-        .chain(GROUP_FIELDS.iter())
-        .chain(OTHER_FIELDS.iter())
-        .find(|(n, _)| *n == name)
-        .map_or(name, |(_, label)| label)
+        .find(|f| f.name == name)
+        .map_or(name, |f| f.title.as_str())
 }
 
 /// Where a passage is, for a reader: numbers from 1 as a person counts, although the JSON
@@ -375,8 +350,8 @@ impl<'a> BundleView<'a> {
                     percent: percent(g.coverage),
                 })
                 .collect(),
-            applicant: applicant_fields(&report.fields),
-            certificates: certificate_groups(&report.fields),
+            applicant: applicant_fields(&report.fields, names),
+            certificates: certificate_groups(&report.fields, names),
             flag_groups: flag_groups(&report.flags),
             flag_count: report.flags.len(),
             required_present: materials
@@ -394,9 +369,9 @@ impl<'a> BundleView<'a> {
 }
 
 /// A found field with its place.
-fn field_view(field: &FieldValue) -> FieldView<'_> {
+fn field_view<'a>(field: &'a FieldValue, names: &'a Names) -> FieldView<'a> {
     FieldView {
-        label: field_label(&field.name),
+        label: field_label(names, &field.name),
         value: Some(&field.value),
         valid: field.valid,
         file: Some(&field.file),
@@ -406,32 +381,37 @@ fn field_view(field: &FieldValue) -> FieldView<'_> {
 }
 
 /// Whether a field describes a certificate or test report rather than the applicant.
-fn is_document_field(field: &FieldValue) -> bool {
-    field.group.is_some() || GROUP_FIELDS.iter().any(|(n, _)| *n == field.name)
+fn is_document_field(field: &FieldValue, names: &Names) -> bool {
+    field.group.is_some()
+        || names
+            .fields
+            .iter()
+            .any(|f| f.document && f.name == field.name)
 }
 
-/// The applicant's identity: the known fields in a fixed order (a row saying 未找到 for each one
-/// not found, since a gap is what the reviewer must chase), then any other applicant field.
-fn applicant_fields(fields: &[FieldValue]) -> Vec<FieldView<'_>> {
-    let ungrouped = || fields.iter().filter(|f| !is_document_field(f));
-    let mut rows: Vec<FieldView<'_>> = APPLICANT_FIELDS
-        .iter()
-        .map(|(name, label)| {
+/// The applicant's identity: the fields `fields.toml` lists for the applicant, in its order (a
+/// row saying 未找到 for each one not found, since a gap is what the reviewer must chase), then
+/// any other applicant field.
+fn applicant_fields<'a>(fields: &'a [FieldValue], names: &'a Names) -> Vec<FieldView<'a>> {
+    let ungrouped = || fields.iter().filter(|f| !is_document_field(f, names));
+    let listed = || names.fields.iter().filter(|f| f.listed);
+    let mut rows: Vec<FieldView<'a>> = listed()
+        .map(|title| {
             ungrouped()
-                .find(|f| f.name == *name)
-                .map_or_else(|| missing_field(label), field_view)
+                .find(|f| f.name == title.name)
+                .map_or_else(|| missing_field(&title.title), |f| field_view(f, names))
         })
         .collect();
     rows.extend(
         ungrouped()
-            .filter(|f| !APPLICANT_FIELDS.iter().any(|(n, _)| *n == f.name))
-            .map(field_view),
+            .filter(|f| !listed().any(|t| t.name == f.name))
+            .map(|f| field_view(f, names)),
     );
     rows
 }
 
 /// The row of an applicant field that was not found.
-fn missing_field(label: &'static str) -> FieldView<'static> {
+fn missing_field(label: &str) -> FieldView<'_> {
     FieldView {
         label,
         value: None,
@@ -444,13 +424,13 @@ fn missing_field(label: &'static str) -> FieldView<'static> {
 
 /// Certificates and test reports: fields sharing a `group` belong to one document; document
 /// fields without a group are shown together after them.
-fn certificate_groups(fields: &[FieldValue]) -> Vec<Vec<FieldView<'_>>> {
-    let mut groups: BTreeMap<Option<u32>, Vec<FieldView<'_>>> = BTreeMap::new();
-    for field in fields.iter().filter(|f| is_document_field(f)) {
+fn certificate_groups<'a>(fields: &'a [FieldValue], names: &'a Names) -> Vec<Vec<FieldView<'a>>> {
+    let mut groups: BTreeMap<Option<u32>, Vec<FieldView<'a>>> = BTreeMap::new();
+    for field in fields.iter().filter(|f| is_document_field(f, names)) {
         groups
             .entry(field.group)
             .or_default()
-            .push(field_view(field));
+            .push(field_view(field, names));
     }
     // `None` sorts first in a BTreeMap; ungrouped fields read better last.
     let ungrouped = groups.remove(&None);
@@ -811,7 +791,7 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inbox/华信家电-2026");
         let bundle = crate::ingest::read_bundle(Path::new(dir), &crate::ingest::Limits::default())?;
         let assessment = crate::rules::assess(&bundle, &rules, date);
-        let report = crate::report::build::build(&bundle, &assessment, &rules, date);
+        let report = crate::report::build::build(&bundle, &assessment, &rules);
         let names = crate::report::build::names(&rules);
 
         let html = bundle_page(&report, &names)?;

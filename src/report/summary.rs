@@ -4,6 +4,7 @@
 
 use super::json::BundleReport;
 use crate::model::{FileStatus, IndicatorStatus, MaterialStatus, Severity};
+use crate::rules::names::field;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -14,6 +15,21 @@ pub struct Names {
     pub names: BTreeMap<String, String>,
     /// Material ids that are required (`required = "yes"`).
     pub required: Vec<String>,
+    /// How pages show each field, in `fields.toml` order (derived fields after their source).
+    pub fields: Vec<FieldTitle>,
+}
+
+/// A field's Chinese name on pages and which part of the page shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldTitle {
+    /// The field's name in reports.
+    pub name: String,
+    /// Its Chinese name.
+    pub title: String,
+    /// An applicant field the page always lists (未找到 when absent); false for derived fields.
+    pub listed: bool,
+    /// A certificate's or another document's field rather than the applicant's.
+    pub document: bool,
 }
 
 impl Names {
@@ -44,7 +60,7 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
         report.files.len(),
         statuses.join(", ")
     )?;
-    let field = |name: &str| {
+    let value_of = |name: &str| {
         report
             .fields
             .iter()
@@ -54,7 +70,7 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
     let uscc_mark = match report
         .fields
         .iter()
-        .find(|f| f.name == "uscc")
+        .find(|f| f.name == field::USCC)
         .and_then(|f| f.valid)
     {
         Some(true) => " ✓",
@@ -64,10 +80,10 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "申请人 {} · 统一社会信用代码 {}{uscc_mark} · 法定代表人 {} · 营业期限至 {}",
-        field("company_name").unwrap_or("?"),
-        field("uscc").unwrap_or("?"),
-        field("legal_representative").unwrap_or("?"),
-        field("license_valid_until").unwrap_or("?"),
+        value_of(field::COMPANY_NAME).unwrap_or("?"),
+        value_of(field::USCC).unwrap_or("?"),
+        value_of(field::LEGAL_REPRESENTATIVE).unwrap_or("?"),
+        value_of(field::LICENSE_VALID_UNTIL).unwrap_or("?"),
     )
 }
 

@@ -9,6 +9,7 @@
 use super::json::BundleReport;
 use super::summary::Names;
 use crate::model::{FileStatus, IndicatorStatus, MaterialStatus, Severity};
+use crate::rules::names::field;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::io::{self, Write};
@@ -95,7 +96,7 @@ impl SummaryRow {
     /// The row of an assessed bundle. `report_href` is where its HTML report lies relative to
     /// the summary.
     pub fn assessed(report: &BundleReport, names: &Names, report_href: &str) -> SummaryRow {
-        let field = |name: &str| report.fields.iter().find(|f| f.name == name);
+        let find_field = |name: &str| report.fields.iter().find(|f| f.name == name);
         let mut indicators = IndicatorCounts::default();
         for finding in &report.indicators {
             match finding.status {
@@ -123,9 +124,9 @@ impl SummaryRow {
             state: RowState::Assessed,
             blocked: false,
             blockers: blockers(report, names),
-            applicant: field("company_name").map(|f| f.value.clone()),
-            uscc: field("uscc").map(|f| f.value.clone()),
-            uscc_valid: field("uscc").and_then(|f| f.valid),
+            applicant: find_field(field::COMPANY_NAME).map(|f| f.value.clone()),
+            uscc: find_field(field::USCC).map(|f| f.value.clone()),
+            uscc_valid: find_field(field::USCC).and_then(|f| f.valid),
             required_present,
             required_total: names.required.len(),
             indicators,

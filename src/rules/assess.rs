@@ -2,6 +2,7 @@
 //! Everything here composes the other rules modules; it adds only the catalog-level flags
 //! (`material_missing`) and the ordering of flags.
 
+use super::names::{field, flag};
 use super::{
     CompiledRules, FileMaterials, Required, classify_materials, indicator_findings,
     material_findings,
@@ -14,6 +15,8 @@ use chrono::NaiveDate;
 /// What the rules conclude about one bundle.
 #[derive(Debug, Clone)]
 pub struct Assessment {
+    /// The review date the expiry checks compared with.
+    pub as_of: NaiveDate,
     /// The materials each file was classified as.
     pub file_materials: FileMaterials,
     /// Every catalog material.
@@ -44,6 +47,9 @@ impl Assessment {
     }
 }
 
+/// The fields whose dates the expiry checks compare with the review date.
+const EXPIRY_FIELDS: [&str; 2] = [field::LICENSE_VALID_UNTIL, field::CERTIFICATE_VALID_UNTIL];
+
 /// Runs every rule over `bundle`. `as_of` is the review date for expiry checks.
 pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Assessment {
     let file_materials = classify_materials(bundle, rules);
@@ -53,6 +59,7 @@ pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Asses
     flags.extend(missing_material_flags(rules, &materials));
     flags.sort_by_key(|f| f.severity);
     Assessment {
+        as_of,
         file_materials,
         materials,
         indicators,
@@ -69,18 +76,13 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
         .iter()
         .filter(|m| m.status == MaterialStatus::Missing)
         .filter_map(|m| {
-            let info = rules.materials().iter().find(|i| i.id == m.id)?;
+            let info = rules.catalog().material(&m.id)?;
             let (severity, what) = match info.required {
-                Required::Yes => (
-                    rules
-                        .flag_severity("material_missing")
-                        .unwrap_or(Severity::Error),
-                    "required",
-                ),
+                Required::Yes => (rules.catalog().severity(flag::MATERIAL_MISSING), "required"),
                 Required::IfApplicable => (Severity::Warning, "needed where applicable"),
             };
             Some(Flag {
-                code: "material_missing".into(),
+                code: flag::MATERIAL_MISSING.into(),
                 severity,
                 message: format!(
                     "{} ({}) not found in the bundle; it is {what}",
@@ -100,28 +102,21 @@ fn fields_and_flags(
     files: &FileMaterials,
     as_of: NaiveDate,
 ) -> (Vec<FieldValue>, Vec<Flag>, Vec<NaiveDate>) {
-    let all = super::fields::extract(bundle, rules.compiled_fields(), &files.by_file);
+    let all = super::fields::extract(bundle, rules.fields(), &files.by_file);
     let mut expiry_dates: Vec<NaiveDate> = all
         .iter()
-        .filter(|f| super::checks::EXPIRY_FIELDS.contains(&f.name.as_str()))
+        .filter(|f| EXPIRY_FIELDS.contains(&f.name.as_str()))
         .filter_map(|f| NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok())
         .collect();
     expiry_dates.sort();
     expiry_dates.dedup();
-    let mut severities = super::checks::Severities::default();
-    for flag in rules.flags() {
-        severities.0.insert(flag.code.clone(), flag.severity);
-    }
-    let flags = super::checks::cross_checks_with(bundle, &all, &files.by_file, as_of, &severities);
+    let flags = super::checks::cross_checks(bundle, &all, &files.by_file, as_of, rules.catalog());
     let mut chosen = super::fields::applicant_fields(&all, &files.by_file);
     // Every certificate's own fields too: a reviewer checks each certificate's number, holder
     // and validity, not just one.
     let certificates: Vec<FieldValue> = all
         .iter()
-        .filter(|f| {
-            super::fields::extract::CERTIFICATE_FIELDS.contains(&f.name.as_str())
-                && !chosen.contains(f)
-        })
+        .filter(|f| rules.fields().is_certificate_field(&f.name) && !chosen.contains(f))
         .cloned()
         .collect();
     chosen.extend(certificates);

@@ -1,90 +1,38 @@
 //! Cross-file checks: expired licence or certificates, USCC check and consistency, name
 //! consistency, duplicate files, mislabelled extensions, files that could not be read.
 //!
-//! Severities come from [`Severities`]; [`Severities::default`] holds the catalog's defaults so
-//! the lead can later load them from `rules/catalog.toml` (`[[flag]] severity`) instead.
+//! Severities come from the catalog ([`Catalog::severity`]); the codes, fields and materials
+//! named here are spelt once, in [`crate::rules::names`].
 
-use crate::model::{
-    Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId, Severity,
-};
+use crate::model::{Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId};
+use crate::rules::catalog::Catalog;
 use crate::rules::fields::dates::ValidityEnd;
 use crate::rules::fields::values::name_key;
 use crate::rules::fields::{applicant_fields, materials_of};
+use crate::rules::names::{field, flag, material};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The fields whose dates the expiry checks compare with the review date.
-pub const EXPIRY_FIELDS: [&str; 2] = ["license_valid_until", "certificate_valid_until"];
-
-/// Severity per flag code. Unknown codes fall back to `Warning`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Severities(pub BTreeMap<String, Severity>);
-
-impl Default for Severities {
-    fn default() -> Self {
-        use Severity::*;
-        let table = [
-            ("license_expired", Error),
-            ("certificate_expired", Warning),
-            ("uscc_invalid", Warning),
-            ("uscc_mismatch", Error),
-            ("name_mismatch", Warning),
-            ("duplicate_file", Info),
-            ("extension_mismatch", Info),
-            ("needs_ocr", Warning),
-            ("encrypted", Warning),
-            ("unreadable", Warning),
-            ("unsupported_format", Warning),
-            ("empty_file", Warning),
-            ("limit_exceeded", Warning),
-        ];
-        Severities(table.iter().map(|(c, s)| ((*c).to_string(), *s)).collect())
-    }
-}
-
-impl Severities {
-    /// The severity of `code`.
-    pub fn of(&self, code: &str) -> Severity {
-        self.0.get(code).copied().unwrap_or(Severity::Warning)
-    }
-}
-
-/// [`cross_checks_with`] with the default severities.
+/// Every flag this module raises, in a stable order: file-status flags, duplicates, extension
+/// mismatches, then field checks. `fields` is every occurrence from
+/// [`crate::rules::fields::extract`].
 pub fn cross_checks(
     bundle: &Bundle,
     fields: &[FieldValue],
     file_materials: &BTreeMap<String, Vec<MaterialId>>,
     as_of: NaiveDate,
-) -> Vec<Flag> {
-    cross_checks_with(
-        bundle,
-        fields,
-        file_materials,
-        as_of,
-        &Severities::default(),
-    )
-}
-
-/// Every flag this module raises, in a stable order: file-status flags, duplicates, extension
-/// mismatches, then field checks. `fields` is every occurrence from
-/// [`crate::rules::fields::extract`].
-pub fn cross_checks_with(
-    bundle: &Bundle,
-    fields: &[FieldValue],
-    file_materials: &BTreeMap<String, Vec<MaterialId>>,
-    as_of: NaiveDate,
-    sev: &Severities,
+    catalog: &Catalog,
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
-    let mut flag = |code: &str, message: String, files: Vec<String>| {
+    let mut raise = |code: &str, message: String, files: Vec<String>| {
         flags.push(Flag {
             code: code.to_string(),
-            severity: sev.of(code),
+            severity: catalog.severity(code),
             message,
             files,
         });
     };
-    file_flags(bundle, &mut flag);
+    file_flags(bundle, &mut raise);
 
     // Duplicates: same bytes twice (empty files are reported as empty, not as duplicates).
     let mut by_hash: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -102,7 +50,7 @@ pub fn cross_checks_with(
             files.len(),
             files.join(", ")
         );
-        flag("duplicate_file", message, files);
+        raise(flag::DUPLICATE_FILE, message, files);
     }
 
     for d in &bundle.documents {
@@ -110,8 +58,8 @@ pub fn cross_checks_with(
             && d.status != FileStatus::Empty
             && !compatible(declared, d.kind)
         {
-            flag(
-                "extension_mismatch",
+            raise(
+                flag::EXTENSION_MISMATCH,
                 format!(
                     "{}: the name says .{declared} but the content is {}; ask for the file under its real type",
                     d.path, d.kind
@@ -127,19 +75,19 @@ pub fn cross_checks_with(
         .filter(|d| has_material(&d.path, &[LICENCE], file_materials))
         .map(|d| d.path.as_str())
         .collect();
-    field_flags(&licence_files, fields, file_materials, as_of, &mut flag);
+    field_flags(&licence_files, fields, file_materials, as_of, &mut raise);
     flags
 }
 
-fn file_flags(bundle: &Bundle, flag: &mut impl FnMut(&str, String, Vec<String>)) {
+fn file_flags(bundle: &Bundle, raise: &mut impl FnMut(&str, String, Vec<String>)) {
     for d in &bundle.documents {
         let why = d.error.clone().unwrap_or_default();
         let (code, advice) = match d.status {
             FileStatus::Ok => {
                 if !d.ocr_pages.is_empty() {
                     let pages: Vec<String> = d.ocr_pages.iter().map(u32::to_string).collect();
-                    flag(
-                        "needs_ocr",
+                    raise(
+                        flag::NEEDS_OCR,
                         format!(
                             "{}: page(s) {} have no text layer; read them by eye or OCR them",
                             d.path,
@@ -151,24 +99,24 @@ fn file_flags(bundle: &Bundle, flag: &mut impl FnMut(&str, String, Vec<String>))
                 continue;
             }
             FileStatus::NeedsOcr => (
-                "needs_ocr",
+                flag::NEEDS_OCR,
                 "no text layer (a scan): check it by eye or OCR it",
             ),
             FileStatus::Encrypted => (
-                "encrypted",
+                flag::ENCRYPTED,
                 "password-protected: ask the applicant for an unprotected copy",
             ),
             FileStatus::Corrupt => (
-                "unreadable",
+                flag::UNREADABLE,
                 "damaged or not what it claims to be: ask for the file again",
             ),
             FileStatus::Unsupported => (
-                "unsupported_format",
+                flag::UNSUPPORTED_FORMAT,
                 "a format certsift does not read: ask for .docx or PDF, or convert it",
             ),
-            FileStatus::Empty => ("empty_file", "no content: ask for the file again"),
+            FileStatus::Empty => (flag::EMPTY_FILE, "no content: ask for the file again"),
             FileStatus::LimitExceeded => (
-                "limit_exceeded",
+                flag::LIMIT_EXCEEDED,
                 "hit a size, time or page limit: check it by hand or raise the limit",
             ),
         };
@@ -177,7 +125,7 @@ fn file_flags(bundle: &Bundle, flag: &mut impl FnMut(&str, String, Vec<String>))
         } else {
             format!("{}: {advice} ({why})", d.path)
         };
-        flag(code, message, vec![d.path.clone()]);
+        raise(code, message, vec![d.path.clone()]);
     }
 }
 
@@ -198,8 +146,14 @@ fn compatible(declared: FileKind, actual: FileKind) -> bool {
         )
 }
 
-const LICENCE: &str = "business_license";
-const HOLDER_FILES: [&str; 4] = ["business_license", "certificates", "permits", "org_profile"];
+const LICENCE: &str = material::BUSINESS_LICENSE;
+/// Files that state the applicant's identity: a USCC there is the applicant's.
+const HOLDER_FILES: [&str; 4] = [
+    material::BUSINESS_LICENSE,
+    material::CERTIFICATES,
+    material::PERMITS,
+    material::ORG_PROFILE,
+];
 
 fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>) -> bool {
     materials_of(file, fm)
@@ -242,14 +196,17 @@ fn field_flags(
     fields: &[FieldValue],
     fm: &BTreeMap<String, Vec<MaterialId>>,
     as_of: NaiveDate,
-    flag: &mut impl FnMut(&str, String, Vec<String>),
+    raise: &mut impl FnMut(&str, String, Vec<String>),
 ) {
     let applicant = applicant_fields(fields, fm);
     let pick = |name: &str| applicant.iter().find(|f| f.name == name);
 
     // Licence term: every file stating an ended 营业期限.
     let mut expired: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in fields.iter().filter(|f| f.name == "license_valid_until") {
+    for f in fields
+        .iter()
+        .filter(|f| f.name == field::LICENSE_VALID_UNTIL)
+    {
         if let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value)
             && end < as_of
         {
@@ -266,7 +223,7 @@ fn field_flags(
         .filter(|f| {
             !fields
                 .iter()
-                .any(|x| x.name == "license_valid_until" && x.file == **f)
+                .any(|x| x.name == field::LICENSE_VALID_UNTIL && x.file == **f)
         })
         .map(|f| f.to_string())
         .collect();
@@ -282,14 +239,14 @@ fn field_flags(
             ));
             files.extend(unread_licences.iter().cloned());
         }
-        flag("license_expired", message, files);
+        raise(flag::LICENSE_EXPIRED, message, files);
     }
 
     // Certificates and permits, one flag per certificate (group).
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     for f in fields
         .iter()
-        .filter(|f| f.name == "certificate_valid_until")
+        .filter(|f| f.name == field::CERTIFICATE_VALID_UNTIL)
     {
         let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value) else {
             continue;
@@ -299,11 +256,11 @@ fn field_flags(
         }
         let number = fields
             .iter()
-            .find(|g| g.name == "certificate_number" && g.file == f.file && g.group == f.group)
+            .find(|g| g.name == field::CERTIFICATE_NUMBER && g.file == f.file && g.group == f.group)
             .map(|g| format!(" (证书编号 {})", g.value))
             .unwrap_or_default();
-        flag(
-            "certificate_expired",
+        raise(
+            flag::CERTIFICATE_EXPIRED,
             format!(
                 "{}{number}: 有效期至 {end}, before the review date {as_of}; ask for the renewed certificate",
                 f.file
@@ -316,7 +273,7 @@ fn field_flags(
     let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in fields
         .iter()
-        .filter(|f| f.name == "uscc" && f.valid == Some(false))
+        .filter(|f| f.name == field::USCC && f.valid == Some(false))
     {
         let files = invalid.entry(f.value.clone()).or_default();
         if !files.contains(&f.file) {
@@ -324,8 +281,8 @@ fn field_flags(
         }
     }
     for (code, files) in invalid {
-        flag(
-            "uscc_invalid",
+        raise(
+            flag::USCC_INVALID,
             format!("统一社会信用代码 {code}: 校验位不符 (人工核验) — compare it with the licence"),
             files,
         );
@@ -334,14 +291,14 @@ fn field_flags(
     // Names in applicant or holder positions.
     let names: Vec<&FieldValue> = fields
         .iter()
-        .filter(|f| f.name == "company_name" || f.name == "certificate_holder")
+        .filter(|f| f.name == field::COMPANY_NAME || f.name == field::CERTIFICATE_HOLDER)
         .collect();
 
     // USCCs for the applicant: in licence/certificate/permit/profile files, or next to a name
     // in an applicant position. A lab's or supplier's code elsewhere is never compared.
     let applicant_usccs: Vec<&FieldValue> = fields
         .iter()
-        .filter(|f| f.name == "uscc")
+        .filter(|f| f.name == field::USCC)
         .filter(|f| {
             has_material(&f.file, &HOLDER_FILES, fm)
                 || names
@@ -368,8 +325,8 @@ fn field_flags(
                 }
             }
         }
-        flag(
-            "uscc_mismatch",
+        raise(
+            flag::USCC_MISMATCH,
             format!(
                 "the applicant's 统一社会信用代码 differs across files: {}",
                 parts.join("; ")
@@ -379,7 +336,7 @@ fn field_flags(
     }
 
     // Names: compare with the applicant's (licence first) after folding widths and brackets.
-    if let Some(reference) = pick("company_name").or_else(|| pick("certificate_holder")) {
+    if let Some(reference) = pick(field::COMPANY_NAME).or_else(|| pick(field::CERTIFICATE_HOLDER)) {
         let key = name_key(&reference.value);
         let mut differing: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for n in &names {
@@ -411,8 +368,8 @@ fn field_flags(
             } else {
                 "the applicant's usual name"
             };
-            flag(
-                "name_mismatch",
+            raise(
+                flag::NAME_MISMATCH,
                 format!(
                     "{source} says 「{}」 ({}), but {}; check which entity applies",
                     reference.value,
@@ -428,7 +385,40 @@ fn field_flags(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Document;
+    use crate::model::{Document, Severity};
+
+    /// The checks with the built-in catalog, each file given the material its name says (as
+    /// the classifier would: these tests are about the checks, not about classifying).
+    fn cross_checks(
+        b: &Bundle,
+        fields: &[FieldValue],
+        _: &BTreeMap<String, Vec<MaterialId>>,
+        as_of: NaiveDate,
+    ) -> Vec<Flag> {
+        let catalog = crate::rules::testing::default_rules().catalog();
+        super::cross_checks(b, fields, &materials_by_name(b, fields), as_of, catalog)
+    }
+
+    fn materials_by_name(b: &Bundle, fields: &[FieldValue]) -> BTreeMap<String, Vec<MaterialId>> {
+        let files = b
+            .documents
+            .iter()
+            .map(|d| d.path.as_str())
+            .chain(fields.iter().map(|f| f.file.as_str()));
+        files
+            .map(|file| {
+                let material = if file.contains("营业执照") {
+                    Some(material::BUSINESS_LICENSE)
+                } else if file.contains("证书") {
+                    Some(material::CERTIFICATES)
+                } else {
+                    None
+                };
+                let ids = material.map(|m| MaterialId(m.to_string())).into_iter();
+                (file.to_string(), ids.collect())
+            })
+            .collect()
+    }
 
     fn fv(name: &str, value: &str, file: &str, paragraph: u32) -> FieldValue {
         FieldValue {
@@ -585,14 +575,21 @@ mod tests {
     }
 
     #[test]
-    fn severities_can_be_overridden() {
-        let mut sev = Severities::default();
-        sev.0.insert("duplicate_file".into(), Severity::Warning);
+    fn severities_come_from_the_catalog() {
+        let mut catalog = crate::rules::testing::default_rules().catalog().clone();
         let b = bundle(vec![
             doc("a.pdf", "x", FileKind::Pdf, None),
             doc("b.pdf", "x", FileKind::Pdf, None),
         ]);
-        let flags = cross_checks_with(&b, &[], &BTreeMap::new(), date("2026-11-28"), &sev);
-        assert_eq!(flags[0].severity, Severity::Warning);
+        let run = |catalog: &Catalog| {
+            super::cross_checks(&b, &[], &BTreeMap::new(), date("2026-11-28"), catalog)
+        };
+        assert_eq!(run(&catalog)[0].severity, Severity::Info);
+        for f in &mut catalog.flags {
+            if f.code == flag::DUPLICATE_FILE {
+                f.severity = Severity::Warning;
+            }
+        }
+        assert_eq!(run(&catalog)[0].severity, Severity::Warning);
     }
 }

@@ -3,6 +3,12 @@
 //! regex compiled once with size limits, and every problem of every file collected so that one
 //! `certsift rules check` lists them all.
 //!
+//! The [`Compiler`] has one method per rules file or section, called in a fixed order
+//! (catalog first: the others check their ids against it). Each method reads its part of the
+//! [`RuleSet`] and records problems with [`Compiler::problem`]; nothing stops at the first one.
+//! A new TOML key goes into the method of its section, and its compiled form into the type that
+//! uses it (evidence rules and context beside the matcher, classifiers beside materials).
+//!
 //! **Aho-Corasick mode.** Terms overlap (`投诉` and `投诉处理`, `回收` and `货款回收`), and each
 //! rule must see every occurrence of *its* terms, whatever other rules want. The automaton is
 //! therefore built with [`aho_corasick::MatchKind::Standard`] and searched with overlapping
@@ -16,134 +22,29 @@
 //! rules' regexes can match a passage.
 
 use super::RulesError;
-use super::fields::FieldRule;
-use super::load::{Located, RuleKind, RuleSet};
+use super::catalog::{Catalog, FlagInfo, IndicatorInfo, MaterialInfo};
+use super::fields::{CompiledFields, FieldRule};
+use super::load::{Located, PatternSignal, RuleSet};
+use super::matcher::{CompiledContext, CompiledRule};
+use super::materials::CompiledClassifier;
+use super::names;
 use super::text::fold_raw;
-use crate::model::{IndicatorId, MaterialId, RuleId, Severity, Strength};
+use crate::model::{IndicatorId, MaterialId, RuleId};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use toml::Spanned;
 
 /// Compiled size limit of one regex (and of the lazy DFA cache), in bytes. Large enough for any
 /// sensible rule (alternations of a few hundred words), small enough that a pathological pattern
 /// (`(a{1000}){1000}`) is refused at load time with a message instead of exhausting memory.
 pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
-/// Whether a material must be in every bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Required {
-    /// Every bundle must carry it (missing → `material_missing` error).
-    Yes,
-    /// Only where law or the applicant's situation calls for it (missing → warning at most).
-    IfApplicable,
-}
-
-/// A catalog indicator, for reports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndicatorInfo {
-    /// Clause number.
-    pub id: IndicatorId,
-    /// 1 or 2.
-    pub level: u8,
-    /// Chinese name.
-    pub name: String,
-    /// English gloss, when given.
-    pub en: Option<String>,
-    /// Share of the roll-up.
-    pub weight: f64,
-}
-
-/// A catalog material, for reports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MaterialInfo {
-    /// Material id.
-    pub id: MaterialId,
-    /// Chinese name.
-    pub name: String,
-    /// Required or if applicable.
-    pub required: Required,
-}
-
-/// A catalog flag with its default severity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlagInfo {
-    /// Flag code.
-    pub code: String,
-    /// Default severity.
-    pub severity: Severity,
-    /// Meaning in words.
-    pub description: String,
-}
-
-/// One evidence rule, ready to evaluate. Term lists hold indices into [`CompiledRules`]' term
-/// table (sorted, deduplicated) so that membership is a binary search.
-#[derive(Debug, Clone)]
-pub(crate) struct CompiledRule {
-    pub id: RuleId,
-    pub indicator: IndicatorId,
-    pub kind: RuleKind,
-    pub strength: Strength,
-    pub weight: f64,
-    pub any: Vec<u32>,
-    pub all: Vec<Vec<u32>>,
-    pub near: Vec<(Vec<u32>, Vec<u32>, usize)>,
-    /// Index into the regex set and the individual regexes.
-    pub regex: Option<usize>,
-    pub min_hits: Option<u32>,
-    pub none: Vec<u32>,
-    pub except: Vec<u32>,
-    /// Every positive term (any ∪ all ∪ near), sorted.
-    pub positive: Vec<u32>,
-    pub in_materials: Vec<MaterialId>,
-    pub not_in_materials: Vec<MaterialId>,
-    /// Folded.
-    pub under_headings: Vec<String>,
-    pub ignore_context: bool,
-    pub examples: Vec<super::load::PassageExample>,
-    pub counter_examples: Vec<super::load::PassageExample>,
-    pub file: String,
-    pub line: usize,
-}
-
-/// `context.toml`, compiled.
-#[derive(Debug, Clone)]
-pub(crate) struct CompiledContext {
-    pub negation_before: Vec<String>,
-    pub negation_after: Vec<String>,
-    /// Words in which a cue is not a cue (folded).
-    pub not_cues: Vec<String>,
-    pub window: usize,
-    pub skip: Option<RegexSet>,
-    pub title_only: Option<Regex>,
-    pub list_materials: Vec<MaterialId>,
-    /// Term indices of the other-sense phrases.
-    pub other_sense: Vec<u32>,
-}
-
-/// A material classifier, compiled.
-#[derive(Debug, Clone)]
-pub(crate) struct CompiledClassifier {
-    pub id: MaterialId,
-    pub threshold: f64,
-    pub filename: Vec<(Regex, f64)>,
-    pub folder: Vec<(Regex, f64)>,
-    pub title: Vec<(Regex, f64)>,
-    /// (folded terms, distinct terms needed, optional regex, weight)
-    pub content: Vec<(Vec<String>, u32, Option<Regex>, f64)>,
-    pub not_applicable: Vec<Regex>,
-    pub examples: Vec<super::load::FileExample>,
-    pub counter_examples: Vec<super::load::FileExample>,
-    pub file: String,
-    pub line: usize,
-}
-
 /// Everything ready to match, built once and shared (`&CompiledRules` is `Sync`) by every
 /// worker thread.
 #[derive(Debug, Clone)]
 pub struct CompiledRules {
-    pub(crate) indicators: Vec<IndicatorInfo>,
-    pub(crate) materials: Vec<MaterialInfo>,
-    pub(crate) flags: Vec<FlagInfo>,
+    pub(crate) catalog: Catalog,
     /// Every folded term of every rule and context phrase; index = Aho-Corasick pattern id.
     pub(crate) terms: Vec<String>,
     pub(crate) automaton: AhoCorasick,
@@ -154,62 +55,50 @@ pub struct CompiledRules {
     pub(crate) regexes: Vec<Regex>,
     /// For each regex of the set, the rule that owns it.
     pub(crate) regex_rule: Vec<u32>,
-    /// Rules with a regex and no terms: candidates only through the regex set.
     pub(crate) context: CompiledContext,
     pub(crate) classifiers: Vec<CompiledClassifier>,
-    pub(crate) fields: Vec<Located<FieldRule>>,
-    pub(crate) compiled_fields: super::fields::CompiledFields,
+    /// The field rules with their file and line (for examples and messages).
+    pub(crate) field_rules: Vec<Located<FieldRule>>,
+    pub(crate) fields: CompiledFields,
 }
 
 impl CompiledRules {
     /// Every catalog indicator (levels 1 and 2), in catalog order.
     pub fn indicators(&self) -> &[IndicatorInfo] {
-        &self.indicators
+        &self.catalog.indicators
     }
 
     /// The level-2 indicators: the ones findings are made for.
     pub fn assessed_indicators(&self) -> impl Iterator<Item = &IndicatorInfo> {
-        self.indicators.iter().filter(|i| i.level == 2)
+        self.catalog.indicators.iter().filter(|i| i.level == 2)
     }
 
     /// The level-1 group of a level-2 indicator (`5.3.2` → `5.3`), by clause-number prefix.
     pub fn group_of(&self, id: &IndicatorId) -> Option<&IndicatorInfo> {
         let (prefix, _) = id.0.rsplit_once('.')?;
-        self.indicators
+        self.catalog
+            .indicators
             .iter()
             .find(|i| i.level == 1 && i.id.0 == prefix)
     }
 
     /// Every catalog material, in catalog order.
     pub fn materials(&self) -> &[MaterialInfo] {
-        &self.materials
+        &self.catalog.materials
     }
 
     /// Every catalog flag with its default severity.
     pub fn flags(&self) -> &[FlagInfo] {
-        &self.flags
+        &self.catalog.flags
     }
 
-    /// The default severity of a flag code, `None` for a code not in the catalog.
-    pub fn flag_severity(&self, code: &str) -> Option<Severity> {
-        self.flags
-            .iter()
-            .find(|f| f.code == code)
-            .map(|f| f.severity)
-    }
-
-    /// The field rules as loaded from `fields.toml` (compiled by [`super::fields`]).
-    pub fn field_rules(&self) -> impl Iterator<Item = &FieldRule> {
-        self.fields.iter().map(|f| &f.value)
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// The field extractors, compiled.
-    pub fn compiled_fields(&self) -> &super::fields::CompiledFields {
-        &self.compiled_fields
-    }
-
-    /// The field rules with their file and line.
-    pub fn located_field_rules(&self) -> &[Located<FieldRule>] {
+    pub fn fields(&self) -> &CompiledFields {
         &self.fields
     }
 
@@ -224,23 +113,96 @@ impl CompiledRules {
     }
 }
 
-/// Collects problems while compiling.
-struct Problems(Vec<RulesError>);
+/// Compiles a rule set. Every problem of every file is collected; the error lists them all.
+pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
+    Compiler::new(set).compile()
+}
 
-impl Problems {
-    fn value(&mut self, file: &str, line: usize, message: String) {
-        self.0.push(RulesError::BadValue {
+/// The evidence rules' regexes, in rule order: the individual regexes, their patterns (for the
+/// set) and, for each, the rule that owns it.
+#[derive(Default)]
+struct RuleRegexes {
+    patterns: Vec<String>,
+    regexes: Vec<Regex>,
+    owner: Vec<u32>,
+}
+
+/// One compilation: the rule set, the problems found so far and what the sections share (the
+/// term table, the catalog's ids).
+struct Compiler<'a> {
+    set: &'a RuleSet,
+    problems: Vec<RulesError>,
+    terms: Terms,
+    /// Level-2 indicator ids, once the catalog is compiled.
+    level2: Vec<String>,
+    /// Material ids, once the catalog is compiled.
+    material_ids: Vec<String>,
+}
+
+impl<'a> Compiler<'a> {
+    fn new(set: &'a RuleSet) -> Self {
+        Compiler {
+            set,
+            problems: Vec::new(),
+            terms: Terms::default(),
+            level2: Vec::new(),
+            material_ids: Vec::new(),
+        }
+    }
+
+    /// Every section in order, then the shared automaton and regex set.
+    fn compile(mut self) -> Result<CompiledRules, RulesError> {
+        let catalog = self.catalog();
+        let context = self.context();
+        let (rules, regexes) = self.evidence_rules();
+        let classifiers = self.classifiers();
+        let searchers = self.searchers(&regexes.patterns);
+        let fields = self.fields();
+        let (Some((automaton, regex_set)), Some(fields), true) =
+            (searchers, fields, self.problems.is_empty())
+        else {
+            return Err(RulesError::from_list(self.problems));
+        };
+        let mut term_rules = vec![Vec::new(); self.terms.list.len()];
+        for (ri, r) in rules.iter().enumerate() {
+            for &t in &r.positive {
+                if let Some(slot) = term_rules.get_mut(t as usize) {
+                    slot.push(u32::try_from(ri).unwrap_or(u32::MAX));
+                }
+            }
+        }
+        Ok(CompiledRules {
+            catalog,
+            terms: self.terms.list,
+            automaton,
+            term_rules,
+            rules,
+            regex_set,
+            regexes: regexes.regexes,
+            regex_rule: regexes.owner,
+            context,
+            classifiers,
+            field_rules: self.set.fields.clone(),
+            fields,
+        })
+    }
+
+    // ---- what every section uses ----
+
+    fn problem(&mut self, file: &str, line: usize, message: String) {
+        self.problems.push(RulesError::BadValue {
             file: file.to_string(),
             line,
             message,
         });
     }
 
+    /// A regex of a rules file, or `None` with a problem recorded.
     fn regex(&mut self, file: &str, line: usize, pattern: &str) -> Option<Regex> {
         match build_regex(pattern) {
             Ok(r) => Some(r),
             Err(reason) => {
-                self.0.push(RulesError::BadRegex {
+                self.problems.push(RulesError::BadRegex {
                     file: file.to_string(),
                     line,
                     pattern: pattern.to_string(),
@@ -250,6 +212,586 @@ impl Problems {
             }
         }
     }
+
+    /// A regex written as a spanned TOML string: its own line, else `fallback`.
+    fn spanned_regex(
+        &mut self,
+        file: &str,
+        pattern: &Spanned<String>,
+        fallback: usize,
+    ) -> Option<Regex> {
+        let line = self.line_of(file, pattern.span(), fallback);
+        self.regex(file, line, pattern.get_ref())
+    }
+
+    /// The 1-based line of a span in `file`.
+    fn line_of(&self, file: &str, span: std::ops::Range<usize>, fallback: usize) -> usize {
+        self.set
+            .sources
+            .iter()
+            .find(|s| s.name == file)
+            .map_or(fallback, |s| s.line_of(span.start))
+    }
+
+    /// A term's index in the shared automaton, or `None` (with a problem) for an empty term.
+    fn term(&mut self, file: &str, line: usize, owner: &str, raw: &str) -> Option<u32> {
+        let folded = fold_raw(raw);
+        if folded.is_empty() {
+            self.problem(
+                file,
+                line,
+                format!("`{owner}` has an empty term \"{raw}\"; remove it or write a word"),
+            );
+            None
+        } else {
+            Some(self.terms.intern(folded))
+        }
+    }
+
+    /// The term indices of a list, sorted and deduplicated (membership is a binary search).
+    fn term_list(&mut self, file: &str, line: usize, owner: &str, raw: &[String]) -> Vec<u32> {
+        let mut out: Vec<u32> = raw
+            .iter()
+            .filter_map(|t| self.term(file, line, owner, t))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// A material id checked against the catalog.
+    fn material(&mut self, file: &str, line: usize, id: &str) -> Option<MaterialId> {
+        if self.material_ids.iter().any(|m| m == id) {
+            return Some(MaterialId(id.to_string()));
+        }
+        self.problems.push(RulesError::UnknownMaterial {
+            file: file.to_string(),
+            line,
+            id: id.to_string(),
+            known: self.material_ids.join(", "),
+        });
+        None
+    }
+
+    /// Material ids written as spanned strings, each on its own line.
+    fn materials(
+        &mut self,
+        file: &str,
+        list: &[Spanned<String>],
+        fallback: usize,
+    ) -> Vec<MaterialId> {
+        list.iter()
+            .filter_map(|m| {
+                let line = self.line_of(file, m.span(), fallback);
+                self.material(file, line, m.get_ref())
+            })
+            .collect()
+    }
+
+    /// Records a duplicate id when `seen` already holds `key`.
+    fn unique(
+        &mut self,
+        seen: &mut HashMap<String, String>,
+        key: String,
+        id: &str,
+        at: (&str, usize),
+    ) {
+        let place = format!("{}:{}", at.0, at.1);
+        if let Some(first) = seen.insert(key, place) {
+            self.problems.push(RulesError::DuplicateId {
+                file: at.0.to_string(),
+                line: at.1,
+                id: id.to_string(),
+                first,
+            });
+        }
+    }
+
+    // ---- catalog.toml ----
+
+    /// Indicators, materials and flags, each id once; the flags and materials the code names
+    /// ([`names`]) must be there, and every flag must be one certsift raises.
+    fn catalog(&mut self) -> Catalog {
+        let set = self.set;
+        let mut seen = HashMap::new();
+        let mut catalog = Catalog::default();
+        for ind in &set.indicators {
+            let v = &ind.value;
+            self.unique(
+                &mut seen,
+                format!("i:{}", v.id),
+                &v.id,
+                (&ind.file, ind.line),
+            );
+            if !(1..=2).contains(&v.level) {
+                self.problem(
+                    &ind.file,
+                    ind.line,
+                    format!(
+                        "indicator `{}` has level {}; write level = 1 or 2",
+                        v.id, v.level
+                    ),
+                );
+            }
+            if !(v.weight.is_finite() && v.weight >= 0.0) {
+                self.problem(
+                    &ind.file,
+                    ind.line,
+                    format!("indicator `{}` needs a weight of 0 or more", v.id),
+                );
+            }
+            catalog.indicators.push(IndicatorInfo {
+                id: IndicatorId(v.id.clone()),
+                level: v.level,
+                name: v.name.clone(),
+                en: v.en.clone(),
+                weight: v.weight,
+            });
+        }
+        for m in &set.materials {
+            let v = &m.value;
+            self.unique(&mut seen, format!("m:{}", v.id), &v.id, (&m.file, m.line));
+            catalog.materials.push(MaterialInfo {
+                id: MaterialId(v.id.clone()),
+                name: v.name.clone(),
+                required: v.required,
+            });
+        }
+        for f in &set.flags {
+            let v = &f.value;
+            self.unique(
+                &mut seen,
+                format!("f:{}", v.code),
+                &v.code,
+                (&f.file, f.line),
+            );
+            if !names::FLAGS_RAISED.contains(&v.code.as_str()) {
+                self.problem(
+                    &f.file,
+                    f.line,
+                    format!(
+                        "flag `{}` is never raised by certsift; the flags it raises are: {}",
+                        v.code,
+                        names::FLAGS_RAISED.join(", ")
+                    ),
+                );
+            }
+            catalog.flags.push(FlagInfo {
+                code: v.code.clone(),
+                severity: v.severity,
+                description: v.description.clone(),
+            });
+        }
+        if catalog.indicators.is_empty() {
+            self.problem(
+                "catalog.toml",
+                1,
+                "no indicators found: the rules folder needs a catalog.toml with [[indicator]] entries"
+                    .to_string(),
+            );
+        }
+        for code in names::FLAGS_RAISED {
+            if !catalog.flags.iter().any(|f| f.code == *code) {
+                self.problem(
+                    "catalog.toml",
+                    1,
+                    format!(
+                        "the flag `{code}` is missing: certsift raises it, so the catalog must give \
+                         its severity (add a [[flag]] with code = \"{code}\")"
+                    ),
+                );
+            }
+        }
+        for (id, why) in names::MATERIALS_READ {
+            if !catalog.materials.iter().any(|m| m.id.0 == *id) {
+                self.problem(
+                    "catalog.toml",
+                    1,
+                    format!(
+                        "the material `{id}` is missing: certsift reads it ({why}); add a \
+                         [[material]] with id = \"{id}\""
+                    ),
+                );
+            }
+        }
+        self.level2 = catalog
+            .indicators
+            .iter()
+            .filter(|i| i.level == 2)
+            .map(|i| i.id.0.clone())
+            .collect();
+        self.material_ids = catalog.materials.iter().map(|m| m.id.0.clone()).collect();
+        catalog
+    }
+
+    // ---- context.toml ----
+
+    /// The global filters (defaults, no filters, when the file is absent).
+    fn context(&mut self) -> CompiledContext {
+        let mut context = CompiledContext {
+            negation_before: Vec::new(),
+            negation_after: Vec::new(),
+            not_cues: Vec::new(),
+            window: 8,
+            skip: None,
+            title_only: None,
+            list_materials: Vec::new(),
+            other_sense: Vec::new(),
+        };
+        let Some(ctx) = &self.set.context else {
+            return context;
+        };
+        let file = ctx.file.as_str();
+        let v = &ctx.value;
+        let folded = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|c| fold_raw(c))
+                .filter(|c| !c.is_empty())
+                .collect()
+        };
+        context.negation_before = folded(&v.negation.before);
+        context.negation_after = folded(&v.negation.after);
+        context.not_cues = folded(&v.negation.not_cues);
+        context.window = v.negation.window;
+        let mut skip_ok = Vec::new();
+        for p in &v.skip_passages.patterns {
+            if self.spanned_regex(file, p, 1).is_some() {
+                skip_ok.push(p.get_ref().clone());
+            }
+        }
+        if !skip_ok.is_empty() {
+            match RegexSetBuilder::new(&skip_ok)
+                .case_insensitive(true)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .build()
+            {
+                Ok(s) => context.skip = Some(s),
+                Err(e) => self.problems.push(RulesError::BadRegex {
+                    file: file.to_string(),
+                    line: 1,
+                    pattern: skip_ok.join(" | "),
+                    reason: regex_reason(&e),
+                }),
+            }
+        }
+        if let Some(t) = &v.document_list.title_only {
+            context.title_only = self.spanned_regex(file, t, 1);
+        }
+        context.list_materials = self.materials(file, &v.document_list.materials, 1);
+        for p in &v.other_sense.phrases {
+            if let Some(i) = self.term(file, 1, "other_sense", p) {
+                context.other_sense.push(i);
+            }
+        }
+        context.other_sense.sort_unstable();
+        context.other_sense.dedup();
+        context
+    }
+
+    // ---- evidence-*.toml ----
+
+    /// Every `[[rule]]`: ids unique and kebab-case, indicator and materials in the catalog,
+    /// something to look for, terms interned, the regex compiled.
+    fn evidence_rules(&mut self) -> (Vec<CompiledRule>, RuleRegexes) {
+        let set = self.set;
+        let mut rules = Vec::new();
+        let mut regexes = RuleRegexes::default();
+        let mut seen = HashMap::new();
+        for r in &set.rules {
+            let v = &r.value;
+            let (file, line) = (r.file.as_str(), r.line);
+            let id = v.id.get_ref().clone();
+            self.unique(&mut seen, id.clone(), &id, (file, line));
+            if !is_kebab_case(&id) {
+                self.problem(
+                    file,
+                    line,
+                    format!("rule id `{id}` must be kebab-case: lower-case letters, digits and dashes (e.g. \"complaint-time-limit\")"),
+                );
+            }
+            let indicator = v.indicator.get_ref();
+            if !self.level2.contains(indicator) {
+                self.problems.push(RulesError::UnknownIndicator {
+                    file: file.to_string(),
+                    line: self.line_of(file, v.indicator.span(), line),
+                    id: indicator.clone(),
+                });
+            }
+            if v.any.is_empty() && v.all.is_empty() && v.regex.is_none() && v.near.is_empty() {
+                self.problems.push(RulesError::NoCondition {
+                    file: file.to_string(),
+                    line,
+                    id: id.clone(),
+                });
+            }
+            if !(v.weight.is_finite() && v.weight > 0.0) {
+                self.problem(file, line, format!("rule `{id}` needs a weight above 0"));
+            }
+            let any = self.term_list(file, line, &id, &v.any);
+            let mut all = Vec::new();
+            for group in &v.all {
+                if group.is_empty() {
+                    self.problem(
+                        file,
+                        line,
+                        format!("rule `{id}` has an empty group in `all`; remove it or add terms"),
+                    );
+                }
+                all.push(self.term_list(file, line, &id, group));
+            }
+            let mut near = Vec::new();
+            for n in &v.near {
+                if n.a.is_empty() || n.b.is_empty() {
+                    self.problem(
+                        file,
+                        line,
+                        format!("rule `{id}`: `near` needs terms in both `a` and `b`"),
+                    );
+                }
+                let a = self.term_list(file, line, &id, &n.a);
+                let b = self.term_list(file, line, &id, &n.b);
+                near.push((a, b, n.within));
+            }
+            let none = self.term_list(file, line, &id, &v.none);
+            let except = self.term_list(file, line, &id, &v.except);
+            let mut positive: Vec<u32> = any
+                .iter()
+                .chain(all.iter().flatten())
+                .chain(near.iter().flat_map(|(a, b, _)| a.iter().chain(b.iter())))
+                .copied()
+                .collect();
+            positive.sort_unstable();
+            positive.dedup();
+            let regex = v.regex.as_ref().and_then(|p| {
+                let re = self.spanned_regex(file, p, line)?;
+                regexes.patterns.push(p.get_ref().clone());
+                regexes.regexes.push(re);
+                regexes
+                    .owner
+                    .push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
+                Some(regexes.regexes.len() - 1)
+            });
+            let in_materials = self.materials(file, &v.in_materials, line);
+            let not_in_materials = self.materials(file, &v.not_in_materials, line);
+            rules.push(CompiledRule {
+                id: RuleId(id.clone()),
+                indicator: IndicatorId(indicator.clone()),
+                kind: v.kind,
+                strength: v.strength,
+                weight: v.weight,
+                any,
+                all,
+                near,
+                regex,
+                min_hits: v.min_hits,
+                none,
+                except,
+                positive,
+                in_materials,
+                not_in_materials,
+                under_headings: v
+                    .under_headings
+                    .iter()
+                    .map(|h| fold_raw(h))
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+                ignore_context: v.ignore_context,
+                examples: v.examples.clone(),
+                counter_examples: v.counter_examples.clone(),
+                file: r.file.clone(),
+                line,
+            });
+        }
+        (rules, regexes)
+    }
+
+    // ---- materials.toml ----
+
+    /// One classifier per catalog material: signals compiled, a threshold above 0.
+    fn classifiers(&mut self) -> Vec<CompiledClassifier> {
+        let set = self.set;
+        let mut classifiers = Vec::new();
+        let mut seen = HashMap::new();
+        for c in &set.classifiers {
+            let v = &c.value;
+            let (file, line) = (c.file.as_str(), c.line);
+            let id = v.id.get_ref();
+            let Some(mid) = self.material(file, line, id) else {
+                continue;
+            };
+            self.unique(&mut seen, id.clone(), id, (file, line));
+            if !(v.threshold.is_finite() && v.threshold > 0.0) {
+                self.problem(
+                    file,
+                    line,
+                    format!("classifier `{id}` needs a threshold above 0"),
+                );
+            }
+            let filename = self.signals(file, &v.filename, line);
+            let folder = self.signals(file, &v.folder, line);
+            let title = self.signals(file, &v.title, line);
+            let mut content = Vec::new();
+            for s in &v.content {
+                let pattern = s
+                    .pattern
+                    .as_ref()
+                    .and_then(|p| self.spanned_regex(file, p, line));
+                if s.any.is_empty() && s.pattern.is_none() {
+                    self.problem(
+                        file,
+                        line,
+                        format!(
+                            "classifier `{id}`: a `content` entry needs `any` terms or a `pattern`"
+                        ),
+                    );
+                }
+                let folded: Vec<String> = s
+                    .any
+                    .iter()
+                    .map(|t| fold_raw(t))
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                content.push((folded, s.min_hits, pattern, s.weight));
+            }
+            let not_applicable = v
+                .not_applicable
+                .iter()
+                .filter_map(|p| self.spanned_regex(file, p, line))
+                .collect();
+            classifiers.push(CompiledClassifier {
+                id: mid,
+                threshold: v.threshold,
+                filename,
+                folder,
+                title,
+                content,
+                not_applicable,
+                examples: v.examples.clone(),
+                counter_examples: v.counter_examples.clone(),
+                file: c.file.clone(),
+                line,
+            });
+        }
+        classifiers
+    }
+
+    /// `{ pattern, weight }` signals, compiled.
+    fn signals(
+        &mut self,
+        file: &str,
+        list: &[PatternSignal],
+        fallback: usize,
+    ) -> Vec<(Regex, f64)> {
+        list.iter()
+            .filter_map(|s| {
+                self.spanned_regex(file, &s.pattern, fallback)
+                    .map(|r| (r, s.weight))
+            })
+            .collect()
+    }
+
+    // ---- fields.toml ----
+
+    /// The field extractors (one label automaton for all); the fields the code reads by name
+    /// ([`names::FIELDS_READ`]) must be there with their kinds.
+    fn fields(&mut self) -> Option<CompiledFields> {
+        let set = self.set;
+        for (name, kind, why) in names::FIELDS_READ {
+            let found = set.fields.iter().find(|f| f.value.name == *name);
+            match found {
+                Some(f) if f.value.kind != *kind => self.problem(
+                    &f.file,
+                    f.line,
+                    format!(
+                        "field `{name}` must have kind = \"{}\": certsift reads it as such ({why})",
+                        kind.as_str()
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    // Point at the field that was most likely renamed: one of the same kind
+                    // that the code does not know.
+                    let renamed = set.fields.iter().find(|f| {
+                        f.value.kind == *kind
+                            && !names::FIELDS_READ.iter().any(|(n, ..)| *n == f.value.name)
+                    });
+                    let (file, line) =
+                        renamed.map_or(("fields.toml", 1), |f| (f.file.as_str(), f.line));
+                    self.problem(
+                        file,
+                        line,
+                        format!(
+                            "no field is named `{name}`: certsift reads it by that name ({why}); \
+                             name a [[field]] of kind \"{}\" `{name}`",
+                            kind.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+        let field_rules: Vec<FieldRule> = set.fields.iter().map(|f| f.value.clone()).collect();
+        match super::fields::compile(&field_rules, &set.stop_labels) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let message = e.to_string();
+                let located = set
+                    .fields
+                    .iter()
+                    .find(|f| message.contains(&format!("`{}`", f.value.name)));
+                let (file, line) =
+                    located.map_or(("fields.toml", 1), |f| (f.file.as_str(), f.line));
+                self.problem(
+                    file,
+                    line,
+                    format!("{message}; see rules/FORMAT.md, fields.toml"),
+                );
+                None
+            }
+        }
+    }
+
+    // ---- all rules together ----
+
+    /// The automaton of every term and the set of every rule regex.
+    fn searchers(&mut self, patterns: &[String]) -> Option<(AhoCorasick, RegexSet)> {
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&self.terms.list);
+        let regex_set = RegexSetBuilder::new(patterns)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
+            .dfa_size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
+            .build();
+        match (automaton, regex_set) {
+            (Ok(a), Ok(s)) => Some((a, s)),
+            (Err(e), _) => {
+                self.problem("(all rules)", 1, format!("the terms of all rules together are too many to search at once ({e}); remove unused rules"));
+                None
+            }
+            (_, Err(e)) => {
+                self.problem(
+                    "(all rules)",
+                    1,
+                    format!(
+                        "the regexes of all rules together are too big ({}); simplify the largest ones",
+                        regex_reason(&e)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Lower-case letters, digits and single dashes between words.
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// Builds one rules regex: case-insensitive, size-limited. The error is the regex crate's first
@@ -299,557 +841,10 @@ impl Terms {
     }
 }
 
-fn span_line(set: &RuleSet, file: &str, span: std::ops::Range<usize>, fallback: usize) -> usize {
-    set.sources
-        .iter()
-        .find(|s| s.name == file)
-        .map_or(fallback, |s| s.line_of(span.start))
-}
-
-/// Compiles a rule set. Every problem of every file is collected; the error lists them all.
-pub fn compile(set: &RuleSet) -> Result<CompiledRules, RulesError> {
-    let mut problems = Problems(Vec::new());
-
-    // ---- catalog ----
-    let mut indicators = Vec::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for ind in &set.indicators {
-        let v = &ind.value;
-        if let Some(first) = seen.insert(format!("i:{}", v.id), ind.place()) {
-            problems.0.push(RulesError::DuplicateId {
-                file: ind.file.clone(),
-                line: ind.line,
-                id: v.id.clone(),
-                first,
-            });
-        }
-        if !(1..=2).contains(&v.level) {
-            problems.value(
-                &ind.file,
-                ind.line,
-                format!(
-                    "indicator `{}` has level {}; write level = 1 or 2",
-                    v.id, v.level
-                ),
-            );
-        }
-        if !(v.weight.is_finite() && v.weight >= 0.0) {
-            problems.value(
-                &ind.file,
-                ind.line,
-                format!("indicator `{}` needs a weight of 0 or more", v.id),
-            );
-        }
-        indicators.push(IndicatorInfo {
-            id: IndicatorId(v.id.clone()),
-            level: v.level,
-            name: v.name.clone(),
-            en: v.en.clone(),
-            weight: v.weight,
-        });
-    }
-    let mut materials = Vec::new();
-    for m in &set.materials {
-        let v = &m.value;
-        if let Some(first) = seen.insert(format!("m:{}", v.id), m.place()) {
-            problems.0.push(RulesError::DuplicateId {
-                file: m.file.clone(),
-                line: m.line,
-                id: v.id.clone(),
-                first,
-            });
-        }
-        let required = match v.required.as_str() {
-            "yes" => Required::Yes,
-            "if_applicable" => Required::IfApplicable,
-            other => {
-                problems.value(
-                    &m.file,
-                    m.line,
-                    format!(
-                        "material `{}` has required = \"{other}\"; write \"yes\" or \"if_applicable\"",
-                        v.id
-                    ),
-                );
-                Required::Yes
-            }
-        };
-        materials.push(MaterialInfo {
-            id: MaterialId(v.id.clone()),
-            name: v.name.clone(),
-            required,
-        });
-    }
-    let mut flags = Vec::new();
-    for f in &set.flags {
-        let v = &f.value;
-        if let Some(first) = seen.insert(format!("f:{}", v.code), f.place()) {
-            problems.0.push(RulesError::DuplicateId {
-                file: f.file.clone(),
-                line: f.line,
-                id: v.code.clone(),
-                first,
-            });
-        }
-        let severity = match v.severity.as_str() {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            "info" => Severity::Info,
-            other => {
-                problems.value(
-                    &f.file,
-                    f.line,
-                    format!(
-                        "flag `{}` has severity \"{other}\"; write \"error\", \"warning\" or \"info\"",
-                        v.code
-                    ),
-                );
-                Severity::Warning
-            }
-        };
-        flags.push(FlagInfo {
-            code: v.code.clone(),
-            severity,
-            description: v.description.clone(),
-        });
-    }
-    if indicators.is_empty() {
-        problems.value(
-            "catalog.toml",
-            1,
-            "no indicators found: the rules folder needs a catalog.toml with [[indicator]] entries"
-                .to_string(),
-        );
-    }
-    let level2: Vec<&str> = indicators
-        .iter()
-        .filter(|i| i.level == 2)
-        .map(|i| i.id.0.as_str())
-        .collect();
-    let material_ids: Vec<&str> = materials.iter().map(|m| m.id.0.as_str()).collect();
-    let known_materials = material_ids.join(", ");
-    let check_material =
-        |problems: &mut Problems, file: &str, line: usize, id: &str| -> Option<MaterialId> {
-            if material_ids.contains(&id) {
-                Some(MaterialId(id.to_string()))
-            } else {
-                problems.0.push(RulesError::UnknownMaterial {
-                    file: file.to_string(),
-                    line,
-                    id: id.to_string(),
-                    known: known_materials.clone(),
-                });
-                None
-            }
-        };
-
-    let mut terms = Terms::default();
-    let mut term_for =
-        |problems: &mut Problems, file: &str, line: usize, rule: &str, raw: &str| -> Option<u32> {
-            let folded = fold_raw(raw);
-            if folded.is_empty() {
-                problems.value(
-                    file,
-                    line,
-                    format!("`{rule}` has an empty term \"{raw}\"; remove it or write a word"),
-                );
-                None
-            } else {
-                Some(terms.intern(folded))
-            }
-        };
-
-    // ---- context ----
-    let mut context = CompiledContext {
-        negation_before: Vec::new(),
-        negation_after: Vec::new(),
-        not_cues: Vec::new(),
-        window: 8,
-        skip: None,
-        title_only: None,
-        list_materials: Vec::new(),
-        other_sense: Vec::new(),
-    };
-    if let Some(ctx) = &set.context {
-        let file = &ctx.file;
-        let v = &ctx.value;
-        context.negation_before = v
-            .negation
-            .before
-            .iter()
-            .map(|c| fold_raw(c))
-            .filter(|c| !c.is_empty())
-            .collect();
-        context.negation_after = v
-            .negation
-            .after
-            .iter()
-            .map(|c| fold_raw(c))
-            .filter(|c| !c.is_empty())
-            .collect();
-        context.not_cues = v
-            .negation
-            .not_cues
-            .iter()
-            .map(|c| fold_raw(c))
-            .filter(|c| !c.is_empty())
-            .collect();
-        context.window = v.negation.window;
-        let mut skip_ok = Vec::new();
-        for p in &v.skip_passages.patterns {
-            let line = span_line(set, file, p.span(), 1);
-            if problems.regex(file, line, p.get_ref()).is_some() {
-                skip_ok.push(p.get_ref().clone());
-            }
-        }
-        if !skip_ok.is_empty() {
-            match RegexSetBuilder::new(&skip_ok)
-                .case_insensitive(true)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .dfa_size_limit(REGEX_SIZE_LIMIT)
-                .build()
-            {
-                Ok(s) => context.skip = Some(s),
-                Err(e) => problems.0.push(RulesError::BadRegex {
-                    file: file.clone(),
-                    line: 1,
-                    pattern: skip_ok.join(" | "),
-                    reason: regex_reason(&e),
-                }),
-            }
-        }
-        if let Some(t) = &v.document_list.title_only {
-            let line = span_line(set, file, t.span(), 1);
-            context.title_only = problems.regex(file, line, t.get_ref());
-        }
-        for m in &v.document_list.materials {
-            let line = span_line(set, file, m.span(), 1);
-            if let Some(id) = check_material(&mut problems, file, line, m.get_ref()) {
-                context.list_materials.push(id);
-            }
-        }
-        for p in &v.other_sense.phrases {
-            if let Some(i) = term_for(&mut problems, file, 1, "other_sense", p) {
-                context.other_sense.push(i);
-            }
-        }
-        context.other_sense.sort_unstable();
-        context.other_sense.dedup();
-    }
-
-    // ---- evidence rules ----
-    let mut rules = Vec::new();
-    let mut regex_patterns = Vec::new();
-    let mut regexes = Vec::new();
-    let mut regex_rule = Vec::new();
-    let mut rule_ids: HashMap<String, String> = HashMap::new();
-    for r in &set.rules {
-        let v = &r.value;
-        let (file, line) = (r.file.as_str(), r.line);
-        let id = v.id.get_ref().clone();
-        if let Some(first) = rule_ids.insert(id.clone(), r.place()) {
-            problems.0.push(RulesError::DuplicateId {
-                file: file.to_string(),
-                line,
-                id: id.clone(),
-                first,
-            });
-        }
-        if id.is_empty()
-            || !id.split('-').all(|w| {
-                !w.is_empty()
-                    && w.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
-        {
-            problems.value(
-                file,
-                line,
-                format!("rule id `{id}` must be kebab-case: lower-case letters, digits and dashes (e.g. \"complaint-time-limit\")"),
-            );
-        }
-        let indicator = v.indicator.get_ref();
-        if !level2.contains(&indicator.as_str()) {
-            problems.0.push(RulesError::UnknownIndicator {
-                file: file.to_string(),
-                line: span_line(set, file, v.indicator.span(), line),
-                id: indicator.clone(),
-            });
-        }
-        if v.any.is_empty() && v.all.is_empty() && v.regex.is_none() && v.near.is_empty() {
-            problems.0.push(RulesError::NoCondition {
-                file: file.to_string(),
-                line,
-                id: id.clone(),
-            });
-        }
-        if !(v.weight.is_finite() && v.weight > 0.0) {
-            problems.value(file, line, format!("rule `{id}` needs a weight above 0"));
-        }
-        let mut list = |problems: &mut Problems, raw: &[String]| -> Vec<u32> {
-            let mut out: Vec<u32> = raw
-                .iter()
-                .filter_map(|t| term_for(problems, file, line, &id, t))
-                .collect();
-            out.sort_unstable();
-            out.dedup();
-            out
-        };
-        let any = list(&mut problems, &v.any);
-        let mut all = Vec::new();
-        for group in &v.all {
-            if group.is_empty() {
-                problems.value(
-                    file,
-                    line,
-                    format!("rule `{id}` has an empty group in `all`; remove it or add terms"),
-                );
-            }
-            all.push(list(&mut problems, group));
-        }
-        let mut near = Vec::new();
-        for n in &v.near {
-            if n.a.is_empty() || n.b.is_empty() {
-                problems.value(
-                    file,
-                    line,
-                    format!("rule `{id}`: `near` needs terms in both `a` and `b`"),
-                );
-            }
-            near.push((
-                list(&mut problems, &n.a),
-                list(&mut problems, &n.b),
-                n.within,
-            ));
-        }
-        let none = list(&mut problems, &v.none);
-        let except = list(&mut problems, &v.except);
-        let mut positive: Vec<u32> = any
-            .iter()
-            .chain(all.iter().flatten())
-            .chain(near.iter().flat_map(|(a, b, _)| a.iter().chain(b.iter())))
-            .copied()
-            .collect();
-        positive.sort_unstable();
-        positive.dedup();
-        let regex = match &v.regex {
-            Some(p) => {
-                let rline = span_line(set, file, p.span(), line);
-                problems.regex(file, rline, p.get_ref()).map(|re| {
-                    regex_patterns.push(p.get_ref().clone());
-                    regexes.push(re);
-                    regex_rule.push(u32::try_from(rules.len()).unwrap_or(u32::MAX));
-                    regexes.len() - 1
-                })
-            }
-            None => None,
-        };
-        let mut mats = |list: &[toml::Spanned<String>]| -> Vec<MaterialId> {
-            list.iter()
-                .filter_map(|m| {
-                    let mline = span_line(set, file, m.span(), line);
-                    check_material(&mut problems, file, mline, m.get_ref())
-                })
-                .collect()
-        };
-        let in_materials = mats(&v.in_materials);
-        let not_in_materials = mats(&v.not_in_materials);
-        rules.push(CompiledRule {
-            id: RuleId(id.clone()),
-            indicator: IndicatorId(indicator.clone()),
-            kind: v.kind,
-            strength: v.strength,
-            weight: v.weight,
-            any,
-            all,
-            near,
-            regex,
-            min_hits: v.min_hits,
-            none,
-            except,
-            positive,
-            in_materials,
-            not_in_materials,
-            under_headings: v
-                .under_headings
-                .iter()
-                .map(|h| fold_raw(h))
-                .filter(|h| !h.is_empty())
-                .collect(),
-            ignore_context: v.ignore_context,
-            examples: v.examples.clone(),
-            counter_examples: v.counter_examples.clone(),
-            file: r.file.clone(),
-            line,
-        });
-    }
-
-    // ---- material classifiers ----
-    let mut classifiers = Vec::new();
-    let mut classifier_ids: HashMap<String, String> = HashMap::new();
-    for c in &set.classifiers {
-        let v = &c.value;
-        let (file, line) = (c.file.as_str(), c.line);
-        let id = v.id.get_ref();
-        let Some(mid) = check_material(&mut problems, file, line, id) else {
-            continue;
-        };
-        if let Some(first) = classifier_ids.insert(id.clone(), c.place()) {
-            problems.0.push(RulesError::DuplicateId {
-                file: file.to_string(),
-                line,
-                id: id.clone(),
-                first,
-            });
-        }
-        if !(v.threshold.is_finite() && v.threshold > 0.0) {
-            problems.value(
-                file,
-                line,
-                format!("classifier `{id}` needs a threshold above 0"),
-            );
-        }
-        let mut signals = |list: &[super::load::PatternSignal]| -> Vec<(Regex, f64)> {
-            list.iter()
-                .filter_map(|s| {
-                    let pline = span_line(set, file, s.pattern.span(), line);
-                    problems
-                        .regex(file, pline, s.pattern.get_ref())
-                        .map(|r| (r, s.weight))
-                })
-                .collect()
-        };
-        let filename = signals(&v.filename);
-        let folder = signals(&v.folder);
-        let title = signals(&v.title);
-        let mut content = Vec::new();
-        for s in &v.content {
-            let pattern = s.pattern.as_ref().and_then(|p| {
-                let pline = span_line(set, file, p.span(), line);
-                problems.regex(file, pline, p.get_ref())
-            });
-            if s.any.is_empty() && s.pattern.is_none() {
-                problems.value(
-                    file,
-                    line,
-                    format!(
-                        "classifier `{id}`: a `content` entry needs `any` terms or a `pattern`"
-                    ),
-                );
-            }
-            let folded: Vec<String> = s
-                .any
-                .iter()
-                .map(|t| fold_raw(t))
-                .filter(|t| !t.is_empty())
-                .collect();
-            content.push((folded, s.min_hits, pattern, s.weight));
-        }
-        let not_applicable = v
-            .not_applicable
-            .iter()
-            .filter_map(|p| {
-                let pline = span_line(set, file, p.span(), line);
-                problems.regex(file, pline, p.get_ref())
-            })
-            .collect();
-        classifiers.push(CompiledClassifier {
-            id: mid,
-            threshold: v.threshold,
-            filename,
-            folder,
-            title,
-            content,
-            not_applicable,
-            examples: v.examples.clone(),
-            counter_examples: v.counter_examples.clone(),
-            file: c.file.clone(),
-            line,
-        });
-    }
-
-    // ---- automaton and regex set ----
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .build(&terms.list);
-    let regex_set = RegexSetBuilder::new(&regex_patterns)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
-        .dfa_size_limit(REGEX_SIZE_LIMIT.saturating_mul(8))
-        .build();
-    let (automaton, regex_set) = match (automaton, regex_set) {
-        (Ok(a), Ok(s)) => (a, s),
-        (Err(e), _) => {
-            problems.value("(all rules)", 1, format!("the terms of all rules together are too many to search at once ({e}); remove unused rules"));
-            return Err(RulesError::from_list(problems.0));
-        }
-        (_, Err(e)) => {
-            problems.value(
-                "(all rules)",
-                1,
-                format!(
-                    "the regexes of all rules together are too big ({}); simplify the largest ones",
-                    regex_reason(&e)
-                ),
-            );
-            return Err(RulesError::from_list(problems.0));
-        }
-    };
-    // Field rules compile together (one label automaton); a problem names the field's entry.
-    let field_rules: Vec<FieldRule> = set.fields.iter().map(|f| f.value.clone()).collect();
-    let compiled_fields = match super::fields::compile(&field_rules) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            let message = e.to_string();
-            let located = set
-                .fields
-                .iter()
-                .find(|f| message.contains(&format!("`{}`", f.value.name)));
-            let (file, line) = located.map_or(("fields.toml", 1), |f| (f.file.as_str(), f.line));
-            problems.value(
-                file,
-                line,
-                format!("{message}; see rules/FORMAT.md, fields.toml"),
-            );
-            None
-        }
-    };
-    if !problems.0.is_empty() {
-        return Err(RulesError::from_list(problems.0));
-    }
-    let Some(compiled_fields) = compiled_fields else {
-        return Err(RulesError::from_list(problems.0));
-    };
-    let mut term_rules = vec![Vec::new(); terms.list.len()];
-    for (ri, r) in rules.iter().enumerate() {
-        for &t in &r.positive {
-            if let Some(slot) = term_rules.get_mut(t as usize) {
-                slot.push(u32::try_from(ri).unwrap_or(u32::MAX));
-            }
-        }
-    }
-    Ok(CompiledRules {
-        indicators,
-        materials,
-        flags,
-        terms: terms.list,
-        automaton,
-        term_rules,
-        rules,
-        regex_set,
-        regexes,
-        regex_rule,
-        context,
-        classifiers,
-        fields: set.fields.clone(),
-        compiled_fields,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{Source, load_sources};
+    use crate::rules::testing::set_of;
 
     pub(crate) const CATALOG: &str = r#"
 [[indicator]]
@@ -874,16 +869,7 @@ description = "x"
 "#;
 
     fn set(evidence: &str) -> Result<RuleSet, RulesError> {
-        load_sources(vec![
-            Source {
-                name: "catalog.toml".into(),
-                text: CATALOG.into(),
-            },
-            Source {
-                name: "evidence-x.toml".into(),
-                text: evidence.into(),
-            },
-        ])
+        set_of(&[("catalog.toml", CATALOG), ("evidence-x.toml", evidence)])
     }
 
     #[test]
@@ -912,6 +898,117 @@ description = "x"
             "{text}"
         );
         assert_eq!(err.problems().len(), 5, "{text}");
+    }
+
+    /// The built-in rules with one edit in one file, compiled.
+    fn defaults_edited(file: &str, from: &str, to: &str) -> (usize, RulesError) {
+        let mut sources: Vec<crate::rules::load::Source> = crate::rules::embedded::FILES
+            .iter()
+            .map(|(name, text)| crate::rules::load::Source {
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+            })
+            .collect();
+        sources.sort_by(|a, b| a.name.cmp(&b.name));
+        let source = sources
+            .iter_mut()
+            .find(|s| s.name == file)
+            .expect("a built-in file");
+        assert!(source.text.contains(from), "{from} in {file}");
+        source.text = source.text.replacen(from, to, 1);
+        // `to` starts with the newline before the edited line.
+        let line = crate::rules::load::line_of(&source.text, source.text.find(to).unwrap_or(0)) + 1;
+        let err = crate::rules::load::load_sources(sources)
+            .and_then(|set| compile(&set))
+            .expect_err("the edit is refused");
+        (line, err)
+    }
+
+    #[test]
+    fn a_renamed_field_fails_at_its_line() {
+        let (line, err) = defaults_edited(
+            "fields.toml",
+            "\nname = \"company_name\"",
+            "\nname = \"applicant_name\"",
+        );
+        let text = err.to_string();
+        // The error names the `[[field]]` header, the line above the name.
+        assert!(
+            text.starts_with(&format!(
+                "fields.toml:{}: no field is named `company_name`",
+                line - 1
+            )),
+            "{text}"
+        );
+        assert_eq!(err.problems().len(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_field_read_with_another_kind_fails() {
+        let (_, err) = defaults_edited(
+            "fields.toml",
+            "\nkind = \"validity_end\"",
+            "\nkind = \"date\"",
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("field `license_valid_until` must have kind = \"validity_end\""),
+            "{text}"
+        );
+        assert!(text.starts_with("fields.toml:"), "{text}");
+    }
+
+    #[test]
+    fn a_misspelt_severity_or_kind_fails_at_its_line() {
+        let (line, err) = defaults_edited(
+            "catalog.toml",
+            "\nseverity = \"error\"",
+            "\nseverity = \"fatal\"",
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("catalog.toml:{line}: ")),
+            "{text}"
+        );
+        assert!(text.contains("fatal") && text.contains("warning"), "{text}");
+        let (line, err) =
+            defaults_edited("fields.toml", "\nkind = \"person\"", "\nkind = \"human\"");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("fields.toml:{line}: ")),
+            "{err}"
+        );
+        let (line, err) = defaults_edited(
+            "catalog.toml",
+            "\nrequired = \"yes\"",
+            "\nrequired = \"must\"",
+        );
+        assert!(
+            err.to_string()
+                .starts_with(&format!("catalog.toml:{line}: ")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_renamed_flag_fails_both_ways() {
+        let (line, err) = defaults_edited(
+            "catalog.toml",
+            "\ncode = \"license_expired\"",
+            "\ncode = \"licence_expired\"",
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!(
+                "catalog.toml:{}: flag `licence_expired` is never raised by certsift",
+                line - 1
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("catalog.toml:1: the flag `license_expired` is missing"),
+            "{text}"
+        );
     }
 
     #[test]

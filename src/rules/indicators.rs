@@ -191,7 +191,6 @@ pub fn indicator_findings(
 mod tests {
     use super::*;
     use crate::model::{Document, FileKind, FileStatus, Passage};
-    use crate::rules::load::{Source, load_sources};
 
     const CATALOG: &str = "[[indicator]]\nid = \"5.2\"\nlevel = 1\nname = \"g\"\n\n[[indicator]]\nid = \"5.2.3\"\nlevel = 2\nname = \"配送\"\n\n[[indicator]]\nid = \"5.2.6\"\nlevel = 2\nname = \"回收\"\n\n[[indicator]]\nid = \"5.2.4\"\nlevel = 2\nname = \"维修\"\n";
     const RULES: &str = "[[rule]]\nid = \"delivery\"\nindicator = \"5.2.3\"\nany = [\"送货上门\"]\n\n[[rule]]\nid = \"no-delivery\"\nindicator = \"5.2.3\"\nkind = \"exclusion\"\nany = [\"不涉及配送\"]\n\n[[rule]]\nid = \"no-recycling\"\nindicator = \"5.2.6\"\nkind = \"exclusion\"\nany = [\"不涉及回收\"]\n\n[[rule]]\nid = \"recycling-mention\"\nindicator = \"5.2.6\"\nstrength = \"weak\"\nany = [\"回收\"]\n";
@@ -218,18 +217,11 @@ mod tests {
 
     #[test]
     fn statuses_follow_the_format() {
-        let set = load_sources(vec![
-            Source {
-                name: "catalog.toml".into(),
-                text: CATALOG.into(),
-            },
-            Source {
-                name: "evidence-x.toml".into(),
-                text: RULES.into(),
-            },
+        let rules = crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("evidence-x.toml", RULES),
         ])
-        .expect("loads");
-        let rules = crate::rules::compile(&set).expect("compiles");
+        .expect("compiles");
         let bundle = Bundle {
             id: "b".into(),
             documents: vec![

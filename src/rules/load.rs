@@ -32,6 +32,8 @@ pub struct RuleSet {
     pub rules: Vec<Located<RuleDef>>,
     /// `fields.toml` field rules (compiled by the fields module).
     pub fields: Vec<Located<FieldRule>>,
+    /// `fields.toml` `stop_labels`: words that end a value without introducing a field.
+    pub stop_labels: Vec<String>,
 }
 
 /// One file's name and text.
@@ -106,7 +108,7 @@ pub struct MaterialDef {
     /// Chinese name.
     pub name: String,
     /// `"yes"` or `"if_applicable"`.
-    pub required: String,
+    pub required: super::catalog::Required,
 }
 
 /// `[[flag]]` of `catalog.toml`.
@@ -116,7 +118,7 @@ pub struct FlagDef {
     /// Flag code (`license_expired`).
     pub code: String,
     /// `"error"`, `"warning"` or `"info"`.
-    pub severity: String,
+    pub severity: crate::model::Severity,
     /// What it means, in words.
     pub description: String,
 }
@@ -426,6 +428,8 @@ struct EvidenceFile {
 #[serde(deny_unknown_fields)]
 struct FieldsFile {
     #[serde(default)]
+    stop_labels: Vec<String>,
+    #[serde(default)]
     field: Vec<Spanned<FieldRule>>,
 }
 
@@ -534,6 +538,7 @@ fn parse_into(set: &mut RuleSet, source: &Source) -> Result<(), RulesError> {
         }
         "fields.toml" => {
             let file: FieldsFile = toml::from_str(&source.text).map_err(bad)?;
+            set.stop_labels.extend(file.stop_labels);
             set.fields
                 .extend(file.field.into_iter().map(|s| locate(source, s)));
         }

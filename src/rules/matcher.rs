@@ -23,10 +23,57 @@
 //! All offsets are byte offsets into the folded text (equal to those in `Passage::normalized`).
 
 use super::RulesError;
-use super::compile::{CompiledRule, CompiledRules};
+use super::compile::CompiledRules;
 use super::load::{PassageExample, RuleKind};
 use super::text::{fold, fold_raw};
 use crate::model::MaterialId;
+use crate::model::{IndicatorId, RuleId, Strength};
+use regex::{Regex, RegexSet};
+
+/// One evidence rule, ready to evaluate. Term lists hold indices into [`CompiledRules`]' term
+/// table (sorted, deduplicated) so that membership is a binary search.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub id: RuleId,
+    pub indicator: IndicatorId,
+    pub kind: RuleKind,
+    pub strength: Strength,
+    pub weight: f64,
+    pub any: Vec<u32>,
+    pub all: Vec<Vec<u32>>,
+    pub near: Vec<(Vec<u32>, Vec<u32>, usize)>,
+    /// Index into the regex set and the individual regexes.
+    pub regex: Option<usize>,
+    pub min_hits: Option<u32>,
+    pub none: Vec<u32>,
+    pub except: Vec<u32>,
+    /// Every positive term (any ∪ all ∪ near), sorted.
+    pub positive: Vec<u32>,
+    pub in_materials: Vec<MaterialId>,
+    pub not_in_materials: Vec<MaterialId>,
+    /// Folded.
+    pub under_headings: Vec<String>,
+    pub ignore_context: bool,
+    pub examples: Vec<PassageExample>,
+    pub counter_examples: Vec<PassageExample>,
+    pub file: String,
+    pub line: usize,
+}
+
+/// `context.toml`, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledContext {
+    pub negation_before: Vec<String>,
+    pub negation_after: Vec<String>,
+    /// Words in which a cue is not a cue (folded).
+    pub not_cues: Vec<String>,
+    pub window: usize,
+    pub skip: Option<RegexSet>,
+    pub title_only: Option<Regex>,
+    pub list_materials: Vec<MaterialId>,
+    /// Term indices of the other-sense phrases.
+    pub other_sense: Vec<u32>,
+}
 
 /// Where a passage sits, as far as rules care: its file's materials and its headings (folded).
 #[derive(Debug, Clone, Copy, Default)]
@@ -391,7 +438,6 @@ pub(crate) fn check_rule_examples(rules: &CompiledRules) -> (usize, Vec<RulesErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{Source, load_sources};
 
     const CATALOG: &str = "[[indicator]]\nid = \"5.3\"\nlevel = 1\nname = \"g\"\n\n[[indicator]]\nid = \"5.3.2\"\nlevel = 2\nname = \"投诉处理\"\n\n[[material]]\nid = \"laws_standards_list\"\nname = \"l\"\nrequired = \"yes\"\n";
     const CONTEXT: &str = "[negation]\nbefore = [\"尚未\", \"未\", \"计划\"]\nafter = [\"暂未\"]\nwindow = 8\n[skip_passages]\npatterns = ['经营范围']\n[document_list]\ntitle_only = '^《[^》]+》$'\nmaterials = [\"laws_standards_list\"]\n[other_sense]\nphrases = [\"货款回收\"]\n";
@@ -401,22 +447,12 @@ mod tests {
     }
 
     fn rules_with_context(context: &str, evidence: &str) -> CompiledRules {
-        let set = load_sources(vec![
-            Source {
-                name: "catalog.toml".into(),
-                text: CATALOG.into(),
-            },
-            Source {
-                name: "context.toml".into(),
-                text: context.into(),
-            },
-            Source {
-                name: "evidence-x.toml".into(),
-                text: evidence.into(),
-            },
+        crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("context.toml", context),
+            ("evidence-x.toml", evidence),
         ])
-        .expect("loads");
-        super::super::compile(&set).expect("compiles")
+        .expect("compiles")
     }
 
     fn matches(c: &CompiledRules, text: &str) -> bool {

@@ -16,12 +16,14 @@
 //! it.
 
 use super::RulesError;
-use super::compile::{CompiledClassifier, CompiledRules};
+use super::compile::CompiledRules;
+use super::load::FileExample;
 use super::text::fold_raw;
 use crate::model::{
     Bundle, Document, FileStatus, Location, MaterialFinding, MaterialId, MaterialStatus, Passage,
 };
 use rayon::prelude::*;
+use regex::Regex;
 use std::collections::BTreeMap;
 
 /// How much of a file's text the `content` signals look at, in characters. What a document *is*
@@ -48,6 +50,23 @@ impl FileMaterials {
     pub fn of(&self, path: &str) -> &[MaterialId] {
         self.by_file.get(path).map_or(&[], Vec::as_slice)
     }
+}
+
+/// A material classifier, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledClassifier {
+    pub id: MaterialId,
+    pub threshold: f64,
+    pub filename: Vec<(Regex, f64)>,
+    pub folder: Vec<(Regex, f64)>,
+    pub title: Vec<(Regex, f64)>,
+    /// (folded terms, distinct terms needed, optional regex, weight)
+    pub content: Vec<(Vec<String>, u32, Option<Regex>, f64)>,
+    pub not_applicable: Vec<Regex>,
+    pub examples: Vec<FileExample>,
+    pub counter_examples: Vec<FileExample>,
+    pub file: String,
+    pub line: usize,
 }
 
 /// What a classifier looks at in one file, folded once.
@@ -183,7 +202,7 @@ pub fn material_findings(
     files: &FileMaterials,
 ) -> Vec<MaterialFinding> {
     rules
-        .materials
+        .materials()
         .iter()
         .map(|m| {
             let mut with_score: Vec<(String, f64)> = files
@@ -308,7 +327,6 @@ pub(crate) fn check_classifier_examples(rules: &CompiledRules) -> (usize, Vec<Ru
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{Source, load_sources};
 
     const CATALOG: &str = "[[indicator]]\nid = \"5.1\"\nlevel = 1\nname = \"g\"\n\n[[material]]\nid = \"org_chart\"\nname = \"c\"\nrequired = \"yes\"\n\n[[material]]\nid = \"org_profile\"\nname = \"p\"\nrequired = \"yes\"\n\n[[material]]\nid = \"permits\"\nname = \"x\"\nrequired = \"if_applicable\"\n";
     const CLASSIFIERS: &str = r#"
@@ -334,18 +352,11 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
 "#;
 
     fn rules() -> CompiledRules {
-        let set = load_sources(vec![
-            Source {
-                name: "catalog.toml".into(),
-                text: CATALOG.into(),
-            },
-            Source {
-                name: "materials.toml".into(),
-                text: CLASSIFIERS.into(),
-            },
+        crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("materials.toml", CLASSIFIERS),
         ])
-        .expect("loads");
-        super::super::compile(&set).expect("compiles")
+        .expect("compiles")
     }
 
     #[test]
@@ -387,13 +398,20 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
         };
         let files = classify_materials(&bundle, &r);
         let findings = material_findings(&bundle, &r, &files);
-        let status: Vec<MaterialStatus> = findings.iter().map(|f| f.status).collect();
+        // The test catalog's three materials, then those the code reads (without classifiers
+        // here, so missing).
+        let status: Vec<(&str, MaterialStatus)> = findings
+            .iter()
+            .map(|f| (f.id.0.as_str(), f.status))
+            .collect();
         assert_eq!(
             status,
             vec![
-                MaterialStatus::Present,
-                MaterialStatus::Missing,
-                MaterialStatus::NotApplicable
+                ("org_chart", MaterialStatus::Present),
+                ("org_profile", MaterialStatus::Missing),
+                ("permits", MaterialStatus::NotApplicable),
+                ("business_license", MaterialStatus::Missing),
+                ("certificates", MaterialStatus::Missing),
             ]
         );
         assert_eq!(findings[0].files, vec!["组织结构图.docx".to_string()]);

@@ -2,14 +2,17 @@
 
 use super::dates::{find_dates, validity_end};
 use super::values::{certificate_number, company, money, normalize_money, person};
-use super::{FieldRule, uscc};
+use super::{Describes, FieldRule, uscc};
 use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage};
+use crate::rules::names;
 use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::UnicodeNormalization;
 
-/// What a field's value looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a field's value looks like (`kind` in `fields.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 2–4 Han characters (or a name with `·`).
     Person,
@@ -30,34 +33,24 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn parse(kind: &str) -> Option<Kind> {
-        Some(match kind {
-            "person" => Kind::Person,
-            "company" => Kind::Company,
-            "uscc" => Kind::Uscc,
-            "date" => Kind::Date,
-            "validity_end" => Kind::ValidityEnd,
-            "money" => Kind::Money,
-            "text" => Kind::Text,
-            "certificate_number" => Kind::CertificateNumber,
-            _ => return None,
-        })
+    /// The spelling in `fields.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Person => "person",
+            Kind::Company => "company",
+            Kind::Uscc => "uscc",
+            Kind::Date => "date",
+            Kind::ValidityEnd => "validity_end",
+            Kind::Money => "money",
+            Kind::Text => "text",
+            Kind::CertificateNumber => "certificate_number",
+        }
     }
 }
 
 /// A field rule that cannot be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum FieldsError {
-    /// `kind` is not one of the known kinds.
-    #[error(
-        "field `{field}`: unknown kind `{kind}` (person, company, uscc, date, validity_end, money, text, certificate_number)"
-    )]
-    UnknownKind {
-        /// The field.
-        field: String,
-        /// What was written.
-        kind: String,
-    },
     /// A field without labels can never match.
     #[error("field `{field}`: `labels` is empty")]
     NoLabels {
@@ -86,46 +79,19 @@ pub struct CompiledFields {
     owners: Vec<Vec<usize>>,
 }
 
-/// Labels that introduce no field of interest but end the value before them, so that
-/// `法定代表人陈志远类型…` does not run on (licence and certificate layouts).
-const STOP_LABELS: &[&str] = &[
-    "类型",
-    "住所",
-    "经营范围",
-    "登记机关",
-    "地址",
-    "电话",
-    "传真",
-    "邮编",
-    "编制",
-    "副本编号",
-    "认证范围",
-    "产品名称",
-    "型号",
-    "检验依据",
-    "检验结论",
-    "签发日期",
-    "发证机关",
-    "认证机构",
-    "检验单位",
-    "生产单位",
-    "生产企业名称",
-    "生产者(制造商)名称",
-    "统一社会信用代码",
-    "组织机构代码",
-];
-
-/// Compiles rules: validates kinds, folds labels to the matching form, builds the automaton.
+/// Compiles rules: folds labels to the matching form and builds the automaton. `stop_labels`
+/// (`fields.toml`) introduce no field but end the value before them, so that
+/// `法定代表人陈志远经营范围…` does not run on.
 ///
 /// ```
-/// use certsift::rules::fields::{compile, FieldRule};
+/// use certsift::rules::fields::{compile, FieldRule, Kind};
 /// let rule = FieldRule { name: "legal_representative".into(), labels: vec!["法定代表人".into()],
-///     kind: "person".into(), materials: vec![], examples: vec![], only_in_materials: false,
-///     not_after: vec![] };
-/// let compiled = compile(&[rule]).unwrap();
-/// assert_eq!(compiled.extract_text("法定代表人：陈志远")[0].1, "陈志远");
+///     kind: Kind::Person, title: None, describes: Default::default(), normalized: None,
+///     materials: vec![], examples: vec![], only_in_materials: false, not_after: vec![] };
+/// let compiled = compile(&[rule], &["经营范围".to_string()]).unwrap();
+/// assert_eq!(compiled.extract_text("法定代表人陈志远经营范围家用电器")[0].1, "陈志远");
 /// ```
-pub fn compile(rules: &[FieldRule]) -> Result<CompiledFields, FieldsError> {
+pub fn compile(rules: &[FieldRule], stop_labels: &[String]) -> Result<CompiledFields, FieldsError> {
     let mut compiled = Vec::new();
     let mut patterns: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -150,10 +116,7 @@ pub fn compile(rules: &[FieldRule]) -> Result<CompiledFields, FieldsError> {
         }
     };
     for (i, rule) in rules.iter().enumerate() {
-        let kind = Kind::parse(&rule.kind).ok_or_else(|| FieldsError::UnknownKind {
-            field: rule.name.clone(),
-            kind: rule.kind.clone(),
-        })?;
+        let kind = rule.kind;
         if rule.labels.is_empty() {
             return Err(FieldsError::NoLabels {
                 field: rule.name.clone(),
@@ -172,7 +135,7 @@ pub fn compile(rules: &[FieldRule]) -> Result<CompiledFields, FieldsError> {
                 .collect(),
         });
     }
-    for label in STOP_LABELS {
+    for label in stop_labels {
         add(label, None, &mut patterns, &mut owners);
     }
     let labels = AhoCorasick::builder()
@@ -316,6 +279,21 @@ struct Slot<'a> {
 }
 
 impl CompiledFields {
+    fn rule(&self, name: &str) -> Option<&CompiledRule> {
+        self.rules.iter().find(|r| r.rule.name == name)
+    }
+
+    /// The kind of a field (`None` for a derived or unknown name).
+    pub fn kind_of(&self, name: &str) -> Option<Kind> {
+        self.rule(name).map(|r| r.kind)
+    }
+
+    /// Whether a field describes one certificate (`describes = "certificate"`).
+    pub fn is_certificate_field(&self, name: &str) -> bool {
+        self.rule(name)
+            .is_some_and(|r| r.rule.describes == Describes::Certificate)
+    }
+
     /// The compiled rules' names, in `fields.toml` order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| r.rule.name.as_str())
@@ -398,15 +376,10 @@ impl CompiledFields {
                                 labelled_ranges.push(range);
                             }
                             out.push((rule.rule.name.clone(), value.clone(), valid, from_next));
-                            if rule.rule.name == "registered_capital"
+                            if let Some(derived) = &rule.rule.normalized
                                 && let Some(n) = normalize_money(&value)
                             {
-                                out.push((
-                                    "registered_capital_normalized".into(),
-                                    n,
-                                    None,
-                                    from_next,
-                                ));
+                                out.push((derived.name.clone(), n, None, from_next));
                             }
                         }
                     }
@@ -569,38 +542,13 @@ fn adjacent(a: &Location, b: &Location) -> bool {
     }
 }
 
-/// The materials of a file: as classified, else guessed from its name (so that extraction still
-/// works when the classifier has not run). The guess covers only the identity-bearing materials.
+/// The materials of a file as classified (none for a file the classifier did not see).
 pub fn materials_of(
     file: &str,
     file_materials: &BTreeMap<String, Vec<MaterialId>>,
 ) -> Vec<MaterialId> {
-    if let Some(m) = file_materials.get(file) {
-        return m.clone();
-    }
-    let name = file.rsplit('/').next().unwrap_or(file);
-    let guesses: [(&[&str], &str); 5] = [
-        (&["营业执照"], "business_license"),
-        (&["许可证"], "permits"),
-        (&["认证证书", "证书"], "certificates"),
-        (&["检验报告", "检测报告"], "inspection_report"),
-        (&["企业简介", "公司简介", "组织简介"], "org_profile"),
-    ];
-    guesses
-        .iter()
-        .filter(|(words, _)| words.iter().any(|w| name.contains(w)) && !name.contains("管理师"))
-        .map(|(_, id)| MaterialId((*id).to_string()))
-        .take(1)
-        .collect()
+    file_materials.get(file).cloned().unwrap_or_default()
 }
-
-/// Names of the fields that describe one certificate and share a `group`.
-pub const CERTIFICATE_FIELDS: [&str; 4] = [
-    "certificate_number",
-    "certificate_holder",
-    "certificate_valid_until",
-    "certificate_issued_on",
-];
 
 /// Every labelled occurrence of every field in the bundle, in bundle order. A certificate's
 /// number, holder, validity (and the USCC printed on it) share a `group`; a new group starts at
@@ -643,20 +591,20 @@ pub fn extract(
                 }
             }
         }
-        if found
-            .iter()
-            .any(|f| CERTIFICATE_FIELDS.contains(&f.name.as_str()))
-        {
+        if found.iter().any(|f| fields.is_certificate_field(&f.name)) {
             let mut current = next_group;
             let mut has_number = false;
             for f in &mut found {
-                if f.name == "certificate_number" {
+                let certificate = fields.is_certificate_field(&f.name);
+                let kind = fields.kind_of(&f.name);
+                if certificate && kind == Some(Kind::CertificateNumber) {
                     if has_number {
                         current += 1;
                     }
                     has_number = true;
                 }
-                if CERTIFICATE_FIELDS.contains(&f.name.as_str()) || f.name == "uscc" {
+                // The USCC printed on a certificate belongs to that certificate's holder.
+                if certificate || kind == Some(Kind::Uscc) {
                     f.group = Some(current);
                 }
             }
@@ -670,9 +618,10 @@ pub fn extract(
 fn tier(file: &str, file_materials: &BTreeMap<String, Vec<MaterialId>>) -> u8 {
     let mats = materials_of(file, file_materials);
     let has = |id: &str| mats.iter().any(|m| m.0 == id);
-    if has("business_license") {
+    use names::material::{BUSINESS_LICENSE, CERTIFICATES, ORG_PROFILE, PERMITS};
+    if has(BUSINESS_LICENSE) {
         0
-    } else if has("org_profile") || has("permits") || has("certificates") {
+    } else if has(ORG_PROFILE) || has(PERMITS) || has(CERTIFICATES) {
         1
     } else {
         2
@@ -726,4 +675,50 @@ pub fn applicant_fields(
         }
     }
     out
+}
+
+/// Runs every field rule's examples: each text must yield its value for that field. Returns the
+/// number run and one problem (with the rule's file and line) per failure, for
+/// `certsift rules check` and the tests.
+pub(crate) fn check_field_examples(
+    fields: &CompiledFields,
+    rules: &[crate::rules::load::Located<FieldRule>],
+) -> (usize, Vec<crate::rules::RulesError>) {
+    let mut count = 0;
+    let mut problems = Vec::new();
+    for rule in rules {
+        for example in &rule.value.examples {
+            count += 1;
+            let got = fields.extract_text(&example.text);
+            if !got
+                .iter()
+                .any(|(n, v)| *n == rule.value.name && *v == example.value)
+            {
+                let found: Vec<&str> = got
+                    .iter()
+                    .filter(|(n, _)| *n == rule.value.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                let what = if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                problems.push(crate::rules::RulesError::Example {
+                    file: rule.file.clone(),
+                    line: rule.line,
+                    message: format!(
+                        "field `{}`: the example \"{}\" yields {what}, not \"{}\"; fix the labels, \
+                         the stop labels or the example",
+                        rule.value.name, example.text, example.value
+                    ),
+                });
+            }
+        }
+    }
+    (count, problems)
 }

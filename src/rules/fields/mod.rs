@@ -18,7 +18,9 @@ pub mod extract;
 pub mod uscc;
 pub mod values;
 
-pub use extract::{CompiledFields, FieldsError, applicant_fields, compile, extract, materials_of};
+pub use extract::{
+    CompiledFields, FieldsError, Kind, applicant_fields, compile, extract, materials_of,
+};
 
 use serde::Deserialize;
 
@@ -30,8 +32,19 @@ pub struct FieldRule {
     pub name: String,
     /// Labels that introduce the value (`法定代表人`).
     pub labels: Vec<String>,
-    /// Value kind: person, company, uscc, date, validity_end, money, text, certificate_number.
-    pub kind: String,
+    /// What the value looks like.
+    pub kind: Kind,
+    /// The field's Chinese name on pages (`法定代表人`); the name itself when absent.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What the value describes: the applicant (default), one certificate (its fields are
+    /// grouped per certificate and each certificate's own values are reported) or another
+    /// document such as a test report.
+    #[serde(default)]
+    pub describes: Describes,
+    /// For a `money` field: also report the amount in 万元 under this name.
+    #[serde(default)]
+    pub normalized: Option<Normalized>,
     /// Preferred source materials.
     #[serde(default)]
     pub materials: Vec<String>,
@@ -46,6 +59,37 @@ pub struct FieldRule {
     /// to someone else (a lab, a supplier) and yields nothing for this field.
     #[serde(default)]
     pub not_after: Vec<String>,
+}
+
+/// What a field's value is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Describes {
+    /// The applicant (one value per bundle, the licence's first).
+    #[default]
+    Applicant,
+    /// One certificate or permit (values grouped per certificate).
+    Certificate,
+    /// Another document, such as a test report.
+    Document,
+}
+
+/// `normalized = { name = "…", title = "…" }`: a derived field.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Normalized {
+    /// The derived field's name.
+    pub name: String,
+    /// Its Chinese name on pages.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+impl FieldRule {
+    /// The Chinese name on pages, else the name.
+    pub fn title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// An example of a field rule: this text must yield this value.

@@ -1,50 +1,52 @@
 //! Field rules against their own examples, layouts seen in real bundles, and the three fixture
 //! bundles against `fixtures/truth.toml`.
 
+use super::extract::check_field_examples;
 use super::*;
 use crate::model::{Bundle, Document, FileKind, FileStatus, Location, MaterialId, Passage};
 use crate::rules::checks::cross_checks;
+use crate::rules::testing::default_rules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn rules() -> Vec<FieldRule> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        field: Vec<FieldRule>,
-    }
-    let text = include_str!("../../../rules/fields.toml");
-    let file: File = toml::from_str(text).expect("rules/fields.toml parses");
-    file.field
+    default_rules()
+        .field_rules
+        .iter()
+        .map(|f| f.value.clone())
+        .collect()
 }
 
 fn compiled() -> CompiledFields {
-    compile(&rules()).expect("rules/fields.toml compiles")
+    default_rules().fields().clone()
 }
 
 #[test]
 fn every_example_yields_its_value() {
-    let c = compiled();
-    let mut failures = Vec::new();
     for rule in rules() {
         assert!(rule.examples.len() >= 2, "{} needs two examples", rule.name);
-        for ex in &rule.examples {
-            let got = c.extract_text(&ex.text);
-            if !got.iter().any(|(n, v)| *n == rule.name && *v == ex.value) {
-                failures.push(format!(
-                    "{}: {:?} gave {:?}, want {:?}",
-                    rule.name, ex.text, got, ex.value
-                ));
-            }
-        }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let r = default_rules();
+    let (count, problems) = check_field_examples(&r.fields, &r.field_rules);
+    assert!(count >= 26, "{count} examples");
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(problems.is_empty(), "{}", text.join("\n"));
 }
 
 #[test]
-fn unknown_kind_is_an_error() {
-    let mut r = rules();
-    r[0].kind = "colour".into();
-    assert!(compile(&r).is_err());
+fn a_failing_example_names_its_file_and_line() {
+    let mut field_rules = default_rules().field_rules.clone();
+    field_rules[0].value.examples[0].value = "另一家公司".into();
+    let (_, problems) = check_field_examples(&default_rules().fields, &field_rules);
+    assert_eq!(problems.len(), 1);
+    let text = problems[0].to_string();
+    assert!(
+        text.starts_with(&format!(
+            "fields.toml:{}: field `company_name`",
+            field_rules[0].line
+        )),
+        "{text}"
+    );
 }
 
 fn values(c: &CompiledFields, text: &str, name: &str) -> Vec<String> {
@@ -209,7 +211,11 @@ fn certificate_fields_share_a_group() {
             ],
         )],
     };
-    let all = extract(&bundle, &compiled(), &BTreeMap::new());
+    let certificates = BTreeMap::from([(
+        "证书/ISO9001证书.pdf".to_string(),
+        vec![MaterialId("certificates".into())],
+    )]);
+    let all = extract(&bundle, &compiled(), &certificates);
     let groups: BTreeSet<Option<u32>> = all
         .iter()
         .filter(|f| f.name.starts_with("certificate_"))
@@ -300,7 +306,7 @@ fn fixture_bundles_match_truth() {
                 }
             }
         }
-        let flags = cross_checks(&bundle, &all, &fm, as_of);
+        let flags = cross_checks(&bundle, &all, &fm, as_of, default_rules().catalog());
         let pairs = |key: &str| -> BTreeSet<(String, String)> {
             b.get(key)
                 .and_then(|v| v.as_array())

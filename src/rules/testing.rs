@@ -1,0 +1,65 @@
+//! Rule sets for unit tests: a test writes only the files it is about (a small catalog, one
+//! evidence file), and gets what the code itself needs from the built-in rules — the flags it
+//! raises, the materials it reads, `fields.toml` — so that the compiler's checks of
+//! [`super::names`] hold without every test repeating the whole catalog.
+
+use super::load::{Source, load_sources};
+use super::names;
+use super::{CompiledRules, RuleSet, RulesError};
+use std::sync::OnceLock;
+
+/// The built-in rules, compiled once per test binary.
+pub(crate) fn default_rules() -> &'static CompiledRules {
+    static RULES: OnceLock<CompiledRules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let set = super::load_default().expect("the built-in rules load");
+        super::compile(&set).expect("the built-in rules compile")
+    })
+}
+
+/// Loads `files` (name, text), completed from the built-in rules (see the module docs).
+pub(crate) fn set_of(files: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
+    let defaults = default_rules();
+    let mut sources: Vec<Source> = files
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    if let Some(catalog) = sources.iter_mut().find(|s| s.name == "catalog.toml") {
+        let mut extra = String::new();
+        for code in names::FLAGS_RAISED {
+            if !catalog.text.contains(&format!("code = \"{code}\"")) {
+                let severity = serde_json::to_value(defaults.catalog().severity(code))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "warning".to_string());
+                extra.push_str(&format!(
+                    "\n[[flag]]\ncode = \"{code}\"\nseverity = \"{severity}\"\ndescription = \"-\"\n"
+                ));
+            }
+        }
+        for (id, _) in names::MATERIALS_READ {
+            if !catalog.text.contains(&format!("id = \"{id}\"")) {
+                extra.push_str(&format!(
+                    "\n[[material]]\nid = \"{id}\"\nname = \"{id}\"\nrequired = \"if_applicable\"\n"
+                ));
+            }
+        }
+        catalog.text.push_str(&extra);
+    }
+    if !sources.iter().any(|s| s.name == "fields.toml") {
+        sources.push(Source {
+            name: "fields.toml".into(),
+            text: include_str!("../../rules/fields.toml").into(),
+        });
+    }
+    sources.sort_by(|a, b| a.name.cmp(&b.name));
+    load_sources(sources)
+}
+
+/// [`set_of`], compiled.
+pub(crate) fn compile_files(files: &[(&str, &str)]) -> Result<CompiledRules, RulesError> {
+    super::compile(&set_of(files)?)
+}
