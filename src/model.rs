@@ -422,8 +422,8 @@ pub struct FieldValue {
     /// `company_name`, `uscc`, `legal_representative`, `registered_capital`,
     /// `license_valid_until`, `established_on`, `certificate_number`, …
     pub name: String,
-    /// As found (dates as ISO `YYYY-MM-DD`, or `长期`).
-    pub value: String,
+    /// As found; dates stay dates until the report is written (ISO `YYYY-MM-DD`, or `长期`).
+    pub value: Value,
     /// File it came from.
     pub file: String,
     /// Where in the file.
@@ -434,6 +434,101 @@ pub struct FieldValue {
     /// Groups fields that belong together (one certificate's number, holder and validity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<u32>,
+}
+
+/// A field's value. Dates are kept as dates from extraction through the checks, so no stage
+/// parses a string that another stage formatted; the report writes them as ISO `YYYY-MM-DD`
+/// and an open-ended validity as `长期` (the contract's string), and reads them back the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    /// Text as found (names, codes, amounts, addresses).
+    Text(String),
+    /// A date (成立日期, a validity's last day).
+    Date(chrono::NaiveDate),
+    /// A validity with no end (长期, 永久, 无固定期限).
+    NoEnd,
+}
+
+impl Value {
+    /// The report's spelling of an open-ended validity.
+    pub const NO_END: &'static str = "长期";
+
+    /// The date, for a date value.
+    pub fn date(&self) -> Option<chrono::NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// The text, for a text value.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Reads the report's spelling back: an ISO date, `长期`, else text.
+    pub fn parse(s: &str) -> Value {
+        if s == Value::NO_END {
+            return Value::NoEnd;
+        }
+        match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if d.format("%Y-%m-%d").to_string() == s => Value::Date(d),
+            _ => Value::Text(s.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(t) => f.write_str(t),
+            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::NoEnd => f.write_str(Value::NO_END),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl PartialEq<str> for Value {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Value::Text(t) => t == other,
+            _ => self.to_string() == other,
+        }
+    }
+}
+
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Ok(Value::parse(&s))
+    }
 }
 
 /// How bad a flag is.

@@ -16,7 +16,7 @@ use super::summary::Names;
 use super::triage::{RowState, Summary, SummaryRow, Totals};
 use crate::model::{
     Evidence, FieldValue, FileStatus, Flag, IndicatorFinding, IndicatorStatus, Location,
-    MaterialFinding, MaterialStatus, Part, Severity,
+    MaterialFinding, MaterialStatus, Part, Severity, Value,
 };
 use minijinja::Environment;
 use serde::Serialize;
@@ -257,7 +257,7 @@ struct BarView<'a> {
 #[derive(Debug, Serialize)]
 struct FieldView<'a> {
     label: &'a str,
-    value: Option<&'a str>,
+    value: Option<&'a Value>,
     valid: Option<bool>,
     file: Option<&'a str>,
     location: Option<String>,
@@ -859,7 +859,7 @@ mod tests {
             }],
             fields: vec![FieldValue {
                 name: "company_name".to_string(),
-                value: evil.to_string(),
+                value: evil.into(),
                 file: path.clone(),
                 location: Location::Page { page: 1 },
                 valid: None,

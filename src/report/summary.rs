@@ -65,7 +65,7 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
             .fields
             .iter()
             .find(|f| f.name == name)
-            .map(|f| f.value.as_str())
+            .map_or_else(|| "?".to_string(), |f| f.value.to_string())
     };
     let uscc_mark = match report
         .fields
@@ -80,10 +80,10 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "申请人 {} · 统一社会信用代码 {}{uscc_mark} · 法定代表人 {} · 营业期限至 {}",
-        value_of(field::COMPANY_NAME).unwrap_or("?"),
-        value_of(field::USCC).unwrap_or("?"),
-        value_of(field::LEGAL_REPRESENTATIVE).unwrap_or("?"),
-        value_of(field::LICENSE_VALID_UNTIL).unwrap_or("?"),
+        value_of(field::COMPANY_NAME),
+        value_of(field::USCC),
+        value_of(field::LEGAL_REPRESENTATIVE),
+        value_of(field::LICENSE_VALID_UNTIL),
     )
 }
 

@@ -106,7 +106,7 @@ fn fields_and_flags(
     let mut expiry_dates: Vec<NaiveDate> = all
         .iter()
         .filter(|f| EXPIRY_FIELDS.contains(&f.name.as_str()))
-        .filter_map(|f| NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok())
+        .filter_map(|f| f.value.date())
         .collect();
     expiry_dates.sort();
     expiry_dates.dedup();

@@ -6,7 +6,6 @@
 
 use crate::model::{Bundle, FieldValue, FileKind, FileStatus, Flag, Location, MaterialId};
 use crate::rules::catalog::Catalog;
-use crate::rules::fields::dates::ValidityEnd;
 use crate::rules::fields::values::name_key;
 use crate::rules::fields::{applicant_fields, materials_of};
 use crate::rules::names::{field, flag, material};
@@ -202,15 +201,15 @@ fn field_flags(
     let pick = |name: &str| applicant.iter().find(|f| f.name == name);
 
     // Licence term: every file stating an ended 营业期限.
-    let mut expired: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut expired: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
     for f in fields
         .iter()
         .filter(|f| f.name == field::LICENSE_VALID_UNTIL)
     {
-        if let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value)
+        if let Some(end) = f.value.date()
             && end < as_of
         {
-            let files = expired.entry(f.value.clone()).or_default();
+            let files = expired.entry(end).or_default();
             if !files.contains(&f.file) {
                 files.push(f.file.clone());
             }
@@ -243,15 +242,15 @@ fn field_flags(
     }
 
     // Certificates and permits, one flag per certificate (group).
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut seen: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     for f in fields
         .iter()
         .filter(|f| f.name == field::CERTIFICATE_VALID_UNTIL)
     {
-        let Some(ValidityEnd::Date(end)) = ValidityEnd::from_value(&f.value) else {
+        let Some(end) = f.value.date() else {
             continue;
         };
-        if end >= as_of || !seen.insert((f.file.clone(), f.value.clone())) {
+        if end >= as_of || !seen.insert((f.file.clone(), end)) {
             continue;
         }
         let number = fields
@@ -275,7 +274,7 @@ fn field_flags(
         .iter()
         .filter(|f| f.name == field::USCC && f.valid == Some(false))
     {
-        let files = invalid.entry(f.value.clone()).or_default();
+        let files = invalid.entry(f.value.to_string()).or_default();
         if !files.contains(&f.file) {
             files.push(f.file.clone());
         }
@@ -306,14 +305,17 @@ fn field_flags(
                     .any(|n| n.file == f.file && near(&n.location, &f.location))
         })
         .collect();
-    let distinct: BTreeSet<&str> = applicant_usccs.iter().map(|f| f.value.as_str()).collect();
+    let distinct: BTreeSet<String> = applicant_usccs
+        .iter()
+        .map(|f| f.value.to_string())
+        .collect();
     if distinct.len() > 1 {
         let mut files: Vec<String> = Vec::new();
         let mut parts = Vec::new();
         for code in &distinct {
             let in_files: Vec<&str> = applicant_usccs
                 .iter()
-                .filter(|f| f.value == *code)
+                .filter(|f| f.value == code.as_str())
                 .map(|f| f.file.as_str())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
@@ -337,11 +339,12 @@ fn field_flags(
 
     // Names: compare with the applicant's (licence first) after folding widths and brackets.
     if let Some(reference) = pick(field::COMPANY_NAME).or_else(|| pick(field::CERTIFICATE_HOLDER)) {
-        let key = name_key(&reference.value);
+        let key = name_key(&reference.value.to_string());
         let mut differing: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for n in &names {
-            if name_key(&n.value) != key {
-                let files = differing.entry(n.value.clone()).or_default();
+            let name = n.value.to_string();
+            if name_key(&name) != key {
+                let files = differing.entry(name).or_default();
                 if !files.contains(&n.file) {
                     files.push(n.file.clone());
                 }
@@ -423,7 +426,7 @@ mod tests {
     fn fv(name: &str, value: &str, file: &str, paragraph: u32) -> FieldValue {
         FieldValue {
             name: name.into(),
-            value: value.into(),
+            value: crate::model::Value::parse(value),
             file: file.into(),
             location: Location::Paragraph {
                 part: crate::model::Part::Body,

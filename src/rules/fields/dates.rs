@@ -16,22 +16,12 @@ pub enum ValidityEnd {
 }
 
 impl ValidityEnd {
-    /// The report form: ISO date or `长期`.
-    pub fn as_value(&self) -> String {
+    /// The field value: the date, or no end.
+    pub fn as_value(&self) -> crate::model::Value {
         match self {
-            ValidityEnd::Date(d) => d.format("%Y-%m-%d").to_string(),
-            ValidityEnd::Open => "长期".to_string(),
+            ValidityEnd::Date(d) => crate::model::Value::Date(*d),
+            ValidityEnd::Open => crate::model::Value::NoEnd,
         }
-    }
-
-    /// Parses the report form back (`2026-04-11` or `长期`).
-    pub fn from_value(value: &str) -> Option<ValidityEnd> {
-        if OPEN_WORDS.iter().any(|w| value.contains(w)) {
-            return Some(ValidityEnd::Open);
-        }
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .ok()
-            .map(ValidityEnd::Date)
     }
 }
 
@@ -189,8 +179,9 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// ```
 /// use certsift::rules::fields::dates::{validity_end, ValidityEnd};
 /// assert_eq!(validity_end("自 2009年06月18日 至 长期"), Some(ValidityEnd::Open));
-/// assert_eq!(validity_end("2016-03-01 至 2036-02-29").map(|v| v.as_value()), Some("2036-02-29".into()));
-/// assert_eq!(validity_end("2024.09.15-2027.09.14").map(|v| v.as_value()), Some("2027-09-14".into()));
+/// let end = |t| validity_end(t).map(|v| v.as_value().to_string());
+/// assert_eq!(end("2016-03-01 至 2036-02-29").as_deref(), Some("2036-02-29"));
+/// assert_eq!(end("2024.09.15-2027.09.14").as_deref(), Some("2027-09-14"));
 /// assert_eq!(validity_end("三年"), None);
 /// ```
 pub fn validity_end(text: &str) -> Option<ValidityEnd> {

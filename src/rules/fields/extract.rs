@@ -3,7 +3,7 @@
 use super::dates::{find_dates, validity_end};
 use super::values::{certificate_number, company, money, normalize_money, person};
 use super::{Describes, FieldRule, uscc};
-use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage};
+use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage, Value};
 use crate::rules::names;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
@@ -310,7 +310,7 @@ impl CompiledFields {
         let passage = Passage::new(text, Location::File {});
         self.passage_values(&[passage], 0, &|_| true)
             .into_iter()
-            .map(|(n, v, _, _)| (n, v))
+            .map(|(n, v, _, _)| (n, v.to_string()))
             .collect()
     }
 
@@ -321,7 +321,7 @@ impl CompiledFields {
         passages: &[Passage],
         i: usize,
         allowed: &dyn Fn(&CompiledRule) -> bool,
-    ) -> Vec<(String, String, Option<bool>, bool)> {
+    ) -> Vec<(String, Value, Option<bool>, bool)> {
         let mut out = Vec::new();
         let Some(passage) = passages.get(i) else {
             return out;
@@ -377,9 +377,10 @@ impl CompiledFields {
                             }
                             out.push((rule.rule.name.clone(), value.clone(), valid, from_next));
                             if let Some(derived) = &rule.rule.normalized
-                                && let Some(n) = normalize_money(&value)
+                                && let Some(amount) = value.text()
+                                && let Some(n) = normalize_money(amount)
                             {
-                                out.push((derived.name.clone(), n, None, from_next));
+                                out.push((derived.name.clone(), n.into(), None, from_next));
                             }
                         }
                     }
@@ -401,7 +402,7 @@ impl CompiledFields {
                             .any(|w| line_text.contains(w.as_str()))
                             || line_text.contains("身份证");
                         if !seen && !third {
-                            out.push((rule.rule.name.clone(), cand.code, Some(true), false));
+                            out.push((rule.rule.name.clone(), cand.code.into(), Some(true), false));
                         }
                     }
                 }
@@ -455,7 +456,7 @@ fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
 }
 
 /// Parses a value of `kind` from a slot: `(value, valid, byte range in the slot's cell)`.
-fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (usize, usize))> {
+fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(Value, Option<bool>, (usize, usize))> {
     let text = slot.cell.text.get(slot.start..slot.end)?;
     let at = |len: usize| (slot.start, slot.start + len);
     match kind {
@@ -463,28 +464,28 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (us
             // Judged on the whole cell: `联系电话` is not 联系 followed by the label 电话.
             let len = person(slot.cell.text.get(slot.start..)?)
                 .or_else(|| person(text).filter(|n| slot.cut_by_label && *n == text.len()))?;
-            Some((text[..len].to_string(), None, at(len)))
+            Some((text[..len].into(), None, at(len)))
         }
         Kind::Company => {
             let len = company(text)?;
             let (s, e) = at(len);
-            Some((slot.cell.raw(s, e), None, (s, e)))
+            Some((slot.cell.raw(s, e).into(), None, (s, e)))
         }
         Kind::Money => {
             let len = money(text)?;
             let (s, e) = at(len);
-            Some((slot.cell.raw(s, e).trim().to_string(), None, (s, e)))
+            Some((slot.cell.raw(s, e).trim().into(), None, (s, e)))
         }
         Kind::CertificateNumber => {
             let len = certificate_number(text)?;
-            Some((text[..len].to_ascii_uppercase(), None, at(len)))
+            Some((text[..len].to_ascii_uppercase().into(), None, at(len)))
         }
         Kind::Uscc => {
             let cand = uscc::labelled_code(text)?;
             if cand.start != 0 {
                 return None;
             }
-            Some((cand.code, Some(cand.valid), at(cand.end)))
+            Some((cand.code.into(), Some(cand.valid), at(cand.end)))
         }
         Kind::Date => {
             let found = find_dates(text)
@@ -500,7 +501,7 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(String, Option<bool>, (us
             let len = text.find(['。', ';', '；']).unwrap_or(text.len());
             let (s, e) = at(len);
             let v = slot.cell.raw(s, e).trim().to_string();
-            (!v.is_empty()).then_some((v, None, (s, e)))
+            (!v.is_empty()).then_some((v.into(), None, (s, e)))
         }
     }
 }
@@ -656,7 +657,7 @@ pub fn applicant_fields(
             .copied()
             .filter(|f| tier(&f.file, file_materials) == best_tier)
             .collect();
-        let count = |v: &str| candidates.iter().filter(|f| f.value == v).count();
+        let count = |v: &Value| candidates.iter().filter(|f| f.value == *v).count();
         let mut best: Option<&FieldValue> = None;
         for f in pool {
             let better = match best {

@@ -187,7 +187,7 @@ fn docx_table_label_and_value_in_adjacent_cells() {
     let get = |n: &str| {
         all.iter()
             .filter(|f| f.name == n)
-            .map(|f| f.value.as_str())
+            .map(|f| f.value.to_string())
             .collect::<Vec<_>>()
     };
     assert_eq!(get("uscc"), vec!["91110114MA01DT8N7W"]);
@@ -228,7 +228,7 @@ fn certificate_fields_share_a_group() {
     );
     assert!(
         all.iter()
-            .any(|f| f.name == "certificate_holder" && f.value.ends_with("天津分公司"))
+            .any(|f| f.name == "certificate_holder" && f.value.to_string().ends_with("天津分公司"))
     );
 }
 
@@ -293,7 +293,7 @@ fn fixture_bundles_match_truth() {
             }
             for (n, v) in wanted {
                 match applicant.iter().find(|f| f.name == n) {
-                    Some(f) if f.value == v => tp += 1,
+                    Some(f) if f.value == v.as_str() => tp += 1,
                     Some(f) => {
                         fp += 1;
                         fn_ += 1;
