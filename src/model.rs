@@ -507,7 +507,7 @@ impl PartialEq<str> for Value {
     fn eq(&self, other: &str) -> bool {
         match self {
             Value::Text(t) => t == other,
-            _ => self.to_string() == other,
+            _ => Value::parse(other) == *self,
         }
     }
 }
