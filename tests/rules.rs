@@ -76,6 +76,102 @@ fn broken_rules_folder_reports_every_problem_with_file_and_line() {
     );
 }
 
+/// A copy of the built-in rules folder with `edits` (file, from, to) applied, each once; returns
+/// the folder and, per edit, the 1-based line it changed.
+fn edited_rules(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, Vec<usize>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(rules_dir()).expect("rules dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let mut lines = Vec::new();
+    for (file, from, to) in edits {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let at = text
+            .find(from)
+            .unwrap_or_else(|| panic!("{from} in {file}"));
+        lines.push(text[..at].matches('\n').count() + 1);
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+    (dir, lines)
+}
+
+/// What a certification body's staff may get wrong when editing the TOML: every kind of rule
+/// they can edit is checked by `certsift rules check`, at the file and line concerned.
+#[test]
+fn rules_check_names_the_line_of_a_renamed_field_flag_or_a_failing_field_example() {
+    let (dir, lines) = edited_rules(&[
+        (
+            "fields.toml",
+            "name = \"license_valid_until\"",
+            "name = \"licence_end\"",
+        ),
+        (
+            "catalog.toml",
+            "code = \"uscc_mismatch\"",
+            "code = \"uscc_conflict\"",
+        ),
+    ]);
+    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let has = |prefix: String, words: &str| {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(words)),
+            "{prefix} … {words}:\n{stdout}"
+        );
+    };
+    // A field or flag is reported at its `[[…]]` header, the line above the edited name.
+    has(
+        format!("fields.toml:{}:", lines[0] - 1),
+        "no field is named `license_valid_until`",
+    );
+    has(
+        format!("catalog.toml:{}:", lines[1] - 1),
+        "flag `uscc_conflict` is never raised",
+    );
+    has(
+        "catalog.toml:1:".to_string(),
+        "the flag `uscc_mismatch` is missing",
+    );
+
+    // Rules that compile but whose field example no longer holds (examples run once the rules
+    // compile): the line of the field's `[[field]]`.
+    let (dir, _) = edited_rules(&[("fields.toml", "value = \"陈志远\" }", "value = \"陈志\" }")]);
+    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let fields = std::fs::read_to_string(dir.path().join("fields.toml")).expect("fields.toml");
+    let header = fields
+        .lines()
+        .position(|l| l == "name = \"legal_representative\"")
+        .expect("the field");
+    assert!(
+        stdout.starts_with(&format!(
+            "fields.toml:{header}: field `legal_representative`: the example \"法定代表人    陈志远\" yields \"陈志远\", not \"陈志\""
+        )),
+        "{stdout}"
+    );
+
+    let (dir, lines) = edited_rules(&[(
+        "catalog.toml",
+        "severity = \"info\"",
+        "severity = \"notice\"",
+    )]);
+    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("catalog.toml:{}:", lines[0])) && stdout.contains("notice"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn rules_check_of_the_built_in_rules_is_ok() {
     let out = certsift(&["rules", "check"]);
