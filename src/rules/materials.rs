@@ -169,7 +169,8 @@ fn classify_view(
 }
 
 /// The materials of one document (see the module docs for the policy), best first.
-pub fn classify_document(doc: &Document, rules: &CompiledRules) -> Vec<MaterialId> {
+#[cfg(test)]
+fn classify_document(doc: &Document, rules: &CompiledRules) -> Vec<MaterialId> {
     classify_view(rules, &FileView::new(&doc.path, doc.status, &doc.passages)).1
 }
 

@@ -11,26 +11,25 @@
 //! code change. Field extraction ([`fields`]) and the `assess` glue live elsewhere; this module
 //! hands them the compiled field rules ([`CompiledRules::fields`]).
 
-pub mod assess;
-pub mod catalog;
-pub mod checks;
-pub mod compile;
-pub mod fields;
-pub mod indicators;
-pub mod load;
-pub mod matcher;
-pub mod materials;
-pub mod names;
+mod assess;
+mod catalog;
+pub(crate) mod checks;
+mod compile;
+pub(crate) mod fields;
+mod indicators;
+pub(crate) mod load;
+pub(crate) mod matcher;
+mod materials;
+pub(crate) mod names;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod text;
+pub(crate) mod text;
 
 pub use assess::{Assessment, assess};
 pub use catalog::{Catalog, FlagInfo, IndicatorInfo, MaterialInfo, Required};
 pub use compile::CompiledRules;
 pub use indicators::indicator_findings;
 pub use load::RuleSet;
-pub use matcher::{Hit, PassageContext};
 pub use materials::{FileMaterials, classify_materials, material_findings};
 
 use std::fmt;

@@ -83,16 +83,6 @@ pub struct FoundDate {
 
 /// Every date (and open-end word) in `text`, in order. Impossible dates (`2026-02-30`) are
 /// dropped, not clamped: a wrong date on a licence is for a human to see, not to guess.
-///
-/// ```
-/// use certsift::rules::fields::dates::{find_dates, ValidityEnd};
-/// use chrono::NaiveDate;
-/// let d = |y, m, dd| ValidityEnd::Date(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
-/// let found: Vec<_> = find_dates("自2009年06月18日至长期").into_iter().map(|f| f.value).collect();
-/// assert_eq!(found, vec![d(2009, 6, 18), ValidityEnd::Open]);
-/// assert_eq!(find_dates("二〇二六年十二月三十一日")[0].value, d(2026, 12, 31));
-/// assert!(find_dates("2026-02-30").is_empty());
-/// ```
 pub fn find_dates(text: &str) -> Vec<FoundDate> {
     let mut out = Vec::new();
     for caps in NUMERIC.captures_iter(text) {
@@ -153,18 +143,8 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
     out
 }
 
-/// The first date in `text` (not an open end).
-///
-/// ```
-/// use certsift::rules::fields::dates::parse_date;
-/// use chrono::NaiveDate;
-/// let may1 = NaiveDate::from_ymd_opt(2026, 5, 1);
-/// for s in ["2026年5月1日", "2026年05月01日", "2026-05-01", "2026.5.1", "2026/5/1",
-///           "2026 年 5 月 1 日", "二〇二六年五月一日", "二零二六年五月一日"] {
-///     assert_eq!(parse_date(s), may1, "{s}");
-/// }
-/// assert_eq!(parse_date("2026-02-30"), None);
-/// ```
+/// The first date in `text` (not an open end); the tests' way to read one date.
+#[cfg(test)]
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     find_dates(text).into_iter().find_map(|f| match f.value {
         ValidityEnd::Date(d) => Some(d),
@@ -175,15 +155,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// The end of the validity period written in `text` (the value after a 营业期限 / 有效期 label):
 /// the last date or open-end word, since periods are written start-to-end
 /// (`2009年06月18日 至 长期`, `2024.09.15-2027.09.14`) and a bare `有效期至` value has one.
-///
-/// ```
-/// use certsift::rules::fields::dates::{validity_end, ValidityEnd};
-/// assert_eq!(validity_end("自 2009年06月18日 至 长期"), Some(ValidityEnd::Open));
-/// let end = |t| validity_end(t).map(|v| v.as_value().to_string());
-/// assert_eq!(end("2016-03-01 至 2036-02-29").as_deref(), Some("2036-02-29"));
-/// assert_eq!(end("2024.09.15-2027.09.14").as_deref(), Some("2027-09-14"));
-/// assert_eq!(validity_end("三年"), None);
-/// ```
 pub fn validity_end(text: &str) -> Option<ValidityEnd> {
     find_dates(text).last().map(|f| f.value)
 }
@@ -252,5 +223,61 @@ mod tests {
             let _ = find_dates(&s);
             let _ = validity_end(&s);
         }
+    }
+
+    /// The example that documented `find_dates`.
+    #[test]
+    fn example_of_find_dates() {
+        use crate::rules::fields::dates::{ValidityEnd, find_dates};
+        use chrono::NaiveDate;
+        let d = |y, m, dd| ValidityEnd::Date(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
+        let found: Vec<_> = find_dates("自2009年06月18日至长期")
+            .into_iter()
+            .map(|f| f.value)
+            .collect();
+        assert_eq!(found, vec![d(2009, 6, 18), ValidityEnd::Open]);
+        assert_eq!(
+            find_dates("二〇二六年十二月三十一日")[0].value,
+            d(2026, 12, 31)
+        );
+        assert!(find_dates("2026-02-30").is_empty());
+    }
+
+    /// The example that documented `parse_date`.
+    #[test]
+    fn example_of_parse_date() {
+        use crate::rules::fields::dates::parse_date;
+        use chrono::NaiveDate;
+        let may1 = NaiveDate::from_ymd_opt(2026, 5, 1);
+        for s in [
+            "2026年5月1日",
+            "2026年05月01日",
+            "2026-05-01",
+            "2026.5.1",
+            "2026/5/1",
+            "2026 年 5 月 1 日",
+            "二〇二六年五月一日",
+            "二零二六年五月一日",
+        ] {
+            assert_eq!(parse_date(s), may1, "{s}");
+        }
+        assert_eq!(parse_date("2026-02-30"), None);
+    }
+
+    /// The example that documented `validity_end`.
+    #[test]
+    fn example_of_validity_end() {
+        use crate::rules::fields::dates::{ValidityEnd, validity_end};
+        assert_eq!(
+            validity_end("自 2009年06月18日 至 长期"),
+            Some(ValidityEnd::Open)
+        );
+        let end = |t| validity_end(t).map(|v| v.as_value().to_string());
+        assert_eq!(
+            end("2016-03-01 至 2036-02-29").as_deref(),
+            Some("2036-02-29")
+        );
+        assert_eq!(end("2024.09.15-2027.09.14").as_deref(), Some("2027-09-14"));
+        assert_eq!(validity_end("三年"), None);
     }
 }

@@ -82,15 +82,6 @@ pub struct CompiledFields {
 /// Compiles rules: folds labels to the matching form and builds the automaton. `stop_labels`
 /// (`fields.toml`) introduce no field but end the value before them, so that
 /// `法定代表人陈志远经营范围…` does not run on.
-///
-/// ```
-/// use certsift::rules::fields::{compile, FieldRule, Kind};
-/// let rule = FieldRule { name: "legal_representative".into(), labels: vec!["法定代表人".into()],
-///     kind: Kind::Person, title: None, describes: Default::default(), normalized: None,
-///     materials: vec![], examples: vec![], only_in_materials: false, not_after: vec![] };
-/// let compiled = compile(&[rule], &["经营范围".to_string()]).unwrap();
-/// assert_eq!(compiled.extract_text("法定代表人陈志远经营范围家用电器")[0].1, "陈志远");
-/// ```
 pub fn compile(rules: &[FieldRule], stop_labels: &[String]) -> Result<CompiledFields, FieldsError> {
     let mut compiled = Vec::new();
     let mut patterns: Vec<String> = Vec::new();

@@ -18,9 +18,7 @@ pub mod extract;
 pub mod uscc;
 pub mod values;
 
-pub use extract::{
-    CompiledFields, FieldsError, Kind, applicant_fields, compile, extract, materials_of,
-};
+pub use extract::{CompiledFields, Kind, applicant_fields, compile, extract, materials_of};
 
 use serde::Deserialize;
 

@@ -356,3 +356,26 @@ fn fixture_bundles_match_truth() {
     println!("{report}");
     assert!(all_ok, "{report}");
 }
+
+/// The example that documented `compile`.
+#[test]
+fn example_of_compile() {
+    use crate::rules::fields::{FieldRule, Kind, compile};
+    let rule = FieldRule {
+        name: "legal_representative".into(),
+        labels: vec!["法定代表人".into()],
+        kind: Kind::Person,
+        title: None,
+        describes: Default::default(),
+        normalized: None,
+        materials: vec![],
+        examples: vec![],
+        only_in_materials: false,
+        not_after: vec![],
+    };
+    let compiled = compile(&[rule], &["经营范围".to_string()]).unwrap();
+    assert_eq!(
+        compiled.extract_text("法定代表人陈志远经营范围家用电器")[0].1,
+        "陈志远"
+    );
+}

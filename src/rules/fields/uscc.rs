@@ -1,5 +1,5 @@
-//! 统一社会信用代码 (USCC, GB 32100-2015): charset, check character, the inner GB 11714 check,
-//! and finding candidates in text.
+//! 统一社会信用代码 (USCC, GB 32100-2015): charset, check character, and finding candidates in
+//! text.
 //!
 //! A failed check is reported for manual review, never as a rejection: some early pilot-region
 //! codes are legal yet fail the checksum (`shared/domain/gbt27922.md` §6).
@@ -25,11 +25,6 @@ pub fn char_value(c: char) -> Option<u32> {
 
 /// The check character (position 18) for a 17-character body, `None` when the body is not 17
 /// characters of the charset.
-///
-/// ```
-/// use certsift::rules::fields::uscc::check_char;
-/// assert_eq!(check_char("91110105MA01BCDE8"), Some('E'));
-/// ```
 pub fn check_char(body: &str) -> Option<char> {
     let mut sum = 0u32;
     let mut n = 0usize;
@@ -46,14 +41,6 @@ pub fn check_char(body: &str) -> Option<char> {
 
 /// True when `code` is 18 characters of the charset whose last one is the GB 32100 check
 /// character. Case-insensitive (codes are upper-cased before comparing).
-///
-/// ```
-/// use certsift::rules::fields::uscc::uscc_check;
-/// assert!(uscc_check("91110105MA01BCDE8E"));
-/// assert!(!uscc_check("91110105MA01BCDE8F"));
-/// assert!(uscc_check("91320505ma1xh7k24n"));
-/// assert!(!uscc_check("9132050"));
-/// ```
 pub fn uscc_check(code: &str) -> bool {
     let upper = code.to_ascii_uppercase();
     let chars: Vec<char> = upper.chars().collect();
@@ -62,43 +49,6 @@ pub fn uscc_check(code: &str) -> bool {
     }
     let body: String = chars[..17].iter().collect();
     check_char(&body) == Some(chars[17]) && char_value(chars[17]).is_some()
-}
-
-/// The GB 11714 check over the 组织机构代码 body (USCC positions 9–16 or the 8 characters
-/// before the hyphen of an old `XXXXXXXX-X` code): `'0'..='9'` or `'X'`.
-///
-/// ```
-/// use certsift::rules::fields::uscc::org_code_check_char;
-/// assert_eq!(org_code_check_char("MA01BCDE"), Some('8'));
-/// ```
-pub fn org_code_check_char(body8: &str) -> Option<char> {
-    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
-    let mut sum = 0u32;
-    let mut n = 0;
-    for (c, w) in body8.chars().zip(W) {
-        let v = c.to_ascii_uppercase().to_digit(36)?;
-        sum += v * w;
-        n += 1;
-    }
-    if n != 8 || body8.chars().count() != 8 {
-        return None;
-    }
-    match 11 - sum % 11 {
-        10 => Some('X'),
-        11 => Some('0'),
-        d => char::from_digit(d, 10),
-    }
-}
-
-/// The inner 组织机构代码 check of a USCC (position 17 over 9–16). Informational only: many
-/// legal codes issued to non-enterprises do not follow it.
-pub fn inner_check(code: &str) -> bool {
-    let chars: Vec<char> = code.to_ascii_uppercase().chars().collect();
-    if chars.len() != 18 {
-        return false;
-    }
-    let body: String = chars[8..16].iter().collect();
-    org_code_check_char(&body) == Some(chars[16])
 }
 
 /// A USCC-shaped run found in text.
@@ -121,9 +71,6 @@ static STRICT: LazyLock<Regex> = LazyLock::new(|| {
 static LOOSE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^[0-9A-Z]{18}").expect("static regex"));
 
-static ORG_CODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9A-Z]{8}-[0-9X]").expect("static regex"));
-
 fn word_bounded(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
@@ -134,13 +81,6 @@ fn word_bounded(text: &str, start: usize, end: usize) -> bool {
 /// The code right at the start of `value` (the text after a 统一社会信用代码 label): 18 ASCII
 /// letters or digits, word-bounded. Letters outside the charset are kept (the check then
 /// fails) so that a mistyped code is reported rather than silently dropped.
-///
-/// ```
-/// use certsift::rules::fields::uscc::labelled_code;
-/// assert_eq!(labelled_code("91320505MA1XH7K24N 法定代表人").map(|c| c.valid), Some(true));
-/// assert_eq!(labelled_code("91110114MA01DT8N74").map(|c| c.valid), Some(false));
-/// assert!(labelled_code("9132050").is_none());
-/// ```
 pub fn labelled_code(value: &str) -> Option<UsccCandidate> {
     let m = LOOSE.find(value)?;
     if !word_bounded(value, m.start(), m.end()) {
@@ -158,13 +98,6 @@ pub fn labelled_code(value: &str) -> Option<UsccCandidate> {
 
 /// Unlabelled candidates: strict-shape, word-bounded runs whose check passes. Requiring the
 /// check keeps 18-digit 身份证 numbers and other long numbers out (they pass by chance 1 in 31).
-///
-/// ```
-/// use certsift::rules::fields::uscc::find_unlabelled;
-/// let found = find_unlabelled("代码91110105MA01BCDE8E，身份证110101199003077777");
-/// assert_eq!(found.len(), 1);
-/// assert_eq!(found[0].code, "91110105MA01BCDE8E");
-/// ```
 pub fn find_unlabelled(text: &str) -> Vec<UsccCandidate> {
     STRICT
         .find_iter(text)
@@ -177,26 +110,6 @@ pub fn find_unlabelled(text: &str) -> Vec<UsccCandidate> {
                 code,
                 valid: true,
             })
-        })
-        .collect()
-}
-
-/// Old-style 组织机构代码 (`XXXXXXXX-X`) in text, with whether its GB 11714 check passes. Shown
-/// on pre-2015 licences and 组织机构代码证; compare with USCC positions 9–17 after removing
-/// the hyphen.
-///
-/// ```
-/// use certsift::rules::fields::uscc::find_org_codes;
-/// assert_eq!(find_org_codes("组织机构代码：MA01BCDE-8"), vec![("MA01BCDE8".to_string(), true)]);
-/// ```
-pub fn find_org_codes(text: &str) -> Vec<(String, bool)> {
-    ORG_CODE
-        .find_iter(text)
-        .filter(|m| word_bounded(text, m.start(), m.end()))
-        .map(|m| {
-            let code: String = m.as_str().chars().filter(|c| *c != '-').collect();
-            let ok = org_code_check_char(&code[..8]) == code.chars().nth(8);
-            (code, ok)
         })
         .collect()
 }
@@ -221,7 +134,6 @@ mod tests {
     #[test]
     fn worked_example_and_fixture_codes() {
         assert!(uscc_check("91110105MA01BCDE8E"));
-        assert!(inner_check("91110105MA01BCDE8E"));
         for ok in [
             "91320505MA1XH7K24N",
             "91110114MA01DT8N7W",
@@ -272,7 +184,47 @@ mod tests {
             let _ = uscc_check(&s);
             let _ = labelled_code(&s);
             let _ = find_unlabelled(&s);
-            let _ = find_org_codes(&s);
         }
+    }
+
+    /// The example that documented `check_char`.
+    #[test]
+    fn example_of_check_char() {
+        use crate::rules::fields::uscc::check_char;
+        assert_eq!(check_char("91110105MA01BCDE8"), Some('E'));
+    }
+
+    /// The example that documented `uscc_check`.
+    #[test]
+    fn example_of_uscc_check() {
+        use crate::rules::fields::uscc::uscc_check;
+        assert!(uscc_check("91110105MA01BCDE8E"));
+        assert!(!uscc_check("91110105MA01BCDE8F"));
+        assert!(uscc_check("91320505ma1xh7k24n"));
+        assert!(!uscc_check("9132050"));
+    }
+
+    /// The example that documented `labelled_code`.
+    #[test]
+    fn example_of_labelled_code() {
+        use crate::rules::fields::uscc::labelled_code;
+        assert_eq!(
+            labelled_code("91320505MA1XH7K24N 法定代表人").map(|c| c.valid),
+            Some(true)
+        );
+        assert_eq!(
+            labelled_code("91110114MA01DT8N74").map(|c| c.valid),
+            Some(false)
+        );
+        assert!(labelled_code("9132050").is_none());
+    }
+
+    /// The example that documented `find_unlabelled`.
+    #[test]
+    fn example_of_find_unlabelled() {
+        use crate::rules::fields::uscc::find_unlabelled;
+        let found = find_unlabelled("代码91110105MA01BCDE8E，身份证110101199003077777");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, "91110105MA01BCDE8E");
     }
 }

@@ -39,15 +39,6 @@ const NOT_A_NAME: [&str; 24] = [
 
 /// A person's name at the start of `value`: 2–4 Han characters, or a transliterated name with
 /// `·`, not followed by more Han (a longer run is a phrase, not a name).
-///
-/// ```
-/// use certsift::rules::fields::values::person;
-/// assert_eq!(person("陈志远"), Some(9));
-/// assert_eq!(person("陈志远 (董事长)"), Some(9));
-/// assert_eq!(person("买买提·艾力"), Some("买买提·艾力".len()));
-/// assert_eq!(person("由总经理担任"), None);
-/// assert_eq!(person("联系电话"), None);
-/// ```
 pub fn person(value: &str) -> Option<usize> {
     let m = PERSON.find(value)?;
     let next = value[m.end()..].chars().next();
@@ -70,15 +61,6 @@ static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A company name at the start of `value`, up to the longest legal-form ending (so a
 /// `…有限公司天津分公司` keeps its branch); brackets are allowed inside.
-///
-/// ```
-/// use certsift::rules::fields::values::company;
-/// let v = "鼎盛机电(北京)科技有限公司天津分公司";
-/// assert_eq!(company(v), Some(v.len()));
-/// let v = "苏州华信智能家电有限公司编制:售后服务部";
-/// assert_eq!(company(v).map(|n| &v[..n]), Some("苏州华信智能家电有限公司"));
-/// assert_eq!(company("及文号/标准号"), None);
-/// ```
 pub fn company(value: &str) -> Option<usize> {
     const BARE: [&str; 7] = [
         "有限公司",
@@ -98,13 +80,6 @@ static CERT_NO: LazyLock<Regex> =
 
 /// A certificate number at the start of `value`: letters, digits, `-/()`, 6–41 characters,
 /// with at least four digits (so a word such as `见附件` or `ISO` is not one).
-///
-/// ```
-/// use certsift::rules::fields::values::certificate_number;
-/// assert_eq!(certificate_number("03410Q10286R0S 有效期"), Some(14));
-/// assert_eq!(certificate_number("2024010701123456"), Some(16));
-/// assert_eq!(certificate_number("见附件"), None);
-/// ```
 pub fn certificate_number(value: &str) -> Option<usize> {
     let m = CERT_NO.find(value)?;
     let s = m.as_str().trim_end_matches(['-', '/', '(']);
@@ -120,13 +95,6 @@ static MONEY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An amount of money at the start of `value` (`捌仟万元整`, `5000万元人民币`, `1,000.00万元`,
 /// `500万美元`).
-///
-/// ```
-/// use certsift::rules::fields::values::money;
-/// assert_eq!(money("捌仟万元整"), Some("捌仟万元整".len()));
-/// assert_eq!(money("500万美元"), Some("500万美元".len()));
-/// assert_eq!(money("见附件"), None);
-/// ```
 pub fn money(value: &str) -> Option<usize> {
     MONEY.find(value).map(|m| m.end())
 }
@@ -149,14 +117,6 @@ fn cn_digit(c: char) -> Option<u64> {
 
 /// Parses Chinese (financial or ordinary) numerals: `捌仟` → 8000, `壹仟贰佰` → 1200,
 /// `拾伍` → 15, `叁亿伍仟万` → 350 000 000.
-///
-/// ```
-/// use certsift::rules::fields::values::chinese_number;
-/// assert_eq!(chinese_number("捌仟"), Some(8000));
-/// assert_eq!(chinese_number("壹仟贰佰万"), Some(12_000_000));
-/// assert_eq!(chinese_number("拾伍"), Some(15));
-/// assert_eq!(chinese_number("叁佰零伍"), Some(305));
-/// ```
 pub fn chinese_number(s: &str) -> Option<u64> {
     let mut total: u64 = 0; // completed 亿 groups
     let mut section: u64 = 0; // completed 万 groups within the current 亿
@@ -195,17 +155,6 @@ pub fn chinese_number(s: &str) -> Option<u64> {
 
 /// The normal form of an amount: in 万 with its currency, e.g. `捌仟万元整` → `8000万元人民币`,
 /// `1,000.00万元` → `1000万元人民币`, `500万美元` → `500万美元`.
-///
-/// ```
-/// use certsift::rules::fields::values::normalize_money;
-/// assert_eq!(normalize_money("捌仟万元整").as_deref(), Some("8000万元人民币"));
-/// assert_eq!(normalize_money("壹仟贰佰万元整").as_deref(), Some("1200万元人民币"));
-/// assert_eq!(normalize_money("1,000.00万元").as_deref(), Some("1000万元人民币"));
-/// assert_eq!(normalize_money("5000万元人民币").as_deref(), Some("5000万元人民币"));
-/// assert_eq!(normalize_money("500万美元").as_deref(), Some("500万美元"));
-/// assert_eq!(normalize_money("人民币伍佰万元").as_deref(), Some("500万元人民币"));
-/// assert_eq!(normalize_money("3000000元").as_deref(), Some("300万元人民币"));
-/// ```
 pub fn normalize_money(value: &str) -> Option<String> {
     let v: String = value
         .chars()
@@ -264,12 +213,6 @@ pub fn normalize_money(value: &str) -> Option<String> {
 /// unified, spaces and punctuation removed. `鼎盛机电（北京）科技有限公司` and
 /// `鼎盛机电(北京)科技有限公司` share a key; `…科技有限公司` and `…有限公司` do not, nor does a
 /// `…分公司`.
-///
-/// ```
-/// use certsift::rules::fields::values::name_key;
-/// assert_eq!(name_key("鼎盛机电（北京）科技有限公司"), name_key("鼎盛机电(北京) 科技有限公司"));
-/// assert_ne!(name_key("鼎盛机电（北京）科技有限公司"), name_key("鼎盛机电（北京）有限公司"));
-/// ```
 pub fn name_key(name: &str) -> String {
     crate::normalize::for_matching(name)
         .chars()
@@ -343,5 +286,103 @@ mod tests {
             let _ = certificate_number(&s);
             let _ = chinese_number(&s);
         }
+    }
+
+    /// The example that documented `person`.
+    #[test]
+    fn example_of_person() {
+        use crate::rules::fields::values::person;
+        assert_eq!(person("陈志远"), Some(9));
+        assert_eq!(person("陈志远 (董事长)"), Some(9));
+        assert_eq!(person("买买提·艾力"), Some("买买提·艾力".len()));
+        assert_eq!(person("由总经理担任"), None);
+        assert_eq!(person("联系电话"), None);
+    }
+
+    /// The example that documented `company`.
+    #[test]
+    fn example_of_company() {
+        use crate::rules::fields::values::company;
+        let v = "鼎盛机电(北京)科技有限公司天津分公司";
+        assert_eq!(company(v), Some(v.len()));
+        let v = "苏州华信智能家电有限公司编制:售后服务部";
+        assert_eq!(
+            company(v).map(|n| &v[..n]),
+            Some("苏州华信智能家电有限公司")
+        );
+        assert_eq!(company("及文号/标准号"), None);
+    }
+
+    /// The example that documented `certificate_number`.
+    #[test]
+    fn example_of_certificate_number() {
+        use crate::rules::fields::values::certificate_number;
+        assert_eq!(certificate_number("03410Q10286R0S 有效期"), Some(14));
+        assert_eq!(certificate_number("2024010701123456"), Some(16));
+        assert_eq!(certificate_number("见附件"), None);
+    }
+
+    /// The example that documented `money`.
+    #[test]
+    fn example_of_money() {
+        use crate::rules::fields::values::money;
+        assert_eq!(money("捌仟万元整"), Some("捌仟万元整".len()));
+        assert_eq!(money("500万美元"), Some("500万美元".len()));
+        assert_eq!(money("见附件"), None);
+    }
+
+    /// The example that documented `chinese_number`.
+    #[test]
+    fn example_of_chinese_number() {
+        use crate::rules::fields::values::chinese_number;
+        assert_eq!(chinese_number("捌仟"), Some(8000));
+        assert_eq!(chinese_number("壹仟贰佰万"), Some(12_000_000));
+        assert_eq!(chinese_number("拾伍"), Some(15));
+        assert_eq!(chinese_number("叁佰零伍"), Some(305));
+    }
+
+    /// The example that documented `normalize_money`.
+    #[test]
+    fn example_of_normalize_money() {
+        use crate::rules::fields::values::normalize_money;
+        assert_eq!(
+            normalize_money("捌仟万元整").as_deref(),
+            Some("8000万元人民币")
+        );
+        assert_eq!(
+            normalize_money("壹仟贰佰万元整").as_deref(),
+            Some("1200万元人民币")
+        );
+        assert_eq!(
+            normalize_money("1,000.00万元").as_deref(),
+            Some("1000万元人民币")
+        );
+        assert_eq!(
+            normalize_money("5000万元人民币").as_deref(),
+            Some("5000万元人民币")
+        );
+        assert_eq!(normalize_money("500万美元").as_deref(), Some("500万美元"));
+        assert_eq!(
+            normalize_money("人民币伍佰万元").as_deref(),
+            Some("500万元人民币")
+        );
+        assert_eq!(
+            normalize_money("3000000元").as_deref(),
+            Some("300万元人民币")
+        );
+    }
+
+    /// The example that documented `name_key`.
+    #[test]
+    fn example_of_name_key() {
+        use crate::rules::fields::values::name_key;
+        assert_eq!(
+            name_key("鼎盛机电（北京）科技有限公司"),
+            name_key("鼎盛机电(北京) 科技有限公司")
+        );
+        assert_ne!(
+            name_key("鼎盛机电（北京）科技有限公司"),
+            name_key("鼎盛机电（北京）有限公司")
+        );
     }
 }
