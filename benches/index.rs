@@ -7,8 +7,8 @@
 //! p50/p99 over a fixed mix of 100 queries (phrases, codes, filters).
 //! Goals (issue 4) on this 2-core machine: indexing ≥ 20 MB/s, p99 ≤ 50 ms.
 
+use certsift::index::Filters;
 use certsift::index::Index;
-use certsift::index::search::Filters;
 use certsift::ingest::{Limits, read_bundle};
 use certsift::model::Bundle;
 use certsift::rules;

@@ -16,9 +16,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Anything else, in words.
-    #[error("{0}")]
-    Other(String),
 }
 
 /// `Result` with [`Error`].

@@ -11,7 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// True for characters of scripts written without spaces between words: Han (all CJK ideograph
 /// blocks, including the supplementary planes), kana, Hangul syllables, and CJK punctuation.
-pub fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x2E80..=0x2FDF      // radicals
         | 0x3000..=0x303F    // CJK symbols and punctuation (。、「」〇)
@@ -77,7 +77,8 @@ pub fn for_matching(text: &str) -> String {
 }
 
 /// Counts the Han characters in `text` (the unit of the real-world recall measure).
-pub fn count_han(text: &str) -> usize {
+#[cfg(test)]
+pub(crate) fn count_han(text: &str) -> usize {
     text.chars().filter(|&c| is_han(c)).count()
 }
 

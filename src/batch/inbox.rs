@@ -22,7 +22,7 @@ pub struct Source {
 
 /// The bundles of `inbox`, sorted by path; loose files beside them are ignored. Fails only when
 /// the inbox itself cannot be read.
-pub fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
+pub(crate) fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
     scan(inbox).map(|(sources, _)| sources)
 }
 

@@ -20,7 +20,7 @@
 //! channel between them keeps at most `2 × jobs + 1` bundles in memory.
 
 pub mod inbox;
-pub mod ledger;
+mod ledger;
 pub mod write;
 
 use crate::index::{Index, IndexError};
@@ -46,7 +46,7 @@ use write::write_atomically;
 const COMMIT_EVERY: Duration = Duration::from_secs(1);
 
 /// The tool's version, part of every ledger key.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Everything a run needs, checked by the caller.
 pub struct Settings<'a> {

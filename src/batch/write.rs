@@ -32,7 +32,7 @@ fn temp_name(path: &Path) -> PathBuf {
 }
 
 /// Removes temporary files a killed run left in `out` and in each `out/bundles/<id>`.
-pub fn remove_all_leftovers(out: &Path) {
+pub(crate) fn remove_all_leftovers(out: &Path) {
     remove_leftovers(out);
     if let Ok(bundles) = std::fs::read_dir(out.join("bundles")) {
         for bundle in bundles.flatten() {

@@ -7,11 +7,11 @@
 //! carry the model's [`Location`](crate::model::Location). Reading files and judging them are
 //! left to `ingest` and `rules`; this module never re-reads a file.
 
-pub mod schema;
-pub mod search;
-pub mod tokenizer;
+mod schema;
+mod search;
+mod tokenizer;
 
-pub use schema::Fields;
+use schema::Fields;
 pub use search::{Filters, Hit};
 
 use crate::model::{Bundle, IndicatorId, Location};
@@ -83,7 +83,8 @@ impl Index {
     }
 
     /// An index in memory, for tests.
-    pub fn create_in_ram() -> Result<Index> {
+    #[cfg(test)]
+    pub(crate) fn create_in_ram() -> Result<Index> {
         let fields = Fields::new();
         let index = tantivy::Index::create_in_ram(fields.schema.clone());
         Index::wrap(index, fields)
@@ -116,7 +117,8 @@ impl Index {
     /// Replaces everything indexed for `bundle.id` by this bundle's passages (see
     /// [`Writer::replace_bundle`]) and commits: re-indexing a bundle never duplicates it.
     /// Returns the number of passages indexed.
-    pub fn add_bundle(
+    #[cfg(test)]
+    pub(crate) fn add_bundle(
         &self,
         bundle: &Bundle,
         assessment: &Assessment,
@@ -144,7 +146,8 @@ impl Index {
 
     /// Picks up commits made since this index was opened by another writer, such as another
     /// process indexing into the same folder. A search never sees a commit half-way.
-    pub fn reload(&self) -> Result<()> {
+    #[cfg(test)]
+    pub(crate) fn reload(&self) -> Result<()> {
         Ok(self.reader.reload()?)
     }
 
@@ -251,14 +254,14 @@ impl Writer<'_> {
     }
 
     /// Stages the removal of every passage of bundle `id` (a bundle withdrawn from the inbox).
-    pub fn remove_bundle(&mut self, id: &str) {
+    pub(crate) fn remove_bundle(&mut self, id: &str) {
         self.writer
             .delete_term(Term::from_field_text(self.index.fields.bundle, id));
         self.pending = true;
     }
 
     /// Whether anything was staged since the last commit.
-    pub fn has_pending(&self) -> bool {
+    pub(crate) fn has_pending(&self) -> bool {
         self.pending
     }
 

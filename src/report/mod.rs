@@ -2,9 +2,9 @@
 //! contract is visible in one place and cannot drift with internal structs.
 
 pub mod build;
-pub mod coverage;
+mod coverage;
 pub mod extract;
-pub mod html;
+pub(crate) mod html;
 pub mod json;
 pub mod summary;
-pub mod triage;
+pub(crate) mod triage;

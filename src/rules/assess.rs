@@ -38,7 +38,7 @@ impl Assessment {
     /// Whether assessing the same bundle as of `other` instead of `as_of` would raise the same
     /// expiry flags: no end date `d` lies where `d < as_of` and `d < other` disagree. (The flag
     /// messages quote the review date; a report kept from an earlier date says so in `as_of`.)
-    pub fn same_for_review_date(
+    pub(crate) fn same_for_review_date(
         expiry_dates: &[NaiveDate],
         as_of: NaiveDate,
         other: NaiveDate,

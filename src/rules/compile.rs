@@ -38,7 +38,7 @@ use toml::Spanned;
 /// Compiled size limit of one regex (and of the lazy DFA cache), in bytes. Large enough for any
 /// sensible rule (alternations of a few hundred words), small enough that a pathological pattern
 /// (`(a{1000}){1000}`) is refused at load time with a message instead of exhausting memory.
-pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
+pub(crate) const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
 /// Everything ready to match, built once and shared (`&CompiledRules` is `Sync`) by every
 /// worker thread.
@@ -71,15 +71,6 @@ impl CompiledRules {
     /// The level-2 indicators: the ones findings are made for.
     pub fn assessed_indicators(&self) -> impl Iterator<Item = &IndicatorInfo> {
         self.catalog.indicators.iter().filter(|i| i.level == 2)
-    }
-
-    /// The level-1 group of a level-2 indicator (`5.3.2` → `5.3`), by clause-number prefix.
-    pub fn group_of(&self, id: &IndicatorId) -> Option<&IndicatorInfo> {
-        let (prefix, _) = id.0.rsplit_once('.')?;
-        self.catalog
-            .indicators
-            .iter()
-            .find(|i| i.level == 1 && i.id.0 == prefix)
     }
 
     /// Every catalog material, in catalog order.

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
 /// Most evidence kept per indicator.
-pub const MAX_EVIDENCE: usize = 5;
+pub(crate) const MAX_EVIDENCE: usize = 5;
 
 /// A hit ready to become evidence.
 #[derive(Debug, Clone)]

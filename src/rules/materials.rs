@@ -29,11 +29,11 @@ use std::collections::BTreeMap;
 /// How much of a file's text the `content` signals look at, in characters. What a document *is*
 /// shows in its first pages; a long 管理制度 mentions every department and every record further
 /// down, which must not make it an org chart or a complaint ledger.
-pub const CONTENT_CHARS: usize = 4000;
+pub(crate) const CONTENT_CHARS: usize = 4000;
 
 /// A material is kept for a file only when its score is at least this share of the file's best
 /// score (see the module docs).
-pub const MARGIN_RATIO: f64 = 0.6;
+pub(crate) const MARGIN_RATIO: f64 = 0.6;
 
 /// The materials of every file of a bundle.
 #[derive(Debug, Clone, Default, PartialEq)]
