@@ -99,11 +99,24 @@ fn edited_rules(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, Vec<usize>)
     (dir, lines)
 }
 
+/// `certsift rules check` over the built-in rules with `edits` applied: it must fail (exit 1);
+/// returns its output, the edited lines and the folder.
+fn rules_check_fails(edits: &[(&str, &str, &str)]) -> (String, Vec<usize>, tempfile::TempDir) {
+    let (dir, lines) = edited_rules(edits);
+    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        lines,
+        dir,
+    )
+}
+
 /// What a certification body's staff may get wrong when editing the TOML: every kind of rule
 /// they can edit is checked by `certsift rules check`, at the file and line concerned.
 #[test]
 fn rules_check_names_the_line_of_a_renamed_field_flag_or_a_failing_field_example() {
-    let (dir, lines) = edited_rules(&[
+    let (stdout, lines, _dir) = rules_check_fails(&[
         (
             "fields.toml",
             "name = \"license_valid_until\"",
@@ -115,9 +128,6 @@ fn rules_check_names_the_line_of_a_renamed_field_flag_or_a_failing_field_example
             "code = \"uscc_conflict\"",
         ),
     ]);
-    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let has = |prefix: String, words: &str| {
         assert!(
             stdout
@@ -142,10 +152,8 @@ fn rules_check_names_the_line_of_a_renamed_field_flag_or_a_failing_field_example
 
     // Rules that compile but whose field example no longer holds (examples run once the rules
     // compile): the line of the field's `[[field]]`.
-    let (dir, _) = edited_rules(&[("fields.toml", "value = \"陈志远\" }", "value = \"陈志\" }")]);
-    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (stdout, _, dir) =
+        rules_check_fails(&[("fields.toml", "value = \"陈志远\" }", "value = \"陈志\" }")]);
     let fields = std::fs::read_to_string(dir.path().join("fields.toml")).expect("fields.toml");
     let header = fields
         .lines()
@@ -158,14 +166,11 @@ fn rules_check_names_the_line_of_a_renamed_field_flag_or_a_failing_field_example
         "{stdout}"
     );
 
-    let (dir, lines) = edited_rules(&[(
+    let (stdout, lines, _dir) = rules_check_fails(&[(
         "catalog.toml",
         "severity = \"info\"",
         "severity = \"notice\"",
     )]);
-    let out = certsift(&["rules", "check", dir.path().to_str().expect("utf-8 path")]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.starts_with(&format!("catalog.toml:{}:", lines[0])) && stdout.contains("notice"),
         "{stdout}"
