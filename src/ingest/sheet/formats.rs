@@ -5,7 +5,7 @@
 //! [`guards`](super::guards) and refused before calamine runs when the grid would exceed
 //! `max_cells`; their dense ranges are then walked for the used cells only.
 
-use super::guards::{check_zip_sizes, ods_dense_cells, xls_dense_cells};
+use super::guards::{check_zip_sizes, refuse_huge_ods, refuse_huge_xls};
 use super::state::{SheetCells, State};
 use crate::ingest::ReadError;
 use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsx};
@@ -23,14 +23,7 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| corrupt("xlsx", e))?;
     let meta = wb.sheets_metadata().to_vec();
-    state.note_hidden(&meta);
-    let mut out = Vec::new();
-    for sheet in meta {
-        state.ctx.check_time()?;
-        if state.truncated.is_some() {
-            break;
-        }
-        let name = sheet.name.clone();
+    each_sheet(meta, state, |name, state| {
         let merges = match wb.merge_cells_by_sheet_name(&name) {
             Ok(m) => m,
             Err(e) => {
@@ -44,7 +37,7 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
         let mut reader = match wb.worksheet_cells_reader(&name) {
             Ok(r) => r,
             // Chart sheets and the like have no cells.
-            Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
+            Err(calamine::XlsxError::WorksheetNotFound(_)) => return Ok(None),
             Err(e) => return Err(corrupt("xlsx", format!("sheet {name}: {e}"))),
         };
         loop {
@@ -70,74 +63,52 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
                 cells.push(c);
             }
         }
-        out.push(SheetCells {
+        Ok(Some(SheetCells {
             name,
             cells,
             merges,
-        });
-    }
-    Ok(out)
+        }))
+    })
 }
 
 /// xls: calamine parses the whole workbook on open into dense grids, so the BIFF cell records
 /// are measured first.
 pub(super) fn read_xls(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells>, ReadError> {
-    if let Some(cells) = xls_dense_cells(bytes, state.ctx)?
-        && cells > state.ctx.limits.max_cells
-    {
-        return Err(ReadError::LimitExceeded(format!(
-            "the xls workbook's used area spans {cells} cells, over the limit of {}; not expanded",
-            state.ctx.limits.max_cells
-        )));
-    }
-    let mut wb: Xls<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
-            calamine::XlsError::Password => ReadError::Encrypted(
-                "password-protected xls workbook (encrypted BIFF): ask the applicant for an unprotected copy"
-                    .into(),
-            ),
-            e => corrupt("xls", e),
-        })?;
-    let meta = wb.sheets_metadata().to_vec();
-    state.note_hidden(&meta);
-    let mut out = Vec::new();
-    for sheet in meta {
-        state.ctx.check_time()?;
-        if state.truncated.is_some() {
-            break;
-        }
-        let name = sheet.name.clone();
-        let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
-        let range = match wb.worksheet_range(&name) {
-            Ok(r) => r,
-            Err(calamine::XlsError::WorksheetNotFound(_)) => continue,
-            Err(e) => return Err(corrupt("xls", format!("sheet {name}: {e}"))),
-        };
-        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
-        out.push(dense_sheet(name, &range, &formulas, merges, state)?);
-    }
-    Ok(out)
+    refuse_huge_xls(bytes, state.ctx)?;
+    let dense = Dense {
+        what: "xls",
+        encrypted: "password-protected xls workbook (encrypted BIFF): ask the applicant for an unprotected copy",
+        is_password: |e: &calamine::XlsError| matches!(e, calamine::XlsError::Password),
+        is_missing: |e: &calamine::XlsError| matches!(e, calamine::XlsError::WorksheetNotFound(_)),
+    };
+    read_dense::<Xls<_>>(bytes, &dense, state, |wb, name| {
+        wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+    })
 }
 
 /// ods: calamine expands repeated rows and columns into a dense grid on open, so `content.xml`
 /// is measured first.
 pub(super) fn read_ods(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells>, ReadError> {
     check_zip_sizes(bytes, state.ctx, "ods")?;
-    let cells = ods_dense_cells(bytes, state.ctx)?;
-    if cells > state.ctx.limits.max_cells {
-        return Err(ReadError::LimitExceeded(format!(
-            "the ods workbook declares {cells} cells through repeated rows and columns, over the limit of {}; not expanded",
-            state.ctx.limits.max_cells
-        )));
-    }
-    let mut wb: Ods<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
-            calamine::OdsError::Password => ReadError::Encrypted(
-                "password-protected ods workbook: ask the applicant for an unprotected copy".into(),
-            ),
-            e => corrupt("ods", e),
-        })?;
-    let meta = wb.sheets_metadata().to_vec();
+    refuse_huge_ods(bytes, state.ctx)?;
+    let dense = Dense {
+        what: "ods",
+        encrypted: "password-protected ods workbook: ask the applicant for an unprotected copy",
+        is_password: |e: &calamine::OdsError| matches!(e, calamine::OdsError::Password),
+        is_missing: |e: &calamine::OdsError| matches!(e, calamine::OdsError::WorksheetNotFound(_)),
+    };
+    // ODS has no merged-region API in calamine: values simply sit in the first cell.
+    read_dense::<Ods<_>>(bytes, &dense, state, |_, _| Vec::new())
+}
+
+/// Runs `read_sheet` over the workbook's sheets in order, after noting the hidden ones. Stops
+/// with an error when the file's time is up, and quietly once the cell budget is spent;
+/// `read_sheet` gives `None` for a sheet without cells (a chart sheet).
+fn each_sheet(
+    meta: Vec<calamine::Sheet>,
+    state: &mut State,
+    mut read_sheet: impl FnMut(String, &mut State) -> Result<Option<SheetCells>, ReadError>,
+) -> Result<Vec<SheetCells>, ReadError> {
     state.note_hidden(&meta);
     let mut out = Vec::new();
     for sheet in meta {
@@ -145,17 +116,53 @@ pub(super) fn read_ods(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells
         if state.truncated.is_some() {
             break;
         }
-        let name = sheet.name.clone();
-        let range = match wb.worksheet_range(&name) {
-            Ok(r) => r,
-            Err(calamine::OdsError::WorksheetNotFound(_)) => continue,
-            Err(e) => return Err(corrupt("ods", format!("sheet {name}: {e}"))),
-        };
-        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
-        // ODS has no merged-region API in calamine: values simply sit in the first cell.
-        out.push(dense_sheet(name, &range, &formulas, Vec::new(), state)?);
+        if let Some(cells) = read_sheet(sheet.name, state)? {
+            out.push(cells);
+        }
     }
     Ok(out)
+}
+
+/// What tells the two dense-grid formats' calamine errors apart.
+struct Dense<E> {
+    what: &'static str,
+    /// The message for a password-protected workbook.
+    encrypted: &'static str,
+    is_password: fn(&E) -> bool,
+    /// The sheet has no cells to read (a chart sheet and the like).
+    is_missing: fn(&E) -> bool,
+}
+
+/// Opens a dense-grid workbook (xls, ods) and walks each sheet's range; `merges` gives a
+/// sheet's merged regions.
+fn read_dense<'b, W>(
+    bytes: &'b [u8],
+    dense: &Dense<W::Error>,
+    state: &mut State,
+    merges: impl Fn(&W, &str) -> Vec<Dimensions>,
+) -> Result<Vec<SheetCells>, ReadError>
+where
+    W: Reader<Cursor<&'b [u8]>>,
+    W::Error: std::fmt::Display,
+{
+    let mut wb: W = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        if (dense.is_password)(&e) {
+            ReadError::Encrypted(dense.encrypted.into())
+        } else {
+            corrupt(dense.what, e)
+        }
+    })?;
+    let meta = wb.sheets_metadata().to_vec();
+    each_sheet(meta, state, |name, state| {
+        let merges = merges(&wb, &name);
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) if (dense.is_missing)(&e) => return Ok(None),
+            Err(e) => return Err(corrupt(dense.what, format!("sheet {name}: {e}"))),
+        };
+        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+        dense_sheet(name, &range, &formulas, merges, state).map(Some)
+    })
 }
 
 /// Walks a dense calamine range (xls, ods): used cells only, positions made absolute.

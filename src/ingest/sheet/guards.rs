@@ -33,9 +33,34 @@ pub(super) fn check_zip_sizes(
     Ok(())
 }
 
+/// Refuses an xls workbook whose BIFF cell records span more cells than `max_cells`.
+pub(super) fn refuse_huge_xls(bytes: &[u8], ctx: &ReadContext) -> Result<(), ReadError> {
+    if let Some(cells) = xls_dense_cells(bytes, ctx)?
+        && cells > ctx.limits.max_cells
+    {
+        return Err(ReadError::LimitExceeded(format!(
+            "the xls workbook's used area spans {cells} cells, over the limit of {}; not expanded",
+            ctx.limits.max_cells
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses an ods workbook whose repeated rows and columns declare more cells than `max_cells`.
+pub(super) fn refuse_huge_ods(bytes: &[u8], ctx: &ReadContext) -> Result<(), ReadError> {
+    let cells = ods_dense_cells(bytes, ctx)?;
+    if cells > ctx.limits.max_cells {
+        return Err(ReadError::LimitExceeded(format!(
+            "the ods workbook declares {cells} cells through repeated rows and columns, over the limit of {}; not expanded",
+            ctx.limits.max_cells
+        )));
+    }
+    Ok(())
+}
+
 /// Cells calamine's ods reader would allocate: per table, the bounding box of non-empty cells
 /// with repeated rows and columns expanded (capped at the format's 1,048,576 × 16,384).
-pub(super) fn ods_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<u64, ReadError> {
+fn ods_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<u64, ReadError> {
     use quick_xml::events::Event;
     const MAX_ROWS: u64 = 1_048_576;
     const MAX_COLS: u64 = 16_384;
@@ -139,7 +164,7 @@ pub(super) fn ods_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<u64, Re
 /// Cells calamine's xls reader would allocate: per sheet substream, the bounding box of the BIFF
 /// cell records (read from the `Workbook`/`Book` stream). `None` when the container cannot be
 /// walked here (calamine then reports the error itself).
-pub(super) fn xls_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<Option<u64>, ReadError> {
+fn xls_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<Option<u64>, ReadError> {
     let Ok(mut cfb) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
         return Ok(None);
     };
