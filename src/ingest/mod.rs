@@ -5,7 +5,8 @@
 //! Every file is read on its own behind [`read_isolated`]: an error *or a panic* inside a reader
 //! becomes that file's status and message, and the rest of the bundle goes on. Limits on bytes,
 //! pages, time and decompression ([`Limits`]) are checked cooperatively by the readers through a
-//! [`ReadContext`], so a hostile file ends with `limit_exceeded` instead of hanging the batch.
+//! [`ReadContext`] (loops whose length the input controls read its clock through one
+//! [`clock::Clock`]), so a hostile file ends with `limit_exceeded` instead of hanging the batch.
 //!
 //! What this stage leaves to others: deciding what text *means* (rules), flags such as
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
@@ -19,6 +20,7 @@ pub mod text;
 pub mod zip;
 
 mod bundle;
+mod clock;
 mod package;
 
 pub use bundle::{

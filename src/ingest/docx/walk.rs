@@ -20,15 +20,13 @@
 
 use super::styles::{Styles, outline_to_level};
 use crate::ingest::ReadContext;
+use crate::ingest::clock::Clock;
 use crate::ingest::package::attr;
 use crate::model::{Location, Part, Passage};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 pub(super) use crate::ingest::package::{MAX_DEPTH, Outcome};
-
-/// Events between two clock reads.
-const TIME_CHECK_EVERY: u32 = 4096;
 
 /// Paragraph and table counters of one [`Part`] kind. They run on across files of the same kind
 /// (`header1.xml`, `header2.xml`…) so that every location in a document is unique.
@@ -155,14 +153,10 @@ impl<'a> Walker<'a> {
     /// flushed so text before a truncation is kept.
     pub(super) fn walk(&mut self, xml: &str, ctx: &ReadContext) -> Outcome {
         let mut reader = Reader::from_str(xml);
-        let mut countdown = TIME_CHECK_EVERY;
+        let mut clock = Clock::new(ctx);
         let outcome = loop {
-            countdown -= 1;
-            if countdown == 0 {
-                countdown = TIME_CHECK_EVERY;
-                if let Err(e) = ctx.check_time() {
-                    break Outcome::OutOfTime(e.to_string());
-                }
+            if let Err(e) = clock.tick() {
+                break Outcome::OutOfTime(e.to_string());
             }
             if self.full {
                 break Outcome::Full;

@@ -29,6 +29,7 @@
 //!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition.
 
 use crate::ingest::ReadContext;
+use crate::ingest::clock::Clock;
 use crate::ingest::package::attr;
 use crate::model::{Location, Part, Passage};
 use quick_xml::NsReader;
@@ -47,9 +48,6 @@ const MAX_SPACES: usize = 256;
 
 /// Most automatic styles remembered (a real document has a few hundred).
 const MAX_STYLES: usize = 100_000;
-
-/// Events between two clock reads.
-const TIME_CHECK_EVERY: u32 = 4096;
 
 const NS_OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 const NS_TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
@@ -302,14 +300,10 @@ impl<'a> Walker<'a> {
     /// flushed so text before a truncation is kept.
     pub(super) fn walk(&mut self, xml: &str, ctx: &ReadContext) -> Outcome {
         let mut reader = NsReader::from_str(xml);
-        let mut countdown = TIME_CHECK_EVERY;
+        let mut clock = Clock::new(ctx);
         let outcome = loop {
-            countdown -= 1;
-            if countdown == 0 {
-                countdown = TIME_CHECK_EVERY;
-                if let Err(e) = ctx.check_time() {
-                    break Outcome::OutOfTime(e.to_string());
-                }
+            if let Err(e) = clock.tick() {
+                break Outcome::OutOfTime(e.to_string());
             }
             if self.sink.full {
                 break Outcome::Full;

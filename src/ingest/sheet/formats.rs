@@ -8,6 +8,7 @@
 use super::guards::{check_zip_sizes, refuse_huge_ods, refuse_huge_xls};
 use super::state::{SheetCells, State};
 use crate::ingest::ReadError;
+use crate::ingest::clock::Clock;
 use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsx};
 use std::io::Cursor;
 
@@ -175,7 +176,6 @@ fn dense_sheet(
 ) -> Result<SheetCells, ReadError> {
     let mut cells = Vec::new();
     let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut scanned: u64 = 0;
     for (r, c, value) in range.used_cells() {
         if !state.visit()? {
             break;
@@ -188,11 +188,9 @@ fn dense_sheet(
         }
     }
     let (f0, g0) = formulas.start().unwrap_or((0, 0));
+    let mut clock = Clock::new(state.ctx);
     for (r, c, formula) in formulas.used_cells() {
-        scanned += 1;
-        if scanned.is_multiple_of(4096) {
-            state.ctx.check_time()?;
-        }
+        clock.tick()?;
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
             continue;
         };

@@ -8,6 +8,7 @@
 //! more uncompressed bytes than a file may have.
 
 use super::formats::corrupt;
+use crate::ingest::clock::Clock;
 use crate::ingest::{ReadContext, ReadError};
 use std::io::{BufReader, Cursor, Read};
 
@@ -92,15 +93,12 @@ fn ods_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<u64, ReadError> {
     let mut col_pos: u64 = 0;
     let mut row_min_col = u64::MAX;
     let mut row_max_col: u64 = 0;
-    let mut events: u64 = 0;
+    let mut clock = Clock::new(ctx);
     loop {
         let event = xml
             .read_event_into(&mut buf)
             .map_err(|e| corrupt("ods", format!("content.xml: {e}")))?;
-        events += 1;
-        if events.is_multiple_of(4096) {
-            ctx.check_time()?;
-        }
+        clock.tick()?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e)
                 if matches!(e.name().0, "table:table-cell" | "table:covered-table-cell") =>
@@ -189,7 +187,7 @@ fn xls_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<Option<u64>, ReadE
     let mut total: u64 = 0;
     let mut bounds: Option<(u32, u32, u32, u32)> = None;
     let mut pos = 0usize;
-    let mut records: u64 = 0;
+    let mut clock = Clock::new(ctx);
     let flush = |bounds: &mut Option<(u32, u32, u32, u32)>, total: &mut u64| {
         if let Some((r0, r1, c0, c1)) = bounds.take() {
             let rows = u64::from(r1 - r0) + 1;
@@ -203,10 +201,7 @@ fn xls_dense_cells(bytes: &[u8], ctx: &ReadContext) -> Result<Option<u64>, ReadE
         let body_start = pos + 4;
         let body_end = (body_start + len).min(data.len());
         let body = &data[body_start..body_end];
-        records += 1;
-        if records.is_multiple_of(4096) {
-            ctx.check_time()?;
-        }
+        clock.tick()?;
         match typ {
             // FILEPASS: the record bodies after it are encrypted, so their row/column fields
             // are noise; leave the verdict (password) to calamine.

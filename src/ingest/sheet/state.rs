@@ -8,6 +8,7 @@
 
 use super::rows::{a1, sheet_passages};
 use super::values::format_value;
+use crate::ingest::clock::Clock;
 use crate::ingest::{Extracted, ReadContext, ReadError};
 use calamine::{Data, Dimensions, SheetVisible};
 
@@ -34,6 +35,7 @@ pub(super) struct SheetCells {
 /// Per-file reading state: the cell budget, the clock, and the notes gathered on the way.
 pub(super) struct State<'a> {
     pub(super) ctx: &'a ReadContext,
+    clock: Clock<'a>,
     visited: u64,
     pub(super) truncated: Option<String>,
     uncached: Vec<String>,
@@ -48,6 +50,7 @@ impl<'a> State<'a> {
     pub(super) fn new(ctx: &'a ReadContext) -> State<'a> {
         State {
             ctx,
+            clock: Clock::new(ctx),
             visited: 0,
             truncated: None,
             uncached: Vec::new(),
@@ -66,9 +69,7 @@ impl<'a> State<'a> {
             return Ok(false);
         }
         self.visited += 1;
-        if self.visited.is_multiple_of(4096) {
-            self.ctx.check_time()?;
-        }
+        self.clock.tick()?;
         if self.visited > self.ctx.limits.max_cells {
             self.truncated = Some(format!(
                 "more than {} spreadsheet cells; the rest of the workbook was not read",
