@@ -22,6 +22,8 @@ pub mod zip;
 mod bundle;
 mod clock;
 mod package;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use bundle::{
     bundle_id, list_files, read_bundle, read_bundle_observed, read_inputs, read_path,
@@ -293,26 +295,6 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
                 doc.ocr_pages.len()
             ));
         }
-    }
-}
-
-/// Helpers shared by the tests of several readers.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::io::{Cursor, Write};
-
-    /// A zip holding the given members, in order, deflated.
-    pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut writer = zip::ZipWriter::new(&mut out);
-        for (name, data) in entries {
-            writer
-                .start_file(*name, zip::write::SimpleFileOptions::default())
-                .expect("start");
-            writer.write_all(data).expect("write");
-        }
-        writer.finish().expect("finish");
-        out.into_inner()
     }
 }
 

@@ -5,6 +5,7 @@ use super::read;
 use crate::ingest::{Extracted, Limits, ReadContext, ReadError, test_support};
 use crate::model::{Location, Part};
 use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -557,15 +558,11 @@ fn alt_chunk_and_embeddings_are_noted() {
     );
 }
 
-const REALWORLD: &str = "/work/shared/realworld/docx";
-
-/// The real-world set, or `None` (with a note) where the folder is absent.
-fn realworld_files() -> Option<Vec<std::path::PathBuf>> {
-    let Ok(dir) = std::fs::read_dir(REALWORLD) else {
-        println!("note: {REALWORLD} absent; real-world docx test skipped");
-        return None;
-    };
-    let mut files: Vec<_> = dir
+/// The real-world `.docx` files, sorted, or `None` after saying why `test` skips.
+fn realworld_files(test: &str) -> Option<Vec<PathBuf>> {
+    let dir = test_support::shared_corpus(test, "docx")?;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "docx"))
         .collect();
@@ -573,8 +570,9 @@ fn realworld_files() -> Option<Vec<std::path::PathBuf>> {
     Some(files)
 }
 
-fn realworld(name: &str) -> Option<Result<Extracted, ReadError>> {
-    let bytes = std::fs::read(format!("{REALWORLD}/{name}")).ok()?;
+/// The named file of the real-world set, read (`None` when it is not there).
+fn realworld(dir: &Path, name: &str) -> Option<Result<Extracted, ReadError>> {
+    let bytes = std::fs::read(dir.join(name)).ok()?;
     Some(read(&bytes, &ctx()))
 }
 
@@ -586,7 +584,7 @@ fn has(x: &Extracted, text: &str, loc: impl Fn(&Location) -> bool) -> bool {
 
 #[test]
 fn realworld_files_read_without_panic_or_hang() {
-    let Some(files) = realworld_files() else {
+    let Some(files) = realworld_files("realworld_files_read_without_panic_or_hang") else {
         return;
     };
     let dump = std::env::var_os("DOCX_DUMP").is_some();
@@ -647,9 +645,12 @@ fn realworld_files_read_without_panic_or_hang() {
 /// Facts checked by unzipping the files and reading their XML by hand.
 #[test]
 fn realworld_files_give_the_text_seen_in_their_xml() {
-    if realworld_files().is_none() {
+    let Some(dir) =
+        test_support::shared_corpus("realworld_files_give_the_text_seen_in_their_xml", "docx")
+    else {
         return;
-    }
+    };
+    let realworld = |name: &str| realworld(&dir, name);
     let ok = |name: &str| match realworld(name) {
         Some(Ok(x)) => Some(x),
         Some(Err(e)) => panic!("{name}: {e}"),

@@ -220,7 +220,6 @@ mod tests {
     use crate::normalize::is_han;
     use lopdf::{Dictionary, Object, Stream, dictionary};
     use std::collections::HashMap;
-    use std::path::Path;
     use std::time::{Duration, Instant};
     use unicode_normalization::UnicodeNormalization;
 
@@ -630,19 +629,15 @@ mod tests {
         assert!(ex.passages.is_empty());
     }
 
-    fn realworld_dir() -> Option<std::path::PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/pdf");
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("note: ../shared/realworld/pdf is absent; real-world PDF test skipped");
-            None
-        }
+    fn realworld_dir(test: &str) -> Option<std::path::PathBuf> {
+        crate::ingest::test_support::shared_corpus(test, "pdf")
     }
 
     #[test]
     fn realworld_encrypted_needs_password() {
-        let Some(dir) = realworld_dir() else { return };
+        let Some(dir) = realworld_dir("realworld_encrypted_needs_password") else {
+            return;
+        };
         for name in ["pdfjs-pr6531_1.pdf", "tika-testUnicodePassword.pdf"] {
             let Ok(bytes) = std::fs::read(dir.join(name)) else {
                 continue;
@@ -705,7 +700,9 @@ mod tests {
 
     #[test]
     fn realworld_cjk_recall() {
-        let Some(dir) = realworld_dir() else { return };
+        let Some(dir) = realworld_dir("realworld_cjk_recall") else {
+            return;
+        };
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .expect("dir")
             .filter_map(|e| e.ok())
@@ -747,7 +744,9 @@ mod tests {
 
     #[test]
     fn realworld_every_pdf_returns_quickly() {
-        let Some(dir) = realworld_dir() else { return };
+        let Some(dir) = realworld_dir("realworld_every_pdf_returns_quickly") else {
+            return;
+        };
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .expect("dir")
             .filter_map(|e| e.ok())
@@ -843,12 +842,11 @@ mod bench {
     #[test]
     #[ignore]
     fn bench_realworld() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/pdf");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("note: no real-world PDFs; skipped");
+        let Some(dir) = crate::ingest::test_support::shared_corpus("bench_realworld", "pdf") else {
             return;
         };
-        let mut paths: Vec<_> = entries
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("corpus folder")
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "pdf"))

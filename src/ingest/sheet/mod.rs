@@ -86,12 +86,12 @@ mod tests {
 
     #[test]
     fn realworld_sheets() {
-        let dir = std::path::Path::new("/work/shared/realworld/sheets");
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            println!("realworld sheets absent at {}; skipped", dir.display());
+        let Some(dir) = crate::ingest::test_support::shared_corpus("realworld_sheets", "sheets")
+        else {
             return;
         };
-        let mut paths: Vec<_> = entries
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("corpus folder")
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| !p.to_string_lossy().ends_with(".csv"))
             .collect();
