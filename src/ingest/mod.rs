@@ -21,6 +21,7 @@ pub mod zip;
 
 mod bundle;
 mod clock;
+mod flow;
 mod package;
 #[cfg(test)]
 pub(crate) mod test_support;
