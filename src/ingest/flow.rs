@@ -439,29 +439,33 @@ impl Containers {
         }));
     }
 
-    /// Closes the innermost table, and first the cell a broken part left open in it (its
-    /// passage, if any, is returned like [`Containers::end_cell`]'s).
-    pub(crate) fn end_table(&mut self) -> Option<CellPassage> {
+    /// Closes the innermost table, and first the cell a broken part left open in it (its text
+    /// still gets out, as [`Containers::end_cell`] puts it).
+    pub(crate) fn end_table(&mut self, sink: &mut Sink, body_headings: Option<&HeadingPath>) {
         if !matches!(self.stack.last(), Some(Container::Table(_))) {
-            return None;
+            return;
         }
-        let pending = self.end_cell();
+        self.end_cell(sink, body_headings);
         self.stack.pop();
-        pending
     }
 
-    /// Closes the open cell of the innermost table and moves its cursor on. Its passage (its
-    /// paragraphs joined by `\n`, located on the grid) is returned unless the cell is empty or
-    /// a merge continuation.
-    pub(crate) fn end_cell(&mut self) -> Option<CellPassage> {
-        let t = self.table_mut()?;
-        let cell = t.cell.take()?;
+    /// Closes the open cell of the innermost table and moves its cursor on. Unless the cell is
+    /// empty or a merge continuation, its paragraphs joined by `\n` become a passage located on
+    /// the grid, at the cell's slot in `sink`; a body cell takes the body's headings
+    /// (`body_headings`, when the walk keeps them).
+    pub(crate) fn end_cell(&mut self, sink: &mut Sink, body_headings: Option<&HeadingPath>) {
+        let Some(t) = self.table_mut() else {
+            return;
+        };
+        let Some(cell) = t.cell.take() else {
+            return;
+        };
         t.cursor = cell.col.saturating_add(cell.advance);
         if cell.reserve > 1 {
             t.span_end = cell.col.saturating_add(cell.reserve);
         }
         if cell.continued || cell.paras.is_empty() {
-            return None;
+            return;
         }
         let location = Location::TableCell {
             part: t.part,
@@ -470,32 +474,33 @@ impl Containers {
             col: cell.col,
             nested: t.nested.clone(),
         };
-        Some(CellPassage {
-            part: t.part,
-            passage: Passage::new(cell.paras.join("\n"), location),
-            slot: cell.slot,
-        })
-    }
-
-    /// A paragraph directly in a table goes into its open cell (when it has text). True when
-    /// the paragraph was a table's, so it is not a passage of its own.
-    pub(crate) fn take_into_cell(&mut self, text: &str) -> bool {
-        let Some(t) = self.table_mut() else {
-            return false;
-        };
-        if let Some(c) = t.cell.as_mut()
-            && !text.is_empty()
+        let mut passage = Passage::new(cell.paras.join("\n"), location);
+        if t.part == Part::Body
+            && let Some(h) = body_headings
         {
-            c.paras.push(text.to_string());
+            passage.headings = h.texts();
         }
-        true
+        sink.emit(t.part, passage, cell.slot);
     }
-}
 
-/// A closed cell's passage and where it goes.
-#[derive(Debug)]
-pub(crate) struct CellPassage {
-    pub(crate) part: Part,
-    pub(crate) passage: Passage,
-    pub(crate) slot: usize,
+    /// The passage of a closed paragraph of `part` (paragraph `index`, when it has one) that is
+    /// a passage of its own: a paragraph directly in a table goes into its open cell instead
+    /// (when it has text), one inside a cell's flow has no index, and an empty one gives nothing.
+    pub(crate) fn paragraph_passage(
+        &mut self,
+        part: Part,
+        text: &str,
+        index: Option<u32>,
+    ) -> Option<Passage> {
+        if let Some(t) = self.table_mut() {
+            if let Some(c) = t.cell.as_mut()
+                && !text.is_empty()
+            {
+                c.paras.push(text.to_string());
+            }
+            return None;
+        }
+        let paragraph = index?;
+        (!text.is_empty()).then(|| Passage::new(text, Location::Paragraph { part, paragraph }))
+    }
 }

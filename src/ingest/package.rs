@@ -13,6 +13,7 @@
 //! (`w:` = purl.oclc.org/ooxml/…) Word documents, ODF parts, and writers that pick other
 //! prefixes read alike.
 
+use super::flow::Sink;
 use super::{Extracted, Limits, ReadError};
 use quick_xml::events::BytesStart;
 use std::borrow::Cow;
@@ -46,6 +47,44 @@ impl PartError {
             PartError::Broken(m) => ReadError::Corrupt(m),
         }
     }
+}
+
+/// Takes out a part other than the main one (`result` of [`Package::read_part`]): its note goes
+/// to `out`; over the bounds it is skipped and the file marked truncated; unreadable it is
+/// skipped with a note, saying what is `lost` when the reader would not know.
+pub(super) fn secondary_part(
+    result: Result<(String, Option<String>), PartError>,
+    out: &mut Extracted,
+    lost: Option<&str>,
+) -> Option<String> {
+    match result {
+        Ok((xml, note)) => {
+            out.notes.extend(note);
+            Some(xml)
+        }
+        Err(PartError::TooBig(m)) => {
+            out.truncated.get_or_insert(m);
+            None
+        }
+        Err(PartError::Broken(m)) => {
+            out.notes.push(match lost {
+                Some(lost) => format!("{m}; {lost}"),
+                None => m,
+            });
+            None
+        }
+    }
+}
+
+/// The file's result: the passages walked into `sink`, and a note when the package holds
+/// `embedded` objects (`kinds` says which and where) that are not read.
+pub(super) fn finish(mut out: Extracted, sink: Sink, embedded: usize, kinds: &str) -> Extracted {
+    if embedded > 0 {
+        out.notes
+            .push(format!("{embedded} embedded object(s) {kinds} not read"));
+    }
+    out.passages = sink.into_passages();
+    out
 }
 
 /// An office package opened for reading: its zip, and the limits its parts are read within.

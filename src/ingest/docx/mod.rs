@@ -41,7 +41,7 @@ mod walk;
 mod tests;
 
 use super::flow::{HeadingPath, Sink};
-use super::package::{self, PartError, attr, refuse_unread, settle};
+use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
 use quick_xml::Reader;
@@ -133,21 +133,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             if stop {
                 break;
             }
-            let xml = match package.read_part(idx) {
-                Ok((xml, note)) => {
-                    if let Some(n) = note {
-                        out.notes.push(n);
-                    }
-                    xml
-                }
-                Err(PartError::TooBig(m)) => {
-                    out.truncated.get_or_insert(m);
-                    continue;
-                }
-                Err(PartError::Broken(m)) => {
-                    out.notes.push(m);
-                    continue;
-                }
+            let Some(xml) = secondary_part(package.read_part(idx), &mut out, None) else {
+                continue;
             };
             let outcome = Walker::new(part, &styles, None, &mut sink).walk(&xml, ctx);
             stop = settle(&name, outcome, &mut out);
@@ -155,13 +142,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
 
     let embedded = package.count_under(&format!("{dir}embeddings/"));
-    if embedded > 0 {
-        out.notes.push(format!(
-            "{embedded} embedded object(s) in {dir}embeddings/ (Word, Excel, OLE packages) not read"
-        ));
-    }
-    out.passages = sink.into_passages();
-    Ok(out)
+    let kinds = format!("in {dir}embeddings/ (Word, Excel, OLE packages)");
+    Ok(package::finish(out, sink, embedded, &kinds))
 }
 
 /// The opened package plus a case-insensitive name index (OPC part names are case-insensitive).

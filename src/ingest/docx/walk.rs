@@ -22,9 +22,9 @@
 
 use super::styles::{Styles, outline_to_level};
 use crate::ingest::ReadContext;
-use crate::ingest::flow::{self, CellPassage, Container, Containers, HeadingPath, Sink};
+use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
 use crate::ingest::package::attr;
-use crate::model::{Location, Part, Passage};
+use crate::model::Part;
 use quick_xml::Reader;
 use quick_xml::events::BytesStart;
 
@@ -246,53 +246,26 @@ impl<'a> Walker<'a> {
             Open::Text => self.texts = self.texts.saturating_sub(1),
             Open::Para => self.end_para(),
             Open::TextBox => self.containers.pop_story_or_text_box(),
-            Open::Cell => {
-                let cell = self.containers.end_cell();
-                self.emit_cell(cell);
-            }
-            Open::Table => {
-                // A cell left open by a broken part still gets its text out.
-                let cell = self.containers.end_table();
-                self.emit_cell(cell);
-            }
+            Open::Cell => self
+                .containers
+                .end_cell(self.sink, self.headings.as_deref()),
+            Open::Table => self
+                .containers
+                .end_table(self.sink, self.headings.as_deref()),
             Open::Other => {}
         }
-    }
-
-    fn emit_cell(&mut self, cell: Option<CellPassage>) {
-        let Some(CellPassage {
-            part,
-            mut passage,
-            slot,
-        }) = cell
-        else {
-            return;
-        };
-        if let Some(h) = self.headings.as_deref() {
-            passage.headings = h.texts();
-        }
-        self.sink.emit(part, passage, slot);
     }
 
     fn end_para(&mut self) {
         let Some(para) = self.paras.pop() else {
             return;
         };
-        let text = para.text.trim();
-        if self.containers.take_into_cell(text) {
-            return;
-        }
-        let Some(index) = para.index else {
+        let Some(mut passage) =
+            self.containers
+                .paragraph_passage(self.part, para.text.trim(), para.index)
+        else {
             return;
         };
-        if text.is_empty() {
-            return;
-        }
-        let location = Location::Paragraph {
-            part: self.part,
-            paragraph: index,
-        };
-        let mut passage = Passage::new(text, location);
         // Only the body's own paragraphs (not text boxes) shape the outline.
         let outline_ok = self.containers.as_slice().is_empty();
         let level = match para.direct {

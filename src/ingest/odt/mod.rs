@@ -40,7 +40,7 @@ mod walk;
 mod tests;
 
 use super::flow::Sink;
-use super::package::{self, PartError, attr, refuse_unread, settle};
+use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
 use quick_xml::events::Event;
@@ -85,30 +85,21 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     refuse_unread("content.xml", &outcome, sink.len())?;
     let stop = settle("content.xml", outcome, &mut out);
 
-    if !stop && let Some(idx) = package.find("styles.xml") {
-        match package.read_part(idx) {
-            Ok((styles, note)) => {
-                out.notes.extend(note);
-                let outcome = Walker::new(&mut sink).walk(&styles, ctx);
-                settle("styles.xml", outcome, &mut out);
-            }
-            Err(PartError::TooBig(m)) => {
-                out.truncated.get_or_insert(m);
-            }
-            Err(PartError::Broken(m)) => out
-                .notes
-                .push(format!("{m}; page headers and footers were not read")),
-        }
+    if !stop
+        && let Some(idx) = package.find("styles.xml")
+        && let Some(styles) = secondary_part(
+            package.read_part(idx),
+            &mut out,
+            Some("page headers and footers were not read"),
+        )
+    {
+        let outcome = Walker::new(&mut sink).walk(&styles, ctx);
+        settle("styles.xml", outcome, &mut out);
     }
 
     let embedded = package.embedded_objects();
-    if embedded > 0 {
-        out.notes.push(format!(
-            "{embedded} embedded object(s) (charts, spreadsheets, formulas in Object N/) not read"
-        ));
-    }
-    out.passages = sink.into_passages();
-    Ok(out)
+    let kinds = "(charts, spreadsheets, formulas in Object N/)";
+    Ok(package::finish(out, sink, embedded, kinds))
 }
 
 /// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match

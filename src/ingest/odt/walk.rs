@@ -30,9 +30,9 @@
 //!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition.
 
 use crate::ingest::ReadContext;
-use crate::ingest::flow::{self, CellPassage, Container, Containers, HeadingPath, Sink};
+use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
 use crate::ingest::package::{Outcome, attr};
-use crate::model::{Location, Part, Passage};
+use crate::model::Part;
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -394,53 +394,22 @@ impl<'a> Walker<'a> {
             Open::Skip => self.skipping = self.skipping.saturating_sub(1),
             Open::Para => self.end_para(),
             Open::Container => self.containers.pop_story_or_text_box(),
-            Open::Cell => {
-                let cell = self.containers.end_cell();
-                self.emit_cell(cell);
-            }
-            Open::Table => {
-                // A cell left open by a broken part still gets its text out.
-                let cell = self.containers.end_table();
-                self.emit_cell(cell);
-            }
+            Open::Cell => self.containers.end_cell(self.sink, Some(&self.headings)),
+            Open::Table => self.containers.end_table(self.sink, Some(&self.headings)),
             Open::Other => {}
         }
-    }
-
-    fn emit_cell(&mut self, cell: Option<CellPassage>) {
-        let Some(CellPassage {
-            part,
-            mut passage,
-            slot,
-        }) = cell
-        else {
-            return;
-        };
-        if part == Part::Body {
-            passage.headings = self.headings.texts();
-        }
-        self.sink.emit(part, passage, slot);
     }
 
     fn end_para(&mut self) {
         let Some(para) = self.paras.pop() else {
             return;
         };
-        let text = para.text.trim();
-        if self.containers.take_into_cell(text) {
-            return;
-        }
-        let Some(index) = para.index else {
+        let Some(mut passage) =
+            self.containers
+                .paragraph_passage(para.part, para.text.trim(), para.index)
+        else {
             return;
         };
-        if text.is_empty() {
-            return;
-        }
-        let location = Location::Paragraph {
-            part: para.part,
-            paragraph: index,
-        };
-        let mut passage = Passage::new(text, location);
         if para.part == Part::Body {
             // Only headings of the body's own flow (not text boxes) shape the outline.
             let outline_ok = matches!(self.containers.as_slice(), [Container::Story(Part::Body)]);
