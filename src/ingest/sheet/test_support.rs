@@ -121,6 +121,11 @@ pub(super) fn read_xlsx_ok(sheets: &[TestSheet]) -> Extracted {
     read(FileKind::Xlsx, &xlsx(sheets), &ctx()).expect("xlsx reads")
 }
 
+/// A workbook whose one sheet, `Sheet1`, has the given cells in row 1, read.
+pub(super) fn read_one_row(cells: &[String]) -> Extracted {
+    read_xlsx_ok(&[sheet("Sheet1", row(1, cells))])
+}
+
 pub(super) fn texts(x: &Extracted) -> Vec<&str> {
     x.passages.iter().map(|p| p.text.as_str()).collect()
 }

@@ -184,32 +184,24 @@ mod tests {
 
     #[test]
     fn chinese_date_format_becomes_iso() {
-        let rows = row(
-            1,
-            &[
-                n("A1", "43586", 1),
-                n("B1", "43586.395833333336", 2),
-                n("C1", "0.3958333333333333", 3),
-            ],
-        );
-        let x = read_xlsx_ok(&[sheet("Sheet1", rows)]);
+        let x = read_one_row(&[
+            n("A1", "43586", 1),
+            n("B1", "43586.395833333336", 2),
+            n("C1", "0.3958333333333333", 3),
+        ]);
         assert_eq!(texts(&x), vec!["2019-05-01 | 2019-05-01 09:30 | 09:30"]);
     }
 
     #[test]
     fn numbers_print_without_float_noise() {
-        let rows = row(
-            1,
-            &[
-                n("A1", "12", 0),
-                n("B1", "0.1", 0),
-                n("C1", "0.30000000000000004", 0),
-                n("D1", "-3.5", 0),
-                r#"<c r="E1" t="b"><v>1</v></c>"#.to_string(),
-                r#"<c r="F1" t="e"><v>#DIV/0!</v></c>"#.to_string(),
-            ],
-        );
-        let x = read_xlsx_ok(&[sheet("Sheet1", rows)]);
+        let x = read_one_row(&[
+            n("A1", "12", 0),
+            n("B1", "0.1", 0),
+            n("C1", "0.30000000000000004", 0),
+            n("D1", "-3.5", 0),
+            r#"<c r="E1" t="b"><v>1</v></c>"#.to_string(),
+            r#"<c r="F1" t="e"><v>#DIV/0!</v></c>"#.to_string(),
+        ]);
         assert_eq!(texts(&x), vec!["12 | 0.1 | 0.3 | -3.5 | TRUE | #DIV/0!"]);
         assert!(x.notes.is_empty(), "{:?}", x.notes);
     }
