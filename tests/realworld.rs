@@ -263,13 +263,8 @@ fn realworld_cjk_recall_against_reference_extractions() {
             continue;
         };
         let reference = std::fs::read_to_string(&reference_path).expect("reference");
-        let ours: String = doc
-            .passages
-            .iter()
-            .map(|p| p.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let (recall, total) = han_recall(&ours, &reference);
+        let ours: Vec<&str> = doc.passages.iter().map(|p| p.text.as_str()).collect();
+        let (recall, total) = han_recall(&ours.join("\n"), &reference);
         if total == 0 {
             continue;
         }

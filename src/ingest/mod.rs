@@ -5,7 +5,8 @@
 //! Every file is read on its own behind [`read_isolated`]: an error *or a panic* inside a reader
 //! becomes that file's status and message, and the rest of the bundle goes on. Limits on bytes,
 //! pages, time and decompression ([`Limits`]) are checked cooperatively by the readers through a
-//! [`ReadContext`], so a hostile file ends with `limit_exceeded` instead of hanging the batch.
+//! [`ReadContext`] (loops whose length the input controls read its clock through one
+//! [`clock::Clock`]), so a hostile file ends with `limit_exceeded` instead of hanging the batch.
 //!
 //! What this stage leaves to others: deciding what text *means* (rules), flags such as
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
@@ -19,7 +20,11 @@ pub mod text;
 pub mod zip;
 
 mod bundle;
+mod clock;
+mod flow;
 mod package;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use bundle::{
     bundle_id, list_files, read_bundle, read_bundle_observed, read_inputs, read_path,
@@ -291,26 +296,6 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
                 doc.ocr_pages.len()
             ));
         }
-    }
-}
-
-/// Helpers shared by the tests of several readers.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::io::{Cursor, Write};
-
-    /// A zip holding the given members, in order, deflated.
-    pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut writer = zip::ZipWriter::new(&mut out);
-        for (name, data) in entries {
-            writer
-                .start_file(*name, zip::write::SimpleFileOptions::default())
-                .expect("start");
-            writer.write_all(data).expect("write");
-        }
-        writer.finish().expect("finish");
-        out.into_inner()
     }
 }
 

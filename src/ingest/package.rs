@@ -1,8 +1,8 @@
-//! Zip-based office packages (OOXML, ODF): bounded part reads and local-name XML helpers shared
-//! by the docx and odt readers.
+//! Zip-based office packages (OOXML, ODF): opening, bounded part reads, how a part walk ends and
+//! local-name XML helpers, shared by the docx and odt readers.
 //!
-//! Both formats are a zip of XML parts, and both readers must take a part out the same guarded
-//! way: decompressed through a bounded `take()` (size and compression-ratio limits, so a zip
+//! Both formats are a zip of XML parts, and both readers must open the package and take a part
+//! out the same guarded way: the zip's entry count bounded, each part decompressed through a bounded `take()` (size and compression-ratio limits, so a zip
 //! bomb ends as `limit_exceeded`), text before damage kept with a note, and the bytes decoded
 //! the same way. Keeping that in one place means a fix to the bounds or the decoding reaches
 //! both readers. What differs between the formats stays in the readers: how member names are
@@ -13,11 +13,11 @@
 //! (`w:` = purl.oclc.org/ooxml/…) Word documents, ODF parts, and writers that pick other
 //! prefixes read alike.
 
-use super::Extracted;
-use super::Limits;
+use super::flow::Sink;
+use super::{Extracted, Limits, ReadError};
 use quick_xml::events::BytesStart;
 use std::borrow::Cow;
-use std::io::{Read, Seek};
+use std::io::{Cursor, Read, Seek};
 
 /// Decompressed size every part may reach regardless of its compression ratio (small parts
 /// compress extremely well and must not trip the ratio check).
@@ -38,12 +38,102 @@ impl PartError {
             PartError::TooBig(m) | PartError::Broken(m) => m,
         }
     }
+
+    /// The error of a file whose main part (Word's body, ODF's `content.xml`) cannot be taken
+    /// out: over the bounds is `limit_exceeded`, unreadable is `corrupt`.
+    pub(super) fn into_file_error(self) -> ReadError {
+        match self {
+            PartError::TooBig(m) => ReadError::LimitExceeded(m),
+            PartError::Broken(m) => ReadError::Corrupt(m),
+        }
+    }
+}
+
+/// Takes out a part other than the main one (`result` of [`Package::read_part`]): its note goes
+/// to `out`; over the bounds it is skipped and the file marked truncated; unreadable it is
+/// skipped with a note, saying what is `lost` when the reader would not know.
+pub(super) fn secondary_part(
+    result: Result<(String, Option<String>), PartError>,
+    out: &mut Extracted,
+    lost: Option<&str>,
+) -> Option<String> {
+    match result {
+        Ok((xml, note)) => {
+            out.notes.extend(note);
+            Some(xml)
+        }
+        Err(PartError::TooBig(m)) => {
+            out.truncated.get_or_insert(m);
+            None
+        }
+        Err(PartError::Broken(m)) => {
+            out.notes.push(match lost {
+                Some(lost) => format!("{m}; {lost}"),
+                None => m,
+            });
+            None
+        }
+    }
+}
+
+/// The file's result: the passages walked into `sink`, and a note when the package holds
+/// `embedded` objects (`kinds` says which and where) that are not read.
+pub(super) fn finish(mut out: Extracted, sink: Sink, embedded: usize, kinds: &str) -> Extracted {
+    if embedded > 0 {
+        out.notes
+            .push(format!("{embedded} embedded object(s) {kinds} not read"));
+    }
+    out.passages = sink.into_passages();
+    out
+}
+
+/// An office package opened for reading: its zip, and the limits its parts are read within.
+pub(super) struct Package<'b, 'c> {
+    zip: zip::ZipArchive<Cursor<&'b [u8]>>,
+    limits: &'c Limits,
+}
+
+impl<'b, 'c> Package<'b, 'c> {
+    /// Opens the zip of a `what` package (`.docx`, `.odt`): damage is `corrupt`, more entries
+    /// than `max_zip_entries` is `limit_exceeded`.
+    pub(super) fn open(
+        bytes: &'b [u8],
+        limits: &'c Limits,
+        what: &str,
+    ) -> Result<Package<'b, 'c>, ReadError> {
+        let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+            ReadError::Corrupt(format!(
+                "not a readable {what}: the zip package is damaged or truncated ({e})"
+            ))
+        })?;
+        if zip.len() > limits.max_zip_entries {
+            return Err(ReadError::LimitExceeded(format!(
+                "the {what} package has {} entries, over the limit of {}",
+                zip.len(),
+                limits.max_zip_entries
+            )));
+        }
+        Ok(Package { zip, limits })
+    }
+
+    /// The member names in entry order, undecodable bytes replaced and `\` read as `/` (some
+    /// Windows writers).
+    pub(super) fn member_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.zip
+            .file_names_raw()
+            .map(|raw| String::from_utf8_lossy(raw).replace('\\', "/"))
+    }
+
+    /// Decompresses entry `idx` within the size bounds and decodes it ([`read_part`]).
+    pub(super) fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
+        read_part(&mut self.zip, idx, self.limits)
+    }
 }
 
 /// Decompresses zip entry `idx` within the size bounds of `limits` and decodes it. A read error
 /// part-way (a truncated entry, a CRC mismatch) keeps the bytes read so far and says so in the
 /// note.
-pub(super) fn read_part<R: Read + Seek>(
+fn read_part<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     idx: usize,
     limits: &Limits,
@@ -151,6 +241,21 @@ pub(crate) enum Outcome {
     TooDeep,
     /// An XML syntax error; text before it was kept.
     Malformed(String),
+}
+
+/// The error of a file whose main part ended malformed before any text was read: nothing in it
+/// can be trusted, so the file is `corrupt` (with text read, [`settle`] keeps it with a note).
+pub(crate) fn refuse_unread(
+    name: &str,
+    outcome: &Outcome,
+    passages: usize,
+) -> Result<(), ReadError> {
+    match outcome {
+        Outcome::Malformed(why) if passages == 0 => Err(ReadError::Corrupt(format!(
+            "{name} is not well-formed XML and no text was read before the error ({why})"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Records a part walk's ending in `out`; true when reading must stop.

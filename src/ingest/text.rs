@@ -6,6 +6,7 @@
 //! strict UTF-8, and otherwise GB18030 (a superset of GBK and GB2312). A file that is none of
 //! these still decodes (with U+FFFD) and a note says so.
 
+use super::clock::Clock;
 use super::{Extracted, ReadContext, ReadError};
 use crate::model::{Location, Passage};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
@@ -90,10 +91,11 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             decoded.encoding
         ));
     }
+    // Decoding a large file takes time of its own: the clock is read once before the lines.
+    ctx.check_time()?;
+    let mut clock = Clock::new(ctx);
     for (index, line) in decoded.text.lines().enumerate() {
-        if index % 4096 == 0 {
-            ctx.check_time()?;
-        }
+        clock.tick()?;
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             continue;

@@ -40,15 +40,15 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use super::package::{self, PartError, attr, settle};
+use super::flow::{HeadingPath, Sink};
+use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::HashMap;
-use std::io::Cursor;
 use styles::Styles;
-use walk::{Counters, HeadingPath, Outcome, Walker};
+use walk::Walker;
 
 /// Reads a .docx (also .docm/.dotx, Strict OOXML, WPS and LibreOffice output) into passages.
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
@@ -78,7 +78,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     };
 
     let mut out = Extracted::default();
-    let mut passages = Vec::new();
+    let mut sink = Sink::new(ctx.limits.max_passages);
 
     let styles = match package.find(&format!("{dir}styles.xml")) {
         Some(idx) => match package.read_part(idx) {
@@ -98,34 +98,18 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let body_idx = package
         .find(&main)
         .ok_or_else(|| ReadError::Corrupt("main document part vanished".into()))?;
-    let (body_xml, body_note) = match package.read_part(body_idx) {
-        Ok(ok) => ok,
-        Err(PartError::TooBig(m)) => return Err(ReadError::LimitExceeded(m)),
-        Err(PartError::Broken(m)) => return Err(ReadError::Corrupt(m)),
-    };
+    let (body_xml, body_note) = package
+        .read_part(body_idx)
+        .map_err(PartError::into_file_error)?;
     if let Some(n) = body_note {
         out.notes.push(n);
     }
     let mut headings = HeadingPath::default();
-    let mut body_counters = Counters::default();
-    let mut walker = Walker::new(
-        Part::Body,
-        &styles,
-        Some(&mut headings),
-        &mut body_counters,
-        &mut passages,
-        ctx.limits.max_passages,
-    );
+    let mut walker = Walker::new(Part::Body, &styles, Some(&mut headings), &mut sink);
     let outcome = walker.walk(&body_xml, ctx);
     let alt_chunks = walker.alt_chunks;
     drop(body_xml);
-    if let Outcome::Malformed(why) = &outcome
-        && passages.is_empty()
-    {
-        return Err(ReadError::Corrupt(format!(
-            "{main} is not well-formed XML and no text was read before the error ({why})"
-        )));
-    }
+    refuse_unread(&main, &outcome, sink.len())?;
     let mut stop = settle(&main, outcome, &mut out);
     if alt_chunks > 0 {
         out.notes.push(format!(
@@ -145,79 +129,37 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         if stop {
             break;
         }
-        let mut counters = Counters::default();
         for (name, idx) in package.numbered_parts(&dir, stem) {
             if stop {
                 break;
             }
-            let xml = match package.read_part(idx) {
-                Ok((xml, note)) => {
-                    if let Some(n) = note {
-                        out.notes.push(n);
-                    }
-                    xml
-                }
-                Err(PartError::TooBig(m)) => {
-                    out.truncated.get_or_insert(m);
-                    continue;
-                }
-                Err(PartError::Broken(m)) => {
-                    out.notes.push(m);
-                    continue;
-                }
+            let Some(xml) = secondary_part(package.read_part(idx), &mut out, None) else {
+                continue;
             };
-            let outcome = Walker::new(
-                part,
-                &styles,
-                None,
-                &mut counters,
-                &mut passages,
-                ctx.limits.max_passages,
-            )
-            .walk(&xml, ctx);
+            let outcome = Walker::new(part, &styles, None, &mut sink).walk(&xml, ctx);
             stop = settle(&name, outcome, &mut out);
         }
     }
 
     let embedded = package.count_under(&format!("{dir}embeddings/"));
-    if embedded > 0 {
-        out.notes.push(format!(
-            "{embedded} embedded object(s) in {dir}embeddings/ (Word, Excel, OLE packages) not read"
-        ));
-    }
-    out.passages = passages;
-    Ok(out)
+    let kinds = format!("in {dir}embeddings/ (Word, Excel, OLE packages)");
+    Ok(package::finish(out, sink, embedded, &kinds))
 }
 
-/// The opened zip plus a case-insensitive name index (OPC part names are case-insensitive).
+/// The opened package plus a case-insensitive name index (OPC part names are case-insensitive).
 struct Package<'b, 'c> {
-    zip: zip::ZipArchive<Cursor<&'b [u8]>>,
+    parts: package::Package<'b, 'c>,
     names: HashMap<String, usize>,
-    ctx: &'c ReadContext,
 }
 
 impl<'b, 'c> Package<'b, 'c> {
     fn open(bytes: &'b [u8], ctx: &'c ReadContext) -> Result<Package<'b, 'c>, ReadError> {
-        let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-            ReadError::Corrupt(format!(
-                "not a readable .docx: the zip package is damaged or truncated ({e})"
-            ))
-        })?;
-        if zip.len() > ctx.limits.max_zip_entries {
-            return Err(ReadError::LimitExceeded(format!(
-                "the .docx package has {} entries, over the limit of {}",
-                zip.len(),
-                ctx.limits.max_zip_entries
-            )));
-        }
+        let parts = package::Package::open(bytes, &ctx.limits, ".docx")?;
         let mut names = HashMap::new();
-        for (i, raw) in zip.file_names_raw().enumerate() {
-            let name = String::from_utf8_lossy(raw)
-                .replace('\\', "/")
-                .to_lowercase();
-            names.entry(name).or_insert(i);
+        for (i, name) in parts.member_names().enumerate() {
+            names.entry(name.to_lowercase()).or_insert(i);
         }
-        Ok(Package { zip, names, ctx })
+        Ok(Package { parts, names })
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -279,9 +221,8 @@ impl<'b, 'c> Package<'b, 'c> {
         }
     }
 
-    /// Decompresses one part within the size bounds and decodes it ([`package::read_part`]).
     fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
-        package::read_part(&mut self.zip, idx, &self.ctx.limits)
+        self.parts.read_part(idx)
     }
 }
 

@@ -2,9 +2,11 @@
 //! the real-world files in `shared/realworld/docx`.
 
 use super::read;
-use crate::ingest::{Extracted, Limits, ReadContext, ReadError, test_support};
+use crate::ingest::test_support::{self, cell, ctx, located_texts, para, texts};
+use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
 use crate::model::{Location, Part};
 use std::io::{Cursor, Write};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -38,33 +40,8 @@ fn p(text: &str) -> String {
     format!("<w:p><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>")
 }
 
-fn ctx() -> ReadContext {
-    ReadContext::new(Limits::default())
-}
-
 fn read_ok(bytes: &[u8]) -> Extracted {
-    match read(bytes, &ctx()) {
-        Ok(x) => x,
-        Err(e) => panic!("read failed: {e}"),
-    }
-}
-
-fn texts(x: &Extracted) -> Vec<&str> {
-    x.passages.iter().map(|p| p.text.as_str()).collect()
-}
-
-fn para(part: Part, paragraph: u32) -> Location {
-    Location::Paragraph { part, paragraph }
-}
-
-fn cell(table: u32, row: u32, col: u32, nested: Option<&str>) -> Location {
-    Location::TableCell {
-        part: Part::Body,
-        table,
-        row,
-        col,
-        nested: nested.map(str::to_string),
-    }
+    test_support::read_ok(read, bytes)
 }
 
 #[test]
@@ -175,13 +152,8 @@ fn table_grid_span_and_vertical_merge() {
     ]
     .concat();
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x
-        .passages
-        .iter()
-        .map(|p| (p.text.as_str(), &p.location))
-        .collect();
     assert_eq!(
-        got,
+        located_texts(&x),
         vec![
             ("表前", &para(Part::Body, 0)),
             ("项目", &cell(0, 0, 0, None)),
@@ -221,13 +193,8 @@ fn nested_table_has_outer_path_and_reading_order() {
     ]
     .concat();
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x
-        .passages
-        .iter()
-        .map(|p| (p.text.as_str(), &p.location))
-        .collect();
     assert_eq!(
-        got,
+        located_texts(&x),
         vec![
             ("表一", &cell(0, 0, 0, None)),
             ("左", &cell(1, 0, 0, None)),
@@ -263,13 +230,8 @@ fn alternate_content_text_box_is_read_once_after_its_anchor() {
         p("旧式VML文本框")
     );
     let x = read_ok(&docx(&body, &[]));
-    let got: Vec<(&str, &Location)> = x
-        .passages
-        .iter()
-        .map(|p| (p.text.as_str(), &p.location))
-        .collect();
     assert_eq!(
-        got,
+        located_texts(&x),
         vec![
             ("锚点段", &para(Part::Body, 0)),
             ("文本框内容", &para(Part::Body, 1)),
@@ -327,13 +289,8 @@ fn headers_and_footers_of_every_section() {
             ("word/footer1.xml", &f1),
         ],
     ));
-    let got: Vec<(&str, &Location)> = x
-        .passages
-        .iter()
-        .map(|p| (p.text.as_str(), &p.location))
-        .collect();
     assert_eq!(
-        got,
+        located_texts(&x),
         vec![
             ("第一节", &para(Part::Body, 0)),
             ("第二节", &para(Part::Body, 2)),
@@ -383,13 +340,8 @@ fn footnotes_endnotes_and_comments_without_separators() {
             ("word/comments.xml", &comments),
         ],
     ));
-    let got: Vec<(&str, &Location)> = x
-        .passages
-        .iter()
-        .map(|p| (p.text.as_str(), &p.location))
-        .collect();
     assert_eq!(
-        got,
+        located_texts(&x),
         vec![
             ("正文", &para(Part::Body, 0)),
             ("依据GB/T 27922-2011。", &para(Part::Footnote, 0)),
@@ -557,24 +509,9 @@ fn alt_chunk_and_embeddings_are_noted() {
     );
 }
 
-const REALWORLD: &str = "/work/shared/realworld/docx";
-
-/// The real-world set, or `None` (with a note) where the folder is absent.
-fn realworld_files() -> Option<Vec<std::path::PathBuf>> {
-    let Ok(dir) = std::fs::read_dir(REALWORLD) else {
-        println!("note: {REALWORLD} absent; real-world docx test skipped");
-        return None;
-    };
-    let mut files: Vec<_> = dir
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "docx"))
-        .collect();
-    files.sort();
-    Some(files)
-}
-
-fn realworld(name: &str) -> Option<Result<Extracted, ReadError>> {
-    let bytes = std::fs::read(format!("{REALWORLD}/{name}")).ok()?;
+/// The named file of the real-world set, read (`None` when it is not there).
+fn realworld(dir: &Path, name: &str) -> Option<Result<Extracted, ReadError>> {
+    let bytes = std::fs::read(dir.join(name)).ok()?;
     Some(read(&bytes, &ctx()))
 }
 
@@ -586,7 +523,9 @@ fn has(x: &Extracted, text: &str, loc: impl Fn(&Location) -> bool) -> bool {
 
 #[test]
 fn realworld_files_read_without_panic_or_hang() {
-    let Some(files) = realworld_files() else {
+    let Some(files) =
+        test_support::corpus_files("realworld_files_read_without_panic_or_hang", "docx", "docx")
+    else {
         return;
     };
     let dump = std::env::var_os("DOCX_DUMP").is_some();
@@ -647,9 +586,12 @@ fn realworld_files_read_without_panic_or_hang() {
 /// Facts checked by unzipping the files and reading their XML by hand.
 #[test]
 fn realworld_files_give_the_text_seen_in_their_xml() {
-    if realworld_files().is_none() {
+    let Some(dir) =
+        test_support::shared_corpus("realworld_files_give_the_text_seen_in_their_xml", "docx")
+    else {
         return;
-    }
+    };
+    let realworld = |name: &str| realworld(&dir, name);
     let ok = |name: &str| match realworld(name) {
         Some(Ok(x)) => Some(x),
         Some(Err(e)) => panic!("{name}: {e}"),

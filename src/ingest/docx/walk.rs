@@ -3,7 +3,9 @@
 //!
 //! The walk is a single stack machine instead of a DOM so that a 100 MB `document.xml` costs no
 //! more memory than its text, a hostile nesting depth is caught at the event that exceeds it, and
-//! text read before a syntax error is kept. Rules (research/crates.md §2):
+//! text read before a syntax error is kept. The event loop, the container stack and the order of
+//! passages are shared with the ODF walker ([`crate::ingest::flow`]); this module says what each
+//! WordprocessingML element means. Rules (research/crates.md §2):
 //!
 //! - text is what sits in `w:t` (any namespace's `t`, so Office Math `m:t` counts), plus `w:tab`/
 //!   `w:ptab` → `\t`, `w:br`/`w:cr` → `\n`, `w:noBreakHyphen` → `-` inside runs; entities arrive
@@ -20,37 +22,13 @@
 
 use super::styles::{Styles, outline_to_level};
 use crate::ingest::ReadContext;
+use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
 use crate::ingest::package::attr;
-use crate::model::{Location, Part, Passage};
+use crate::model::Part;
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 
-pub(super) use crate::ingest::package::{MAX_DEPTH, Outcome};
-
-/// Events between two clock reads.
-const TIME_CHECK_EVERY: u32 = 4096;
-
-/// Paragraph and table counters of one [`Part`] kind. They run on across files of the same kind
-/// (`header1.xml`, `header2.xml`…) so that every location in a document is unique.
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Counters {
-    /// Next paragraph index (outside tables).
-    pub paragraph: u32,
-    /// Next top-level table index.
-    pub table: u32,
-}
-
-/// The heading path of the body, carried across the body walk.
-#[derive(Debug, Default)]
-pub(super) struct HeadingPath {
-    stack: Vec<(u8, String)>,
-}
-
-impl HeadingPath {
-    fn texts(&self) -> Vec<String> {
-        self.stack.iter().map(|(_, t)| t.clone()).collect()
-    }
-}
+use crate::ingest::package::Outcome;
 
 /// What one open element means to the walk; one entry per open element, so the stack depth is
 /// the XML depth and closing an element needs no name comparison.
@@ -78,46 +56,18 @@ struct Para {
     slot: usize,
 }
 
-#[derive(Debug)]
-struct Cell {
-    col: u32,
-    span: u32,
-    continued: bool,
-    paras: Vec<String>,
-    nested_tables: u32,
-    slot: usize,
-}
-
-#[derive(Debug)]
-struct Table {
-    index: u32,
-    nested: Option<String>,
-    row: Option<u32>,
-    cursor: u32,
-    cell: Option<Cell>,
-}
-
-#[derive(Debug)]
-enum Container {
-    TextBox,
-    Table(Table),
-}
-
-/// Walks one part, appending passages to `out`.
+/// Walks one part into a [`Sink`].
 pub(super) struct Walker<'a> {
     part: Part,
     styles: &'a Styles,
     headings: Option<&'a mut HeadingPath>,
-    counters: &'a mut Counters,
-    out: &'a mut Vec<Passage>,
-    max_passages: usize,
+    sink: &'a mut Sink,
     open: Vec<Open>,
     skipping: usize,
     paras: Vec<Para>,
-    containers: Vec<Container>,
+    containers: Containers,
     runs: usize,
     texts: usize,
-    full: bool,
     /// `w:altChunk` elements seen (embedded HTML/MHT/RTF not read).
     pub alt_chunks: u32,
 }
@@ -129,24 +79,19 @@ impl<'a> Walker<'a> {
         part: Part,
         styles: &'a Styles,
         headings: Option<&'a mut HeadingPath>,
-        counters: &'a mut Counters,
-        out: &'a mut Vec<Passage>,
-        max_passages: usize,
+        sink: &'a mut Sink,
     ) -> Walker<'a> {
         Walker {
             part,
             styles,
             headings,
-            counters,
-            out,
-            max_passages,
+            sink,
             open: Vec::new(),
             skipping: 0,
             paras: Vec::new(),
-            containers: Vec::new(),
+            containers: Containers::default(),
             runs: 0,
             texts: 0,
-            full: false,
             alt_chunks: 0,
         }
     }
@@ -154,82 +99,7 @@ impl<'a> Walker<'a> {
     /// Reads the part's XML to the end, a limit or an error; whatever was open at the end is
     /// flushed so text before a truncation is kept.
     pub(super) fn walk(&mut self, xml: &str, ctx: &ReadContext) -> Outcome {
-        let mut reader = Reader::from_str(xml);
-        let mut countdown = TIME_CHECK_EVERY;
-        let outcome = loop {
-            countdown -= 1;
-            if countdown == 0 {
-                countdown = TIME_CHECK_EVERY;
-                if let Err(e) = ctx.check_time() {
-                    break Outcome::OutOfTime(e.to_string());
-                }
-            }
-            if self.full {
-                break Outcome::Full;
-            }
-            match reader.read_event() {
-                Ok(Event::Start(e)) => {
-                    if self.open.len() >= MAX_DEPTH {
-                        break Outcome::TooDeep;
-                    }
-                    self.start(&e);
-                }
-                Ok(Event::Empty(e)) => {
-                    if self.open.len() >= MAX_DEPTH {
-                        break Outcome::TooDeep;
-                    }
-                    self.start(&e);
-                    self.end();
-                }
-                Ok(Event::End(_)) => self.end(),
-                Ok(Event::Text(t)) => {
-                    if self.collecting() {
-                        let s = t.xml10_content();
-                        self.push_text(&s);
-                    }
-                }
-                Ok(Event::CData(t)) => {
-                    if self.collecting() {
-                        let s = t.xml10_content();
-                        self.push_text(&s);
-                    }
-                }
-                Ok(Event::GeneralRef(r)) => {
-                    if self.collecting() {
-                        let resolved = match r.resolve_char_ref() {
-                            Ok(Some(c)) => Some(c.to_string()),
-                            Ok(None) => {
-                                quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string)
-                            }
-                            Err(_) => None,
-                        };
-                        if let Some(s) = resolved {
-                            self.push_text(&s);
-                        }
-                    }
-                }
-                Ok(Event::Eof) => break Outcome::Done,
-                Ok(_) => {}
-                Err(e) => {
-                    break Outcome::Malformed(format!(
-                        "XML error at byte {}: {e}",
-                        reader.error_position()
-                    ));
-                }
-            }
-        };
-        // Close whatever is still open (a cut-off part, or a stop at a limit), innermost first.
-        while !self.open.is_empty() && !self.full {
-            self.end();
-        }
-        if self.full && outcome == Outcome::Done {
-            return Outcome::Full;
-        }
-        outcome
-    }
-
-    fn collecting(&self) -> bool {
-        self.texts > 0 && self.skipping == 0
+        flow::walk(&mut Reader::from_str(xml), self, ctx)
     }
 
     fn push_text(&mut self, s: &str) {
@@ -261,19 +131,17 @@ impl<'a> Walker<'a> {
                 Open::Skip
             }
             "p" => {
-                let index = if self.in_cell() {
+                let index = if self.containers.in_cell() {
                     None
                 } else {
-                    let i = self.counters.paragraph;
-                    self.counters.paragraph = i.saturating_add(1);
-                    Some(i)
+                    Some(self.sink.next_paragraph(self.part))
                 };
                 self.paras.push(Para {
                     text: String::new(),
                     style: None,
                     direct: None,
                     index,
-                    slot: self.out.len(),
+                    slot: self.sink.slot(self.part),
                 });
                 Open::Para
             }
@@ -316,37 +184,27 @@ impl<'a> Walker<'a> {
                 Open::TextBox
             }
             "tbl" => {
-                self.start_table();
+                let (part, sink) = (self.part, &mut *self.sink);
+                self.containers.start_table(part, || sink.next_table(part));
                 Open::Table
             }
             "tr" => {
-                if let Some(t) = self.table_mut() {
-                    t.row = Some(t.row.map_or(0, |r| r.saturating_add(1)));
-                    t.cursor = 0;
-                    t.cell = None;
+                if let Some(t) = self.containers.table_mut() {
+                    t.start_row(1);
                 }
                 Open::Other
             }
             "gridBefore" => {
                 let n = number(e);
-                if let Some(t) = self.table_mut()
-                    && t.cell.is_none()
-                {
-                    t.cursor = t.cursor.saturating_add(n.unwrap_or(0).min(1000));
+                if let Some(t) = self.containers.table_mut() {
+                    t.skip_columns(n.unwrap_or(0).min(1000));
                 }
                 Open::Other
             }
             "tc" => {
-                let slot = self.out.len();
-                if let Some(t) = self.table_mut() {
-                    t.cell = Some(Cell {
-                        col: t.cursor,
-                        span: 1,
-                        continued: false,
-                        paras: Vec::new(),
-                        nested_tables: 0,
-                        slot,
-                    });
+                let slot = self.sink.slot(self.part);
+                if let Some(t) = self.containers.table_mut() {
+                    t.start_cell(1, 1, slot);
                     Open::Cell
                 } else {
                     Open::Other
@@ -354,14 +212,14 @@ impl<'a> Walker<'a> {
             }
             "gridSpan" => {
                 let n = number(e).unwrap_or(1).clamp(1, 1000);
-                if let Some(c) = self.cell_mut() {
-                    c.span = n;
+                if let Some(c) = self.containers.cell_mut() {
+                    c.advance = n;
                 }
                 Open::Other
             }
             "vMerge" | "hMerge" => {
                 let continued = attr(e, "val").is_none_or(|v| v != "restart");
-                if let Some(c) = self.cell_mut() {
+                if let Some(c) = self.containers.cell_mut() {
                     c.continued |= continued;
                 }
                 Open::Other
@@ -387,157 +245,63 @@ impl<'a> Walker<'a> {
             Open::Run => self.runs = self.runs.saturating_sub(1),
             Open::Text => self.texts = self.texts.saturating_sub(1),
             Open::Para => self.end_para(),
-            Open::TextBox => {
-                if matches!(self.containers.last(), Some(Container::TextBox)) {
-                    self.containers.pop();
-                }
-            }
-            Open::Cell => self.end_cell(),
-            Open::Table => {
-                if matches!(self.containers.last(), Some(Container::Table(_))) {
-                    // A cell left open by a broken part still gets its text out.
-                    self.end_cell();
-                    self.containers.pop();
-                }
-            }
+            Open::TextBox => self.containers.pop_story_or_text_box(),
+            Open::Cell => self
+                .containers
+                .end_cell(self.sink, self.headings.as_deref()),
+            Open::Table => self
+                .containers
+                .end_table(self.sink, self.headings.as_deref()),
             Open::Other => {}
         }
-    }
-
-    fn in_cell(&self) -> bool {
-        matches!(
-            self.containers.last(),
-            Some(Container::Table(Table { cell: Some(_), .. }))
-        )
-    }
-
-    fn table_mut(&mut self) -> Option<&mut Table> {
-        match self.containers.last_mut() {
-            Some(Container::Table(t)) => Some(t),
-            _ => None,
-        }
-    }
-
-    fn cell_mut(&mut self) -> Option<&mut Cell> {
-        self.table_mut().and_then(|t| t.cell.as_mut())
-    }
-
-    fn start_table(&mut self) {
-        let (index, nested) = match self.containers.last_mut() {
-            Some(Container::Table(outer)) if outer.cell.is_some() => {
-                let row = outer.row.unwrap_or(0);
-                let (col, index) = match outer.cell.as_mut() {
-                    Some(c) => {
-                        let i = c.nested_tables;
-                        c.nested_tables = i.saturating_add(1);
-                        (c.col, i)
-                    }
-                    None => (0, 0),
-                };
-                let here = format!("t{}r{row}c{col}", outer.index);
-                let path = match &outer.nested {
-                    Some(p) => format!("{p}/{here}"),
-                    None => here,
-                };
-                (index, Some(path))
-            }
-            _ => {
-                let i = self.counters.table;
-                self.counters.table = i.saturating_add(1);
-                (i, None)
-            }
-        };
-        self.containers.push(Container::Table(Table {
-            index,
-            nested,
-            row: None,
-            cursor: 0,
-            cell: None,
-        }));
-    }
-
-    fn end_cell(&mut self) {
-        let Some(t) = self.table_mut() else {
-            return;
-        };
-        let Some(cell) = t.cell.take() else {
-            return;
-        };
-        t.cursor = t.cursor.saturating_add(cell.span);
-        if cell.continued || cell.paras.is_empty() {
-            return;
-        }
-        let (table, row, nested) = (t.index, t.row.unwrap_or(0), t.nested.clone());
-        let location = Location::TableCell {
-            part: self.part,
-            table,
-            row,
-            col: cell.col,
-            nested,
-        };
-        let mut passage = Passage::new(cell.paras.join("\n"), location);
-        if let Some(h) = self.headings.as_deref() {
-            passage.headings = h.texts();
-        }
-        self.emit(passage, cell.slot);
     }
 
     fn end_para(&mut self) {
         let Some(para) = self.paras.pop() else {
             return;
         };
-        let text = para.text.trim();
-        if let Some(Container::Table(t)) = self.containers.last_mut() {
-            if let Some(c) = t.cell.as_mut()
-                && !text.is_empty()
-            {
-                c.paras.push(text.to_string());
-            }
-            return;
-        }
-        let Some(index) = para.index else {
+        let Some(mut passage) =
+            self.containers
+                .paragraph_passage(self.part, para.text.trim(), para.index)
+        else {
             return;
         };
-        if text.is_empty() {
-            return;
-        }
-        let location = Location::Paragraph {
-            part: self.part,
-            paragraph: index,
-        };
-        let mut passage = Passage::new(text, location);
         // Only the body's own paragraphs (not text boxes) shape the outline.
-        let outline_ok = self.containers.is_empty();
+        let outline_ok = self.containers.as_slice().is_empty();
         let level = match para.direct {
             Some(direct) => direct,
             None => self.styles.level(para.style.as_deref()),
         };
         if let Some(h) = self.headings.as_deref_mut() {
-            match level {
-                Some(n) if outline_ok => {
-                    while h.stack.last().is_some_and(|(l, _)| *l >= n) {
-                        h.stack.pop();
-                    }
-                    passage.headings = h.texts();
-                    passage.heading_level = Some(n);
-                    h.stack.push((n, passage.text.clone()));
-                }
-                _ => passage.headings = h.texts(),
-            }
+            h.place(&mut passage, level.filter(|_| outline_ok));
         }
-        self.emit(passage, para.slot);
+        self.sink.emit(self.part, passage, para.slot);
+    }
+}
+
+impl flow::Walk<()> for Walker<'_> {
+    fn depth(&self) -> usize {
+        self.open.len()
     }
 
-    fn emit(&mut self, passage: Passage, slot: usize) {
-        if self.out.len() >= self.max_passages {
-            self.full = true;
-            return;
-        }
-        if slot < self.out.len() {
-            self.out.insert(slot, passage);
-        } else {
-            self.out.push(passage);
-        }
+    fn full(&self) -> bool {
+        self.sink.full()
+    }
+
+    fn start(&mut self, _: (), e: &BytesStart<'_>) {
+        Walker::start(self, e);
+    }
+
+    fn end(&mut self) {
+        Walker::end(self);
+    }
+
+    fn wants_text(&self) -> bool {
+        self.texts > 0 && self.skipping == 0
+    }
+
+    fn text(&mut self, s: &str) {
+        self.push_text(s);
     }
 }
 

@@ -29,21 +29,22 @@
 //! [`ReadError::Encrypted`]; `content.xml` over the size/ratio bound → [`ReadError::LimitExceeded`].
 //! Malformed XML after some text keeps the text and adds a note.
 //!
-//! The bounded part reader, the attribute helper and the decoding are the Word reader's, shared
-//! through [`super::package`]; member lookup (case-sensitive ODF names) and the
-//! namespace-aware walk are this reader's own.
+//! The package opening, the bounded part reader, the attribute helper and the decoding are the
+//! Word reader's, shared through [`super::package`], and so are the walk's event loop,
+//! container stack and passage order ([`super::flow`]); member lookup (case-sensitive ODF
+//! names) and what each namespace-qualified element means are this reader's own.
 
 mod walk;
 
 #[cfg(test)]
 mod tests;
 
-use super::package::{self, PartError, attr, settle};
+use super::flow::Sink;
+use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
 use quick_xml::events::Event;
-use std::io::Cursor;
-use walk::{Outcome, Sink, Walker};
+use walk::Walker;
 
 /// Media types read here: text documents and their templates.
 const TEXT_MIMETYPES: [&str; 2] = [
@@ -72,79 +73,47 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             "zip has no content.xml, so it is not a readable OpenDocument text file".into(),
         )
     })?;
-    let (content, note) = match package.read_part(content_idx) {
-        Ok(ok) => ok,
-        Err(PartError::TooBig(m)) => return Err(ReadError::LimitExceeded(m)),
-        Err(PartError::Broken(m)) => return Err(ReadError::Corrupt(m)),
-    };
+    let (content, note) = package
+        .read_part(content_idx)
+        .map_err(PartError::into_file_error)?;
 
     let mut out = Extracted::default();
     out.notes.extend(note);
     let mut sink = Sink::new(ctx.limits.max_passages);
     let outcome = Walker::new(&mut sink).walk(&content, ctx);
     drop(content);
-    if let Outcome::Malformed(why) = &outcome
-        && sink.len() == 0
-    {
-        return Err(ReadError::Corrupt(format!(
-            "content.xml is not well-formed XML and no text was read before the error ({why})"
-        )));
-    }
+    refuse_unread("content.xml", &outcome, sink.len())?;
     let stop = settle("content.xml", outcome, &mut out);
 
-    if !stop && let Some(idx) = package.find("styles.xml") {
-        match package.read_part(idx) {
-            Ok((styles, note)) => {
-                out.notes.extend(note);
-                let outcome = Walker::new(&mut sink).walk(&styles, ctx);
-                settle("styles.xml", outcome, &mut out);
-            }
-            Err(PartError::TooBig(m)) => {
-                out.truncated.get_or_insert(m);
-            }
-            Err(PartError::Broken(m)) => out
-                .notes
-                .push(format!("{m}; page headers and footers were not read")),
-        }
+    if !stop
+        && let Some(idx) = package.find("styles.xml")
+        && let Some(styles) = secondary_part(
+            package.read_part(idx),
+            &mut out,
+            Some("page headers and footers were not read"),
+        )
+    {
+        let outcome = Walker::new(&mut sink).walk(&styles, ctx);
+        settle("styles.xml", outcome, &mut out);
     }
 
     let embedded = package.embedded_objects();
-    if embedded > 0 {
-        out.notes.push(format!(
-            "{embedded} embedded object(s) (charts, spreadsheets, formulas in Object N/) not read"
-        ));
-    }
-    out.passages = sink.into_passages();
-    Ok(out)
+    let kinds = "(charts, spreadsheets, formulas in Object N/)";
+    Ok(package::finish(out, sink, embedded, kinds))
 }
 
 /// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match
 /// is the fallback for hand-made packages).
 struct Package<'b, 'c> {
-    zip: zip::ZipArchive<Cursor<&'b [u8]>>,
+    parts: package::Package<'b, 'c>,
     names: Vec<String>,
-    ctx: &'c ReadContext,
 }
 
 impl<'b, 'c> Package<'b, 'c> {
     fn open(bytes: &'b [u8], ctx: &'c ReadContext) -> Result<Package<'b, 'c>, ReadError> {
-        let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-            ReadError::Corrupt(format!(
-                "not a readable .odt: the zip package is damaged or truncated ({e})"
-            ))
-        })?;
-        if zip.len() > ctx.limits.max_zip_entries {
-            return Err(ReadError::LimitExceeded(format!(
-                "the .odt package has {} entries, over the limit of {}",
-                zip.len(),
-                ctx.limits.max_zip_entries
-            )));
-        }
-        let names = zip
-            .file_names_raw()
-            .map(|raw| String::from_utf8_lossy(raw).replace('\\', "/"))
-            .collect();
-        Ok(Package { zip, names, ctx })
+        let parts = package::Package::open(bytes, &ctx.limits, ".odt")?;
+        let names = parts.member_names().collect();
+        Ok(Package { parts, names })
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -193,8 +162,7 @@ impl<'b, 'c> Package<'b, 'c> {
         false
     }
 
-    /// Decompresses one part within the size bounds and decodes it ([`package::read_part`]).
     fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
-        package::read_part(&mut self.zip, idx, &self.ctx.limits)
+        self.parts.read_part(idx)
     }
 }

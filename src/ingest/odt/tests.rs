@@ -2,6 +2,7 @@
 //! fixtures checked against an independent ElementTree count.
 
 use super::{is_odt, read};
+use crate::ingest::test_support::{self, cell, ctx, para, texts};
 use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
 use crate::model::{Location, Part};
 use std::io::{Cursor, Write};
@@ -36,33 +37,8 @@ fn odt(body: &str) -> Vec<u8> {
     package(MIMETYPE, &[("content.xml", &content(body))])
 }
 
-fn ctx() -> ReadContext {
-    ReadContext::new(Limits::default())
-}
-
 fn read_ok(bytes: &[u8]) -> Extracted {
-    match read(bytes, &ctx()) {
-        Ok(x) => x,
-        Err(e) => panic!("read failed: {e}"),
-    }
-}
-
-fn texts(x: &Extracted) -> Vec<&str> {
-    x.passages.iter().map(|p| p.text.as_str()).collect()
-}
-
-fn para(part: Part, paragraph: u32) -> Location {
-    Location::Paragraph { part, paragraph }
-}
-
-fn cell(table: u32, row: u32, col: u32, nested: Option<&str>) -> Location {
-    Location::TableCell {
-        part: Part::Body,
-        table,
-        row,
-        col,
-        nested: nested.map(str::to_string),
-    }
+    test_support::read_ok(read, bytes)
 }
 
 fn located<'x>(x: &'x Extracted, loc: &Location) -> Option<&'x str> {
@@ -389,6 +365,15 @@ fn other_han(x: &Extracted) -> usize {
     x.passages.iter().map(|p| han(&p.text)).sum::<usize>() - body_han(x)
 }
 
+/// The Han characters read from the body, and from the other stories (headers, footers, notes).
+fn assert_han(x: &Extracted, body: usize, other: usize) {
+    assert_eq!(
+        (body_han(x), other_han(x)),
+        (body, other),
+        "Han in body, elsewhere"
+    );
+}
+
 // Ground truth for the Han counts below (no LibreOffice needed): python3 with zipfile +
 // xml.etree.ElementTree, `''.join(office:body.itertext())` after clearing every
 // `text:tracked-changes`, and the same over `office:master-styles` of styles.xml.
@@ -429,8 +414,7 @@ fn fixture_libreoffice_headings_table_header_footer() {
         located(&x, &para(Part::Footer, 0)),
         Some("受控文件 MY-FW-001 第2版")
     );
-    assert_eq!(body_han(&x), 241);
-    assert_eq!(other_han(&x), 26);
+    assert_han(&x, 241, 26);
 }
 
 #[test]
@@ -450,8 +434,7 @@ fn fixture_huaxin_supervision_rules() {
         located(&x, &para(Part::Header, 0)),
         Some("苏州华信智能家电有限公司  售后服务认证申请材料")
     );
-    assert_eq!(body_han(&x), 268);
-    assert_eq!(other_han(&x), 22);
+    assert_han(&x, 268, 22);
 }
 
 #[test]
@@ -466,6 +449,5 @@ fn fixture_youxuan_complaint_procedure() {
         located(&x, &para(Part::Header, 0)),
         Some("成都优选生活百货连锁有限公司  商品售后服务认证申报")
     );
-    assert_eq!(body_han(&x), 158);
-    assert_eq!(other_han(&x), 24);
+    assert_han(&x, 158, 24);
 }

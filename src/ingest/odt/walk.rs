@@ -3,7 +3,8 @@
 //!
 //! Like the Word walker this is a stack machine, not a DOM: memory stays at the size of the
 //! text, a hostile nesting depth is caught at the event that exceeds it, and text read before a
-//! syntax error is kept. Elements are matched by *namespace URI and local name*, because ODF
+//! syntax error is kept; the event loop, the container stack and the order of passages are the
+//! Word walker's ([`crate::ingest::flow`]). Elements are matched by *namespace URI and local name*, because ODF
 //! reuses local names across namespaces (`text:date` is a field to keep, `dc:date` inside a
 //! comment is metadata to drop). Rules:
 //!
@@ -29,14 +30,13 @@
 //!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition.
 
 use crate::ingest::ReadContext;
-use crate::ingest::package::attr;
-use crate::model::{Location, Part, Passage};
+use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
+use crate::ingest::package::{Outcome, attr};
+use crate::model::Part;
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use std::collections::HashMap;
-
-pub(super) use crate::ingest::package::{MAX_DEPTH, Outcome};
 
 /// Largest column/row repeat or span honoured (Calc's column count). Larger values are clamped:
 /// positions stay meaningful and nothing is ever allocated per repeated cell.
@@ -47,9 +47,6 @@ const MAX_SPACES: usize = 256;
 
 /// Most automatic styles remembered (a real document has a few hundred).
 const MAX_STYLES: usize = 100_000;
-
-/// Events between two clock reads.
-const TIME_CHECK_EVERY: u32 = 4096;
 
 const NS_OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 const NS_TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
@@ -88,103 +85,6 @@ fn ns_of(resolved: &ResolveResult<'_>) -> Ns {
             _ => Ns::Other,
         },
         _ => Ns::Other,
-    }
-}
-
-/// Paragraph and table counters of one part kind.
-#[derive(Debug, Default, Clone, Copy)]
-struct Counters {
-    paragraph: u32,
-    table: u32,
-}
-
-/// Where passages go: one list per [`Part`] so that notes and comments met inside the body end
-/// up after it (the Word reader's order), with counters that run on across both XML parts.
-#[derive(Debug)]
-pub(super) struct Sink {
-    parts: [Vec<Passage>; 6],
-    counters: [Counters; 6],
-    total: usize,
-    max: usize,
-    full: bool,
-}
-
-/// Index of a part in the [`Sink`] arrays, which is also the output order.
-fn slot_of(part: Part) -> usize {
-    match part {
-        Part::Body => 0,
-        Part::Header => 1,
-        Part::Footer => 2,
-        Part::Footnote => 3,
-        Part::Endnote => 4,
-        Part::Comment => 5,
-    }
-}
-
-impl Sink {
-    /// An empty sink that holds at most `max` passages.
-    pub(super) fn new(max: usize) -> Sink {
-        Sink {
-            parts: Default::default(),
-            counters: [Counters::default(); 6],
-            total: 0,
-            max,
-            full: false,
-        }
-    }
-
-    /// All passages: body, headers, footers, footnotes, endnotes, comments.
-    pub(super) fn into_passages(self) -> Vec<Passage> {
-        self.parts.into_iter().flatten().collect()
-    }
-
-    /// Passages read so far.
-    pub(super) fn len(&self) -> usize {
-        self.total
-    }
-
-    fn next_paragraph(&mut self, part: Part) -> u32 {
-        let c = &mut self.counters[slot_of(part)];
-        let i = c.paragraph;
-        c.paragraph = i.saturating_add(1);
-        i
-    }
-
-    fn next_table(&mut self, part: Part) -> u32 {
-        let c = &mut self.counters[slot_of(part)];
-        let i = c.table;
-        c.table = i.saturating_add(1);
-        i
-    }
-
-    fn len_of(&self, part: Part) -> usize {
-        self.parts[slot_of(part)].len()
-    }
-
-    fn emit(&mut self, part: Part, passage: Passage, slot: usize) {
-        if self.total >= self.max {
-            self.full = true;
-            return;
-        }
-        let list = &mut self.parts[slot_of(part)];
-        if slot < list.len() {
-            list.insert(slot, passage);
-        } else {
-            list.push(passage);
-        }
-        self.total += 1;
-    }
-}
-
-/// The heading path of the body.
-#[derive(Debug, Default)]
-struct HeadingPath {
-    stack: Vec<(u8, String)>,
-}
-
-impl HeadingPath {
-    fn texts(&self) -> Vec<String> {
-        self.stack.iter().map(|(_, t)| t.clone()).collect()
     }
 }
 
@@ -238,38 +138,21 @@ impl Para {
     }
 }
 
-#[derive(Debug)]
-struct Cell {
-    col: u32,
-    span: u32,
-    repeat: u32,
-    paras: Vec<String>,
-    nested_tables: u32,
-    slot: usize,
-}
+/// The events of an ODF part, each start tag's namespace resolved to the ones the walk knows.
+struct OdfEvents<'x>(NsReader<&'x [u8]>);
 
-#[derive(Debug)]
-struct Table {
-    part: Part,
-    index: u32,
-    nested: Option<String>,
-    /// Row being read.
-    row: Option<u32>,
-    /// Index the next row gets (rows may repeat).
-    next_row: u32,
-    /// Grid column of the next cell.
-    cursor: u32,
-    /// End of the last spanned cell's columns: a cell before it is one of its covered cells.
-    span_end: u32,
-    cell: Option<Cell>,
-}
+impl<'x> flow::Events<'x> for OdfEvents<'x> {
+    type Ns = Ns;
 
-#[derive(Debug)]
-enum Container {
-    /// A story of its own: the body, a header or footer, a note, a comment.
-    Story(Part),
-    TextBox,
-    Table(Table),
+    fn next(&mut self) -> quick_xml::Result<(Ns, Event<'x>)> {
+        self.0
+            .read_resolved_event()
+            .map(|(ns, event)| (ns_of(&ns), event))
+    }
+
+    fn error_position(&self) -> u64 {
+        self.0.error_position()
+    }
 }
 
 /// Walks ODF parts into a [`Sink`]; one walker per part.
@@ -279,7 +162,7 @@ pub(super) struct Walker<'a> {
     open: Vec<Open>,
     skipping: usize,
     paras: Vec<Para>,
-    containers: Vec<Container>,
+    containers: Containers,
     /// Automatic paragraph style → its parent (`P1` → `Title`), from `office:automatic-styles`.
     parents: HashMap<String, String>,
 }
@@ -293,7 +176,7 @@ impl<'a> Walker<'a> {
             open: Vec::new(),
             skipping: 0,
             paras: Vec::new(),
-            containers: Vec::new(),
+            containers: Containers::default(),
             parents: HashMap::new(),
         }
     }
@@ -301,74 +184,7 @@ impl<'a> Walker<'a> {
     /// Reads one part's XML to the end, a limit or an error; whatever was open at the end is
     /// flushed so text before a truncation is kept.
     pub(super) fn walk(&mut self, xml: &str, ctx: &ReadContext) -> Outcome {
-        let mut reader = NsReader::from_str(xml);
-        let mut countdown = TIME_CHECK_EVERY;
-        let outcome = loop {
-            countdown -= 1;
-            if countdown == 0 {
-                countdown = TIME_CHECK_EVERY;
-                if let Err(e) = ctx.check_time() {
-                    break Outcome::OutOfTime(e.to_string());
-                }
-            }
-            if self.sink.full {
-                break Outcome::Full;
-            }
-            match reader.read_resolved_event() {
-                Ok((ns, Event::Start(e))) => {
-                    if self.open.len() >= MAX_DEPTH {
-                        break Outcome::TooDeep;
-                    }
-                    let ns = ns_of(&ns);
-                    self.start(ns, &e);
-                }
-                Ok((ns, Event::Empty(e))) => {
-                    if self.open.len() >= MAX_DEPTH {
-                        break Outcome::TooDeep;
-                    }
-                    let ns = ns_of(&ns);
-                    self.start(ns, &e);
-                    self.end();
-                }
-                Ok((_, Event::End(_))) => self.end(),
-                Ok((_, Event::Text(t))) => {
-                    let s = t.xml10_content();
-                    self.push_text(&s);
-                }
-                Ok((_, Event::CData(t))) => {
-                    let s = t.xml10_content();
-                    self.push_text(&s);
-                }
-                Ok((_, Event::GeneralRef(r))) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => {
-                            quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string)
-                        }
-                        Err(_) => None,
-                    };
-                    if let Some(s) = resolved {
-                        self.push_text(&s);
-                    }
-                }
-                Ok((_, Event::Eof)) => break Outcome::Done,
-                Ok(_) => {}
-                Err(e) => {
-                    break Outcome::Malformed(format!(
-                        "XML error at byte {}: {e}",
-                        reader.error_position()
-                    ));
-                }
-            }
-        };
-        // Close whatever is still open (a cut-off part, or a stop at a limit), innermost first.
-        while !self.open.is_empty() && !self.sink.full {
-            self.end();
-        }
-        if self.sink.full && outcome == Outcome::Done {
-            return Outcome::Full;
-        }
-        outcome
+        flow::walk(&mut OdfEvents(NsReader::from_str(xml)), self, ctx)
     }
 
     /// The paragraph that takes character data now, if any.
@@ -376,7 +192,7 @@ impl<'a> Walker<'a> {
         if self.skipping > 0 {
             return None;
         }
-        let depth = self.containers.len();
+        let depth = self.containers.as_slice().len();
         self.paras.last_mut().filter(|p| p.depth == depth)
     }
 
@@ -394,11 +210,21 @@ impl<'a> Walker<'a> {
 
     /// The story the next paragraph belongs to.
     fn story(&self) -> Option<Part> {
-        self.containers.iter().rev().find_map(|c| match c {
-            Container::Story(p) => Some(*p),
-            Container::Table(t) => Some(t.part),
-            Container::TextBox => None,
-        })
+        self.containers
+            .as_slice()
+            .iter()
+            .rev()
+            .find_map(|c| match c {
+                Container::Story(p) => Some(*p),
+                Container::Table(t) => Some(t.part()),
+                Container::TextBox => None,
+            })
+    }
+
+    /// Opens a story of its own (a header or footer, a note, a comment, the body).
+    fn open_story(&mut self, part: Part) -> Open {
+        self.containers.push(Container::Story(part));
+        Open::Container
     }
 
     fn start(&mut self, ns: Ns, e: &BytesStart<'_>) {
@@ -418,37 +244,27 @@ impl<'a> Walker<'a> {
             | (Ns::Meta, _)
             | (Ns::Table, "title" | "desc") => Open::Skip,
             (Ns::Text, n) if n.ends_with("-source") => Open::Skip,
-            (Ns::Office, "text") => {
-                self.containers.push(Container::Story(Part::Body));
-                Open::Container
-            }
+            (Ns::Office, "text") => self.open_story(Part::Body),
             (Ns::Style, "header" | "header-left" | "header-first")
             | (Ns::Style, "footer" | "footer-left" | "footer-first") => {
                 if attr(e, "display").is_some_and(|d| d == "false") {
                     Open::Skip
                 } else {
-                    let part = if name.starts_with("header") {
+                    self.open_story(if name.starts_with("header") {
                         Part::Header
                     } else {
                         Part::Footer
-                    };
-                    self.containers.push(Container::Story(part));
-                    Open::Container
+                    })
                 }
             }
             (Ns::Text, "note") => {
-                let part = if attr(e, "note-class").is_some_and(|c| c == "endnote") {
+                self.open_story(if attr(e, "note-class").is_some_and(|c| c == "endnote") {
                     Part::Endnote
                 } else {
                     Part::Footnote
-                };
-                self.containers.push(Container::Story(part));
-                Open::Container
+                })
             }
-            (Ns::Office, "annotation") => {
-                self.containers.push(Container::Story(Part::Comment));
-                Open::Container
-            }
+            (Ns::Office, "annotation") => self.open_story(Part::Comment),
             (Ns::Draw, "text-box") => {
                 self.containers.push(Container::TextBox);
                 Open::Container
@@ -486,24 +302,17 @@ impl<'a> Walker<'a> {
             }
             (Ns::Table, "table-row") => {
                 let repeat = count(e, "number-rows-repeated");
-                if let Some(t) = self.table_mut() {
-                    // A cell left open by a broken part is closed by its row's successor.
-                    let row = t.next_row;
-                    t.row = Some(row);
-                    t.next_row = row.saturating_add(repeat);
-                    t.cursor = 0;
-                    t.span_end = 0;
-                    t.cell = None;
+                if let Some(t) = self.containers.table_mut() {
+                    // A cell left open by a broken part is dropped by its row's successor.
+                    t.start_row(repeat);
                 }
                 Open::Other
             }
             (Ns::Table, "table-cell") => self.start_cell(e),
             (Ns::Table, "covered-table-cell") => {
                 let repeat = count(e, "number-columns-repeated");
-                if let Some(t) = self.table_mut()
-                    && t.cell.is_none()
-                {
-                    t.cursor = t.cursor.saturating_add(repeat);
+                if let Some(t) = self.containers.table_mut() {
+                    t.skip_columns(repeat);
                 }
                 Open::Skip
             }
@@ -520,7 +329,7 @@ impl<'a> Walker<'a> {
             // Outside every story (not in valid files): its text is not read.
             return Open::Skip;
         };
-        let index = if self.in_cell() {
+        let index = if self.containers.in_cell() {
             None
         } else {
             Some(self.sink.next_paragraph(part))
@@ -545,8 +354,8 @@ impl<'a> Walker<'a> {
             level,
             index,
             part,
-            depth: self.containers.len(),
-            slot: self.sink.len_of(part),
+            depth: self.containers.as_slice().len(),
+            slot: self.sink.slot(part),
         });
         Open::Para
     }
@@ -557,27 +366,24 @@ impl<'a> Walker<'a> {
         let Some(part) = self.story() else {
             return Open::Skip;
         };
-        let slot = self.sink.len_of(part);
-        let Some(t) = self.table_mut() else {
+        let slot = self.sink.slot(part);
+        let Some(t) = self.containers.table_mut() else {
             return Open::Other;
         };
-        if t.row.is_none() {
-            t.row = Some(t.next_row);
-            t.next_row = t.next_row.saturating_add(1);
-        }
-        if t.cursor < t.span_end {
-            // The covered cells of a spanned cell were left out by the writer.
-            t.cursor = t.span_end;
-        }
-        t.cell = Some(Cell {
-            col: t.cursor,
-            span,
-            repeat,
-            paras: Vec::new(),
-            nested_tables: 0,
-            slot,
-        });
+        t.ensure_row();
+        t.start_cell(repeat, span, slot);
         Open::Cell
+    }
+
+    fn start_table(&mut self) {
+        // A table outside every story (not in valid files) still needs its container so its
+        // end balances.
+        let (part, sink) = match self.story() {
+            Some(part) => (part, Some(&mut *self.sink)),
+            None => (Part::Body, None),
+        };
+        self.containers
+            .start_table(part, || sink.map_or(0, |s| s.next_table(part)));
     }
 
     fn end(&mut self) {
@@ -587,157 +393,60 @@ impl<'a> Walker<'a> {
         match kind {
             Open::Skip => self.skipping = self.skipping.saturating_sub(1),
             Open::Para => self.end_para(),
-            Open::Container => {
-                if matches!(
-                    self.containers.last(),
-                    Some(Container::Story(_) | Container::TextBox)
-                ) {
-                    self.containers.pop();
-                }
-            }
-            Open::Cell => self.end_cell(),
-            Open::Table => {
-                if matches!(self.containers.last(), Some(Container::Table(_))) {
-                    // A cell left open by a broken part still gets its text out.
-                    self.end_cell();
-                    self.containers.pop();
-                }
-            }
+            Open::Container => self.containers.pop_story_or_text_box(),
+            Open::Cell => self.containers.end_cell(self.sink, Some(&self.headings)),
+            Open::Table => self.containers.end_table(self.sink, Some(&self.headings)),
             Open::Other => {}
         }
-    }
-
-    fn in_cell(&self) -> bool {
-        matches!(
-            self.containers.last(),
-            Some(Container::Table(Table { cell: Some(_), .. }))
-        )
-    }
-
-    fn table_mut(&mut self) -> Option<&mut Table> {
-        match self.containers.last_mut() {
-            Some(Container::Table(t)) => Some(t),
-            _ => None,
-        }
-    }
-
-    fn start_table(&mut self) {
-        let Some(part) = self.story() else {
-            // A table outside every story still needs its container so its end balances.
-            self.containers.push(Container::Table(Table {
-                part: Part::Body,
-                index: 0,
-                nested: None,
-                row: None,
-                next_row: 0,
-                cursor: 0,
-                span_end: 0,
-                cell: None,
-            }));
-            return;
-        };
-        let (index, nested) = match self.containers.last_mut() {
-            Some(Container::Table(outer)) if outer.cell.is_some() => {
-                let row = outer.row.unwrap_or(0);
-                let (col, index) = match outer.cell.as_mut() {
-                    Some(c) => {
-                        let i = c.nested_tables;
-                        c.nested_tables = i.saturating_add(1);
-                        (c.col, i)
-                    }
-                    None => (0, 0),
-                };
-                let here = format!("t{}r{row}c{col}", outer.index);
-                let path = match &outer.nested {
-                    Some(p) => format!("{p}/{here}"),
-                    None => here,
-                };
-                (index, Some(path))
-            }
-            _ => (self.sink.next_table(part), None),
-        };
-        self.containers.push(Container::Table(Table {
-            part,
-            index,
-            nested,
-            row: None,
-            next_row: 0,
-            cursor: 0,
-            span_end: 0,
-            cell: None,
-        }));
-    }
-
-    fn end_cell(&mut self) {
-        let Some(t) = self.table_mut() else {
-            return;
-        };
-        let Some(cell) = t.cell.take() else {
-            return;
-        };
-        t.cursor = cell.col.saturating_add(cell.repeat);
-        if cell.span > 1 {
-            t.span_end = cell.col.saturating_add(cell.span);
-        }
-        if cell.paras.is_empty() {
-            return;
-        }
-        let (part, table, row, nested) = (t.part, t.index, t.row.unwrap_or(0), t.nested.clone());
-        let location = Location::TableCell {
-            part,
-            table,
-            row,
-            col: cell.col,
-            nested,
-        };
-        let mut passage = Passage::new(cell.paras.join("\n"), location);
-        if part == Part::Body {
-            passage.headings = self.headings.texts();
-        }
-        self.sink.emit(part, passage, cell.slot);
     }
 
     fn end_para(&mut self) {
         let Some(para) = self.paras.pop() else {
             return;
         };
-        let text = para.text.trim();
-        if let Some(Container::Table(t)) = self.containers.last_mut() {
-            if let Some(c) = t.cell.as_mut()
-                && !text.is_empty()
-            {
-                c.paras.push(text.to_string());
-            }
-            return;
-        }
-        let Some(index) = para.index else {
+        let Some(mut passage) =
+            self.containers
+                .paragraph_passage(para.part, para.text.trim(), para.index)
+        else {
             return;
         };
-        if text.is_empty() {
-            return;
-        }
-        let location = Location::Paragraph {
-            part: para.part,
-            paragraph: index,
-        };
-        let mut passage = Passage::new(text, location);
         if para.part == Part::Body {
             // Only headings of the body's own flow (not text boxes) shape the outline.
             let outline_ok = matches!(self.containers.as_slice(), [Container::Story(Part::Body)]);
-            match para.level {
-                Some(n) if outline_ok => {
-                    let h = &mut self.headings;
-                    while h.stack.last().is_some_and(|(l, _)| *l >= n) {
-                        h.stack.pop();
-                    }
-                    passage.headings = h.texts();
-                    passage.heading_level = Some(n);
-                    h.stack.push((n, passage.text.clone()));
-                }
-                _ => passage.headings = self.headings.texts(),
-            }
+            self.headings
+                .place(&mut passage, para.level.filter(|_| outline_ok));
         }
         self.sink.emit(para.part, passage, para.slot);
+    }
+}
+
+impl flow::Walk<Ns> for Walker<'_> {
+    fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    fn full(&self) -> bool {
+        self.sink.full()
+    }
+
+    fn start(&mut self, ns: Ns, e: &BytesStart<'_>) {
+        Walker::start(self, ns, e);
+    }
+
+    fn end(&mut self) {
+        Walker::end(self);
+    }
+
+    fn wants_text(&self) -> bool {
+        self.skipping == 0
+            && self
+                .paras
+                .last()
+                .is_some_and(|p| p.depth == self.containers.as_slice().len())
+    }
+
+    fn text(&mut self, s: &str) {
+        self.push_text(s);
     }
 }
 

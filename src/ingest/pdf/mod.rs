@@ -220,7 +220,6 @@ mod tests {
     use crate::normalize::is_han;
     use lopdf::{Dictionary, Object, Stream, dictionary};
     use std::collections::HashMap;
-    use std::path::Path;
     use std::time::{Duration, Instant};
     use unicode_normalization::UnicodeNormalization;
 
@@ -301,6 +300,30 @@ mod tests {
         }
     }
 
+    /// `F1`: a non-embedded Adobe-GB1 font with the UCS-2 CMap, so text is hex UTF-16.
+    fn gb_font() -> Vec<(&'static str, Dictionary)> {
+        vec![("F1", type0("UniGB-UCS2-H", cid_font("GB1", None)))]
+    }
+
+    /// A page showing codes 1 to 4 in an embedded Identity-H font of the given CID ordering,
+    /// with the given ToUnicode CMap if any.
+    fn embedded_identity_pdf(ordering: &str, to_unicode: Option<&[u8]>) -> Vec<u8> {
+        pdf_with(
+            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
+            vec![],
+            |doc, res| {
+                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
+                let mut font = type0("Identity-H", cid_font(ordering, Some(ff.into())));
+                if let Some(cmap) = to_unicode {
+                    let tu = doc.add_object(Stream::new(dictionary! {}, cmap.to_vec()));
+                    font.set("ToUnicode", tu);
+                }
+                let id = doc.add_object(font);
+                res.set("Font", dictionary! { "F1" => id });
+            },
+        )
+    }
+
     fn texts(ex: &Extracted) -> Vec<String> {
         ex.passages.iter().map(|p| p.text.clone()).collect()
     }
@@ -317,18 +340,7 @@ mod tests {
 
     #[test]
     fn identity_h_with_to_unicode() {
-        let bytes = pdf_with(
-            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
-            vec![],
-            |doc, res| {
-                let tu = doc.add_object(Stream::new(dictionary! {}, TO_UNICODE.to_vec()));
-                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
-                let mut font = type0("Identity-H", cid_font("Identity", Some(ff.into())));
-                font.set("ToUnicode", tu);
-                let id = doc.add_object(font);
-                res.set("Font", dictionary! { "F1" => id });
-            },
-        );
+        let bytes = embedded_identity_pdf("Identity", Some(TO_UNICODE));
         let ex = read(&bytes, &ctx()).expect("read");
         assert_eq!(texts(&ex), vec!["中文售唯"]);
         assert_eq!(ex.pages, Some(1));
@@ -337,10 +349,9 @@ mod tests {
 
     #[test]
     fn unigb_ucs2_without_to_unicode() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
         let bytes = pdf(
             b"BT /F1 12 Tf 72 700 Td <552E540E670D52A1> Tj ET",
-            vec![("F1", font)],
+            gb_font(),
         );
         assert_eq!(
             texts(&read(&bytes, &ctx()).expect("read")),
@@ -389,15 +400,7 @@ mod tests {
 
     #[test]
     fn identity_h_embedded_without_to_unicode_goes_to_ocr() {
-        let bytes = pdf_with(
-            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
-            vec![],
-            |doc, res| {
-                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
-                let id = doc.add_object(type0("Identity-H", cid_font("GB1", Some(ff.into()))));
-                res.set("Font", dictionary! { "F1" => id });
-            },
-        );
+        let bytes = embedded_identity_pdf("GB1", None);
         let ex = read(&bytes, &ctx()).expect("read");
         assert!(ex.passages.is_empty(), "{:?}", texts(&ex));
         assert_eq!(ex.ocr_pages, vec![1]);
@@ -408,18 +411,7 @@ mod tests {
         // A ToUnicode that maps every code into the private-use area: junk, so OCR instead.
         let cmap = b"begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
             1 beginbfrange <0001> <0010> <E001> endbfrange endcmap";
-        let bytes = pdf_with(
-            b"BT /F1 12 Tf 72 700 Td <0001000200030004> Tj ET",
-            vec![],
-            |doc, res| {
-                let tu = doc.add_object(Stream::new(dictionary! {}, cmap.to_vec()));
-                let ff = doc.add_object(Stream::new(dictionary! {}, b"fontdata".to_vec()));
-                let mut font = type0("Identity-H", cid_font("Identity", Some(ff.into())));
-                font.set("ToUnicode", tu);
-                let id = doc.add_object(font);
-                res.set("Font", dictionary! { "F1" => id });
-            },
-        );
+        let bytes = embedded_identity_pdf("Identity", Some(cmap));
         let ex = read(&bytes, &ctx()).expect("read");
         assert!(ex.passages.is_empty(), "{:?}", texts(&ex));
         assert_eq!(ex.ocr_pages, vec![1]);
@@ -437,12 +429,11 @@ mod tests {
 
     #[test]
     fn rotated_page_keeps_text() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
         // /Rotate 90 page whose text runs up the page in user space (reads left to right once the
         // page is turned); the line at smaller x is the upper one.
         let bytes = pdf_with(
             b"BT /F1 12 Tf 0 1 -1 0 80 100 Tm <552E540E> Tj ET BT /F1 12 Tf 0 1 -1 0 100 100 Tm <670D52A1> Tj ET",
-            vec![("F1", font)],
+            gb_font(),
             |_, _| {},
         );
         let mut doc = lopdf::Document::load_mem(&bytes).expect("load");
@@ -477,11 +468,7 @@ mod tests {
 
     #[test]
     fn user_password_is_encrypted_and_empty_password_is_read() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
-        let plain = pdf(
-            b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET",
-            vec![("F1", font)],
-        );
+        let plain = pdf(b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET", gb_font());
         match read(&encrypted(&plain, "secret"), &ctx()) {
             Err(ReadError::Encrypted(msg)) => assert!(msg.contains("password")),
             other => panic!("expected Encrypted, got {other:?}"),
@@ -509,14 +496,13 @@ mod tests {
 
     #[test]
     fn column_drawn_table_comes_out_in_rows() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
         // Column 1 (名称, 电话) first, then column 2 (values): content order ≠ reading order.
         let content = b"BT /F1 12 Tf 1 0 0 1 72 700 Tm <540D79F0> Tj ET\n\
             BT /F1 12 Tf 1 0 0 1 72 680 Tm <75358BDD> Tj ET\n\
             BT /F1 12 Tf 1 0 0 1 300 700 Tm <67D067D0516C53F8> Tj ET\n\
             BT /F1 12 Tf 1 0 0 1 300 680 Tm <003400300030> Tj ET\n\
             BT /F1 12 Tf 1 0 0 1 72 600 Tm <552E540E> Tj ET";
-        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
         assert_eq!(texts(&ex), vec!["名称某某公司", "电话 400", "售后"]);
     }
 
@@ -534,11 +520,10 @@ mod tests {
 
     #[test]
     fn cairo_style_flipped_ctm_keeps_line_order() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
         // cairo: y-down CTM and a flipped text matrix with Tf size 1; drawn bottom line first.
         let content = b"1 0 0 -1 0 842 cm BT /F1 1 Tf 12 0 0 -12 72 160 Tm <540E> Tj ET\n\
             BT /F1 1 Tf 12 0 0 -12 72 142 Tm <552E> Tj ET";
-        let ex = read(&pdf(content, vec![("F1", font)]), &ctx()).expect("read");
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
         assert_eq!(texts(&ex), vec!["售\n后"]);
     }
 
@@ -566,8 +551,7 @@ mod tests {
 
     #[test]
     fn form_xobjects_are_followed_and_cycles_stop() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
-        let bytes = pdf_with(b"/Fm1 Do", vec![("F1", font)], |doc, res| {
+        let bytes = pdf_with(b"/Fm1 Do", gb_font(), |doc, res| {
             let id = doc.new_object_id();
             let fonts = res.get(b"Font").expect("fonts").clone();
             let form = Stream::new(
@@ -601,7 +585,6 @@ mod tests {
 
     #[test]
     fn hostile_content_is_bounded() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
         let mut content = Vec::new();
         for _ in 0..10_000 {
             content.extend_from_slice(b"q 1 0 0 1 0 0 cm ");
@@ -610,17 +593,13 @@ mod tests {
         for _ in 0..20_000 {
             content.extend_from_slice(b"Q ");
         }
-        let ex = read(&pdf(&content, vec![("F1", font)]), &ctx()).expect("read");
+        let ex = read(&pdf(&content, gb_font()), &ctx()).expect("read");
         assert_eq!(all_text(&ex), "服务");
     }
 
     #[test]
     fn page_limit_truncates() {
-        let font = type0("UniGB-UCS2-H", cid_font("GB1", None));
-        let bytes = pdf(
-            b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET",
-            vec![("F1", font)],
-        );
+        let bytes = pdf(b"BT /F1 12 Tf 72 700 Td <670D52A1> Tj ET", gb_font());
         let limits = Limits {
             max_pages: 0,
             ..Limits::default()
@@ -630,19 +609,15 @@ mod tests {
         assert!(ex.passages.is_empty());
     }
 
-    fn realworld_dir() -> Option<std::path::PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/pdf");
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("note: ../shared/realworld/pdf is absent; real-world PDF test skipped");
-            None
-        }
+    fn realworld_dir(test: &str) -> Option<std::path::PathBuf> {
+        crate::ingest::test_support::shared_corpus(test, "pdf")
     }
 
     #[test]
     fn realworld_encrypted_needs_password() {
-        let Some(dir) = realworld_dir() else { return };
+        let Some(dir) = realworld_dir("realworld_encrypted_needs_password") else {
+            return;
+        };
         for name in ["pdfjs-pr6531_1.pdf", "tika-testUnicodePassword.pdf"] {
             let Ok(bytes) = std::fs::read(dir.join(name)) else {
                 continue;
@@ -666,20 +641,11 @@ mod tests {
         }
     }
 
-    fn han_counts(text: &str) -> HashMap<char, usize> {
-        let mut m = HashMap::new();
-        for c in text.nfkc().filter(|c| is_han(*c)) {
-            *m.entry(c).or_insert(0) += 1;
-        }
-        m
-    }
-
-    /// Multiset recall of all non-space characters (after NFKC): informational, to spot lost
-    /// Latin text or spacing damage on files without Han characters.
-    fn char_recall(reference: &str, ours: &str) -> f64 {
+    /// Recall of the reference's `keep` characters, after NFKC: (hit, total) over the multiset.
+    fn nfkc_recall(reference: &str, ours: &str, keep: fn(&char) -> bool) -> (usize, usize) {
         let count = |t: &str| {
             let mut m: HashMap<char, usize> = HashMap::new();
-            for c in t.nfkc().filter(|c| !c.is_whitespace()) {
+            for c in t.nfkc().filter(keep) {
                 *m.entry(c).or_insert(0) += 1;
             }
             m
@@ -690,10 +656,15 @@ mod tests {
             .iter()
             .map(|(c, n)| (*n).min(got.get(c).copied().unwrap_or(0)))
             .sum();
-        if total == 0 {
-            1.0
-        } else {
-            hit as f64 / total as f64
+        (hit, total)
+    }
+
+    /// Multiset recall of all non-space characters (after NFKC): informational, to spot lost
+    /// Latin text or spacing damage on files without Han characters.
+    fn char_recall(reference: &str, ours: &str) -> f64 {
+        match nfkc_recall(reference, ours, |c| !c.is_whitespace()) {
+            (_, 0) => 1.0,
+            (hit, total) => hit as f64 / total as f64,
         }
     }
 
@@ -705,7 +676,9 @@ mod tests {
 
     #[test]
     fn realworld_cjk_recall() {
-        let Some(dir) = realworld_dir() else { return };
+        let Some(dir) = realworld_dir("realworld_cjk_recall") else {
+            return;
+        };
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .expect("dir")
             .filter_map(|e| e.ok())
@@ -723,18 +696,12 @@ mod tests {
                 Ok(ex) => all_text(&ex),
                 Err(e) => format!("<{e:?}>"),
             };
-            let want = han_counts(&reference);
-            let total: usize = want.values().sum();
+            let (hit, total) = nfkc_recall(&reference, &ours, |c| is_han(*c));
             let all = char_recall(&reference, &ours);
             if total == 0 {
                 println!("{name:55} no Han characters in reference; all-character recall {all:.3}");
                 continue;
             }
-            let got = han_counts(&ours);
-            let hit: usize = want
-                .iter()
-                .map(|(c, n)| (*n).min(got.get(c).copied().unwrap_or(0)))
-                .sum();
             let recall = hit as f64 / total as f64;
             println!("{name:55} recall {recall:.3} ({hit}/{total}); all-character recall {all:.3}");
             let excused = RECALL_EXCEPTIONS.iter().any(|(n, _)| *n == name);
@@ -747,14 +714,13 @@ mod tests {
 
     #[test]
     fn realworld_every_pdf_returns_quickly() {
-        let Some(dir) = realworld_dir() else { return };
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .expect("dir")
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-            .collect();
-        entries.sort();
+        let Some(entries) = crate::ingest::test_support::corpus_files(
+            "realworld_every_pdf_returns_quickly",
+            "pdf",
+            "pdf",
+        ) else {
+            return;
+        };
         for path in entries {
             let bytes = std::fs::read(&path).expect("pdf");
             let started = Instant::now();
@@ -783,16 +749,21 @@ mod tests {
     }
 }
 
+/// Developer aids: `PDF_DUMP=file.pdf cargo test --lib pdf::dump -- --ignored --nocapture`.
 #[cfg(test)]
 mod dump {
-    /// Developer aid: `PDF_DUMP=file.pdf cargo test --lib pdf::dump -- --ignored --nocapture`.
+    /// The bytes of the file `PDF_DUMP` names, if set.
+    fn dumped() -> Option<Vec<u8>> {
+        let path = std::env::var("PDF_DUMP").ok()?;
+        Some(std::fs::read(&path).expect("read file"))
+    }
+
     #[test]
     #[ignore]
     fn dump_pdf_text() {
-        let Ok(path) = std::env::var("PDF_DUMP") else {
+        let Some(bytes) = dumped() else {
             return;
         };
-        let bytes = std::fs::read(&path).expect("read file");
         let ctx = crate::ingest::ReadContext::new(crate::ingest::Limits::default());
         match super::read(&bytes, &ctx) {
             Ok(ex) => {
@@ -807,16 +778,13 @@ mod dump {
             Err(e) => println!("=== error {e:?}"),
         }
     }
-}
-#[cfg(test)]
-mod dump_content {
+
     #[test]
     #[ignore]
     fn dump_page_content() {
-        let Ok(path) = std::env::var("PDF_DUMP") else {
+        let Some(bytes) = dumped() else {
             return;
         };
-        let bytes = std::fs::read(&path).expect("read file");
         let doc = lopdf::Document::load_mem(&bytes).expect("load");
         for (n, id) in doc.get_pages() {
             let c = doc.get_page_content(id);
@@ -843,17 +811,11 @@ mod bench {
     #[test]
     #[ignore]
     fn bench_realworld() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/pdf");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("note: no real-world PDFs; skipped");
+        let Some(paths) =
+            crate::ingest::test_support::corpus_files("bench_realworld", "pdf", "pdf")
+        else {
             return;
         };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-            .collect();
-        paths.sort();
         let ctx = crate::ingest::ReadContext::new(crate::ingest::Limits::default());
         let (mut total, mut pages) = (0.0, 0u32);
         for path in paths {

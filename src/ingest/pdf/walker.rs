@@ -11,6 +11,7 @@
 //! set) are capped, Type3 glyph procedures are never executed, and the clock is checked.
 
 use super::fonts::{Code, Font};
+use crate::ingest::clock::Clock;
 use crate::ingest::{ReadContext, ReadError};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -127,6 +128,8 @@ pub(super) struct Walker<'a> {
 struct PageRun<'a, 'c> {
     doc: &'a Document,
     ctx: &'c ReadContext,
+    /// Reads the clock every so many operators.
+    clock: Clock<'c>,
     fonts: &'c mut HashMap<usize, Rc<Font>>,
     out: PageText,
     ops: usize,
@@ -166,6 +169,7 @@ impl<'a> Walker<'a> {
         let mut run = PageRun {
             doc,
             ctx,
+            clock: Clock::new(ctx),
             fonts: &mut self.fonts,
             out: PageText::default(),
             ops: 0,
@@ -259,9 +263,7 @@ impl<'a> PageRun<'a, '_> {
                 self.out.truncated = true;
                 break;
             }
-            if self.ops.is_multiple_of(4096) {
-                self.ctx.check_time()?;
-            }
+            self.clock.tick()?;
             let a = &op.operands;
             match op.operator.as_str() {
                 "q" if stack.len() < MAX_SAVE_DEPTH => stack.push(gs.clone()),
