@@ -35,18 +35,6 @@ pub const NAME: &str = "cjk_bigram";
 
 /// Han, kana and Hangul become bigrams; Latin letters and digits whole lower-cased words.
 /// See the module docs for the exact rules.
-///
-/// ```
-/// use certsift::index::tokenizer::CjkBigramTokenizer;
-/// use tantivy::tokenizer::{TokenStream, Tokenizer};
-/// let mut tokenizer = CjkBigramTokenizer;
-/// let mut stream = tokenizer.token_stream("待处理 ISO");
-/// let mut tokens = Vec::new();
-/// while let Some(token) = stream.next() {
-///     tokens.push((token.text.clone(), token.position));
-/// }
-/// assert_eq!(tokens, [("待处".into(), 0), ("处理".into(), 1), ("iso".into(), 2)]);
-/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CjkBigramTokenizer;
 
@@ -237,5 +225,22 @@ mod tests {
         fn never_panics_on_any_text(text in "\\PC{0,60}") {
             let _ = tokens(&text);
         }
+    }
+
+    /// The example that documented `cjkbigramtokenizer`.
+    #[test]
+    fn example_of_cjkbigramtokenizer() {
+        use crate::index::tokenizer::CjkBigramTokenizer;
+        use tantivy::tokenizer::{TokenStream, Tokenizer};
+        let mut tokenizer = CjkBigramTokenizer;
+        let mut stream = tokenizer.token_stream("待处理 ISO");
+        let mut tokens = Vec::new();
+        while let Some(token) = stream.next() {
+            tokens.push((token.text.clone(), token.position));
+        }
+        assert_eq!(
+            tokens,
+            [("待处".into(), 0), ("处理".into(), 1), ("iso".into(), 2)]
+        );
     }
 }
