@@ -12,11 +12,11 @@
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
 
 pub mod docx;
-pub mod odt;
+pub(crate) mod odt;
 pub mod pdf;
-pub mod sheet;
-pub mod sniff;
-pub mod text;
+pub(crate) mod sheet;
+pub(crate) mod sniff;
+pub(crate) mod text;
 pub mod zip;
 
 mod bundle;

@@ -189,7 +189,7 @@ fn unique_name(name: String, seen: &mut std::collections::HashSet<String>) -> St
 
 /// Decodes a raw zip entry name: UTF-8 when valid (whatever the flag says: many tools set no
 /// flag for UTF-8), else GB18030 (Windows in China), else CP437 (the zip default).
-pub fn decode_name(raw: &[u8]) -> String {
+pub(crate) fn decode_name(raw: &[u8]) -> String {
     if let Ok(name) = std::str::from_utf8(raw) {
         return name.to_string();
     }
@@ -210,7 +210,7 @@ fn cp437(byte: u8) -> char {
 
 /// Makes an entry name safe: backslashes become `/`, a drive letter or leading `/` goes, `.` and
 /// `..` components and control characters are dropped. `None` when nothing is left.
-pub fn safe_relative_name(name: &str) -> Option<String> {
+pub(crate) fn safe_relative_name(name: &str) -> Option<String> {
     let unified = name.replace('\\', "/");
     let parts: Vec<String> = unified
         .split('/')
@@ -234,7 +234,7 @@ pub fn safe_relative_name(name: &str) -> Option<String> {
 
 /// Files operating systems leave in archives and folders that are never part of an application:
 /// macOS resource forks and `.DS_Store`, Windows thumbnail caches, Office lock files (`~$x.docx`).
-pub fn is_system_clutter(path: &str) -> bool {
+pub(crate) fn is_system_clutter(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     path.starts_with("__MACOSX/")
         || path.contains("/__MACOSX/")
