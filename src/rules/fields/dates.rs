@@ -152,11 +152,68 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     })
 }
 
-/// The end of the validity period written in `text` (the value after a 营业期限 / 有效期 label):
-/// the last date or open-end word, since periods are written start-to-end
-/// (`2009年06月18日 至 长期`, `2024.09.15-2027.09.14`) and a bare `有效期至` value has one.
+/// A validity period as written: its start and end, each when stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Period {
+    /// The first day (`自 2015年06月01日`, `2015年06月01日至`).
+    pub start: Option<NaiveDate>,
+    /// The last day, or no end (长期).
+    pub end: Option<ValidityEnd>,
+    /// The text stops at a start that still waits for its end (`2015年06月01日至`, a lone date
+    /// after `营业期限自`): the end is further on, on the next line or in the next cell.
+    pub awaits_end: bool,
+}
+
+/// What joins a period's start to its end, or marks a date as a start when it stands after it.
+const START_CONNECTORS: [char; 8] = ['至', '到', '-', '—', '–', '~', '～', '起'];
+
+/// Whether `text` begins with what joins a start to its end (`至 2045年05月31日` on the line
+/// after a lone date makes that date a start).
+pub fn continues_a_period(text: &str) -> bool {
+    text.trim_start()
+        .starts_with(['至', '到', '-', '—', '–', '~', '～'])
+}
+
+/// What marks a date as a start when it stands before it.
+const START_MARKERS: [char; 2] = ['自', '从'];
+
+/// The period written in `text` (a 营业期限 / 有效期 value, with its label). A date is a start when
+/// a connector (`至`, `-`, `起`…) follows it or `自`/`从` precedes it; the end is the last date or
+/// open-end word that is not a start. A start is never taken for an end: a licence printed as
+/// `营业期限` / `2015年06月01日至` / `2045年05月31日` states its end on the next line, and reading
+/// the start as the end would flag a valid licence as expired.
+pub fn period(text: &str) -> Period {
+    let found = find_dates(text);
+    let mut out = Period::default();
+    let mut previous_end = 0;
+    for (i, f) in found.iter().enumerate() {
+        let next_start = found.get(i + 1).map_or(text.len(), |n| n.start);
+        let after = text.get(f.end..next_start.max(f.end)).unwrap_or("");
+        let before = text.get(previous_end.min(f.start)..f.start).unwrap_or("");
+        previous_end = f.end;
+        let trim = |c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，');
+        let joined = after.trim_start_matches(trim).starts_with(START_CONNECTORS);
+        let marked = before.trim_end_matches(trim).ends_with(START_MARKERS);
+        let is_start = joined || (marked && !before.contains('至'));
+        match (is_start, f.value) {
+            (true, ValidityEnd::Date(d)) => {
+                out.start.get_or_insert(d);
+                out.awaits_end = true;
+            }
+            _ => {
+                out.end = Some(f.value);
+                out.awaits_end = false;
+            }
+        }
+    }
+    out
+}
+
+/// The end of the validity period written in `text` (see [`period`]): `None` when the text
+/// states only a start.
+#[cfg(test)]
 pub fn validity_end(text: &str) -> Option<ValidityEnd> {
-    find_dates(text).last().map(|f| f.value)
+    period(text).end
 }
 
 #[cfg(test)]
@@ -185,6 +242,42 @@ mod tests {
         assert_eq!(parse_date("编号12026-05-01"), None);
         assert_eq!(parse_date("2026-05-011"), None);
         assert_eq!(parse_date("电话 0512-6231-2178"), None);
+    }
+
+    #[test]
+    fn a_start_is_never_an_end() {
+        let start = ymd(2015, 6, 1);
+        for text in [
+            "2015年06月01日至",
+            "2015年06月01日 至",
+            "营业期限自2015年06月01日",
+            "自 2015年06月01日",
+            "2015年06月01日起",
+            "2015-06-01 -",
+        ] {
+            let p = period(text);
+            assert_eq!(p.start, Some(start), "{text}");
+            assert_eq!(p.end, None, "{text}");
+            assert!(p.awaits_end, "{text}");
+        }
+        for (text, end) in [
+            (
+                "2015年06月01日至\n2045年05月31日",
+                ValidityEnd::Date(ymd(2045, 5, 31)),
+            ),
+            ("2015年06月01日至 长期", ValidityEnd::Open),
+            ("自2015年06月01日至永久", ValidityEnd::Open),
+            ("2015年06月01日 至 无固定期限", ValidityEnd::Open),
+            ("有效期至2027年9月14日", ValidityEnd::Date(ymd(2027, 9, 14))),
+            (
+                "营业期限至 2045年05月31日",
+                ValidityEnd::Date(ymd(2045, 5, 31)),
+            ),
+        ] {
+            let p = period(text);
+            assert_eq!(p.end, Some(end), "{text}");
+            assert!(!p.awaits_end, "{text}");
+        }
     }
 
     #[test]

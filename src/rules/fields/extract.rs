@@ -1,6 +1,6 @@
 //! Compiling field rules and running them over a bundle.
 
-use super::dates::{find_dates, validity_end};
+use super::dates::{continues_a_period, find_dates, period};
 use super::values::{certificate_number, company, money, normalize_money, person};
 use super::{Describes, FieldRule, uscc};
 use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage, Value};
@@ -323,6 +323,23 @@ impl CompiledFields {
             .filter(|next| adjacent(&passage.location, &next.location))
             .map(cells_of)
             .unwrap_or_default();
+        // Where a period that stops at its start (`2015年06月01日至`) may go on: the next two
+        // passages that follow in reading order, read only when a period needs them.
+        let onward: std::cell::OnceCell<Vec<Vec<Cell>>> = std::cell::OnceCell::new();
+        let onward = || {
+            onward.get_or_init(|| {
+                let mut cells = Vec::new();
+                let mut at = &passage.location;
+                for next in passages.iter().skip(i + 1).take(2) {
+                    if !follows(at, &next.location) {
+                        break;
+                    }
+                    cells.extend(cells_of(next));
+                    at = &next.location;
+                }
+                cells
+            })
+        };
         for (li, line) in lines.iter().enumerate() {
             for (ci, cell) in line.iter().enumerate() {
                 let mut labelled_ranges: Vec<(usize, usize)> = Vec::new();
@@ -362,7 +379,13 @@ impl CompiledFields {
                         {
                             continue;
                         }
-                        if let Some((value, valid, range)) = parse_value(rule.kind, &slot) {
+                        let lead = &cell.text[m.start()..m.end()];
+                        let parsed = if rule.kind == Kind::ValidityEnd {
+                            self.period_value(&slot, lead, &lines, || onward().clone())
+                        } else {
+                            parse_value(rule.kind, &slot)
+                        };
+                        if let Some((value, valid, range)) = parsed {
                             if std::ptr::eq(slot.cell, cell) {
                                 labelled_ranges.push(range);
                             }
@@ -400,6 +423,78 @@ impl CompiledFields {
             }
         }
         out
+    }
+
+    /// The end of the period a 营业期限 / 有效期 slot states. Its value may go on past the slot:
+    /// when it stops at its start (`营业期限` / `2015年06月01日至` / `2045年05月31日`), or when the
+    /// next cell begins with `至` (`营业期限：2015年06月01日` / `至2045年05月31日`), the next
+    /// cells, lines and following passages are read until the period has an end, a label
+    /// begins, or [`READ_ON_CELLS`] cells have been read. A start is never reported as the end.
+    fn period_value(
+        &self,
+        slot: &Slot<'_>,
+        lead: &str,
+        lines: &[Vec<Cell>],
+        onward: impl FnOnce() -> Vec<Vec<Cell>>,
+    ) -> Option<(Value, Option<bool>, (usize, usize))> {
+        let value = slot.cell.text.get(slot.start..slot.end)?;
+        let range = (slot.start, slot.end);
+        let mut text = format!("{lead}{value}");
+        let written = period(&text);
+        let as_found = || {
+            (!written.awaits_end)
+                .then_some(written.end)
+                .flatten()
+                .map(|end| (end.as_value(), None, range))
+        };
+        // The rest of the slot's cell belongs to the next label; what follows is later cells.
+        let onward = onward();
+        let in_passage = lines.iter().flatten().count();
+        let all: Vec<&Cell> = lines
+            .iter()
+            .flatten()
+            .chain(onward.iter().flatten())
+            .collect();
+        // The slot's cell is in this passage, or in the next one, read separately: there it is
+        // found by its text.
+        let Some(at) = all
+            .iter()
+            .position(|c| std::ptr::eq(*c, slot.cell))
+            .or_else(|| {
+                let next = all.get(in_passage..)?;
+                let k = next.iter().position(|c| c.text == slot.cell.text)?;
+                Some(in_passage + k)
+            })
+        else {
+            return as_found();
+        };
+        let mut reading = written.awaits_end;
+        for (k, cell) in all.iter().skip(at + 1).take(READ_ON_CELLS).enumerate() {
+            let starts_with_label = self
+                .labels
+                .find_iter(&cell.text)
+                .next()
+                .is_some_and(|m| m.start() == 0);
+            if starts_with_label {
+                break;
+            }
+            if !reading {
+                if k > 0 || !continues_a_period(&cell.text) {
+                    break;
+                }
+                reading = true;
+            }
+            text.push('\n');
+            text.push_str(&cell.text);
+            let p = period(&text);
+            if !p.awaits_end {
+                if let Some(end) = p.end {
+                    return Some((end.as_value(), None, range));
+                }
+                break;
+            }
+        }
+        as_found()
     }
 
     /// A label alone in its cell: its value is the next cell, else the next line, else the next
@@ -446,7 +541,12 @@ fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
     at.min(end)
 }
 
+/// How many cells a period's value may span after its start (`营业期限` / `2015年06月01日至` /
+/// `2045年05月31日` spans two; a blank cell or a wrapped line may come between).
+const READ_ON_CELLS: usize = 3;
+
 /// Parses a value of `kind` from a slot: `(value, valid, byte range in the slot's cell)`.
+/// Periods (`validity_end`) are read by [`CompiledFields::period_value`], which may read on.
 fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(Value, Option<bool>, (usize, usize))> {
     let text = slot.cell.text.get(slot.start..slot.end)?;
     let at = |len: usize| (slot.start, slot.start + len);
@@ -484,10 +584,10 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(Value, Option<bool>, (usi
                 .find(|f| matches!(f.value, super::dates::ValidityEnd::Date(_)) && f.start <= 6)?;
             Some((found.value.as_value(), None, at(found.end)))
         }
-        Kind::ValidityEnd => {
-            let end = validity_end(text)?;
-            Some((end.as_value(), None, at(text.len())))
-        }
+        // With its label and what follows: `营业期限自 2015年06月01日` states a start, not an end.
+        Kind::ValidityEnd => period(text)
+            .end
+            .map(|end| (end.as_value(), None, at(text.len()))),
         Kind::Text => {
             let len = text.find(['。', ';', '；']).unwrap_or(text.len());
             let (s, e) = at(len);
@@ -532,6 +632,20 @@ fn adjacent(a: &Location, b: &Location) -> bool {
         (Location::Page { page: a }, Location::Page { page: b }) => a == b,
         _ => false,
     }
+}
+
+/// Whether `b` comes right after `a` in reading order, for a value that goes on: [`adjacent`], or
+/// the next row of the same table (a two-column licence table whose 营业期限 wraps into the row
+/// below).
+fn follows(a: &Location, b: &Location) -> bool {
+    adjacent(a, b)
+        || matches!(
+            (a, b),
+            (
+                Location::TableCell { part: pa, table: ta, row: ra, nested: na, .. },
+                Location::TableCell { part: pb, table: tb, row: rb, nested: nb, .. },
+            ) if pa == pb && ta == tb && na == nb && *rb == ra + 1
+        )
 }
 
 /// The materials of a file as classified (none for a file the classifier did not see).

@@ -379,3 +379,143 @@ fn example_of_compile() {
         "陈志远"
     );
 }
+
+// ---- licence terms in every layout ------------------------------------------------------------
+
+/// The licence term read from one document of `営业执照.pdf`-like passages (the file is the
+/// licence, as the classifier would say).
+fn licence_term(passages: Vec<Passage>) -> Vec<String> {
+    let bundle = Bundle {
+        id: "b".into(),
+        documents: vec![doc("营业执照.pdf", passages)],
+    };
+    let licence = BTreeMap::from([(
+        "营业执照.pdf".to_string(),
+        vec![MaterialId("business_license".into())],
+    )]);
+    extract(&bundle, &compiled(), &licence)
+        .into_iter()
+        .filter(|f| f.name == "license_valid_until")
+        .map(|f| f.value.to_string())
+        .collect()
+}
+
+fn paragraph(text: &str, paragraph: u32) -> Passage {
+    Passage::new(
+        text,
+        Location::Paragraph {
+            part: crate::model::Part::Body,
+            paragraph,
+        },
+    )
+}
+
+fn line(text: &str, line: u32) -> Passage {
+    Passage::new(text, Location::Line { line })
+}
+
+/// The start of a term printed on its own line is never its end: each of these layouts, as
+/// the PDF, Word and text readers give them, states the end on a later line or cell.
+#[test]
+fn licence_term_split_over_lines_cells_and_paragraphs_gives_the_end() {
+    let want = vec!["2045-05-31".to_string()];
+    let layouts: Vec<(&str, Vec<Passage>)> = vec![
+        (
+            "PDF block, label and value on three lines",
+            vec![Passage::new(
+                "营业期限\n2015年06月01日至\n2045年05月31日",
+                Location::Page { page: 1 },
+            )],
+        ),
+        (
+            "PDF, the end in the next block of the page",
+            vec![
+                Passage::new("营业期限  2015年06月01日至", Location::Page { page: 1 }),
+                Passage::new("2045年05月31日", Location::Page { page: 1 }),
+            ],
+        ),
+        (
+            "Word paragraphs",
+            vec![
+                paragraph("营业期限", 4),
+                paragraph("2015年06月01日至", 5),
+                paragraph("2045年05月31日", 6),
+            ],
+        ),
+        (
+            "text lines, 至 on the second line",
+            vec![
+                line("营业期限：2015年06月01日", 7),
+                line("至2045年05月31日", 8),
+            ],
+        ),
+        (
+            "two-column table, the value wrapped inside its cell",
+            vec![
+                cell("营业期限", 3, 0),
+                cell("2015年06月01日至\n2045年05月31日", 3, 1),
+            ],
+        ),
+        (
+            "two-column table, the end in the row below",
+            vec![
+                cell("营业期限", 3, 0),
+                cell("2015年06月01日至", 3, 1),
+                cell("2045年05月31日", 4, 1),
+            ],
+        ),
+        (
+            "full-width digits, spaced",
+            vec![paragraph(
+                "营业期限　　２０１５年０６月０１日　至　２０４５年０５月３１日",
+                2,
+            )],
+        ),
+    ];
+    for (layout, passages) in layouts {
+        assert_eq!(licence_term(passages), want, "{layout}");
+    }
+}
+
+#[test]
+fn licence_term_with_only_a_start_yields_no_end() {
+    for passages in [
+        vec![paragraph("营业期限自2015年06月01日", 1)],
+        vec![paragraph("营业期限", 1), paragraph("2015年06月01日至", 2)],
+        vec![
+            paragraph("营业期限", 1),
+            paragraph("2015年06月01日至", 2),
+            paragraph("登记机关 成都市市场监督管理局", 3),
+        ],
+    ] {
+        assert_eq!(
+            licence_term(passages.clone()),
+            Vec::<String>::new(),
+            "{passages:?}"
+        );
+    }
+}
+
+#[test]
+fn licence_term_open_ended_words() {
+    for (text, want) in [
+        ("营业期限 2015年06月01日至长期", "长期"),
+        ("营业期限 自2015年06月01日至永久", "长期"),
+        ("营业期限 2015年06月01日 至 无固定期限", "长期"),
+        ("营业期限 长期", "长期"),
+    ] {
+        assert_eq!(
+            licence_term(vec![paragraph(text, 1)]),
+            vec![want.to_string()],
+            "{text}"
+        );
+    }
+    // Two licence labels on two lines: 营业期限自 states the start, 营业期限至 the end.
+    assert_eq!(
+        licence_term(vec![
+            paragraph("营业期限自 2015年06月01日", 1),
+            paragraph("营业期限至 2045年05月31日", 2),
+        ]),
+        vec!["2045-05-31".to_string()]
+    );
+}
