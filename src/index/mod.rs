@@ -26,6 +26,21 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 /// Memory the writer may buffer before flushing a segment (tantivy's minimum is 15 MB per thread).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// The words a passage sits under (see [`Fields::context`]), in matching form, one per line.
+fn passage_context(passage: &crate::model::Passage) -> String {
+    let sheet = match &passage.location {
+        Location::SheetCell { sheet, .. } => Some(sheet.as_str()),
+        _ => None,
+    };
+    let lines: Vec<String> = sheet
+        .into_iter()
+        .chain(passage.headings.iter().map(String::as_str))
+        .map(crate::normalize::for_matching)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
 /// What can go wrong indexing or searching.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -228,6 +243,10 @@ impl Writer<'_> {
                     .expect("a Location (plain fields, no maps) always serialises");
                 doc.add_text(f.location, location);
                 doc.add_text(f.normalized, &passage.normalized);
+                let context = passage_context(passage);
+                if !context.is_empty() {
+                    doc.add_text(f.context, context);
+                }
                 let key = (document.path.as_str(), &passage.location);
                 let citation = cited.get(&key);
                 for indicator in citation.into_iter().flat_map(|c| &c.indicators) {

@@ -24,6 +24,11 @@ pub struct Fields {
     /// tokenizer and positions (phrase queries), and stored: snippets and their highlight
     /// offsets come from this text, since the tokenizer's offsets point into it.
     pub normalized: Field,
+    /// What the passage sits under, in matching form: its headings (a Word heading path, a
+    /// sheet's title and column header row) and its sheet's name. Indexed like
+    /// [`Fields::normalized`], not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
+    /// found by its table's words (`投诉`, `处理结果`), ranked below passages that say them.
+    pub context: Field,
     /// Indicator ids whose evidence cites this passage, exact (stored, multi-valued).
     pub indicator: Field,
     /// Every dot-prefix of [`Fields::indicator`] (`5`, `5.3`, `5.3.2`), so that a clause filter
@@ -48,11 +53,13 @@ impl Fields {
         // The passage's raw text is not stored: hits show the matching form, which is what the
         // highlight offsets point into, and a second stored copy cost a third of the indexing
         // time (benches/index.rs).
-        let normalized_options = TextOptions::default().set_stored().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer::NAME)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
+        let bigrams = TextFieldIndexing::default()
+            .set_tokenizer(tokenizer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let normalized_options = TextOptions::default()
+            .set_stored()
+            .set_indexing_options(bigrams.clone());
+        let context_options = TextOptions::default().set_indexing_options(bigrams);
         let bundle = builder.add_text_field("bundle", STRING | STORED | FAST);
         // Stored only: no query filters by file path, kind or date, and every indexed field is a term
         // per passage (benches/index.rs).
@@ -60,6 +67,7 @@ impl Fields {
         let kind = builder.add_text_field("kind", STORED);
         let location = builder.add_text_field("location", stored_only);
         let normalized = builder.add_text_field("normalized", normalized_options);
+        let context = builder.add_text_field("context", context_options);
         let indicator = builder.add_text_field("indicator", STRING | STORED);
         let clause = builder.add_text_field("clause", STRING);
         let evidence_rank = builder.add_u64_field(EVIDENCE_RANK, FAST);
@@ -74,6 +82,7 @@ impl Fields {
             kind,
             location,
             normalized,
+            context,
             indicator,
             clause,
             evidence_rank,

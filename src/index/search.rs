@@ -13,12 +13,16 @@ use crate::model::{IndicatorId, Location, MaterialId};
 use std::ops::Range;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Order, TantivyDocument, Term};
+
+/// The weight of a match in a passage's headings against one in its text: a row found only by
+/// its table's column names ranks below passages that say the words themselves.
+const CONTEXT_BOOST: f32 = 0.3;
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
@@ -77,7 +81,15 @@ impl Index {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &parts {
-            clauses.push((Occur::Must, part_query(f.normalized, part)?));
+            // A part matches the passage's text, or what it sits under (a record row under its
+            // table's header), the latter worth less.
+            let in_text = part_query(f.normalized, part)?;
+            let in_context = Box::new(BoostQuery::new(
+                part_query(f.context, part)?,
+                CONTEXT_BOOST,
+            ));
+            let either = BooleanQuery::new(vec![(Occur::Should, in_text), (Occur::Should, in_context)]);
+            clauses.push((Occur::Must, Box::new(either)));
         }
         let mut filter = |field: Field, value: &str| {
             let term = TermQuery::new(
@@ -317,6 +329,41 @@ mod tests {
         assert_eq!(count(&index, "理制"), 1);
         assert_eq!(count(&index, "服务制度"), 0);
         assert_eq!(count(&index, "管理"), 2);
+    }
+
+    /// A complaint ledger's rows say dates, names and outcomes, not 投诉: they are found by the
+    /// sheet's title and header row, below a passage that says the word itself.
+    #[test]
+    fn record_rows_are_found_by_their_table_headings_ranked_below_the_text() {
+        let mut b = bundle("b", &["本公司设立投诉处理岗位"]);
+        let mut row = Passage::new(
+            "2026-03-02 | 张先生 | 空调不制冷 | 已上门维修",
+            Location::SheetCell {
+                sheet: "投诉台账".into(),
+                cell: "A5:D5".into(),
+            },
+        );
+        row.headings = vec![
+            "2026年顾客投诉登记表".into(),
+            "日期 | 顾客 | 投诉内容 | 处理结果".into(),
+        ];
+        b.documents[0].passages.push(row);
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&b, &empty_assessment(), date)
+            .expect("add");
+        let hits = index
+            .search("投诉", &Filters::default(), 10)
+            .expect("search");
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert!(hits[0].snippet.contains("投诉处理岗位"), "{hits:?}");
+        assert!(hits[1].snippet.contains("空调不制冷"), "{hits:?}");
+        assert!(hits[0].score > hits[1].score);
+        // Words of the row and of its header together; the sheet's name too.
+        assert_eq!(count(&index, "处理结果 张先生"), 1);
+        assert_eq!(count(&index, "投诉台账"), 1);
+        assert_eq!(count(&index, "处理结果 岗位"), 0);
     }
 
     #[test]
