@@ -26,7 +26,7 @@ pub struct Fields {
     pub normalized: Field,
     /// What the passage sits under, in matching form: its headings (a Word heading path, a
     /// sheet's title and column header row) and its sheet's name. Indexed like
-    /// [`Fields::normalized`], not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
+    /// [`Fields::normalized`] but without positions, not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
     /// found by its table's words (`投诉`, `处理结果`), ranked below passages that say them.
     pub context: Field,
     /// Indicator ids whose evidence cites this passage, exact (stored, multi-valued).
@@ -59,7 +59,10 @@ impl Fields {
         let normalized_options = TextOptions::default()
             .set_stored()
             .set_indexing_options(bigrams.clone());
-        let context_options = TextOptions::default().set_indexing_options(bigrams);
+        // Without positions: a heading is matched by all of a word's bigrams, not as an exact
+        // phrase, which keeps a sheet's header row, repeated on every row, cheap to index.
+        let context_options = TextOptions::default()
+            .set_indexing_options(bigrams.set_index_option(IndexRecordOption::WithFreqs));
         let bundle = builder.add_text_field("bundle", STRING | STORED | FAST);
         // Stored only: no query filters by file path, kind or date, and every indexed field is a term
         // per passage (benches/index.rs).

@@ -85,10 +85,11 @@ impl Index {
             // table's header), the latter worth less.
             let in_text = part_query(f.normalized, part)?;
             let in_context = Box::new(BoostQuery::new(
-                part_query(f.context, part)?,
+                all_bigrams_query(f.context, part)?,
                 CONTEXT_BOOST,
             ));
-            let either = BooleanQuery::new(vec![(Occur::Should, in_text), (Occur::Should, in_context)]);
+            let either =
+                BooleanQuery::new(vec![(Occur::Should, in_text), (Occur::Should, in_context)]);
             clauses.push((Occur::Must, Box::new(either)));
         }
         let mut filter = |field: Field, value: &str| {
@@ -217,6 +218,39 @@ fn part_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
         }
         _ => Ok(Box::new(PhraseQuery::new_with_offset(terms))),
     }
+}
+
+/// A part as all of its bigrams in a field indexed without positions (the headings): every
+/// token must occur, in any order.
+fn all_bigrams_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
+    let normalized = crate::normalize::for_matching(part);
+    let mut tokenizer = CjkBigramTokenizer;
+    let mut stream = tokenizer.token_stream(&normalized);
+    let mut tokens: Vec<String> = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push(token.text.clone());
+    }
+    if let [single] = tokens.as_slice()
+        && let (Some(c), None) = (single.chars().next(), single.chars().nth(1))
+        && is_bigram_char(c)
+    {
+        // One CJK character: any bigram holding it, as in the text.
+        return part_query(field, part);
+    }
+    if tokens.is_empty() {
+        return part_query(field, part);
+    }
+    let terms = tokens
+        .into_iter()
+        .map(|t| -> (Occur, Box<dyn Query>) {
+            let term = Term::from_field_text(field, &t);
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+            )
+        })
+        .collect();
+    Ok(Box::new(BooleanQuery::new(terms)))
 }
 
 /// Splits a query at whitespace outside quotes (`"`, `＂`, `“`, `”`); a quoted stretch is one
