@@ -2,8 +2,9 @@
 //! matching form ([`crate::normalize::for_matching`]) and becomes a phrase query over the CJK
 //! bigram tokens, and all parts must match (AND). So `投诉 处理` finds passages with both words,
 //! `"投诉 处理"` only the phrase (`投诉处理`, since matching form drops spaces between CJK
-//! characters), `400-800-1234` the number as written. Filters (clause, bundle, material) narrow
-//! without changing the score. Hits carry the model's [`Location`], a plain-text snippet of the
+//! characters), `400-800-1234` the number as written. A word (not a quoted phrase) also matches
+//! what the passage sits under (its headings, a sheet's header row), with less weight. Filters
+//! (clause, bundle, material) narrow without changing the score. Hits carry the model's [`Location`], a plain-text snippet of the
 //! passage's matching form and the byte ranges to highlight in it.
 
 use super::schema::clause_prefixes;
@@ -81,11 +82,15 @@ impl Index {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &parts {
-            // A part matches the passage's text, or what it sits under (a record row under its
+            let in_text = part_query(f.normalized, &part.text)?;
+            if part.quoted {
+                clauses.push((Occur::Must, in_text));
+                continue;
+            }
+            // A word matches the passage's text, or what it sits under (a record row under its
             // table's header), the latter worth less.
-            let in_text = part_query(f.normalized, part)?;
             let in_context = Box::new(BoostQuery::new(
-                all_bigrams_query(f.context, part)?,
+                all_bigrams_query(f.context, &part.text)?,
                 CONTEXT_BOOST,
             ));
             let either =
@@ -255,20 +260,26 @@ fn all_bigrams_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
 
 /// Splits a query at whitespace outside quotes (`"`, `＂`, `“`, `”`); a quoted stretch is one
 /// part whatever it holds. An unclosed quote is an error, not a guess.
-pub fn split_query(query: &str) -> Result<Vec<String>> {
+pub(crate) fn split_query(query: &str) -> Result<Vec<QueryPart>> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
     for c in query.chars() {
         if matches!(c, '"' | '＂' | '“' | '”') {
-            quoted = !quoted;
             if !current.trim().is_empty() {
-                parts.push(std::mem::take(&mut current));
+                parts.push(QueryPart {
+                    text: std::mem::take(&mut current),
+                    quoted,
+                });
             }
+            quoted = !quoted;
             current.clear();
         } else if c.is_whitespace() && !quoted {
             if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
+                parts.push(QueryPart {
+                    text: std::mem::take(&mut current),
+                    quoted: false,
+                });
             }
         } else {
             current.push(c);
@@ -278,9 +289,21 @@ pub fn split_query(query: &str) -> Result<Vec<String>> {
         return Err(IndexError::Query(format!("unbalanced quote in `{query}`")));
     }
     if !current.is_empty() {
-        parts.push(current);
+        parts.push(QueryPart {
+            text: current,
+            quoted: false,
+        });
     }
     Ok(parts)
+}
+
+/// One part of a query: a word, or a quoted phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueryPart {
+    /// As typed, quotes removed.
+    pub(crate) text: String,
+    /// Written in quotes: the exact phrase, in the passage's own text only.
+    pub(crate) quoted: bool,
 }
 
 /// The first `n` characters of `text`.
@@ -398,6 +421,8 @@ mod tests {
         assert_eq!(count(&index, "处理结果 张先生"), 1);
         assert_eq!(count(&index, "投诉台账"), 1);
         assert_eq!(count(&index, "处理结果 岗位"), 0);
+        // A quoted phrase is the passage's own text.
+        assert_eq!(count(&index, "\"投诉\""), 1);
     }
 
     #[test]
@@ -595,11 +620,19 @@ mod tests {
 
     #[test]
     fn split_query_handles_quotes() {
+        let parts = |q: &str| -> Vec<(String, bool)> {
+            split_query(q)
+                .expect("split")
+                .into_iter()
+                .map(|p| (p.text, p.quoted))
+                .collect()
+        };
+        let part = |t: &str, quoted| (t.to_string(), quoted);
         assert_eq!(
-            split_query("a \"b c\" d").expect("split"),
-            ["a", "b c", "d"]
+            parts("a \"b c\" d"),
+            [part("a", false), part("b c", true), part("d", false)]
         );
-        assert_eq!(split_query("“售后 服务”").expect("split"), ["售后 服务"]);
+        assert_eq!(parts("“售后 服务”"), [part("售后 服务", true)]);
         assert!(split_query("  ").expect("split").is_empty());
     }
 }
