@@ -3,6 +3,7 @@
 mod batch;
 mod cli;
 mod fixtures;
+mod heldout;
 mod index;
 mod realworld;
 mod report;
