@@ -95,7 +95,15 @@ fn held_out_statements_per_class() {
     report.push_str(&wrong.join("\n"));
     eprintln!("{report}");
     // The floors this set has reached; raise them as the rules improve, never lower them.
-    let floors: [(&str, usize); 0] = [];
+    let floors = [
+        ("statement", 9),
+        ("negation", 7),
+        ("contrast", 4),
+        ("plan", 3),
+        ("template", 1),
+        ("title", 1),
+        ("other_sense", 2),
+    ];
     for (class, floor) in floors {
         let right = per_class.get(class).map_or(0, |c| c.0);
         assert!(

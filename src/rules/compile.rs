@@ -422,6 +422,7 @@ impl<'a> Compiler<'a> {
         let mut context = CompiledContext {
             negation_before: Vec::new(),
             negation_after: Vec::new(),
+            scope_ends: Vec::new(),
             not_cues: Vec::new(),
             window: 8,
             skip: None,
@@ -443,6 +444,7 @@ impl<'a> Compiler<'a> {
         context.negation_before = folded(&v.negation.before);
         context.negation_after = folded(&v.negation.after);
         context.not_cues = folded(&v.negation.not_cues);
+        context.scope_ends = folded(&v.negation.scope_ends);
         context.window = v.negation.window;
         let mut skip_ok = Vec::new();
         for p in &v.skip_passages.patterns {

@@ -158,6 +158,10 @@ pub struct NegationDef {
     /// `无`, `培训计划` holds `计划`): a cue inside one of them is no cue.
     #[serde(default)]
     pub not_cues: Vec<String>,
+    /// Words that end a cue's scope within a clause (`但`, `然而`): in 「已建立……但尚未开展」
+    /// the 尚未 governs only what follows it.
+    #[serde(default)]
+    pub scope_ends: Vec<String>,
 }
 
 impl Default for NegationDef {
@@ -166,6 +170,7 @@ impl Default for NegationDef {
             before: Vec::new(),
             after: Vec::new(),
             not_cues: Vec::new(),
+            scope_ends: Vec::new(),
             window: default_window(),
         }
     }

@@ -9,9 +9,10 @@
 //! - an occurrence *counts* for a rule unless it lies inside one of the rule's `except` phrases
 //!   or, context filters applying, inside an `[other_sense]` phrase or (evidence rules only)
 //!   negated;
-//! - **negation**: a `before` cue lies entirely within the `window` characters before the term,
-//!   or an `after` cue entirely within the `window` characters after it, and the window is cut
-//!   at a clause end (`。；;！!？?`);
+//! - **negation** (negated or planned): a cue governs its clause — a `before` cue earlier in
+//!   the term's clause, or an `after` cue later in it, at most `window` characters away; the
+//!   clause ends at `。，；！？` (not at `、`, so a negated list stays negated) and at a
+//!   `scope_ends` word (`但`, `然而`), so 「已建立……，但尚未开展」 negates only the second half;
 //! - `near`: a counting occurrence of `a` and one of `b` with at most `within` characters
 //!   *between* them (0 when they touch or overlap);
 //! - `min_hits`: counting occurrences of the rule's terms, overlapping ones counted once
@@ -65,6 +66,8 @@ pub(crate) struct CompiledRule {
 pub(crate) struct CompiledContext {
     pub negation_before: Vec<String>,
     pub negation_after: Vec<String>,
+    /// Words that end a cue's scope inside a clause (但, 然而…), folded.
+    pub scope_ends: Vec<String>,
     /// Words in which a cue is not a cue (folded).
     pub not_cues: Vec<String>,
     pub window: usize,
@@ -115,12 +118,15 @@ struct Occurrence {
     is_negated: bool,
 }
 
+/// Punctuation that ends the clause a cue governs (in the folded text, where NFKC has made
+/// `，；！？` ASCII). `、` does not: 「没有上门维修、配件更换服务」 negates the whole list.
 fn is_clause_end(c: char) -> bool {
-    matches!(c, '。' | '；' | ';' | '！' | '!' | '？' | '?')
+    matches!(c, '。' | ',' | ';' | '！' | '!' | '？' | '?')
 }
 
-/// The up-to-`window` characters before `start`, cut at a clause end.
-fn window_before(text: &str, start: usize, window: usize) -> &str {
+/// The clause before `start` that a cue standing in it would govern: back to the clause end or
+/// the last `scope_ends` word (但, 然而…), at most `window` characters.
+fn window_before<'t>(text: &'t str, start: usize, window: usize, scope_ends: &[String]) -> &'t str {
     let head = &text[..start];
     let mut from = start;
     for (i, c) in head.char_indices().rev().take(window) {
@@ -129,11 +135,18 @@ fn window_before(text: &str, start: usize, window: usize) -> &str {
         }
         from = i;
     }
-    &head[from..]
+    let scope = &head[from..];
+    let cut = scope_ends
+        .iter()
+        .filter_map(|w| scope.rfind(w.as_str()).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    &scope[cut..]
 }
 
-/// The up-to-`window` characters after `end`, cut at a clause end.
-fn window_after(text: &str, end: usize, window: usize) -> &str {
+/// The clause after `end` that a cue standing in it would govern: up to the clause end or the
+/// first `scope_ends` word, at most `window` characters.
+fn window_after<'t>(text: &'t str, end: usize, window: usize, scope_ends: &[String]) -> &'t str {
     let tail = &text[end..];
     let mut to = 0;
     for (i, c) in tail.char_indices().take(window) {
@@ -142,7 +155,13 @@ fn window_after(text: &str, end: usize, window: usize) -> &str {
         }
         to = i + c.len_utf8();
     }
-    &tail[..to]
+    let scope = &tail[..to];
+    let cut = scope_ends
+        .iter()
+        .filter_map(|w| scope.find(w.as_str()))
+        .min()
+        .unwrap_or(scope.len());
+    &scope[..cut]
 }
 
 impl CompiledRules {
@@ -188,8 +207,8 @@ impl CompiledRules {
             o.is_other_sense = other
                 .iter()
                 .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
-            let before = window_before(folded, o.start, ctx.window);
-            let after = window_after(folded, o.end, ctx.window);
+            let before = window_before(folded, o.start, ctx.window, &ctx.scope_ends);
+            let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &ctx.negation_before)
                 || has_cue(after, o.end, &ctx.negation_after);
         }
@@ -487,6 +506,27 @@ mod tests {
         );
         assert!(matches(&c, "未来三年投诉台账"));
         assert!(!matches(&c, "未建立投诉台账"));
+    }
+
+    /// A cue governs its clause: however far in it, up to its end (。，；), or to a
+    /// `scope_ends` word; a list joined by 、 stays governed.
+    #[test]
+    fn a_cue_governs_its_clause_and_no_further() {
+        let context = CONTEXT
+            .replace("window = 8", "window = 20\nscope_ends = [\"但\"]")
+            .replace("before = [\"尚未\"", "before = [\"没有\", \"尚未\"");
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉热线\"]\n",
+        );
+        assert!(!matches(
+            &c,
+            "本公司尚未与任何第三方机构签订关于投诉热线的协议"
+        ));
+        assert!(!matches(&c, "没有维修热线、投诉热线"));
+        assert!(matches(&c, "尚未开展分析，投诉热线已开通"));
+        assert!(matches(&c, "虽尚未开展分析但投诉热线已开通"));
+        assert!(matches(&c, "已开通投诉热线，但尚未开展分析"));
     }
 
     #[test]
