@@ -195,13 +195,30 @@ impl CompiledRules {
                     .map(|(i, m)| (i, i + m.len()))
             })
             .collect();
-        let has_cue = |window: &str, offset: usize, cues: &[String]| {
-            cues.iter().any(|cue| {
-                window.match_indices(cue.as_str()).any(|(i, m)| {
-                    let (s, e) = (offset + i, offset + i + m.len());
-                    !not_cue_spans.iter().any(|&(ws, we)| ws <= s && e <= we)
+        // Every cue of the passage, found once (sorted by start), outside the not-cue words;
+        // an occurrence then asks only whether one lies inside its clause.
+        let cue_spans = |cues: &[String]| -> Vec<(usize, usize)> {
+            let mut spans: Vec<(usize, usize)> = cues
+                .iter()
+                .flat_map(|cue| {
+                    folded
+                        .match_indices(cue.as_str())
+                        .map(|(i, m)| (i, i + m.len()))
                 })
-            })
+                .filter(|&(s, e)| !not_cue_spans.iter().any(|&(ws, we)| ws <= s && e <= we))
+                .collect();
+            spans.sort_unstable();
+            spans
+        };
+        let before_cues = cue_spans(&ctx.negation_before);
+        let after_cues = cue_spans(&ctx.negation_after);
+        let has_cue = |window: &str, offset: usize, spans: &[(usize, usize)]| {
+            let end = offset + window.len();
+            let first = spans.partition_point(|&(s, _)| s < offset);
+            spans[first..]
+                .iter()
+                .take_while(|&&(s, _)| s < end)
+                .any(|&(_, e)| e <= end)
         };
         for o in &mut occ {
             o.is_other_sense = other
@@ -209,8 +226,8 @@ impl CompiledRules {
                 .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
             let before = window_before(folded, o.start, ctx.window, &ctx.scope_ends);
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
-            o.is_negated = has_cue(before, o.start - before.len(), &ctx.negation_before)
-                || has_cue(after, o.end, &ctx.negation_after);
+            o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
+                || has_cue(after, o.end, &after_cues);
         }
         occ
     }
