@@ -96,13 +96,13 @@ fn held_out_statements_per_class() {
     eprintln!("{report}");
     // The floors this set has reached; raise them as the rules improve, never lower them.
     let floors = [
-        ("statement", 9),
+        ("statement", 10),
         ("negation", 7),
-        ("contrast", 4),
+        ("contrast", 5),
         ("plan", 3),
+        ("other_sense", 8),
         ("template", 1),
         ("title", 1),
-        ("other_sense", 2),
     ];
     for (class, floor) in floors {
         let right = per_class.get(class).map_or(0, |c| c.0);

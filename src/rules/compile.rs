@@ -128,6 +128,8 @@ struct Compiler<'a> {
     level2: Vec<String>,
     /// Material ids, once the catalog is compiled.
     material_ids: Vec<String>,
+    /// The indicators of each `[[other_party]]` group, once the context is compiled.
+    other_party_indicators: Vec<Vec<String>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -138,6 +140,7 @@ impl<'a> Compiler<'a> {
             terms: Terms::default(),
             level2: Vec::new(),
             material_ids: Vec::new(),
+            other_party_indicators: Vec::new(),
         }
     }
 
@@ -423,6 +426,7 @@ impl<'a> Compiler<'a> {
             negation_before: Vec::new(),
             negation_after: Vec::new(),
             scope_ends: Vec::new(),
+            other_party: Vec::new(),
             not_cues: Vec::new(),
             window: 8,
             skip: None,
@@ -445,6 +449,34 @@ impl<'a> Compiler<'a> {
         context.negation_after = folded(&v.negation.after);
         context.not_cues = folded(&v.negation.not_cues);
         context.scope_ends = folded(&v.negation.scope_ends);
+        for group in v.other_party.iter().take(64) {
+            let line = self.line_of(file, group.span(), 1);
+            for id in &group.get_ref().indicators {
+                if !self.level2.contains(id) {
+                    self.problems.push(RulesError::UnknownIndicator {
+                        file: file.to_string(),
+                        line,
+                        id: id.clone(),
+                    });
+                }
+            }
+            context.other_party.push((
+                folded(&group.get_ref().cues),
+                folded(&group.get_ref().not_cues),
+            ));
+        }
+        if v.other_party.len() > 64 {
+            self.problem(
+                file,
+                1,
+                "at most 64 [[other_party]] groups; merge some".to_string(),
+            );
+        }
+        self.other_party_indicators = v
+            .other_party
+            .iter()
+            .map(|g| g.get_ref().indicators.clone())
+            .collect();
         context.window = v.negation.window;
         let mut skip_ok = Vec::new();
         for p in &v.skip_passages.patterns {
@@ -589,6 +621,12 @@ impl<'a> Compiler<'a> {
                     .map(|h| fold_raw(h))
                     .filter(|h| !h.is_empty())
                     .collect(),
+                other_party: self
+                    .other_party_indicators
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, ids)| ids.contains(indicator))
+                    .fold(0u64, |mask, (g, _)| mask | (1 << g)),
                 ignore_context: v.ignore_context,
                 examples: v.examples.clone(),
                 counter_examples: v.counter_examples.clone(),

@@ -139,6 +139,23 @@ pub struct ContextDef {
     /// Other senses of terms.
     #[serde(default)]
     pub other_sense: OtherSenseDef,
+    /// Whose activity does not count for which indicators.
+    #[serde(default)]
+    pub other_party: Vec<Spanned<OtherPartyDef>>,
+}
+
+/// `[[other_party]]`: cues that say a clause is about someone else's activity (employees, the
+/// tax office, the finance department) for the indicators where that is not evidence.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPartyDef {
+    /// Level-2 indicator ids the cues apply to.
+    pub indicators: Vec<String>,
+    /// A term hit is discarded for those indicators when one of these stands in its clause.
+    pub cues: Vec<String>,
+    /// Words that hold a cue without naming another party (`员工` in `服务员工`).
+    #[serde(default)]
+    pub not_cues: Vec<String>,
 }
 
 /// `[negation]`.

@@ -54,6 +54,8 @@ pub(crate) struct CompiledRule {
     pub not_in_materials: Vec<MaterialId>,
     /// Folded.
     pub under_headings: Vec<String>,
+    /// Bit `g` set: `[[other_party]]` group `g` applies to this rule's indicator.
+    pub other_party: u64,
     pub ignore_context: bool,
     pub examples: Vec<PassageExample>,
     pub counter_examples: Vec<PassageExample>,
@@ -68,6 +70,9 @@ pub(crate) struct CompiledContext {
     pub negation_after: Vec<String>,
     /// Words that end a cue's scope inside a clause (但, 然而…), folded.
     pub scope_ends: Vec<String>,
+    /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
+    /// [`CompiledRule::other_party`] says which groups apply to it.
+    pub other_party: Vec<(Vec<String>, Vec<String>)>,
     /// Words in which a cue is not a cue (folded).
     pub not_cues: Vec<String>,
     pub window: usize,
@@ -116,6 +121,8 @@ struct Occurrence {
     is_other_sense: bool,
     /// A negation cue is near.
     is_negated: bool,
+    /// Bit `g` set: a cue of `[[other_party]]` group `g` stands in the occurrence's clause.
+    other_party: u64,
 }
 
 /// Punctuation that ends the clause a cue governs (in the folded text, where NFKC has made
@@ -175,6 +182,7 @@ impl CompiledRules {
                 end: m.end(),
                 is_other_sense: false,
                 is_negated: false,
+                other_party: 0,
             })
             .collect();
         occ.sort_by_key(|o| (o.start, std::cmp::Reverse(o.end)));
@@ -212,6 +220,32 @@ impl CompiledRules {
         };
         let before_cues = cue_spans(&ctx.negation_before);
         let after_cues = cue_spans(&ctx.negation_after);
+        // Other-party cues, per group, with the group's own not-cue words.
+        let party_cues: Vec<Vec<(usize, usize)>> = ctx
+            .other_party
+            .iter()
+            .map(|(cues, not_cues)| {
+                let inside: Vec<(usize, usize)> = not_cues
+                    .iter()
+                    .flat_map(|w| {
+                        folded
+                            .match_indices(w.as_str())
+                            .map(|(i, m)| (i, i + m.len()))
+                    })
+                    .collect();
+                let mut spans: Vec<(usize, usize)> = cues
+                    .iter()
+                    .flat_map(|c| {
+                        folded
+                            .match_indices(c.as_str())
+                            .map(|(i, m)| (i, i + m.len()))
+                    })
+                    .filter(|&(s, e)| !inside.iter().any(|&(ws, we)| ws <= s && e <= we))
+                    .collect();
+                spans.sort_unstable();
+                spans
+            })
+            .collect();
         let has_cue = |window: &str, offset: usize, spans: &[(usize, usize)]| {
             let end = offset + window.len();
             let first = spans.partition_point(|&(s, _)| s < offset);
@@ -228,6 +262,11 @@ impl CompiledRules {
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues);
+            for (g, spans) in party_cues.iter().enumerate() {
+                if has_cue(before, o.start - before.len(), spans) || has_cue(after, o.end, spans) {
+                    o.other_party |= 1 << g;
+                }
+            }
         }
         occ
     }
@@ -327,6 +366,9 @@ impl CompiledRules {
             }
             if !rule.ignore_context {
                 if o.is_other_sense {
+                    return false;
+                }
+                if rule.kind == RuleKind::Evidence && o.other_party & rule.other_party != 0 {
                     return false;
                 }
                 if rule.kind == RuleKind::Evidence && o.is_negated {
@@ -544,6 +586,21 @@ mod tests {
         assert!(matches(&c, "尚未开展分析，投诉热线已开通"));
         assert!(matches(&c, "虽尚未开展分析但投诉热线已开通"));
         assert!(matches(&c, "已开通投诉热线，但尚未开展分析"));
+    }
+
+    /// An `[[other_party]]` cue in the clause stops the hit for its indicators only.
+    #[test]
+    fn another_partys_activity_is_not_evidence_for_the_listed_indicators() {
+        let context = format!(
+            "{CONTEXT}\n[[other_party]]\nindicators = [\"5.3.2\"]\ncues = [\"职工\"]\nnot_cues = [\"职工服务站\"]\n"
+        );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"意见箱\"]\n",
+        );
+        assert!(!matches(&c, "工会为职工设立意见箱"));
+        assert!(matches(&c, "门店设立顾客意见箱，职工另有渠道"));
+        assert!(matches(&c, "职工服务站旁设立顾客意见箱"));
     }
 
     #[test]
