@@ -427,6 +427,8 @@ impl<'a> Compiler<'a> {
             negation_after: Vec::new(),
             scope_ends: Vec::new(),
             other_party: Vec::new(),
+            cues: None,
+            cue_kinds: Vec::new(),
             not_cues: Vec::new(),
             window: 8,
             skip: None,
@@ -437,6 +439,23 @@ impl<'a> Compiler<'a> {
         let Some(ctx) = &self.set.context else {
             return context;
         };
+        self.context_lists(ctx, &mut context);
+        if let Err(e) = context.build_cues() {
+            self.problem(
+                &ctx.file,
+                1,
+                format!("the negation and other-party cues are too many to search at once ({e})"),
+            );
+        }
+        context
+    }
+
+    /// The lists and patterns of `context.toml`.
+    fn context_lists(
+        &mut self,
+        ctx: &Located<crate::rules::load::ContextDef>,
+        context: &mut CompiledContext,
+    ) {
         let file = ctx.file.as_str();
         let v = &ctx.value;
         let folded = |list: &[String]| -> Vec<String> {
@@ -511,7 +530,6 @@ impl<'a> Compiler<'a> {
         }
         context.other_sense.sort_unstable();
         context.other_sense.dedup();
-        context
     }
 
     // ---- evidence-*.toml ----

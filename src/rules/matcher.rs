@@ -73,6 +73,10 @@ pub(crate) struct CompiledContext {
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
+    /// Every cue and not-cue word above in one automaton (overlapping search), and what each
+    /// pattern is: one pass per passage finds them all.
+    pub cues: Option<aho_corasick::AhoCorasick>,
+    pub cue_kinds: Vec<Vec<CueKind>>,
     /// Words in which a cue is not a cue (folded).
     pub not_cues: Vec<String>,
     pub window: usize,
@@ -81,6 +85,69 @@ pub(crate) struct CompiledContext {
     pub list_materials: Vec<MaterialId>,
     /// Term indices of the other-sense phrases.
     pub other_sense: Vec<u32>,
+}
+
+/// What a pattern of the cue automaton is (a word may be several: a cue of two groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CueKind {
+    /// A `[negation] before` cue.
+    Before,
+    /// A `[negation] after` cue.
+    After,
+    /// A `[negation] not_cues` word.
+    NotCue,
+    /// A cue of `[[other_party]]` group `g`.
+    Party(usize),
+    /// A not-cue word of `[[other_party]]` group `g`.
+    PartyNot(usize),
+}
+
+impl CompiledContext {
+    /// Builds the cue automaton from the cue lists (after they are set).
+    pub(crate) fn build_cues(&mut self) -> Result<(), aho_corasick::BuildError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut kinds: Vec<Vec<CueKind>> = Vec::new();
+        let mut add = |word: &str, kind: CueKind| {
+            if word.is_empty() {
+                return;
+            }
+            match patterns.iter().position(|p| p == word) {
+                Some(i) => kinds[i].push(kind),
+                None => {
+                    patterns.push(word.to_string());
+                    kinds.push(vec![kind]);
+                }
+            }
+        };
+        for w in &self.negation_before {
+            add(w, CueKind::Before);
+        }
+        for w in &self.negation_after {
+            add(w, CueKind::After);
+        }
+        for w in &self.not_cues {
+            add(w, CueKind::NotCue);
+        }
+        for (g, (cues, not_cues)) in self.other_party.iter().enumerate() {
+            for w in cues {
+                add(w, CueKind::Party(g));
+            }
+            for w in not_cues {
+                add(w, CueKind::PartyNot(g));
+            }
+        }
+        self.cues = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(&patterns)?,
+            )
+        };
+        self.cue_kinds = kinds;
+        Ok(())
+    }
 }
 
 /// Where a passage sits, as far as rules care: its file's materials and its headings (folded).
@@ -192,60 +259,38 @@ impl CompiledRules {
             .filter(|o| ctx.other_sense.binary_search(&o.term).is_ok())
             .map(|o| (o.start, o.end))
             .collect();
-        // Spans of words that merely contain a cue (接待, 无理由, 培训计划): cues inside them
-        // do not negate.
-        let not_cue_spans: Vec<(usize, usize)> = ctx
-            .not_cues
-            .iter()
-            .flat_map(|w| {
-                folded
-                    .match_indices(w.as_str())
-                    .map(|(i, m)| (i, i + m.len()))
-            })
-            .collect();
-        // Every cue of the passage, found once (sorted by start), outside the not-cue words;
-        // an occurrence then asks only whether one lies inside its clause.
-        let cue_spans = |cues: &[String]| -> Vec<(usize, usize)> {
-            let mut spans: Vec<(usize, usize)> = cues
-                .iter()
-                .flat_map(|cue| {
-                    folded
-                        .match_indices(cue.as_str())
-                        .map(|(i, m)| (i, i + m.len()))
-                })
-                .filter(|&(s, e)| !not_cue_spans.iter().any(|&(ws, we)| ws <= s && e <= we))
-                .collect();
+        // Every cue of the passage in one pass of the cue automaton, then per kind: spans sorted
+        // by start, outside the words that merely hold a cue (接待, 无理由, 培训计划), so that an
+        // occurrence asks only whether one lies inside its clause.
+        let groups = ctx.other_party.len();
+        let mut before_cues = Vec::new();
+        let mut after_cues = Vec::new();
+        let mut not_cue_spans = Vec::new();
+        let mut party_cues: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
+        let mut party_not: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
+        if let Some(cues) = &ctx.cues {
+            for m in cues.find_overlapping_iter(folded) {
+                let span = (m.start(), m.end());
+                for kind in &ctx.cue_kinds[m.pattern().as_usize()] {
+                    match *kind {
+                        CueKind::Before => before_cues.push(span),
+                        CueKind::After => after_cues.push(span),
+                        CueKind::NotCue => not_cue_spans.push(span),
+                        CueKind::Party(g) => party_cues[g].push(span),
+                        CueKind::PartyNot(g) => party_not[g].push(span),
+                    }
+                }
+            }
+        }
+        let keep = |spans: &mut Vec<(usize, usize)>, inside: &[(usize, usize)]| {
+            spans.retain(|&(s, e)| !inside.iter().any(|&(ws, we)| ws <= s && e <= we));
             spans.sort_unstable();
-            spans
         };
-        let before_cues = cue_spans(&ctx.negation_before);
-        let after_cues = cue_spans(&ctx.negation_after);
-        // Other-party cues, per group, with the group's own not-cue words.
-        let party_cues: Vec<Vec<(usize, usize)>> = ctx
-            .other_party
-            .iter()
-            .map(|(cues, not_cues)| {
-                let inside: Vec<(usize, usize)> = not_cues
-                    .iter()
-                    .flat_map(|w| {
-                        folded
-                            .match_indices(w.as_str())
-                            .map(|(i, m)| (i, i + m.len()))
-                    })
-                    .collect();
-                let mut spans: Vec<(usize, usize)> = cues
-                    .iter()
-                    .flat_map(|c| {
-                        folded
-                            .match_indices(c.as_str())
-                            .map(|(i, m)| (i, i + m.len()))
-                    })
-                    .filter(|&(s, e)| !inside.iter().any(|&(ws, we)| ws <= s && e <= we))
-                    .collect();
-                spans.sort_unstable();
-                spans
-            })
-            .collect();
+        keep(&mut before_cues, &not_cue_spans);
+        keep(&mut after_cues, &not_cue_spans);
+        for (spans, inside) in party_cues.iter_mut().zip(&party_not) {
+            keep(spans, inside);
+        }
         let has_cue = |window: &str, offset: usize, spans: &[(usize, usize)]| {
             let end = offset + window.len();
             let first = spans.partition_point(|&(s, _)| s < offset);
