@@ -429,6 +429,7 @@ impl<'a> Compiler<'a> {
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
+            other_party_examples: Vec::new(),
             not_cues: Vec::new(),
             window: 8,
             skip: None,
@@ -483,6 +484,20 @@ impl<'a> Compiler<'a> {
                 folded(&group.get_ref().cues),
                 folded(&group.get_ref().not_cues),
             ));
+            context
+                .other_party_examples
+                .push(crate::rules::matcher::OtherPartyExamples {
+                    file: file.to_string(),
+                    line,
+                    indicators: group
+                        .get_ref()
+                        .indicators
+                        .iter()
+                        .map(|i| IndicatorId(i.clone()))
+                        .collect(),
+                    examples: group.get_ref().examples.clone(),
+                    counter_examples: group.get_ref().counter_examples.clone(),
+                });
         }
         if v.other_party.len() > 64 {
             self.problem(
@@ -971,6 +986,37 @@ description = "x"
             .and_then(|set| compile(&set))
             .expect_err("the edit is refused");
         (line, err)
+    }
+
+    #[test]
+    fn an_other_party_counter_example_reached_by_a_cue_fails_rules_check() {
+        let mut sources: Vec<crate::rules::load::Source> = crate::rules::embedded::FILES
+            .iter()
+            .map(|(name, text)| crate::rules::load::Source {
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+            })
+            .collect();
+        sources.sort_by(|a, b| a.name.cmp(&b.name));
+        let context = sources
+            .iter_mut()
+            .find(|s| s.name == "context.toml")
+            .expect("context.toml");
+        let from = "counter_examples = [\"客服中心每月开展顾客满意度调查，2025年满意率96%\"]";
+        assert!(context.text.contains(from));
+        context.text = context.text.replace(
+            from,
+            "counter_examples = [\"工会每季度开展一次职工满意度调查\"]",
+        );
+        let rules = crate::rules::load::load_sources(sources)
+            .and_then(|set| compile(&set))
+            .expect("compiles");
+        let err = crate::rules::check_examples(&rules).expect_err("the counter-example fails");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("context.toml:") && text.contains("the counter-example \"工会每季度"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -156,6 +156,13 @@ pub struct OtherPartyDef {
     /// Words that hold a cue without naming another party (`员工` in `服务员工`).
     #[serde(default)]
     pub not_cues: Vec<String>,
+    /// Passages that must give no evidence for any of `indicators`.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Passages that must still give evidence for one of `indicators` (the cues must not reach
+    /// them).
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
 }
 
 /// `[negation]`.

@@ -73,6 +73,9 @@ pub(crate) struct CompiledContext {
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
+    /// Where each `[[other_party]]` group is written and what it must do: (file, line, its
+    /// indicators, examples, counter-examples).
+    pub other_party_examples: Vec<OtherPartyExamples>,
     /// Every cue and not-cue word above in one automaton (overlapping search), and what each
     /// pattern is: one pass per passage finds them all.
     pub cues: Option<aho_corasick::AhoCorasick>,
@@ -85,6 +88,64 @@ pub(crate) struct CompiledContext {
     pub list_materials: Vec<MaterialId>,
     /// Term indices of the other-sense phrases.
     pub other_sense: Vec<u32>,
+}
+
+/// The examples of one `[[other_party]]` group, for `certsift rules check`.
+#[derive(Debug, Clone)]
+pub(crate) struct OtherPartyExamples {
+    pub file: String,
+    pub line: usize,
+    pub indicators: Vec<IndicatorId>,
+    /// No evidence for any of `indicators`.
+    pub examples: Vec<String>,
+    /// Evidence for one of `indicators`.
+    pub counter_examples: Vec<String>,
+}
+
+/// Runs the examples (no evidence for the group's indicators) and counter-examples (evidence
+/// for one of them) of every `[[other_party]]` group.
+pub(crate) fn check_other_party_examples(rules: &CompiledRules) -> (usize, Vec<RulesError>) {
+    let mut count = 0;
+    let mut problems = Vec::new();
+    for group in &rules.context.other_party_examples {
+        let evidence_for = |text: &str| -> bool {
+            rules
+                .match_text(text, &PassageContext::default())
+                .iter()
+                .any(|h| {
+                    let rule = &rules.rules[h.rule];
+                    rule.kind == RuleKind::Evidence && group.indicators.contains(&rule.indicator)
+                })
+        };
+        let cases = group
+            .examples
+            .iter()
+            .map(|t| (t, false))
+            .chain(group.counter_examples.iter().map(|t| (t, true)));
+        for (text, want_evidence) in cases {
+            count += 1;
+            if evidence_for(text) != want_evidence {
+                let ids: Vec<&str> = group.indicators.iter().map(|i| i.0.as_str()).collect();
+                let message = if want_evidence {
+                    format!(
+                        "[[other_party]] ({}): the counter-example \"{text}\" gives no evidence; a cue reaches too far, or no rule matches it",
+                        ids.join(", ")
+                    )
+                } else {
+                    format!(
+                        "[[other_party]] ({}): the example \"{text}\" still gives evidence; add the cue that names the other party",
+                        ids.join(", ")
+                    )
+                };
+                problems.push(RulesError::Example {
+                    file: group.file.clone(),
+                    line: group.line,
+                    message,
+                });
+            }
+        }
+    }
+    (count, problems)
 }
 
 /// What a pattern of the cue automaton is (a word may be several: a cue of two groups).

@@ -221,11 +221,13 @@ pub fn check_examples(rules: &CompiledRules) -> Result<usize, RulesError> {
     let (count, mut problems) = matcher::check_rule_examples(rules);
     let (m_count, m_problems) = materials::check_classifier_examples(rules);
     problems.extend(m_problems);
+    let (p_count, p_problems) = matcher::check_other_party_examples(rules);
+    problems.extend(p_problems);
     let (f_count, f_problems) =
         fields::extract::check_field_examples(&rules.fields, &rules.field_rules);
     problems.extend(f_problems);
     if problems.is_empty() {
-        Ok(count + m_count + f_count)
+        Ok(count + m_count + f_count + p_count)
     } else {
         Err(RulesError::from_list(problems))
     }
