@@ -966,14 +966,7 @@ description = "x"
 
     /// The built-in rules with one edit in one file, compiled.
     fn defaults_edited(file: &str, from: &str, to: &str) -> (usize, RulesError) {
-        let mut sources: Vec<crate::rules::load::Source> = crate::rules::embedded::FILES
-            .iter()
-            .map(|(name, text)| crate::rules::load::Source {
-                name: (*name).to_string(),
-                text: (*text).to_string(),
-            })
-            .collect();
-        sources.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut sources = crate::rules::embedded_sources();
         let source = sources
             .iter_mut()
             .find(|s| s.name == file)
@@ -990,14 +983,7 @@ description = "x"
 
     #[test]
     fn an_other_party_counter_example_reached_by_a_cue_fails_rules_check() {
-        let mut sources: Vec<crate::rules::load::Source> = crate::rules::embedded::FILES
-            .iter()
-            .map(|(name, text)| crate::rules::load::Source {
-                name: (*name).to_string(),
-                text: (*text).to_string(),
-            })
-            .collect();
-        sources.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut sources = crate::rules::embedded_sources();
         let context = sources
             .iter_mut()
             .find(|s| s.name == "context.toml")

@@ -197,8 +197,8 @@ pub(crate) mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
 
-/// Loads the rules embedded in the binary (the project's `rules/` folder at build time).
-pub fn load_default() -> Result<RuleSet, RulesError> {
+/// The rules files embedded in the binary, in name order, as [`load::load_sources`] takes them.
+pub(crate) fn embedded_sources() -> Vec<load::Source> {
     let mut files: Vec<load::Source> = embedded::FILES
         .iter()
         .map(|(name, text)| load::Source {
@@ -207,7 +207,12 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
-    load::load_sources(files)
+    files
+}
+
+/// Loads the rules embedded in the binary (the project's `rules/` folder at build time).
+pub fn load_default() -> Result<RuleSet, RulesError> {
+    load::load_sources(embedded_sources())
 }
 
 /// Checks ids against the catalog and builds the matchers once (see [`compile::compile`]).

@@ -50,10 +50,11 @@ pub(crate) fn set_of(files: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
         catalog.text.push_str(&extra);
     }
     if !sources.iter().any(|s| s.name == "fields.toml") {
-        sources.push(Source {
-            name: "fields.toml".into(),
-            text: include_str!("../../rules/fields.toml").into(),
-        });
+        sources.extend(
+            super::embedded_sources()
+                .into_iter()
+                .filter(|s| s.name == "fields.toml"),
+        );
     }
     sources.sort_by(|a, b| a.name.cmp(&b.name));
     load_sources(sources)

@@ -164,14 +164,13 @@ pub struct Period {
     pub awaits_end: bool,
 }
 
-/// What joins a period's start to its end, or marks a date as a start when it stands after it.
-const START_CONNECTORS: [char; 8] = ['至', '到', '-', '—', '–', '~', '～', '起'];
+/// What joins a period's start to its end (`2015年06月01日至2045年05月31日`).
+const JOINERS: [char; 7] = ['至', '到', '-', '—', '–', '~', '～'];
 
 /// Whether `text` begins with what joins a start to its end (`至 2045年05月31日` on the line
 /// after a lone date makes that date a start).
 pub fn continues_a_period(text: &str) -> bool {
-    text.trim_start()
-        .starts_with(['至', '到', '-', '—', '–', '~', '～'])
+    text.trim_start().starts_with(JOINERS)
 }
 
 /// What marks a date as a start when it stands before it.
@@ -192,7 +191,9 @@ pub fn period(text: &str) -> Period {
         let before = text.get(previous_end.min(f.start)..f.start).unwrap_or("");
         previous_end = f.end;
         let trim = |c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，');
-        let joined = after.trim_start_matches(trim).starts_with(START_CONNECTORS);
+        // A joiner after a date, or `起` (`2015年06月01日起`), makes it a start.
+        let next = after.trim_start_matches(trim);
+        let joined = next.starts_with(JOINERS) || next.starts_with('起');
         let marked = before.trim_end_matches(trim).ends_with(START_MARKERS);
         let is_start = joined || (marked && !before.contains('至'));
         match (is_start, f.value) {

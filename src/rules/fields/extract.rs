@@ -381,7 +381,7 @@ impl CompiledFields {
                         }
                         let lead = &cell.text[m.start()..m.end()];
                         let parsed = if rule.kind == Kind::ValidityEnd {
-                            self.period_value(&slot, lead, &lines, || onward().clone())
+                            self.period_value(&slot, lead, &lines, onward())
                         } else {
                             parse_value(rule.kind, &slot)
                         };
@@ -435,7 +435,7 @@ impl CompiledFields {
         slot: &Slot<'_>,
         lead: &str,
         lines: &[Vec<Cell>],
-        onward: impl FnOnce() -> Vec<Vec<Cell>>,
+        onward: &[Vec<Cell>],
     ) -> Option<(Value, Option<bool>, (usize, usize))> {
         let value = slot.cell.text.get(slot.start..slot.end)?;
         let range = (slot.start, slot.end);
@@ -448,7 +448,6 @@ impl CompiledFields {
                 .map(|end| (end.as_value(), None, range))
         };
         // The rest of the slot's cell belongs to the next label; what follows is later cells.
-        let onward = onward();
         let in_passage = lines.iter().flatten().count();
         let all: Vec<&Cell> = lines
             .iter()
