@@ -290,3 +290,98 @@ fn fixture_files_are_classified_as_the_truth_says() {
     );
     assert!(status_errors.is_empty(), "{status_errors:?}");
 }
+
+/// Writes `files` (name, text) into a new bundle folder and returns `check --json` of it.
+fn check_bundle(files: &[(&str, &str)]) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("申请材料");
+    std::fs::create_dir(&bundle).expect("bundle folder");
+    for (name, text) in files {
+        std::fs::write(bundle.join(name), text).expect("write");
+    }
+    let out = certsift(&[
+        "check",
+        bundle.to_str().expect("utf-8 path"),
+        "--as-of",
+        "2026-11-28",
+        "--json",
+    ]);
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+fn flag_codes(report: &serde_json::Value) -> Vec<String> {
+    report["flags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str().map(String::from))
+        .collect()
+}
+
+const OWN_LICENCE: &str = "营业执照\n统一社会信用代码 91320505MA1XH7K24N\n名称 苏州华信智能家电有限公司\n\
+     法定代表人 陈志远\n成立日期 2009年06月18日\n营业期限 长期\n";
+const MANUAL: &str = "苏州华信智能家电有限公司售后服务管理手册\n\
+     本公司委托昆山美达电器维修服务有限公司承担昆山地区的上门维修。\n";
+const COMMITMENT: &str = "苏州华信智能家电有限公司服务承诺书\n";
+
+#[test]
+fn a_partners_licence_is_set_aside_with_the_reason_and_raises_nothing_against_the_applicant() {
+    // The partner's licence expired, has another name and another (valid) USCC.
+    let partner = "营业执照\n统一社会信用代码 91320583MA1MXXXX91\n名称 昆山美达电器维修服务有限公司\n\
+                   法定代表人 王力\n营业期限 2010年03月01日至2020年02月28日\n";
+    let report = check_bundle(&[
+        ("01-营业执照.txt", OWN_LICENCE),
+        ("03-售后服务手册.txt", MANUAL),
+        ("04-服务承诺.txt", COMMITMENT),
+        ("08-维修网点营业执照.txt", partner),
+    ]);
+    let codes = flag_codes(&report);
+    for forbidden in ["license_expired", "name_mismatch", "uscc_mismatch"] {
+        assert!(
+            !codes.iter().any(|c| c == forbidden),
+            "{forbidden} in {codes:?}"
+        );
+    }
+    let note = report["flags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "other_party_document")
+        .expect("the partner's licence is noted");
+    let message = note["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("昆山美达电器维修服务有限公司") && message.contains("01-营业执照.txt"),
+        "{message}"
+    );
+    assert_eq!(note["files"][0], "08-维修网点营业执照.txt");
+    let licence = report["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == "business_license")
+        .expect("business_license");
+    assert_eq!(licence["files"], serde_json::json!(["01-营业执照.txt"]));
+    let name = report["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["name"] == "company_name")
+        .expect("company_name");
+    assert_eq!(name["value"], "苏州华信智能家电有限公司");
+}
+
+#[test]
+fn a_lone_licence_that_disagrees_with_the_bundle_is_a_name_mismatch_not_another_party() {
+    let renamed = OWN_LICENCE.replace("苏州华信智能家电有限公司", "苏州华信电器有限公司");
+    let report = check_bundle(&[
+        ("01-营业执照.txt", renamed.as_str()),
+        ("02-申请书.txt", "申请单位：苏州华信智能家电有限公司\n"),
+        ("03-售后服务手册.txt", MANUAL),
+    ]);
+    let codes = flag_codes(&report);
+    assert!(codes.iter().any(|c| c == "name_mismatch"), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c == "other_party_document"),
+        "{codes:?}"
+    );
+}

@@ -3,6 +3,7 @@
 //! (`material_missing`) and the ordering of flags.
 
 use super::names::{field, flag};
+use super::parties::Parties;
 use super::{
     CompiledRules, FileMaterials, Required, classify_materials, indicator_findings,
     material_findings,
@@ -51,11 +52,28 @@ impl Assessment {
 const EXPIRY_FIELDS: [&str; 2] = [field::LICENSE_VALID_UNTIL, field::CERTIFICATE_VALID_UNTIL];
 
 /// Runs every rule over `bundle`. `as_of` is the review date for expiry checks.
+///
+/// Fields are read before materials are settled: whose a licence or certificate is
+/// ([`super::parties`]) depends on the names printed on it, and another company's document
+/// then counts as none of the applicant's materials and gives none of its fields.
 pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Assessment {
-    let file_materials = classify_materials(bundle, rules);
+    let mut file_materials = classify_materials(bundle, rules);
+    let all = super::fields::extract(bundle, rules.fields(), &file_materials.by_file);
+    let parties = super::parties::attribute(bundle, &all, &file_materials.by_file, &rules.parties);
+    for (file, other) in &parties.others {
+        if let Some(materials) = file_materials.by_file.get_mut(file) {
+            materials.retain(|m| !other.materials.contains(m));
+        }
+    }
+    let own: Vec<FieldValue> = all
+        .into_iter()
+        .filter(|f| !parties.is_other(&f.file))
+        .collect();
     let materials = material_findings(bundle, rules, &file_materials);
     let indicators = indicator_findings(bundle, rules, &file_materials);
-    let (fields, mut flags, expiry_dates) = fields_and_flags(bundle, rules, &file_materials, as_of);
+    let (fields, mut flags, expiry_dates) =
+        fields_and_flags(bundle, rules, &file_materials, own, as_of);
+    flags.extend(other_party_flags(rules, &parties));
     flags.extend(missing_material_flags(rules, &materials));
     flags.sort_by_key(|f| f.severity);
     Assessment {
@@ -67,6 +85,36 @@ pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Asses
         flags,
         expiry_dates,
     }
+}
+
+/// `other_party_document`: one note per document set aside, with the reason.
+fn other_party_flags(rules: &CompiledRules, parties: &Parties) -> Vec<Flag> {
+    let Some((applicant, from)) = &parties.applicant else {
+        return Vec::new();
+    };
+    parties
+        .others
+        .iter()
+        .map(|(file, other)| {
+            let what: Vec<&str> = other
+                .materials
+                .iter()
+                .map(|m| rules.catalog().material(m).map_or(m.0.as_str(), |i| i.name.as_str()))
+                .collect();
+            Flag {
+                code: flag::OTHER_PARTY_DOCUMENT.into(),
+                severity: rules.catalog().severity(flag::OTHER_PARTY_DOCUMENT),
+                message: format!(
+                    "{file}: {}上的单位是「{}」，不是申请人「{applicant}」（申请人名称取自 {from}，另见于 {} 个文件）；\
+                     不计入申请人的材料，不参与名称、信用代码和有效期核对 (another company's document, set aside)",
+                    what.join("、"),
+                    other.name,
+                    parties.applicant_mentions
+                ),
+                files: vec![file.clone()],
+            }
+        })
+        .collect()
 }
 
 /// `material_missing`: an error for a required material, a warning for an if-applicable one
@@ -94,15 +142,16 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
         .collect()
 }
 
-/// Field extraction (every occurrence, then the applicant's value per field plus certificate
-/// fields) and the cross-file checks, with severities from the catalog where it sets them.
+/// The cross-file checks over every field occurrence of the applicant's documents (`all`),
+/// then the applicant's value per field plus certificate fields, with the end dates the expiry
+/// checks compared.
 fn fields_and_flags(
     bundle: &Bundle,
     rules: &CompiledRules,
     files: &FileMaterials,
+    all: Vec<FieldValue>,
     as_of: NaiveDate,
 ) -> (Vec<FieldValue>, Vec<Flag>, Vec<NaiveDate>) {
-    let all = super::fields::extract(bundle, rules.fields(), &files.by_file);
     let mut expiry_dates: Vec<NaiveDate> = all
         .iter()
         .filter(|f| EXPIRY_FIELDS.contains(&f.name.as_str()))

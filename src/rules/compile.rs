@@ -28,6 +28,7 @@ use super::load::{Located, PatternSignal, RuleSet};
 use super::matcher::{CompiledContext, CompiledRule};
 use super::materials::CompiledClassifier;
 use super::names;
+use super::parties::PartyRules;
 use super::text::fold_raw;
 use crate::model::{IndicatorId, MaterialId, RuleId};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -60,6 +61,8 @@ pub struct CompiledRules {
     /// The field rules with their file and line (for examples and messages).
     pub(crate) field_rules: Vec<Located<FieldRule>>,
     pub(crate) fields: CompiledFields,
+    /// `[parties]`: whose a licence or certificate is.
+    pub(crate) parties: PartyRules,
 }
 
 impl CompiledRules {
@@ -152,6 +155,7 @@ impl<'a> Compiler<'a> {
         let classifiers = self.classifiers();
         let searchers = self.searchers(&regexes.patterns);
         let fields = self.fields();
+        let parties = self.parties();
         let (Some((automaton, regex_set)), Some(fields), true) =
             (searchers, fields, self.problems.is_empty())
         else {
@@ -178,6 +182,7 @@ impl<'a> Compiler<'a> {
             classifiers,
             field_rules: self.set.fields.clone(),
             fields,
+            parties,
         })
     }
 
@@ -812,6 +817,39 @@ impl<'a> Compiler<'a> {
                 );
                 None
             }
+        }
+    }
+
+    /// `[parties]` of `fields.toml`: the holder materials must be catalog materials.
+    fn parties(&mut self) -> PartyRules {
+        let Some(def) = self.set.parties.as_ref() else {
+            return PartyRules::default();
+        };
+        let (file, line) = (def.file.clone(), def.line);
+        let holder_materials = def
+            .value
+            .holder_materials
+            .iter()
+            .filter_map(|m| self.material(&file, line, m))
+            .collect();
+        if def.value.same_company_prefix < 2 {
+            self.problem(
+                &file,
+                line,
+                "[parties] same_company_prefix must be at least 2 (one character would make \
+                 every two companies of a city one)"
+                    .to_string(),
+            );
+        }
+        PartyRules {
+            holder_materials,
+            other_party_cues: def
+                .value
+                .other_party_cues
+                .iter()
+                .map(|c| fold_raw(c))
+                .collect(),
+            same_company_prefix: def.value.same_company_prefix,
         }
     }
 

@@ -34,6 +34,9 @@ pub struct RuleSet {
     pub fields: Vec<Located<FieldRule>>,
     /// `fields.toml` `stop_labels`: words that end a value without introducing a field.
     pub stop_labels: Vec<String>,
+    /// `fields.toml` `[parties]`: whose a licence or certificate is (none: every document is
+    /// the applicant's).
+    pub parties: Option<Located<crate::rules::parties::PartiesDef>>,
 }
 
 /// One file's name and text.
@@ -459,6 +462,8 @@ struct FieldsFile {
     #[serde(default)]
     stop_labels: Vec<String>,
     #[serde(default)]
+    parties: Option<Spanned<crate::rules::parties::PartiesDef>>,
+    #[serde(default)]
     field: Vec<Spanned<FieldRule>>,
 }
 
@@ -568,6 +573,9 @@ fn parse_into(set: &mut RuleSet, source: &Source) -> Result<(), RulesError> {
         "fields.toml" => {
             let file: FieldsFile = toml::from_str(&source.text).map_err(bad)?;
             set.stop_labels.extend(file.stop_labels);
+            if let Some(parties) = file.parties {
+                set.parties = Some(locate(source, parties));
+            }
             set.fields
                 .extend(file.field.into_iter().map(|s| locate(source, s)));
         }

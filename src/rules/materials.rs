@@ -399,8 +399,8 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
         };
         let files = classify_materials(&bundle, &r);
         let findings = material_findings(&bundle, &r, &files);
-        // The test catalog's three materials, then those the code reads (without classifiers
-        // here, so missing).
+        // The test catalog's three materials, then those the code reads or `[parties]` names
+        // (without classifiers here, so missing).
         let status: Vec<(&str, MaterialStatus)> = findings
             .iter()
             .map(|f| (f.id.0.as_str(), f.status))
@@ -413,6 +413,7 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
                 ("permits", MaterialStatus::NotApplicable),
                 ("business_license", MaterialStatus::Missing),
                 ("certificates", MaterialStatus::Missing),
+                ("inspection_report", MaterialStatus::Missing),
             ]
         );
         assert_eq!(findings[0].files, vec!["组织结构图.docx".to_string()]);

@@ -21,6 +21,7 @@ pub(crate) mod load;
 pub(crate) mod matcher;
 mod materials;
 pub(crate) mod names;
+pub(crate) mod parties;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod text;

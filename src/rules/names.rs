@@ -39,6 +39,8 @@ pub mod flag {
     pub const LIMIT_EXCEEDED: &str = "limit_exceeded";
     /// A catalog material not found in the bundle.
     pub const MATERIAL_MISSING: &str = "material_missing";
+    /// A licence, certificate or report of another company, set aside.
+    pub const OTHER_PARTY_DOCUMENT: &str = "other_party_document";
 }
 
 /// Field names.
@@ -57,6 +59,8 @@ pub mod field {
     pub const CERTIFICATE_HOLDER: &str = "certificate_holder";
     /// A certificate's 有效期至.
     pub const CERTIFICATE_VALID_UNTIL: &str = "certificate_valid_until";
+    /// A test report's 委托单位.
+    pub const REPORT_CLIENT: &str = "report_client";
 }
 
 /// Material ids.
@@ -88,6 +92,7 @@ pub const FLAGS_RAISED: &[&str] = &[
     flag::USCC_INVALID,
     flag::USCC_MISMATCH,
     flag::NAME_MISMATCH,
+    flag::OTHER_PARTY_DOCUMENT,
 ];
 
 /// Every field the code reads by name, the kind it must have, and what reads it.
@@ -114,6 +119,11 @@ pub const FIELDS_READ: &[(&str, Kind, &str)] = &[
         field::CERTIFICATE_VALID_UNTIL,
         Kind::ValidityEnd,
         "certificate expiry",
+    ),
+    (
+        field::REPORT_CLIENT,
+        Kind::Company,
+        "whose test report it is",
     ),
 ];
 

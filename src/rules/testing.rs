@@ -1,6 +1,6 @@
 //! Rule sets for unit tests: a test writes only the files it is about (a small catalog, one
 //! evidence file), and gets what the code itself needs from the built-in rules — the flags it
-//! raises, the materials it reads, `fields.toml` — so that the compiler's checks of
+//! raises, the materials it reads (and `[parties]` names), `fields.toml` — so that the compiler's checks of
 //! [`super::names`] hold without every test repeating the whole catalog.
 
 use super::load::{Source, load_sources};
@@ -40,8 +40,20 @@ pub(crate) fn set_of(files: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
                 ));
             }
         }
-        for (id, _) in names::MATERIALS_READ {
-            if !catalog.text.contains(&format!("id = \"{id}\"")) {
+        let holders = defaults
+            .parties
+            .holder_materials
+            .iter()
+            .map(|m| m.0.as_str());
+        let needed: Vec<&str> = names::MATERIALS_READ
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(holders)
+            .collect();
+        for id in needed {
+            if !catalog.text.contains(&format!("id = \"{id}\""))
+                && !extra.contains(&format!("id = \"{id}\""))
+            {
                 extra.push_str(&format!(
                     "\n[[material]]\nid = \"{id}\"\nname = \"{id}\"\nrequired = \"if_applicable\"\n"
                 ));

@@ -1,0 +1,406 @@
+//! Whose document is it. A bundle often holds papers of other companies: the licence of the
+//! service partner that does the repairs, the parent company's ISO certificate, a test report
+//! commissioned by the manufacturer. None of them is the applicant's material; none may feed
+//! the applicant's fields or raise a name, USCC or expiry flag against the applicant.
+//!
+//! ```text
+//! fields (every occurrence) ──attribute──▶ Parties { applicant, others: file → holder }
+//! ```
+//!
+//! The applicant is the company named on a business licence; with several licences, the one
+//! whose name the other files of the bundle repeat most (a partner's name appears on its own
+//! licence and in the contract with it, the applicant's in every manual, commitment and form),
+//! then the one whose path does not say 供应商/合作/服务商…, then the first. A document of a
+//! holder material (`[parties] holder_materials` in `fields.toml`) belongs to another party when
+//! every holder name on it is another company's: not the applicant's name, not a branch of it,
+//! not the same name spelt otherwise (a long common beginning: a rename or a typo, which the
+//! name check reports), and its USCC, if it prints one, is not the applicant's. Only one
+//! licence in the bundle is the applicant's by definition: a lone licence that disagrees with
+//! the other files is a name mismatch for the reviewer, never silently someone else's.
+
+use super::fields::values::name_key;
+use super::names::{field, material};
+use crate::model::{Bundle, FieldValue, MaterialId};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `[parties]` of `fields.toml`, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartiesDef {
+    /// Materials that carry their holder's name (licence, certificates, permits, test reports).
+    pub holder_materials: Vec<String>,
+    /// Words in a file's path that say it is another party's copy (`供应商`, `合作`).
+    #[serde(default)]
+    pub other_party_cues: Vec<String>,
+    /// Two names whose matching forms begin with this many identical characters (省 and 市
+    /// left out) are one company's, spelt two ways.
+    pub same_company_prefix: usize,
+}
+
+/// `[parties]`, checked and folded.
+#[derive(Debug, Clone, Default)]
+pub struct PartyRules {
+    pub(crate) holder_materials: Vec<MaterialId>,
+    pub(crate) other_party_cues: Vec<String>,
+    pub(crate) same_company_prefix: usize,
+}
+
+/// Who the applicant is and which documents are other parties'.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parties {
+    /// The applicant's name as printed, and the file it was taken from.
+    pub applicant: Option<(String, String)>,
+    /// How many other files name the applicant.
+    pub applicant_mentions: usize,
+    /// File → the other party's name printed on it, with the holder materials it was
+    /// classified as.
+    pub others: BTreeMap<String, OtherParty>,
+}
+
+/// A document that names another company as its holder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherParty {
+    /// The holder's name as printed.
+    pub name: String,
+    /// The holder materials the file was classified as (no longer the applicant's).
+    pub materials: Vec<MaterialId>,
+}
+
+impl Parties {
+    /// Whether `file` is another party's document.
+    pub fn is_other(&self, file: &str) -> bool {
+        self.others.contains_key(file)
+    }
+}
+
+/// The names that say whose a document is: the licence's 名称, a certificate's holder, a test
+/// report's 委托单位.
+const HOLDER_FIELDS: [&str; 3] = [
+    field::COMPANY_NAME,
+    field::CERTIFICATE_HOLDER,
+    field::REPORT_CLIENT,
+];
+
+/// Decides whose each holder document is (see the module docs).
+pub fn attribute(
+    bundle: &Bundle,
+    fields: &[FieldValue],
+    file_materials: &BTreeMap<String, Vec<MaterialId>>,
+    rules: &PartyRules,
+) -> Parties {
+    let materials_of = |file: &str| file_materials.get(file).map_or(&[][..], Vec::as_slice);
+    let is_licence = |file: &str| {
+        materials_of(file)
+            .iter()
+            .any(|m| m.0 == material::BUSINESS_LICENSE)
+    };
+    let texts: Vec<(&str, String)> = bundle
+        .documents
+        .iter()
+        .map(|d| {
+            let joined: String = d.passages.iter().map(|p| p.normalized.as_str()).collect();
+            (d.path.as_str(), name_key(&joined))
+        })
+        .collect();
+    let mentions = |key: &str, except: &str| {
+        texts
+            .iter()
+            .filter(|(path, text)| *path != except && !key.is_empty() && text.contains(key))
+            .count()
+    };
+
+    // The applicant: a licence's 名称, best named by the rest of the bundle.
+    let mut best: Option<(usize, bool, &FieldValue)> = None;
+    for f in fields
+        .iter()
+        .filter(|f| f.name == field::COMPANY_NAME && is_licence(&f.file))
+    {
+        let key = name_key(&f.value.to_string());
+        let score = (mentions(&key, &f.file), !has_cue(&f.file, rules));
+        // Strictly better only: ties keep the earlier file.
+        if best.is_none_or(|(m, c, _)| score > (m, c)) {
+            best = Some((score.0, score.1, f));
+        }
+    }
+    let Some((applicant_mentions, _, chosen)) = best else {
+        return Parties::default();
+    };
+    let applicant_name = chosen.value.to_string();
+    let applicant_key = name_key(&applicant_name);
+    let applicant_uscc = fields
+        .iter()
+        .find(|f| f.name == field::USCC && f.file == chosen.file && f.valid != Some(false))
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| f.name == field::USCC && f.file == chosen.file)
+        })
+        .map(|f| f.value.to_string());
+
+    let mut others = BTreeMap::new();
+    let mut files: Vec<&str> = Vec::new();
+    for f in fields
+        .iter()
+        .filter(|f| HOLDER_FIELDS.contains(&f.name.as_str()))
+    {
+        if !files.contains(&f.file.as_str()) {
+            files.push(&f.file);
+        }
+    }
+    for file in files {
+        let held: Vec<MaterialId> = materials_of(file)
+            .iter()
+            .filter(|m| rules.holder_materials.contains(m))
+            .cloned()
+            .collect();
+        if held.is_empty() {
+            continue;
+        }
+        let holders: Vec<&FieldValue> = fields
+            .iter()
+            .filter(|f| f.file == file && HOLDER_FIELDS.contains(&f.name.as_str()))
+            .collect();
+        let applicants = holders
+            .iter()
+            .any(|h| same_company(&applicant_key, &name_key(&h.value.to_string()), rules));
+        let shares_uscc = applicant_uscc.as_deref().is_some_and(|code| {
+            fields
+                .iter()
+                .any(|f| f.file == file && f.name == field::USCC && f.value == code)
+        });
+        if applicants || shares_uscc {
+            continue;
+        }
+        if let Some(holder) = holders.first() {
+            others.insert(
+                file.to_string(),
+                OtherParty {
+                    name: holder.value.to_string(),
+                    materials: held,
+                },
+            );
+        }
+    }
+    Parties {
+        applicant: Some((applicant_name, chosen.file.clone())),
+        applicant_mentions,
+        others,
+    }
+}
+
+/// Whether a path says it is another party's copy.
+fn has_cue(path: &str, rules: &PartyRules) -> bool {
+    let folded = super::text::fold_raw(path);
+    rules
+        .other_party_cues
+        .iter()
+        .any(|c| folded.contains(c.as_str()))
+}
+
+/// Whether two name keys are one company's: equal, a branch or a longer value that begins with
+/// the applicant's name, or the same beginning over `same_company_prefix` characters once 省
+/// and 市 are left out (`苏州市华信…` and `苏州华信…`).
+fn same_company(applicant: &str, other: &str, rules: &PartyRules) -> bool {
+    if applicant.is_empty() || other.is_empty() {
+        return false;
+    }
+    if other.starts_with(applicant) || applicant.starts_with(other) {
+        return true;
+    }
+    let plain =
+        |s: &str| -> Vec<char> { s.chars().filter(|c| !matches!(c, '省' | '市')).collect() };
+    let (a, b) = (plain(applicant), plain(other));
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    common >= rules.same_company_prefix.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Document, FileKind, FileStatus, Location, Passage, Value};
+
+    fn rules() -> PartyRules {
+        PartyRules {
+            holder_materials: ["business_license", "certificates", "inspection_report"]
+                .map(|m| MaterialId(m.into()))
+                .to_vec(),
+            other_party_cues: vec!["供应商".into(), "合作".into()],
+            same_company_prefix: 4,
+        }
+    }
+
+    fn doc(path: &str, texts: &[&str]) -> Document {
+        Document {
+            path: path.into(),
+            sha256: path.into(),
+            bytes: 1,
+            kind: FileKind::Pdf,
+            declared_kind: None,
+            status: FileStatus::Ok,
+            error: None,
+            ocr_pages: Vec::new(),
+            pages: None,
+            notes: Vec::new(),
+            passages: texts
+                .iter()
+                .map(|t| Passage::new(t.to_string(), Location::Page { page: 1 }))
+                .collect(),
+        }
+    }
+
+    fn value(name: &str, v: &str, file: &str) -> FieldValue {
+        FieldValue {
+            name: name.into(),
+            value: Value::Text(v.into()),
+            file: file.into(),
+            location: Location::Page { page: 1 },
+            valid: Some(true),
+            group: None,
+        }
+    }
+
+    fn materials(list: &[(&str, &str)]) -> BTreeMap<String, Vec<MaterialId>> {
+        list.iter()
+            .map(|(f, m)| (f.to_string(), vec![MaterialId(m.to_string())]))
+            .collect()
+    }
+
+    #[test]
+    fn the_licence_the_bundle_names_is_the_applicants_and_a_partners_is_not() {
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                doc(
+                    "附件-合作维修商营业执照.pdf",
+                    &["名称 苏州美达电器维修有限公司"],
+                ),
+                doc("营业执照.pdf", &["名称 苏州华信智能家电有限公司"]),
+                doc("服务手册.docx", &["苏州华信智能家电有限公司售后服务手册"]),
+                doc("承诺书.docx", &["苏州华信智能家电有限公司承诺"]),
+                doc(
+                    "合作协议.docx",
+                    &["甲方：苏州华信智能家电有限公司 乙方：苏州美达电器维修有限公司"],
+                ),
+                doc("ISO证书.pdf", &["兹证明 华信控股集团有限公司"]),
+            ],
+        };
+        let fields = vec![
+            value(
+                "company_name",
+                "苏州美达电器维修有限公司",
+                "附件-合作维修商营业执照.pdf",
+            ),
+            value("uscc", "91320505MA1XH7K24N", "附件-合作维修商营业执照.pdf"),
+            value("company_name", "苏州华信智能家电有限公司", "营业执照.pdf"),
+            value("uscc", "91320505MA1XH7K333", "营业执照.pdf"),
+            value("certificate_holder", "华信控股集团有限公司", "ISO证书.pdf"),
+        ];
+        let fm = materials(&[
+            ("附件-合作维修商营业执照.pdf", "business_license"),
+            ("营业执照.pdf", "business_license"),
+            ("ISO证书.pdf", "certificates"),
+        ]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        assert_eq!(
+            parties.applicant,
+            Some(("苏州华信智能家电有限公司".into(), "营业执照.pdf".into()))
+        );
+        assert_eq!(parties.applicant_mentions, 3);
+        assert!(parties.is_other("附件-合作维修商营业执照.pdf"));
+        assert!(parties.is_other("ISO证书.pdf"));
+        assert!(!parties.is_other("营业执照.pdf"));
+    }
+
+    #[test]
+    fn a_lone_licence_is_the_applicants_whatever_the_other_files_say() {
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                doc("营业执照.pdf", &["名称 苏州华信电器有限公司"]),
+                doc(
+                    "手册.docx",
+                    &["苏州华信智能家电有限公司", "苏州华信智能家电有限公司"],
+                ),
+            ],
+        };
+        let fields = vec![value(
+            "company_name",
+            "苏州华信电器有限公司",
+            "营业执照.pdf",
+        )];
+        let fm = materials(&[("营业执照.pdf", "business_license")]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        assert_eq!(
+            parties.applicant.map(|(n, _)| n).as_deref(),
+            Some("苏州华信电器有限公司")
+        );
+        assert!(parties.others.is_empty());
+    }
+
+    #[test]
+    fn the_same_company_spelt_otherwise_or_with_its_code_is_not_another_party() {
+        let r = rules();
+        let key = |s: &str| name_key(s);
+        assert!(same_company(
+            &key("苏州华信智能家电有限公司"),
+            &key("苏州市华信智能家电有限公司"),
+            &r
+        ));
+        assert!(same_company(
+            &key("苏州华信智能家电有限公司"),
+            &key("苏州华信智能家电有限公司深圳分公司"),
+            &r
+        ));
+        assert!(same_company(
+            &key("苏州华信智能家电有限公司"),
+            &key("苏州华信家电有限公司"),
+            &r
+        ));
+        assert!(!same_company(
+            &key("苏州华信智能家电有限公司"),
+            &key("苏州美达电器有限公司"),
+            &r
+        ));
+        // Same USCC, other name: the applicant's, renamed.
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![doc("营业执照.pdf", &[]), doc("证书.pdf", &[])],
+        };
+        let fields = vec![
+            value("company_name", "苏州华信智能家电有限公司", "营业执照.pdf"),
+            value("uscc", "91320505MA1XH7K24N", "营业执照.pdf"),
+            value("certificate_holder", "江南电器有限公司", "证书.pdf"),
+            value("uscc", "91320505MA1XH7K24N", "证书.pdf"),
+        ];
+        let fm = materials(&[
+            ("营业执照.pdf", "business_license"),
+            ("证书.pdf", "certificates"),
+        ]);
+        assert!(attribute(&bundle, &fields, &fm, &r).others.is_empty());
+    }
+
+    #[test]
+    fn with_two_licences_named_alike_the_path_and_then_the_order_decide() {
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![doc("供应商营业执照.pdf", &[]), doc("营业执照.pdf", &[])],
+        };
+        let fields = vec![
+            value("company_name", "甲公司", "供应商营业执照.pdf"),
+            value("company_name", "乙公司", "营业执照.pdf"),
+        ];
+        let fm = materials(&[
+            ("供应商营业执照.pdf", "business_license"),
+            ("营业执照.pdf", "business_license"),
+        ]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        assert!(
+            parties
+                .applicant
+                .as_ref()
+                .is_some_and(|(n, _)| n == "乙公司")
+        );
+        assert!(parties.is_other("供应商营业执照.pdf"));
+    }
+}
