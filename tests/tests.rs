@@ -4,6 +4,7 @@ mod batch;
 mod cli;
 mod fixtures;
 mod heldout;
+mod heldout_bundles;
 mod index;
 mod realworld;
 mod report;

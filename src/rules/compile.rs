@@ -832,6 +832,16 @@ impl<'a> Compiler<'a> {
             .iter()
             .filter_map(|m| self.material(&file, line, m))
             .collect();
+        let product_fields = def.value.product_fields.clone();
+        for name in &product_fields {
+            if !self.set.fields.iter().any(|f| &f.value.name == name) {
+                self.problem(
+                    &file,
+                    line,
+                    format!("[parties] product_fields: no [[field]] is named `{name}`"),
+                );
+            }
+        }
         if def.value.same_company_prefix < 2 {
             self.problem(
                 &file,
@@ -850,6 +860,13 @@ impl<'a> Compiler<'a> {
                 .map(|c| fold_raw(c))
                 .collect(),
             same_company_prefix: def.value.same_company_prefix,
+            delegation_cues: def
+                .value
+                .delegation_cues
+                .iter()
+                .map(|c| super::fields::values::name_key(c))
+                .collect(),
+            product_fields,
         }
     }
 

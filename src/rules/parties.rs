@@ -36,6 +36,15 @@ pub struct PartiesDef {
     /// Two names whose matching forms begin with this many identical characters (省 and 市
     /// left out) are one company's, spelt two ways.
     pub same_company_prefix: usize,
+    /// Words just before a company's name that hand something to it (`委托`, `交由`): a
+    /// document naming a company only so is not speaking for it.
+    #[serde(default)]
+    pub delegation_cues: Vec<String>,
+    /// Fields naming a document's product (a test report's 产品名称): a report commissioned by
+    /// another company on a product the applicant's own documents name is about the
+    /// applicant's product (a maker's report shown by its dealer), and stays the applicant's.
+    #[serde(default)]
+    pub product_fields: Vec<String>,
 }
 
 /// `[parties]`, checked and folded.
@@ -44,6 +53,8 @@ pub struct PartyRules {
     pub(crate) holder_materials: Vec<MaterialId>,
     pub(crate) other_party_cues: Vec<String>,
     pub(crate) same_company_prefix: usize,
+    pub(crate) delegation_cues: Vec<String>,
+    pub(crate) product_fields: Vec<String>,
 }
 
 /// Who the applicant is and which documents are other parties'.
@@ -95,35 +106,49 @@ pub fn attribute(
             .iter()
             .any(|m| m.0 == material::BUSINESS_LICENSE)
     };
-    let texts: Vec<(&str, String)> = bundle
+    // Every document's passages in the form names are compared in.
+    let keyed: Vec<(&str, Vec<String>)> = bundle
         .documents
         .iter()
         .map(|d| {
-            let joined: String = d.passages.iter().map(|p| p.normalized.as_str()).collect();
-            (d.path.as_str(), name_key(&joined))
+            let passages = d.passages.iter().map(|p| name_key(&p.normalized)).collect();
+            (d.path.as_str(), passages)
         })
         .collect();
-    let mentions = |key: &str, except: &str| {
-        texts
-            .iter()
-            .filter(|(path, text)| *path != except && !key.is_empty() && text.contains(key))
-            .count()
+    let standing_in_bundle = |key: &str, except: &str| -> (u32, usize) {
+        let mut score = 0;
+        let mut files = 0;
+        for (path, passages) in &keyed {
+            if *path == except {
+                continue;
+            }
+            let named_as_applicant = fields.iter().any(|f| {
+                f.file == *path
+                    && f.name == field::COMPANY_NAME
+                    && name_key(&f.value.to_string()) == key
+            });
+            let s = standing(key, passages, named_as_applicant, rules);
+            score += u32::from(s);
+            files += usize::from(s > 0);
+        }
+        (score, files)
     };
 
-    // The applicant: a licence's 名称, best named by the rest of the bundle.
-    let mut best: Option<(usize, bool, &FieldValue)> = None;
+    // The applicant: a licence's 名称, the one the rest of the bundle speaks for.
+    let mut best: Option<((u32, bool), usize, &FieldValue)> = None;
     for f in fields
         .iter()
         .filter(|f| f.name == field::COMPANY_NAME && is_licence(&f.file))
     {
         let key = name_key(&f.value.to_string());
-        let score = (mentions(&key, &f.file), !has_cue(&f.file, rules));
+        let (score, files) = standing_in_bundle(&key, &f.file);
+        let rank = (score, !has_cue(&f.file, rules));
         // Strictly better only: ties keep the earlier file.
-        if best.is_none_or(|(m, c, _)| score > (m, c)) {
-            best = Some((score.0, score.1, f));
+        if best.is_none_or(|(r, _, _)| rank > r) {
+            best = Some((rank, files, f));
         }
     }
-    let Some((applicant_mentions, _, chosen)) = best else {
+    let Some((_, applicant_mentions, chosen)) = best else {
         return Parties::default();
     };
     let applicant_name = chosen.value.to_string();
@@ -148,7 +173,16 @@ pub fn attribute(
             files.push(&f.file);
         }
     }
-    for file in files {
+    let holder_files: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| {
+            materials_of(f)
+                .iter()
+                .any(|m| rules.holder_materials.contains(m))
+        })
+        .collect();
+    for file in files.iter().copied() {
         let held: Vec<MaterialId> = materials_of(file)
             .iter()
             .filter(|m| rules.holder_materials.contains(m))
@@ -169,7 +203,20 @@ pub fn attribute(
                 .iter()
                 .any(|f| f.file == file && f.name == field::USCC && f.value == code)
         });
-        if applicants || shares_uscc {
+        // A report on a product the applicant's own documents name (holder files aside).
+        let own_product = fields
+            .iter()
+            .filter(|f| f.file == file && rules.product_fields.contains(&f.name))
+            .any(|f| {
+                let product = product_key(&f.value.to_string());
+                product.chars().count() >= 2
+                    && keyed.iter().any(|(path, passages)| {
+                        *path != file
+                            && !holder_files.contains(path)
+                            && passages.iter().any(|p| p.contains(&product))
+                    })
+            });
+        if applicants || shares_uscc || own_product {
             continue;
         }
         if let Some(holder) = holders.first() {
@@ -187,6 +234,51 @@ pub fn attribute(
         applicant_mentions,
         others,
     }
+}
+
+/// How a document speaks of a company (name key `key`): 2 when it speaks for it (its title or
+/// closing lines, where an author and a 落款 stand, or an applicant field of the document
+/// names it); 1 when it names it otherwise; 0 when it names it only as the one something is
+/// handed to (委托…, 交由…: a partner) or not at all.
+fn standing(key: &str, passages: &[String], named_as_applicant: bool, rules: &PartyRules) -> u8 {
+    if key.is_empty() {
+        return 0;
+    }
+    let n = passages.len();
+    let mut best = if named_as_applicant { 2 } else { 0 };
+    for (i, text) in passages.iter().enumerate() {
+        if best == 2 {
+            break;
+        }
+        for (at, _) in text.match_indices(key) {
+            let own_place = i == 0 || i + 3 >= n;
+            let before: String = text[..at]
+                .chars()
+                .rev()
+                .take(8)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let handed_to = rules
+                .delegation_cues
+                .iter()
+                .any(|c| before.contains(c.as_str()));
+            let s = match (handed_to, own_place) {
+                (true, _) => 0,
+                (false, true) => 2,
+                (false, false) => 1,
+            };
+            best = best.max(s);
+        }
+    }
+    best
+}
+
+/// A product name as compared: up to its first bracket (`E0级刨花板（三聚氰胺饰面）` → `E0级刨花板`).
+fn product_key(product: &str) -> String {
+    let key = name_key(product);
+    key.split(['(', '（']).next().unwrap_or("").to_string()
 }
 
 /// Whether a path says it is another party's copy.
@@ -227,6 +319,8 @@ mod tests {
                 .to_vec(),
             other_party_cues: vec!["供应商".into(), "合作".into()],
             same_company_prefix: 4,
+            delegation_cues: vec!["委托".into()],
+            product_fields: vec!["report_product".into()],
         }
     }
 
@@ -402,5 +496,88 @@ mod tests {
                 .is_some_and(|(n, _)| n == "乙公司")
         );
         assert!(parties.is_other("供应商营业执照.pdf"));
+    }
+
+    #[test]
+    fn a_partner_named_only_as_the_one_work_is_handed_to_does_not_speak_for_the_bundle() {
+        // Both full names appear in three other files; the partner's only after 委托 or as
+        // the other side of the contract.
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                doc(
+                    "公司介绍.docx",
+                    &["深圳市优品汇电子商务有限公司成立于2016年", "主营小家电"],
+                ),
+                doc(
+                    "体系说明.pdf",
+                    &[
+                        "一、服务方式",
+                        "维修委托深圳市快修帮家电服务有限公司。",
+                        "二、",
+                        "三、",
+                        "深圳市优品汇电子商务有限公司 2026年10月",
+                    ],
+                ),
+                doc(
+                    "管理规定.docx",
+                    &[
+                        "第一条",
+                        "第四条 维修委托深圳市快修帮家电服务有限公司承担",
+                        "第五条",
+                        "第六条",
+                        "第七条",
+                    ],
+                ),
+                doc("快修帮营业执照.pdf", &["名称 深圳市快修帮家电服务有限公司"]),
+                doc("营业执照.pdf", &["名称 深圳市优品汇电子商务有限公司"]),
+                doc(
+                    "检验报告.pdf",
+                    &["产品名称 空气炸锅", "委托单位 中山市康逸电器有限公司"],
+                ),
+                doc("产品说明.docx", &["优品汇空气炸锅YP-KZ5501"]),
+                doc(
+                    "板材检测报告.pdf",
+                    &[
+                        "样品名称 E0级刨花板（饰面）",
+                        "委托单位 浙江森禾板业有限公司",
+                    ],
+                ),
+            ],
+        };
+        let fields = vec![
+            value(
+                "company_name",
+                "深圳市快修帮家电服务有限公司",
+                "快修帮营业执照.pdf",
+            ),
+            value(
+                "company_name",
+                "深圳市优品汇电子商务有限公司",
+                "营业执照.pdf",
+            ),
+            value("report_client", "中山市康逸电器有限公司", "检验报告.pdf"),
+            value("report_product", "空气炸锅", "检验报告.pdf"),
+            value("report_client", "浙江森禾板业有限公司", "板材检测报告.pdf"),
+            value("report_product", "E0级刨花板（饰面）", "板材检测报告.pdf"),
+        ];
+        let fm = materials(&[
+            ("快修帮营业执照.pdf", "business_license"),
+            ("营业执照.pdf", "business_license"),
+            ("检验报告.pdf", "inspection_report"),
+            ("板材检测报告.pdf", "inspection_report"),
+        ]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        assert!(
+            parties
+                .applicant
+                .as_ref()
+                .is_some_and(|(n, _)| n == "深圳市优品汇电子商务有限公司"),
+            "{parties:?}"
+        );
+        assert!(parties.is_other("快修帮营业执照.pdf"));
+        // The maker's report on the applicant's product stays; the board supplier's goes.
+        assert!(!parties.is_other("检验报告.pdf"));
+        assert!(parties.is_other("板材检测报告.pdf"));
     }
 }
