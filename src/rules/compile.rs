@@ -700,6 +700,14 @@ impl<'a> Compiler<'a> {
             let filename = self.signals(file, &v.filename, line);
             let folder = self.signals(file, &v.folder, line);
             let title = self.signals(file, &v.title, line);
+            let section = v
+                .section
+                .iter()
+                .filter_map(|s| {
+                    self.spanned_regex(file, &s.pattern, line)
+                        .map(|r| (r, s.weight, s.table))
+                })
+                .collect();
             let mut content = Vec::new();
             for s in &v.content {
                 let pattern = s
@@ -734,6 +742,7 @@ impl<'a> Compiler<'a> {
                 filename,
                 folder,
                 title,
+                section,
                 content,
                 not_applicable,
                 examples: v.examples.clone(),

@@ -254,6 +254,11 @@ pub struct ClassifierDef {
     /// Regexes on the first 3 passages and level-1/2 headings.
     #[serde(default)]
     pub title: Vec<PatternSignal>,
+    /// Regexes on the file's section titles (styled headings, and short numbered lines such as
+    /// 「三、组织机构」): a section reaching the threshold makes the file that material too,
+    /// whatever its other scores (a 公司简介 whose third section is the organisation).
+    #[serde(default)]
+    pub section: Vec<SectionSignal>,
     /// Term or regex signals on the first part of the content.
     #[serde(default)]
     pub content: Vec<ContentSignal>,
@@ -266,6 +271,20 @@ pub struct ClassifierDef {
     /// Files that must not.
     #[serde(default)]
     pub counter_examples: Vec<FileExample>,
+}
+
+/// `{ pattern = '…', weight = 3.0, table = true }`: a signal on a section title.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionSignal {
+    /// Regex on a section title.
+    pub pattern: Spanned<String>,
+    /// Added to the score when it matches.
+    pub weight: f64,
+    /// Only a section that holds a table counts (an organisation drawn as a table of
+    /// departments is a chart; a sentence naming the departments is not).
+    #[serde(default)]
+    pub table: bool,
 }
 
 /// `{ pattern = '…', weight = 3.0 }`.

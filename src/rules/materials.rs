@@ -13,7 +13,9 @@
 //! scores high on both and keeps both; a 企业简介 that quotes the licence's fields reaches the
 //! licence's content threshold but far below its own name-and-title score, and stays a profile.
 //! A CCC certificate in a `认证证书` folder is both a permit and a certificate, as reviewers count
-//! it.
+//! it. A file is also every material one of its sections is (`section` patterns on section
+//! titles, margin or not): applicants put the organisation, the products and the sales methods
+//! into the 公司简介 as its second and third sections, and a reviewer finds them there.
 
 use super::RulesError;
 use super::compile::CompiledRules;
@@ -60,6 +62,8 @@ pub(crate) struct CompiledClassifier {
     pub filename: Vec<(Regex, f64)>,
     pub folder: Vec<(Regex, f64)>,
     pub title: Vec<(Regex, f64)>,
+    /// (regex on a section title, weight, the section must hold a table)
+    pub section: Vec<(Regex, f64, bool)>,
     /// (folded terms, distinct terms needed, optional regex, weight)
     pub content: Vec<(Vec<String>, u32, Option<Regex>, f64)>,
     pub not_applicable: Vec<Regex>,
@@ -74,8 +78,30 @@ struct FileView {
     name: String,
     folders: String,
     titles: Vec<String>,
+    /// Section titles (styled headings and short numbered lines, see [`is_section_title`]),
+    /// each with whether a table follows it before the next section.
+    sections: Vec<(String, bool)>,
     content: String,
     is_read: bool,
+}
+
+/// Whether a passage is a section title: a styled heading, or a short line that starts with a
+/// section number (第三章, 三、, （二）, 2., 2.1) and holds no sentence punctuation. Applicants
+/// number their sections by hand far more often than they use heading styles.
+fn is_section_title(p: &Passage, folded: &str) -> bool {
+    use std::sync::LazyLock;
+    static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(第[一二三四五六七八九十百零〇\d]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．\s])",
+        )
+        .expect("a valid constant regex")
+    });
+    if p.heading_level.is_some() {
+        return true;
+    }
+    folded.chars().count() <= 24
+        && !folded.contains(['。', '，', '；', ',', ';'])
+        && NUMBERED.is_match(folded)
 }
 
 impl FileView {
@@ -83,6 +109,7 @@ impl FileView {
         let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
         let is_read = status == FileStatus::Ok;
         let mut titles = Vec::new();
+        let mut sections: Vec<(String, bool)> = Vec::new();
         let mut content = String::new();
         if is_read {
             let mut chars = 0usize;
@@ -95,6 +122,13 @@ impl FileView {
                 if i < 3 || matches!(p.heading_level, Some(1 | 2)) {
                     titles.push(folded.clone());
                 }
+                if matches!(p.location, Location::TableCell { .. }) {
+                    if let Some(last) = sections.last_mut() {
+                        last.1 = true;
+                    }
+                } else if is_section_title(p, &folded) {
+                    sections.push((folded.clone(), false));
+                }
                 if chars < CONTENT_CHARS {
                     chars += folded.chars().count();
                     content.push_str(&folded);
@@ -106,6 +140,7 @@ impl FileView {
             name: fold_raw(name),
             folders: fold_raw(folders),
             titles,
+            sections,
             content,
             is_read,
         }
@@ -145,8 +180,24 @@ fn score(c: &CompiledClassifier, view: &FileView) -> f64 {
     total
 }
 
+/// The best weight of a classifier's section patterns that some section title matches.
+fn section_score(c: &CompiledClassifier, view: &FileView) -> f64 {
+    if !view.is_read {
+        return 0.0;
+    }
+    c.section
+        .iter()
+        .filter(|(re, _, table)| {
+            view.sections
+                .iter()
+                .any(|(title, has_table)| re.is_match(title) && (*has_table || !table))
+        })
+        .map(|(_, w, _)| *w)
+        .fold(0.0, f64::max)
+}
+
 /// Scores of every material reaching its threshold, best first, and the labels kept by the
-/// margin policy.
+/// margin policy, plus every material one of the file's sections is (see [`is_section_title`]).
 fn classify_view(
     rules: &CompiledRules,
     view: &FileView,
@@ -160,11 +211,20 @@ fn classify_view(
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
     let best = scored.first().map_or(0.0, |s| s.1);
-    let kept = scored
+    let mut kept: Vec<MaterialId> = scored
         .iter()
         .filter(|(_, s)| *s >= best * MARGIN_RATIO)
         .map(|(id, _)| id.clone())
         .collect();
+    for c in &rules.classifiers {
+        let s = section_score(c, view);
+        if s >= c.threshold && !kept.contains(&c.id) {
+            kept.push(c.id.clone());
+            if !scored.iter().any(|(id, _)| *id == c.id) {
+                scored.push((c.id.clone(), s));
+            }
+        }
+    }
     (scored, kept)
 }
 
