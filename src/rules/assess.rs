@@ -65,9 +65,12 @@ pub fn assess(bundle: &Bundle, rules: &CompiledRules, as_of: NaiveDate) -> Asses
             materials.retain(|m| !other.materials.contains(m));
         }
     }
+    let in_other_blocks = super::parties::other_party_fields(&all, &parties, &rules.parties);
     let own: Vec<FieldValue> = all
         .into_iter()
-        .filter(|f| !parties.is_other(&f.file))
+        .zip(in_other_blocks)
+        .filter(|(f, in_block)| !parties.is_other(&f.file) && !in_block)
+        .map(|(f, _)| f)
         .collect();
     let materials = material_findings(bundle, rules, &file_materials);
     let indicators = indicator_findings(bundle, rules, &file_materials);

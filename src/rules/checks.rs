@@ -162,7 +162,7 @@ fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>
 
 /// Two locations in the same file within a few paragraphs, lines or rows, or on the same page
 /// or table: a USCC there belongs to the name there.
-fn near(a: &Location, b: &Location) -> bool {
+pub(crate) fn near(a: &Location, b: &Location) -> bool {
     match (a, b) {
         (Location::Page { page: x }, Location::Page { page: y }) => x == y,
         (

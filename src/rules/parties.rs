@@ -18,6 +18,7 @@
 //! licence in the bundle is the applicant's by definition: a lone licence that disagrees with
 //! the other files is a name mismatch for the reviewer, never silently someone else's.
 
+use super::checks::near;
 use super::fields::values::name_key;
 use super::names::{field, material};
 use crate::model::{Bundle, FieldValue, MaterialId};
@@ -64,6 +65,8 @@ pub struct Parties {
     pub applicant: Option<(String, String)>,
     /// How many other files name the applicant.
     pub applicant_mentions: usize,
+    /// The applicant's 统一社会信用代码, from its licence.
+    pub applicant_uscc: Option<String>,
     /// File → the other party's name printed on it, with the holder materials it was
     /// classified as.
     pub others: BTreeMap<String, OtherParty>,
@@ -232,8 +235,49 @@ pub fn attribute(
     Parties {
         applicant: Some((applicant_name, chosen.file.clone())),
         applicant_mentions,
+        applicant_uscc,
         others,
     }
+}
+
+/// Which field occurrences belong to another company's block inside one of the applicant's
+/// files: a landlord's licence copied into a lease, the carrier's licence after a transport
+/// contract, the maker's credentials in a dealer's folder. Such a block names a company that is
+/// not the applicant ([`same_company`]) beside a USCC that is not the applicant's; every field
+/// near that name (same page, table or a few paragraphs, see [`near`]) is the other company's.
+/// A differing name without a differing USCC beside it stays for the name check to report.
+pub fn other_party_fields(
+    fields: &[FieldValue],
+    parties: &Parties,
+    rules: &PartyRules,
+) -> Vec<bool> {
+    let mut other = vec![false; fields.len()];
+    let (Some((name, licence)), Some(uscc)) = (&parties.applicant, &parties.applicant_uscc) else {
+        return other;
+    };
+    let applicant_key = name_key(name);
+    for holder in fields.iter().filter(|f| {
+        HOLDER_FIELDS.contains(&f.name.as_str()) && f.file != *licence && !parties.is_other(&f.file)
+    }) {
+        if same_company(&applicant_key, &name_key(&holder.value.to_string()), rules) {
+            continue;
+        }
+        let beside_another_code = fields.iter().any(|f| {
+            f.file == holder.file
+                && f.name == field::USCC
+                && f.value != uscc.as_str()
+                && near(&f.location, &holder.location)
+        });
+        if !beside_another_code {
+            continue;
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if f.file == holder.file && near(&f.location, &holder.location) {
+                other[i] = true;
+            }
+        }
+    }
+    other
 }
 
 /// How a document speaks of a company (name key `key`): 2 when it speaks for it (its title or
@@ -579,5 +623,54 @@ mod tests {
         // The maker's report on the applicant's product stays; the board supplier's goes.
         assert!(!parties.is_other("检验报告.pdf"));
         assert!(parties.is_other("板材检测报告.pdf"));
+    }
+
+    #[test]
+    fn a_licence_copied_into_a_lease_is_the_landlords_block_and_a_form_with_another_code_stays() {
+        let at = |page| Location::Page { page };
+        let f = |name: &str, v: &str, file: &str, page| {
+            let mut x = value(name, v, file);
+            x.location = at(page);
+            x
+        };
+        let fields = vec![
+            f(
+                "company_name",
+                "广州快芯手机维修服务连锁有限公司",
+                "营业执照.pdf",
+                1,
+            ),
+            f("uscc", "91440106MA5CK7P206", "营业执照.pdf", 1),
+            // The landlord's licence on page 3 of the lease.
+            f(
+                "company_name",
+                "广州市环宇物业管理有限公司",
+                "租赁合同.pdf",
+                3,
+            ),
+            f("uscc", "91440106730492860J", "租赁合同.pdf", 3),
+            f("license_valid_until", "2025-12-31", "租赁合同.pdf", 3),
+            // The application form: the applicant's name with another code (a real mismatch).
+            f(
+                "company_name",
+                "广州快芯手机维修服务连锁有限公司",
+                "申请书.docx",
+                1,
+            ),
+            f("uscc", "91440106MA5CK7P2XX", "申请书.docx", 1),
+            // A differing name with no code beside it: left for the name check.
+            f("company_name", "广州快芯通讯器材有限公司", "承诺书.docx", 1),
+        ];
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![doc("营业执照.pdf", &[]), doc("租赁合同.pdf", &[])],
+        };
+        let fm = materials(&[("营业执照.pdf", "business_license")]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        let other = other_party_fields(&fields, &parties, &rules());
+        assert_eq!(
+            other,
+            vec![false, false, true, true, true, false, false, false]
+        );
     }
 }

@@ -204,14 +204,38 @@ fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
         .text
         .lines()
         .map(|line| {
-            split_cells(line)
-                .into_iter()
-                .map(Cell::new)
+            join_spaced_labels(split_cells(line))
+                .iter()
+                .map(|c| Cell::new(c))
                 .filter(|c| !c.text.is_empty())
                 .collect::<Vec<_>>()
         })
         .filter(|l: &Vec<Cell>| !l.is_empty())
         .collect()
+}
+
+/// Joins runs of one-character cells: licences letter-space their labels over the label column
+/// (`名    称`, `住    所`), which the gap rule would cut into one cell per character.
+fn join_spaced_labels(pieces: Vec<&str>) -> Vec<String> {
+    let single_han = |p: &str| {
+        let mut chars = p.trim().chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if crate::normalize::is_han(c))
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut joining = false;
+    for piece in pieces {
+        let single = single_han(piece);
+        match out.last_mut() {
+            Some(last) if single && joining => last.push_str(piece.trim()),
+            _ => out.push(if single {
+                piece.trim().to_string()
+            } else {
+                piece.to_string()
+            }),
+        }
+        joining = single;
+    }
+    out
 }
 
 /// Splits a line at tabs, ` | ` (spreadsheet rows), ideographic spaces and runs of two or more
