@@ -226,6 +226,7 @@ impl Writer<'_> {
     ) -> Result<usize> {
         let f = &self.index.fields;
         let cited = cited_passages(assessment);
+        let values = field_values(assessment);
         let run_date = run_date.format("%Y-%m-%d").to_string();
         self.remove_bundle(&bundle.id);
         let mut count = 0;
@@ -248,6 +249,9 @@ impl Writer<'_> {
                     doc.add_text(f.context, context);
                 }
                 let key = (document.path.as_str(), &passage.location);
+                if let Some(values) = values.get(&key) {
+                    doc.add_text(f.field_values, values);
+                }
                 let citation = cited.get(&key);
                 for indicator in citation.into_iter().flat_map(|c| &c.indicators) {
                     doc.add_text(f.indicator, &indicator.0);
@@ -338,6 +342,21 @@ fn cited_passages(assessment: &Assessment) -> HashMap<(&str, &Location), Cited<'
         }
     }
     cited
+}
+
+/// The field values read at each place (file, location), in matching form, one per line.
+fn field_values(assessment: &Assessment) -> HashMap<(&str, &Location), String> {
+    let mut out: HashMap<(&str, &Location), String> = HashMap::new();
+    for field in &assessment.fields {
+        let text = out
+            .entry((field.file.as_str(), &field.location))
+            .or_default();
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&crate::normalize::for_matching(&field.value.to_string()));
+    }
+    out
 }
 
 /// What the evidence says about one passage.

@@ -29,6 +29,11 @@ pub struct Fields {
     /// [`Fields::normalized`] but without positions, not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
     /// found by its table's words (`投诉`, `处理结果`), ranked below passages that say them.
     pub context: Field,
+    /// The values the rules read from this passage (the applicant's name and USCC on the
+    /// licence, a certificate's holder and number), in matching form, indexed like
+    /// [`Fields::context`]: a query for a company name or a code ranks the passage that
+    /// states it as a field (the licence, the certificate) above passages that mention it.
+    pub field_values: Field,
     /// Indicator ids whose evidence cites this passage, exact (stored, multi-valued).
     pub indicator: Field,
     /// Every dot-prefix of [`Fields::indicator`] (`5`, `5.3`, `5.3.2`), so that a clause filter
@@ -70,7 +75,8 @@ impl Fields {
         let kind = builder.add_text_field("kind", STORED);
         let location = builder.add_text_field("location", stored_only);
         let normalized = builder.add_text_field("normalized", normalized_options);
-        let context = builder.add_text_field("context", context_options);
+        let context = builder.add_text_field("context", context_options.clone());
+        let field_values = builder.add_text_field("field_values", context_options);
         let indicator = builder.add_text_field("indicator", STRING | STORED);
         let clause = builder.add_text_field("clause", STRING);
         let evidence_rank = builder.add_u64_field(EVIDENCE_RANK, FAST);
@@ -86,6 +92,7 @@ impl Fields {
             location,
             normalized,
             context,
+            field_values,
             indicator,
             clause,
             evidence_rank,

@@ -25,6 +25,11 @@ use tantivy::{DocAddress, Order, TantivyDocument, Term};
 /// its table's column names ranks below passages that say the words themselves.
 const CONTEXT_BOOST: f32 = 0.3;
 
+/// The weight of a match in the values read from a passage (a company name, a USCC) on top of
+/// the match in its text: the licence or certificate that states a name outranks passages that
+/// mention it.
+const FIELD_VALUE_BOOST: f32 = 5.0;
+
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
 
@@ -96,6 +101,13 @@ impl Index {
             let either =
                 BooleanQuery::new(vec![(Occur::Should, in_text), (Occur::Should, in_context)]);
             clauses.push((Occur::Must, Box::new(either)));
+            // Only adds to the score of a passage that matches: every passage of a licence's
+            // page carries the page's values, but only those saying the words are hits.
+            let as_field = Box::new(BoostQuery::new(
+                all_bigrams_query(f.field_values, &part.text)?,
+                FIELD_VALUE_BOOST,
+            ));
+            clauses.push((Occur::Should, as_field));
         }
         let mut filter = |field: Field, value: &str| {
             let term = TermQuery::new(
