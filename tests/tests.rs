@@ -9,3 +9,4 @@ mod realworld;
 mod report;
 mod rules;
 mod util;
+mod worker;
