@@ -84,8 +84,9 @@ fn read_in_worker(
     match pool.read(path, bytes, limits) {
         Ok(pool::Outcome::Read(doc)) => doc,
         Ok(pool::Outcome::Died(death)) => {
-            tracing::warn!(file = path, "worker process died: {death:?}");
-            died_on(path, bytes, limits, &death)
+            let doc = died_on(path, bytes, limits, &death);
+            tracing::warn!(file = path, "{}", doc.error.as_deref().unwrap_or_default());
+            doc
         }
         Err(spawn) => {
             static WARNED: std::sync::Once = std::sync::Once::new();
