@@ -6,13 +6,17 @@
 //! 1. a first run over everything (read, assess, report.json + report.html, index, summary):
 //!    bundles/min, MB/s of input, peak memory (VmHWM), CPU use (user + system time over wall
 //!    time: 200% = both cores busy);
-//! 2. a second run with nothing changed, as a fraction of the first (goal ≤ 5%).
+//! 2. a second run with nothing changed, as a fraction of the first (goal ≤ 5%);
+//! 3. the first run again into a fresh OUT with files read in worker processes (the command
+//!    line's default; the runs above read in-process, as `--no-isolation`), then in-process
+//!    once more: isolation's cost is the worker run over the better of the two in-process runs
+//!    (goal ≤ 1.10×), with the cost of the wire format (JSON) on its own.
 //!
 //! Baseline measured in the same run: `pdftotext` over every PDF of the inbox, one process per
 //! file as a user runs it (skipped, saying so, when poppler-utils is absent).
 
 use certsift::batch::{Quiet, Settings, run};
-use certsift::ingest::Limits;
+use certsift::ingest::{Isolation, Limits};
 use certsift::rules;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -74,6 +78,8 @@ fn main() {
         second_wall.as_secs_f64() / first_wall.as_secs_f64() * 100.0
     );
 
+    isolation_cost(&settings, first_wall, &work.path().join("out-isolated"));
+
     match pdftotext_baseline(&inbox) {
         Some((pdfs, took)) => println!(
             "baseline, same run: pdftotext over the inbox's {pdfs} PDFs (text only, no zips) {:.1} s; \
@@ -83,6 +89,65 @@ fn main() {
         ),
         None => println!("baseline skipped: pdftotext not found (apt install poppler-utils)"),
     }
+}
+
+/// Runs the first run again with files read in worker processes, then in-process once more,
+/// each into a fresh OUT, and prints the ratio; then the wire format's share.
+fn isolation_cost(settings: &Settings<'_>, first_wall: Duration, out: &Path) {
+    let like = |out: PathBuf, limits: Limits| Settings {
+        inbox: settings.inbox.clone(),
+        out,
+        as_of: settings.as_of,
+        rules: settings.rules,
+        rules_fingerprint: settings.rules_fingerprint.clone(),
+        limits,
+        jobs: settings.jobs,
+        full: false,
+    };
+    let isolated = like(
+        out.to_path_buf(),
+        Limits {
+            isolation: Isolation::Workers {
+                program: PathBuf::from(env!("CARGO_BIN_EXE_certsift")),
+            },
+            ..settings.limits.clone()
+        },
+    );
+    let started = Instant::now();
+    let stats = run(&isolated, &Quiet).expect("isolated run");
+    let isolated_wall = started.elapsed();
+    certsift::ingest::worker::shutdown();
+    assert_eq!(stats.skipped, 0, "a fresh OUT: every bundle read");
+    let again = like(out.with_extension("in-process"), settings.limits.clone());
+    let started = Instant::now();
+    run(&again, &Quiet).expect("in-process run");
+    let in_process = started.elapsed().min(first_wall);
+    println!(
+        "isolation: first run in worker processes {:.1} s vs in-process (--no-isolation) {:.1} s \
+         (best of two) = {:.2}× (goal ≤ 1.10×)",
+        isolated_wall.as_secs_f64(),
+        in_process.as_secs_f64(),
+        isolated_wall.as_secs_f64() / in_process.as_secs_f64()
+    );
+
+    // The wire: every document of the inbox encoded and decoded as a worker and its parent do.
+    let docs =
+        certsift::ingest::read_inputs(std::slice::from_ref(&settings.inbox), &settings.limits)
+            .expect("inbox");
+    let started = Instant::now();
+    let mut bytes = 0;
+    for doc in &docs {
+        let wire = serde_json::to_vec(doc).expect("encode");
+        bytes += wire.len();
+        let back: certsift::model::Document = serde_json::from_slice(&wire).expect("decode");
+        assert_eq!(back.passages.len(), doc.passages.len());
+    }
+    println!(
+        "wire format (JSON): {} documents, {:.1} MB, encoded and decoded in {:.0} ms",
+        docs.len(),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64() * 1e3
+    );
 }
 
 /// Copies the sample inbox `COPIES` times into `inbox`, varied; returns the bytes written.

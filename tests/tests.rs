@@ -10,3 +10,4 @@ mod realworld;
 mod report;
 mod rules;
 mod util;
+mod worker;

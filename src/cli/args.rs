@@ -32,6 +32,17 @@ pub enum Command {
     /// The nightly batch: every bundle of an inbox reported and indexed, incrementally, with a
     /// ranked triage summary (OUT/index.html, summary.csv, summary.json).
     Run(RunArgs),
+    /// Internal: a worker process that reads files sent on stdin (started by certsift itself).
+    #[command(name = "__worker", hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// `certsift __worker`: the child side of reading in worker processes.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Address space this process may use, in bytes (RLIMIT_AS).
+    #[arg(long, value_name = "BYTES")]
+    pub max_memory: Option<u64>,
 }
 
 /// `certsift run`.
@@ -174,7 +185,14 @@ pub struct LimitArgs {
     /// Most PDF pages read per file.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_pages: u32,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core); also the number of worker processes.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Memory one worker process may use, in MiB; a file needing more gets limit_exceeded.
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    pub max_worker_memory: u64,
+    /// Read files in this process instead of in worker processes (for tests and trusted files:
+    /// a file that aborts or hangs a reader then ends the whole run).
+    #[arg(long)]
+    pub no_isolation: bool,
 }

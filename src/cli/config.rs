@@ -3,7 +3,7 @@
 
 use super::args::LimitArgs;
 use anyhow::{Result, bail};
-use certsift::ingest::Limits;
+use certsift::ingest::{Isolation, Limits};
 use std::time::Duration;
 
 /// Builds reading limits from the flags, refusing nonsense values.
@@ -14,12 +14,31 @@ pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
     if args.max_file_mb == 0 || args.max_pages == 0 {
         bail!("--max-file-mb and --max-pages must be at least 1");
     }
+    // Below this a worker cannot even start its thread pool and read a small PDF.
+    if args.max_worker_memory < 256 {
+        bail!("--max-worker-memory must be at least 256 (MiB)");
+    }
     Ok(Limits {
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         max_pages: args.max_pages,
         max_file_time: Duration::from_secs_f64(args.max_file_seconds),
+        max_worker_memory: args.max_worker_memory.saturating_mul(1024 * 1024),
+        isolation: isolation(args.no_isolation)?,
         ..Limits::default()
     })
+}
+
+/// Worker processes of this very binary, unless `--no-isolation` (or not on Unix).
+fn isolation(no_isolation: bool) -> Result<Isolation> {
+    if no_isolation || !cfg!(unix) {
+        return Ok(Isolation::InProcess);
+    }
+    let program = std::env::current_exe().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot find the certsift binary to start worker processes ({e}); use --no-isolation"
+        )
+    })?;
+    Ok(Isolation::Workers { program })
 }
 
 /// Sizes rayon's global pool when `--jobs` is given.

@@ -34,6 +34,10 @@ impl Failure {
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
+    if let Command::Worker(args) = &cli.command {
+        // Its stdout is the pipe to the parent: nothing else may write there.
+        return certsift::ingest::worker::serve(args.max_memory).map_err(Into::into);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = match &cli.command {
@@ -43,7 +47,9 @@ pub fn run() -> Result<()> {
         Command::Index(args) => index::run(args, &mut out),
         Command::Search(args) => search::run(args, &mut out),
         Command::Run(args) => run::run(args, &mut out),
+        Command::Worker(_) => Ok(()),
     };
+    certsift::ingest::worker::shutdown();
     use std::io::Write;
     match outcome.and_then(|()| out.flush().map_err(Into::into)) {
         Err(e) if is_broken_pipe(&e) => Ok(()),

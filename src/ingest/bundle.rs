@@ -5,7 +5,7 @@
 //! follow their zip in archive order (rayon's indexed `collect` keeps input order).
 
 use super::zip::{Member, is_system_clutter, read_members};
-use super::{Limits, ReadContext, ReadError, read_isolated};
+use super::{Limits, ReadContext, ReadError, read_isolated, worker};
 use crate::error::{Error, Result};
 use crate::model::{Bundle, Document, FileKind, FileStatus};
 use rayon::prelude::*;
@@ -181,6 +181,9 @@ fn read_files(
 
 /// Reads one file's bytes; a zip is followed by its members, read recursively (`depth` 1 is a
 /// file on disk). `budget` is the uncompressed bytes left for the top-level archive.
+///
+/// Every file and member is read through [`worker::read`] (in a worker process unless the
+/// limits say in-process); the zip walk itself stays here, within the zip limits.
 fn read_tree(
     name: &str,
     bytes: &[u8],
@@ -188,7 +191,7 @@ fn read_tree(
     depth: u32,
     budget: &AtomicU64,
 ) -> Vec<Document> {
-    let mut doc = read_isolated(name, bytes, ctx);
+    let mut doc = worker::read(name, bytes, ctx);
     if doc.kind != FileKind::Zip || doc.status != FileStatus::Ok {
         return vec![doc];
     }

@@ -17,6 +17,7 @@ pub mod pdf;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
 pub(crate) mod text;
+pub mod worker;
 pub mod zip;
 
 mod bundle;
@@ -31,13 +32,20 @@ pub use bundle::{
 };
 
 use crate::model::{Document, FileKind, FileStatus, Passage};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-/// Per-file and per-archive limits. The defaults suit application bundles: a 200-page audit
-/// report, a 10 MB network list, zips of a few hundred files.
-#[derive(Debug, Clone, PartialEq)]
+pub use worker::Isolation;
+
+/// Per-file and per-archive limits, and where files are read (in this process or in worker
+/// processes, see [`worker`]). The defaults suit application bundles: a 200-page audit report, a
+/// 10 MB network list, zips of a few hundred files.
+///
+/// Serialisable so a worker process gets the same limits; `isolation` is not sent (a worker
+/// always reads in its own process).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
     /// Largest file read, in bytes (a zip member counts its uncompressed size).
     pub max_file_bytes: u64,
@@ -57,6 +65,13 @@ pub struct Limits {
     pub max_zip_entries: usize,
     /// Deepest nesting of archives (a zip in a zip is depth 2).
     pub max_zip_depth: u32,
+    /// Address space one worker process may use (`RLIMIT_AS`), in bytes; a file that needs more
+    /// costs only its worker and gets `limit_exceeded`. Ignored when reading in-process.
+    pub max_worker_memory: u64,
+    /// In-process (the library's default: it cannot know which binary to start) or in worker
+    /// processes of a given program (the command line's default).
+    #[serde(skip)]
+    pub isolation: Isolation,
 }
 
 impl Default for Limits {
@@ -71,6 +86,10 @@ impl Default for Limits {
             max_zip_ratio: 200,
             max_zip_entries: 10_000,
             max_zip_depth: 4,
+            // Two workers on a 2-core, 24 GB box leave most of the memory to the rest; a real
+            // 200-page PDF needs a few hundred MB.
+            max_worker_memory: 4 * 1024 * 1024 * 1024,
+            isolation: Isolation::InProcess,
         }
     }
 }
