@@ -107,10 +107,12 @@ const FIGURES: [&str; 8] = [
     "search recall@10",
 ];
 
-/// The levels reached on the first set (issue 10's closing note), a little below.
-const FLOORS_SEEN: Floors = [0.0; 8];
+/// The levels reached on the first set (issue 10's closing note, 2026-12-02), a little below:
+/// balanced accuracy, missing reported missing, evidence, materials F1, fields, flag recall,
+/// forbidden flags absent, search recall@10.
+const FLOORS_SEEN: Floors = [0.47, 0.70, 0.95, 0.95, 0.98, 0.85, 1.0, 0.78];
 /// The levels reached on the second set, a little below.
-const FLOORS_UNSEEN: Floors = [0.0; 8];
+const FLOORS_UNSEEN: Floors = [0.63, 0.35, 0.90, 0.84, 0.98, 0.98, 0.90, 0.65];
 
 fn score_set(set: &str, floors: &Floors) {
     let truth: toml::Table = std::fs::read_to_string(heldout_dir(set).join("truth.toml"))
