@@ -441,6 +441,8 @@ impl<'a> Compiler<'a> {
             title_only: None,
             list_materials: Vec::new(),
             other_sense: Vec::new(),
+            predicates: Vec::new(),
+            structured_materials: Vec::new(),
         };
         let Some(ctx) = &self.set.context else {
             return context;
@@ -550,6 +552,19 @@ impl<'a> Compiler<'a> {
         }
         context.other_sense.sort_unstable();
         context.other_sense.dedup();
+        context.predicates = v
+            .statement
+            .predicates
+            .iter()
+            .map(|p| fold_raw(p))
+            .filter(|p| !p.is_empty())
+            .collect();
+        context.structured_materials = v
+            .statement
+            .structured_materials
+            .iter()
+            .filter_map(|m| self.material(file, 1, m))
+            .collect();
     }
 
     // ---- evidence-*.toml ----

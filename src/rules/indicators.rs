@@ -68,6 +68,10 @@ fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Ve
                     materials,
                     headings: &headings,
                     constrained: true,
+                    in_cell: matches!(
+                        p.location,
+                        Location::TableCell { .. } | Location::SheetCell { .. }
+                    ),
                 };
                 for hit in rules.match_folded(&folded, &pctx) {
                     let rule = &rules.rules[hit.rule];

@@ -145,6 +145,23 @@ pub struct ContextDef {
     /// Whose activity does not count for which indicators.
     #[serde(default)]
     pub other_party: Vec<Spanned<OtherPartyDef>>,
+    /// What makes a passage a statement (the weak tier needs one).
+    #[serde(default)]
+    pub statement: StatementDef,
+}
+
+/// `[statement]`: a weak verdict needs a statement, not a word. A passage is one when it holds
+/// sentence punctuation or one of `predicates`, or stands in a table cell or a file of
+/// `structured_materials` (an org chart's box says what exists by where it stands).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementDef {
+    /// Words that make a passage say something (设有, 配备, 负责, 每年…).
+    #[serde(default)]
+    pub predicates: Vec<String>,
+    /// Materials whose passages are statements by position.
+    #[serde(default)]
+    pub structured_materials: Vec<String>,
 }
 
 /// `[[other_party]]`: cues that say a clause is about someone else's activity (employees, the

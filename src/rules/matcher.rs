@@ -88,6 +88,26 @@ pub(crate) struct CompiledContext {
     pub list_materials: Vec<MaterialId>,
     /// Term indices of the other-sense phrases.
     pub other_sense: Vec<u32>,
+    /// `[statement]` predicates, folded; empty: every passage is a statement.
+    pub predicates: Vec<String>,
+    /// `[statement]` structured materials.
+    pub structured_materials: Vec<MaterialId>,
+}
+
+impl CompiledContext {
+    /// Whether a passage states something (see `[statement]` in `context.toml`): sentence
+    /// punctuation, a predicate word, a table cell, a row (` | `) or a structured file. Checked for weak
+    /// rules only: a strong rule's own conditions already ask for substance.
+    fn is_statement(&self, folded: &str, pctx: &PassageContext<'_>) -> bool {
+        self.predicates.is_empty()
+            || pctx.in_cell
+            || pctx
+                .materials
+                .iter()
+                .any(|m| self.structured_materials.contains(m))
+            || folded.contains(['。', ',', ';', '!', '！', '；', '，', '|'])
+            || self.predicates.iter().any(|p| folded.contains(p.as_str()))
+    }
 }
 
 /// The examples of one `[[other_party]]` group, for `certsift rules check`.
@@ -221,6 +241,8 @@ pub struct PassageContext<'a> {
     /// When false, `in_materials`, `not_in_materials` and `under_headings` are not checked (for
     /// plain-string examples, which FORMAT.md checks "with no material or heading constraint").
     pub constrained: bool,
+    /// The passage is a table or sheet cell (a statement by position, see `[statement]`).
+    pub in_cell: bool,
 }
 
 /// One rule matching one passage.
@@ -530,6 +552,9 @@ impl CompiledRules {
                 return None;
             }
         }
+        if rule.strength == Strength::Weak && !self.context.is_statement(folded, pctx) {
+            return None;
+        }
         let mut terms: Vec<String> = Vec::new();
         for o in &counting {
             let t = &self.terms[o.term as usize];
@@ -588,6 +613,7 @@ pub(crate) fn check_rule_examples(rules: &CompiledRules) -> (usize, Vec<RulesErr
                 materials: &materials,
                 headings: &headings,
                 constrained,
+                in_cell: false,
             };
             let folded = fold(&crate::normalize::for_matching(example.text()));
             let matched = rules
@@ -721,6 +747,7 @@ mod tests {
             materials: &list,
             headings: &[],
             constrained: true,
+            in_cell: false,
         };
         assert!(c.match_text("废弃商品回收不适用", &pctx).is_empty());
     }
@@ -767,11 +794,13 @@ mod tests {
             materials: &[],
             headings: &heads,
             constrained: true,
+            in_cell: false,
         };
         let no = PassageContext {
             materials: &[],
             headings: &[],
             constrained: true,
+            in_cell: false,
         };
         assert_eq!(c.match_text("处理时限为3天", &yes).len(), 1);
         assert!(c.match_text("处理时限为3天", &no).is_empty());
