@@ -85,11 +85,19 @@ fn heldout_bundles_score_against_an_independent_truth() {
     score_set("bundles", &FLOORS_SEEN);
 }
 
-/// The second set (`bundles2/`): written after those changes, by another hand, and not looked
-/// at while changing rules; the figures a reviewer should believe.
+/// The second set (`bundles2/`): written after the first changes, by another hand; its
+/// forbidden flags were looked at (other companies' licences inside the applicant's files).
 #[test]
 fn second_heldout_set_scores_against_its_truth() {
     score_set("bundles2", &FLOORS_UNSEEN);
+}
+
+/// The third set (`bundles3/`): written last and scored once before any change made with it in
+/// view (issue 10's closing note gives that first score); then its other companies' licences
+/// and its table of contents were looked at.
+#[test]
+fn third_heldout_set_scores_against_its_truth() {
+    score_set("bundles3", &FLOORS_THIRD);
 }
 
 /// Floors (value below which the test fails) per figure, in the order of [`FIGURES`].
@@ -113,6 +121,8 @@ const FIGURES: [&str; 8] = [
 const FLOORS_SEEN: Floors = [0.47, 0.70, 0.95, 0.95, 0.98, 0.85, 1.0, 0.78];
 /// The levels reached on the second set, a little below.
 const FLOORS_UNSEEN: Floors = [0.63, 0.35, 0.90, 0.84, 0.98, 0.98, 0.90, 0.65];
+/// The levels reached on the third set, a little below.
+const FLOORS_THIRD: Floors = [0.78, 0.75, 0.93, 0.82, 0.98, 0.85, 0.95, 0.45];
 
 fn score_set(set: &str, floors: &Floors) {
     let truth: toml::Table = std::fs::read_to_string(heldout_dir(set).join("truth.toml"))

@@ -277,6 +277,31 @@ pub fn other_party_fields(
             }
         }
     }
+    // A valid code that is not the applicant's, with no applicant name beside it, keys a block
+    // by itself (an installer's licence whose 名称 is no company form: 「…安装服务部」). A code
+    // that fails its check is the applicant's typo for `uscc_invalid`, never someone else's.
+    for code in fields.iter().filter(|f| {
+        f.name == field::USCC
+            && f.valid == Some(true)
+            && f.value != uscc.as_str()
+            && f.file != *licence
+            && !parties.is_other(&f.file)
+    }) {
+        let beside_the_applicant = fields.iter().any(|h| {
+            h.file == code.file
+                && HOLDER_FIELDS.contains(&h.name.as_str())
+                && near(&h.location, &code.location)
+                && same_company(&applicant_key, &name_key(&h.value.to_string()), rules)
+        });
+        if beside_the_applicant {
+            continue;
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if f.file == code.file && near(&f.location, &code.location) {
+                other[i] = true;
+            }
+        }
+    }
     other
 }
 

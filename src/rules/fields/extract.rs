@@ -204,7 +204,8 @@ fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
         .text
         .lines()
         .map(|line| {
-            join_spaced_labels(split_cells(line))
+            let line = close_spaced_label(line);
+            join_spaced_labels(split_cells(&line))
                 .iter()
                 .map(|c| Cell::new(c))
                 .filter(|c| !c.text.is_empty())
@@ -212,6 +213,30 @@ fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
         })
         .filter(|l: &Vec<Cell>| !l.is_empty())
         .collect()
+}
+
+/// Closes a letter-spaced label at the start of a line (`名　　称 厦门…`, `注 册 资 本  500万`):
+/// single characters separated by spaces, up to the gap or colon before the value.
+fn close_spaced_label(line: &str) -> std::borrow::Cow<'_, str> {
+    use std::sync::LazyLock;
+    static SPACED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^[ \u{3000}]*((?:\p{Han}[ \u{3000}]+){1,5}\p{Han})([ \u{3000}\t:：]|$)")
+            .expect("a valid constant regex")
+    });
+    match SPACED.captures(line) {
+        Some(c) => {
+            let Some(label) = c.get(1) else {
+                return line.into();
+            };
+            let closed: String = label
+                .as_str()
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\u{3000}'))
+                .collect();
+            format!("{closed}{}", &line[label.end()..]).into()
+        }
+        None => line.into(),
+    }
 }
 
 /// Joins runs of one-character cells: licences letter-space their labels over the label column
