@@ -13,8 +13,9 @@
 //! scores high on both and keeps both; a 企业简介 that quotes the licence's fields reaches the
 //! licence's content threshold but far below its own name-and-title score, and stays a profile.
 //! A CCC certificate in a `认证证书` folder is both a permit and a certificate, as reviewers count
-//! it. A file is also every material one of its sections is (`section` patterns on section
-//! titles, margin or not): applicants put the organisation, the products and the sales methods
+//! it. A file is also every material its name names with a full-weight `filename` pattern
+//! (「体系文件及法律法规清单」) and every material one of its sections is (`section` patterns on
+//! section titles), margin or not: applicants put the organisation, the products and the sales methods
 //! into the 公司简介 as its second and third sections, and a reviewer finds them there.
 
 use super::RulesError;
@@ -217,7 +218,13 @@ fn classify_view(
         .map(|(id, _)| id.clone())
         .collect();
     for c in &rules.classifiers {
-        let s = section_score(c, view);
+        // A file the applicant named for this material (「体系文件及法律法规清单」 names two), or
+        // one of whose sections is it, is it whatever else it also is.
+        let named = c
+            .filename
+            .iter()
+            .any(|(re, w)| *w >= c.threshold && re.is_match(&view.name));
+        let s = section_score(c, view).max(if named { c.threshold } else { 0.0 });
         if s >= c.threshold && !kept.contains(&c.id) {
             kept.push(c.id.clone());
             if !scored.iter().any(|(id, _)| *id == c.id) {
