@@ -118,11 +118,11 @@ const FIGURES: [&str; 8] = [
 /// The levels reached on the first set (issue 10's closing note, 2026-12-02), a little below:
 /// balanced accuracy, missing reported missing, evidence, materials F1, fields, flag recall,
 /// forbidden flags absent, search recall@10.
-const FLOORS_SEEN: Floors = [0.47, 0.70, 0.95, 0.95, 0.98, 0.85, 1.0, 0.78];
+const FLOORS_SEEN: Floors = [0.53, 0.70, 0.95, 0.95, 0.98, 0.85, 1.0, 0.78];
 /// The levels reached on the second set, a little below.
-const FLOORS_UNSEEN: Floors = [0.76, 0.85, 0.93, 0.89, 0.98, 0.98, 0.90, 0.65];
+const FLOORS_UNSEEN: Floors = [0.82, 0.85, 0.93, 0.89, 0.98, 0.98, 0.90, 0.65];
 /// The levels reached on the third set, a little below.
-const FLOORS_THIRD: Floors = [0.83, 0.95, 0.95, 0.86, 0.98, 0.85, 0.95, 0.45];
+const FLOORS_THIRD: Floors = [0.86, 0.95, 0.95, 0.86, 0.98, 0.85, 0.95, 0.45];
 
 fn score_set(set: &str, floors: &Floors) {
     let truth: toml::Table = std::fs::read_to_string(heldout_dir(set).join("truth.toml"))
