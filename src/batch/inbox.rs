@@ -4,9 +4,16 @@
 //! not. The fingerprint hashes what the bundle *contains* (each file's relative path and
 //! sha256, or the zip's bytes), not modification times: a copy, a touch or a re-upload of the
 //! same files is the same bundle, and any change to any byte is a new one.
+//!
+//! A symbolic link in the inbox is followed only when it resolves inside the inbox (a link to
+//! where a bundle of the inbox really lives); one to a folder or zip elsewhere (`/etc`) is a
+//! bundle that is not read, with a message. A file of a bundle that cannot be read counts in the
+//! fingerprint by its name and why, so it costs that file (`corrupt`), not its bundle.
 
+use crate::ingest::entry::{open_regular, outside};
+use crate::ingest::names::escape;
 use crate::ingest::zip::is_system_clutter;
-use crate::ingest::{bundle_id, list_files};
+use crate::ingest::{ReadError, bundle_id, list_entries};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -18,6 +25,8 @@ pub struct Source {
     pub id: String,
     /// Its folder or zip.
     pub path: PathBuf,
+    /// Why it is not read, when it is a link to somewhere outside the inbox.
+    pub refused: Option<String>,
 }
 
 /// The bundles of `inbox`, sorted by path; loose files beside them are ignored. Fails only when
@@ -34,13 +43,15 @@ pub fn as_inbox(dir: &Path) -> std::io::Result<Option<Vec<Source>>> {
 }
 
 /// The folder's bundles (direct subfolders and zips, sorted by path) and its number of loose
-/// files. Symlinks are followed: an inbox of links to where submissions really live is fine.
+/// files. A symlink to a folder or zip counts as a bundle; it is read only when it resolves
+/// inside `dir` (see the module's docs).
 fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
+    let root = std::fs::canonicalize(dir)?;
     let mut sources = Vec::new();
     let mut loose = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let name = escape(&entry.file_name());
         if is_system_clutter(&name) || name.starts_with('.') {
             continue;
         }
@@ -48,10 +59,20 @@ fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
         let is_zip = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        // `is_dir`/`is_file` follow links but only stat, never open.
         if path.is_dir() || (is_zip && path.is_file()) {
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            let refused = is_link
+                .then(|| std::fs::canonicalize(&path))
+                .and_then(|target| match target {
+                    Ok(target) if target.starts_with(&root) => None,
+                    Ok(target) => Some(outside(&target, "收件箱", "inbox").to_string()),
+                    Err(err) => Some(format!("符号链接无法解析 (broken symbolic link: {err})")),
+                });
             sources.push(Source {
                 id: bundle_id(&path),
                 path,
+                refused,
             });
         } else {
             loose += 1;
@@ -66,27 +87,47 @@ fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
 pub fn fingerprint(source: &Source) -> std::io::Result<(String, usize)> {
     let mut hasher = Sha256::new();
     if source.path.is_dir() {
-        let mut files = list_files(&source.path).map_err(std::io::Error::other)?;
-        files.sort_by(|a, b| a.1.cmp(&b.1));
-        for (path, relative) in &files {
-            hasher.update((relative.len() as u64).to_le_bytes());
-            hasher.update(relative.as_bytes());
-            hasher.update(hash_file(path)?);
+        let files = list_entries(&source.path).map_err(std::io::Error::other)?;
+        for entry in &files {
+            hasher.update((entry.relative.len() as u64).to_le_bytes());
+            hasher.update(entry.relative.as_bytes());
+            // A file that is not read counts by why, so it is redone once it can be read.
+            let content = match &entry.refused {
+                None => hash_file(&entry.path),
+                Some(why) => Err(why.clone()),
+            };
+            match content {
+                Ok(hash) => hasher.update(hash),
+                Err(why) => {
+                    hasher.update(b"refused:");
+                    hasher.update(why.to_string().as_bytes());
+                }
+            }
         }
         Ok((hex::encode(hasher.finalize()), files.len()))
     } else {
-        hasher.update(hash_file(&source.path)?);
+        // A zip that cannot be read is read as one `corrupt` file, as `check` does.
+        match hash_file(&source.path) {
+            Ok(hash) => hasher.update(hash),
+            Err(why) => {
+                hasher.update(b"refused:");
+                hasher.update(why.to_string().as_bytes());
+            }
+        }
         Ok((hex::encode(hasher.finalize()), 1))
     }
 }
 
-/// sha256 of a file, streamed: bundles may hold files larger than we would like to load twice.
-fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
-    let mut file = std::fs::File::open(path)?;
+/// sha256 of a regular file, streamed: bundles may hold files larger than we would like to load
+/// twice.
+fn hash_file(path: &Path) -> Result<[u8; 32], ReadError> {
+    let mut file = open_regular(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
-        let read = file.read(&mut buffer)?;
+        let read = file
+            .read(&mut buffer)
+            .map_err(|e| crate::ingest::entry::unreadable(&e))?;
         if read == 0 {
             break;
         }
@@ -137,6 +178,7 @@ mod tests {
         let source = Source {
             id: "b".into(),
             path: bundle.clone(),
+            refused: None,
         };
         let (first, files) = fingerprint(&source).expect("fingerprint");
         assert_eq!(files, 1);

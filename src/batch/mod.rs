@@ -19,6 +19,7 @@
 //! commits about once a second, sharing a commit's fixed cost between bundles. A bounded
 //! channel between them keeps at most `2 × jobs + 1` bundles in memory.
 
+mod disk;
 pub mod inbox;
 mod ledger;
 pub mod write;
@@ -150,8 +151,23 @@ pub enum BatchError {
         source: std::io::Error,
     },
     /// Another run holds OUT.
-    #[error("another certsift run is writing {0}; wait for it to end, or use another --out")]
+    #[error(
+        "另一个 certsift 进程正在写入 {0} (another certsift run or check is writing {0}); wait \
+         for it to end, or use another --out"
+    )]
     Busy(PathBuf),
+    /// OUT's disk is full (see [`disk`]).
+    #[error(
+        "磁盘已满，无法写入 {path}；请释放空间后重新运行 (the disk holding {path} is full: \
+         {detail}; free some space and run again: nothing half-written was kept, and the next \
+         run goes on where this one stopped)"
+    )]
+    DiskFull {
+        /// What could not be written.
+        path: PathBuf,
+        /// The error as the system gave it.
+        detail: String,
+    },
     /// The index failed.
     #[error(
         "the index in {path}: {source} (if another certsift version built it, delete that folder \
@@ -173,6 +189,20 @@ pub enum BatchError {
 struct Job {
     source: Source,
     key: String,
+}
+
+/// Why a bundle was not processed.
+enum Unprocessed {
+    /// Something about the bundle: it fails, with why, and the batch goes on.
+    Bundle(String),
+    /// OUT cannot take its reports (a full disk): the run stops.
+    Run(BatchError),
+}
+
+impl From<String> for Unprocessed {
+    fn from(why: String) -> Unprocessed {
+        Unprocessed::Bundle(why)
+    }
 }
 
 /// A bundle read, assessed and reported, on its way to the indexer.
@@ -199,7 +229,11 @@ fn sort_work(sources: Vec<Source>, ledger: &Ledger, settings: &Settings<'_>) -> 
     let fingerprints: Vec<(Source, std::io::Result<(String, usize)>)> = sources
         .into_par_iter()
         .map(|source| {
-            let fingerprint = inbox::fingerprint(&source);
+            // A bundle refused by the inbox (a link out of it) is never read, not even hashed.
+            let fingerprint = match source.refused {
+                Some(_) => Ok((String::new(), 0)),
+                None => inbox::fingerprint(&source),
+            };
             (source, fingerprint)
         })
         .collect();
@@ -216,6 +250,10 @@ fn sort_work(sources: Vec<Source>, ledger: &Ledger, settings: &Settings<'_>) -> 
                 source.id
             );
             sorted.failed.insert(source.id, why);
+            continue;
+        }
+        if let Some(why) = &source.refused {
+            sorted.failed.insert(source.id, why.clone());
             continue;
         }
         let (content, files) = match fingerprint {
@@ -249,6 +287,7 @@ fn sort_work(sources: Vec<Source>, ledger: &Ledger, settings: &Settings<'_>) -> 
 }
 
 /// Runs the batch. Findings in bundles are not errors; only a run that cannot do its job is.
+/// A full disk is [`BatchError::DiskFull`], after what the run left half-done is cleaned up.
 pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats, BatchError> {
     let started = Instant::now();
     let out = &settings.out;
@@ -268,11 +307,52 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
         .filter(|s| std::fs::canonicalize(&s.path).map_or(true, |p| p != out_real))
         .collect();
     let _lock = lock(out)?;
-    write::remove_all_leftovers(out);
+    clean(out);
+    run_locked(settings, observer, sources, started).map_err(|err| {
+        let err = plainly(err, out);
+        if matches!(err, BatchError::DiskFull { .. }) {
+            clean(out);
+        }
+        err
+    })
+}
 
+/// Removes what a run cut short left in `out`: temporary files and unreferenced index files.
+fn clean(out: &Path) {
+    write::remove_all_leftovers(out);
+    disk::clean_index(&out.join("index"));
+}
+
+/// `err` as [`BatchError::DiskFull`] when a full disk is why.
+fn plainly(err: BatchError, out: &Path) -> BatchError {
+    let full = |path: &Path, detail: String| BatchError::DiskFull {
+        path: path.to_path_buf(),
+        detail,
+    };
+    match err {
+        BatchError::Out { path, source } if disk::is_storage_full(&source) => {
+            full(&path, source.to_string())
+        }
+        BatchError::Ledger(LedgerError::Io { path, source }) if disk::is_storage_full(&source) => {
+            full(&path, source.to_string())
+        }
+        BatchError::Index { path, source } if disk::is_full(out) => full(&path, source.to_string()),
+        other => other,
+    }
+}
+
+/// The run once OUT is locked and clean.
+fn run_locked(
+    settings: &Settings<'_>,
+    observer: &dyn Observer,
+    sources: Vec<Source>,
+    started: Instant,
+) -> Result<RunStats, BatchError> {
+    let out = &settings.out;
     let as_of = settings.as_of.format("%Y-%m-%d").to_string();
     let ledger_path = out.join("ledger.json");
     let mut ledger = Ledger::load(&ledger_path)?;
+    let loaded = ledger.clone();
     let names = build::names(settings.rules);
 
     let Sorted {
@@ -318,7 +398,10 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
     for id in failed.keys() {
         ledger.bundles.remove(id);
     }
-    ledger.save(&ledger_path)?;
+    // Unchanged, it is not rewritten: one write fewer on a disk that may be nearly full.
+    if ledger != loaded {
+        ledger.save(&ledger_path)?;
+    }
     observer.planned(&plan);
 
     let mut stats = RunStats {
@@ -328,7 +411,7 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
     };
     let workers = settings.jobs.max(1).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter());
-    let (sender, receiver) = sync_channel::<(Job, Result<Processed, String>)>(workers);
+    let (sender, receiver) = sync_channel::<(Job, Result<Processed, Unprocessed>)>(workers);
     std::thread::scope(|scope| -> Result<(), BatchError> {
         for _ in 0..workers {
             let sender = sender.clone();
@@ -376,7 +459,8 @@ pub fn run(settings: &Settings<'_>, observer: &dyn Observer) -> Result<RunStats,
                         },
                     ));
                 }
-                Err(message) => {
+                Err(Unprocessed::Run(err)) => return Err(err),
+                Err(Unprocessed::Bundle(message)) => {
                     writer.remove_bundle(&id);
                     observer.finished(&id, &Outcome::Failed(message.clone()));
                     ledger.bundles.remove(&id);
@@ -448,8 +532,8 @@ fn process(
     settings: &Settings<'_>,
     names: &Names,
     observer: &dyn Observer,
-) -> Result<Processed, String> {
-    let work = || -> Result<Processed, String> {
+) -> Result<Processed, Unprocessed> {
+    let work = || -> Result<Processed, Unprocessed> {
         let on_file = |_: &[crate::model::Document]| observer.file_read(&job.source.id);
         let bundle = read_bundle_observed(&job.source.path, &settings.limits, &on_file)
             .map_err(|e| e.to_string())?;
@@ -463,8 +547,16 @@ fn process(
             ("report.html", page.as_bytes()),
         ] {
             let path = dir.join(name);
-            write_atomically(&path, bytes)
-                .map_err(|e| format!("无法写入 {}: {e}", path.display()))?;
+            write_atomically(&path, bytes).map_err(|e| {
+                if disk::is_storage_full(&e) {
+                    Unprocessed::Run(BatchError::DiskFull {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })
+                } else {
+                    Unprocessed::Bundle(format!("无法写入 {}: {e}", path.display()))
+                }
+            })?;
         }
         let href = format!("bundles/{}/report.html", job.source.id);
         let row = SummaryRow::assessed(&report, names, &href);
@@ -485,7 +577,9 @@ fn process(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!("bundle {}: internal error {what}", job.source.id);
-            Err(format!("内部错误 (internal error, please report): {what}"))
+            Err(Unprocessed::Bundle(format!(
+                "内部错误 (internal error, please report): {what}"
+            )))
         }
     }
 }
@@ -519,6 +613,43 @@ fn write_summary(out: &Path, summary: &Summary, names: &Names) -> Result<(), Bat
         .map_err(failed(path))
 }
 
+/// OUT held outside a run, by `certsift check --out`: the lock `run` takes, so a check never
+/// writes a report while a run writes the same OUT, and the ledger learns of the new report.
+pub struct OutLock {
+    _file: std::fs::File,
+    out: PathBuf,
+}
+
+impl OutLock {
+    /// Takes OUT's lock (creating OUT), or [`BatchError::Busy`] at once when a run or another
+    /// check holds it: waiting could mean waiting for a whole night's run.
+    pub fn take(out: &Path) -> Result<OutLock, BatchError> {
+        std::fs::create_dir_all(out).map_err(|source| BatchError::Out {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        Ok(OutLock {
+            _file: lock(out)?,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Records that bundle `id`'s report in OUT was replaced outside the batch: the ledger, when
+    /// OUT has one, forgets the bundle, so the next run redoes it instead of keeping a summary
+    /// row and index entries that no longer match the report.
+    pub fn replaced_report(&self, id: &str) -> Result<(), BatchError> {
+        let path = self.out.join("ledger.json");
+        if !path.is_file() {
+            return Ok(());
+        }
+        let mut ledger = Ledger::load(&path)?;
+        if ledger.bundles.remove(id).is_some() {
+            ledger.save(&path)?;
+        }
+        Ok(())
+    }
+}
+
 /// Holds `OUT/.lock` for the run: two runs on one OUT would fight over the index and ledger.
 /// The OS releases it when the process ends, killed or not.
 fn lock(out: &Path) -> Result<std::fs::File, BatchError> {
@@ -538,3 +669,6 @@ fn lock(out: &Path) -> Result<std::fs::File, BatchError> {
         Err(std::fs::TryLockError::Error(source)) => Err(BatchError::Out { path, source }),
     }
 }
+
+#[cfg(test)]
+mod tests;

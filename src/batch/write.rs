@@ -12,6 +12,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_name(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
+        #[cfg(test)]
+        test_hooks::check(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -23,7 +25,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// `.name.tmp-PID` beside `path`: hidden, per process, so two writers never share one.
-fn temp_name(path: &Path) -> PathBuf {
+pub(crate) fn temp_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -50,6 +52,41 @@ fn remove_leftovers(dir: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') && name.contains(".tmp-") {
             let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A full disk cannot be made without root (and CI's root may not mount one): tests mark a
+/// folder whose writes then fail as `ENOSPC` would, after the temporary file was created.
+#[cfg(test)]
+pub(crate) mod test_hooks {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    static FULL: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    /// Writes below `dir` fail with "no space left on device" until [`free`].
+    pub(crate) fn fill(dir: &Path) {
+        if let Ok(mut full) = FULL.lock() {
+            full.push(dir.to_path_buf());
+        }
+    }
+
+    /// Writes below `dir` succeed again.
+    pub(crate) fn free(dir: &Path) {
+        if let Ok(mut full) = FULL.lock() {
+            full.retain(|d| d != dir);
+        }
+    }
+
+    pub(crate) fn check(path: &Path) -> std::io::Result<()> {
+        let full = FULL
+            .lock()
+            .is_ok_and(|f| f.iter().any(|d| path.starts_with(d)));
+        if full {
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+        } else {
+            Ok(())
         }
     }
 }

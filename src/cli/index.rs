@@ -47,7 +47,16 @@ fn bundles_in(path: &Path) -> Result<Vec<PathBuf>> {
     let sources =
         inbox::as_inbox(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(match sources {
-        Some(sources) => sources.into_iter().map(|s| s.path).collect(),
+        Some(sources) => sources
+            .into_iter()
+            .filter_map(|s| match s.refused {
+                None => Some(s.path),
+                Some(why) => {
+                    tracing::warn!("{}: not indexed: {why}", s.path.display());
+                    None
+                }
+            })
+            .collect(),
         None => vec![path.to_path_buf()],
     })
 }

@@ -4,8 +4,10 @@
 //! Output order never depends on thread scheduling: files are sorted by path, and a zip's members
 //! follow their zip in archive order (rayon's indexed `collect` keeps input order).
 
-use super::zip::{Member, is_system_clutter, read_members};
-use super::{Limits, ReadContext, ReadError, read_isolated, worker};
+use super::entry::{Entry, list_entries, open_regular};
+use super::names::{escape, slash_path};
+use super::zip::{Member, read_members};
+use super::{Limits, ReadContext, ReadError, worker};
 use crate::error::{Error, Result};
 use crate::model::{Bundle, Document, FileKind, FileStatus};
 use rayon::prelude::*;
@@ -28,12 +30,16 @@ pub fn read_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Document>> 
         })?;
         let shown = slash_path(path);
         if meta.is_dir() {
-            for (file, relative) in list_files(path)? {
-                let name = format!("{}/{relative}", shown.trim_end_matches('/'));
-                files.push((file, name));
+            for entry in list_entries(path)? {
+                let relative = format!("{}/{}", shown.trim_end_matches('/'), entry.relative);
+                files.push(Entry { relative, ..entry });
             }
         } else {
-            files.push((path.clone(), shown));
+            files.push(Entry {
+                path: path.clone(),
+                relative: shown,
+                refused: None,
+            });
         }
     }
     Ok(read_files(&files, limits, &|_| {}))
@@ -59,14 +65,11 @@ pub fn read_bundle_observed(
         source,
     })?;
     let documents = if meta.is_dir() {
-        read_files(&list_files(path)?, limits, on_file)
+        read_files(&list_entries(path)?, limits, on_file)
     } else {
         // A zip bundle's files are named inside it (`bundle.zip!/制度/a.docx`), as the contract
         // names any file inside a zip; the zip itself is listed only when it cannot be opened.
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| id.clone());
+        let name = path.file_name().map(escape).unwrap_or_else(|| id.clone());
         let mut docs = read_path(path, &name, limits);
         on_file(&docs);
         let opened = docs
@@ -80,19 +83,20 @@ pub fn read_bundle_observed(
     Ok(Bundle { id, documents })
 }
 
-/// The bundle id: a folder's name, or a zip's file stem.
+/// The bundle id: a folder's name, or a zip's file stem, escaped losslessly
+/// ([`super::names::escape`]: two names that differ in bytes that are not UTF-8 stay two ids).
 pub fn bundle_id(path: &Path) -> String {
     let name = if path.is_dir() {
         path.file_name()
     } else {
         path.file_stem()
     };
-    name.map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bundle".into())
+    name.map(escape).unwrap_or_else(|| "bundle".into())
 }
 
-/// Reads a single file from disk (a zip expands into its members after it). An unreadable file
-/// gives one document with status `corrupt`, never an error.
+/// Reads a single file from disk (a zip expands into its members after it). Never an error: a
+/// file that cannot be read gives one document with status `corrupt`, something that is not a
+/// regular file (a named pipe, a device: checked before opening) one with `unsupported`.
 pub fn read_path(path: &Path, shown: &str, limits: &Limits) -> Vec<Document> {
     let ctx = ReadContext::new(limits.clone());
     match read_bounded(path, limits.max_file_bytes) {
@@ -116,18 +120,32 @@ pub fn read_path(path: &Path, shown: &str, limits: &Limits) -> Vec<Document> {
             pages: None,
             notes: Vec::new(),
         }],
-        Err(Unreadable(why)) => {
-            let mut doc = read_isolated(shown, &[], &ctx);
-            doc.status = FileStatus::Corrupt;
-            doc.error = Some(format!("cannot read the file: {why}"));
-            vec![doc]
-        }
+        Err(Unreadable(why)) => vec![refused_document(shown, why)],
+    }
+}
+
+/// The document of a file or zip member that is not read (a link out of the bundle, a named
+/// pipe, a file nobody may read, an encrypted member): no bytes, the refusal's status and
+/// message.
+fn refused_document(shown: &str, why: ReadError) -> Document {
+    Document {
+        path: shown.to_string(),
+        sha256: super::sha256_hex(&[]),
+        bytes: 0,
+        kind: super::sniff::kind_from_extension(shown).unwrap_or(FileKind::Unknown),
+        declared_kind: super::sniff::kind_from_extension(shown),
+        status: why.status(),
+        error: Some(why.to_string()),
+        passages: Vec::new(),
+        ocr_pages: Vec::new(),
+        pages: None,
+        notes: Vec::new(),
     }
 }
 
 enum ReadFailure {
     FileTooBig { size: u64, sha256: String },
-    Unreadable(String),
+    Unreadable(ReadError),
 }
 use ReadFailure::{FileTooBig, Unreadable};
 
@@ -135,22 +153,21 @@ use ReadFailure::{FileTooBig, Unreadable};
 /// still gets its sha256 without being held in memory.
 fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailure> {
     use sha2::{Digest, Sha256};
-    let file = std::fs::File::open(path).map_err(|e| Unreadable(e.to_string()))?;
+    let unreadable = |e: std::io::Error| Unreadable(super::entry::unreadable(&e));
+    let file = open_regular(path).map_err(Unreadable)?;
     let mut bytes = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Unreadable(e.to_string()))?;
+        .map_err(unreadable)?;
     if (bytes.len() as u64) <= max {
         return Ok(bytes);
     }
     let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path).map_err(|e| Unreadable(e.to_string()))?;
+    let mut file = open_regular(path).map_err(Unreadable)?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(|e| Unreadable(e.to_string()))?;
+        let n = file.read(&mut buffer).map_err(unreadable)?;
         if n == 0 {
             break;
         }
@@ -164,14 +181,17 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailu
 }
 
 fn read_files(
-    files: &[(PathBuf, String)],
+    files: &[Entry],
     limits: &Limits,
     on_file: &(dyn Fn(&[Document]) + Sync),
 ) -> Vec<Document> {
     files
         .par_iter()
-        .map(|(path, shown)| {
-            let documents = read_path(path, shown, limits);
+        .map(|entry| {
+            let documents = match &entry.refused {
+                None => read_path(&entry.path, &entry.relative, limits),
+                Some(why) => vec![refused_document(&entry.relative, why.clone())],
+            };
             on_file(&documents);
             documents
         })
@@ -233,7 +253,7 @@ fn read_tree(
                 let path = format!("{name}!/{inner}");
                 match content {
                     Ok(data) => read_tree(&path, &data, &ctx.restart(), depth + 1, budget),
-                    Err(err) => vec![unread_member(&path, err)],
+                    Err(err) => vec![refused_document(&path, err)],
                 }
             },
         )
@@ -244,59 +264,6 @@ fn read_tree(
     out.push(doc);
     out.extend(members);
     out
-}
-
-/// A zip member that could not be unpacked (encrypted, bad CRC, over a limit).
-fn unread_member(path: &str, err: ReadError) -> Document {
-    Document {
-        path: path.to_string(),
-        sha256: super::sha256_hex(&[]),
-        bytes: 0,
-        kind: super::sniff::kind_from_extension(path).unwrap_or(FileKind::Unknown),
-        declared_kind: super::sniff::kind_from_extension(path),
-        status: err.status(),
-        error: Some(err.to_string()),
-        passages: Vec::new(),
-        ocr_pages: Vec::new(),
-        pages: None,
-        notes: Vec::new(),
-    }
-}
-
-/// Every regular file below `dir`, sorted by relative path (`/`-separated), leaving out
-/// operating-system clutter. Symbolic links are not followed, so a link loop cannot trap the walk.
-pub fn list_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let entries = std::fs::read_dir(&current).map_err(|source| Error::Io {
-            path: current.clone(),
-            source,
-        })?;
-        for entry in entries.flatten() {
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            let path = entry.path();
-            if file_type.is_dir() {
-                stack.push(path);
-            } else if file_type.is_file() {
-                let relative = path
-                    .strip_prefix(dir)
-                    .map(slash_path)
-                    .unwrap_or_else(|_| slash_path(&path));
-                if !is_system_clutter(&relative) {
-                    out.push((path, relative));
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(out)
-}
-
-fn slash_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
 }
 
 #[cfg(test)]

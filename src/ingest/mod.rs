@@ -12,6 +12,7 @@
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
 
 pub mod docx;
+pub mod names;
 pub(crate) mod odt;
 pub mod pdf;
 pub(crate) mod sheet;
@@ -22,14 +23,14 @@ pub mod zip;
 
 mod bundle;
 mod clock;
+pub mod entry;
 mod flow;
 mod package;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use bundle::{
-    bundle_id, list_files, read_bundle, read_bundle_observed, read_inputs, read_path,
-};
+pub use bundle::{bundle_id, read_bundle, read_bundle_observed, read_inputs, read_path};
+pub use entry::{Entry, list_entries};
 
 use crate::model::{Document, FileKind, FileStatus, Passage};
 use serde::{Deserialize, Serialize};

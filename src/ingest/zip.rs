@@ -9,11 +9,16 @@
 //!   outside the archive (nothing is ever written to disk anyway); entry count, per-member size,
 //!   compression ratio and the total bytes expanded across nesting levels are capped, so a zip bomb
 //!   ends as `limit_exceeded`, not as an out-of-memory.
+//! - **Duplicate names.** A zip may hold many entries with one name; the zip crate's
+//!   `ZipArchive` keys entries by name and keeps only the last. The members are walked with its
+//!   `ZipIterable` instead, which keeps every entry of the central directory, and later ones are
+//!   renamed `name~2.ext`, `name~3.ext`… with a note, so each entry is a document with a status.
 
 use super::{ReadContext, ReadError};
 use encoding_rs::GB18030;
 use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
+use zip::unstable::read::ZipIterable;
 
 /// One file inside an archive.
 #[derive(Debug)]
@@ -44,8 +49,12 @@ pub fn read_members(
     ctx: &ReadContext,
     budget: &AtomicU64,
 ) -> Result<Members, ReadError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ReadError::Corrupt(format!("not a readable zip archive: {e}")))?;
+    let not_a_zip = |e| ReadError::Corrupt(format!("not a readable zip archive: {e}"));
+    // `ZipArchive` checks the archive as a whole (it rejects more damaged central directories
+    // than the iterable reader does); its index is not used, since it drops duplicate names.
+    zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_zip)?;
+    let mut archive = ZipIterable::try_new(Cursor::new(bytes), zip::read::Config::default())
+        .map_err(not_a_zip)?;
     let limits = &ctx.limits;
     let mut out = Members::default();
     let count = archive.len();
@@ -56,21 +65,28 @@ pub fn read_members(
         ));
     }
     let mut seen = std::collections::HashSet::new();
+    let mut renamed = 0usize;
+    let files = archive.files().map_err(not_a_zip)?;
     for index in 0..count.min(limits.max_zip_entries) {
         ctx.check_time()?;
-        let (raw_name, is_dir, is_encrypted, size, compressed) = match archive.by_index_raw(index) {
-            Ok(entry) => (
-                entry.name_raw().to_vec(),
-                entry.is_dir(),
-                entry.encrypted(),
-                entry.size(),
-                entry.compressed_size(),
-            ),
-            Err(e) => {
-                out.notes.push(format!("entry {index} is unreadable: {e}"));
-                continue;
+        let entry = match files.next() {
+            Some(Ok(entry)) => entry,
+            Some(Err(e)) => {
+                // The iterable reader cannot go past a damaged central-directory entry.
+                out.notes.push(format!(
+                    "entry {index} is unreadable: {e}; the entries after it were not read"
+                ));
+                break;
             }
+            None => break,
         };
+        let (raw_name, is_dir, is_encrypted, size, compressed) = (
+            entry.name_raw().to_vec(),
+            entry.is_dir(),
+            entry.encrypted(),
+            entry.size(),
+            entry.compressed_size(),
+        );
         if is_dir {
             continue;
         }
@@ -87,13 +103,21 @@ pub fn read_members(
         if is_system_clutter(&name) {
             continue;
         }
-        let name = unique_name(name, &mut seen);
+        let unique = unique_name(name.clone(), &mut seen);
+        if unique != name {
+            renamed += 1;
+        }
+        let name = unique;
         let content = if is_encrypted {
             Err(ReadError::Encrypted(
                 "this zip member is password-protected".into(),
             ))
         } else {
-            read_member(&mut archive, index, size, compressed, ctx, budget)
+            let body = files.reader_mut();
+            entry
+                .with_reader(body, zip::read::ZipReadOptions::new())
+                .map_err(open_error)
+                .and_then(|member| read_member(member, size, compressed, ctx, budget))
         };
         if let Err(ReadError::LimitExceeded(why)) = &content
             && budget.load(Ordering::Relaxed) == 0
@@ -104,12 +128,27 @@ pub fn read_members(
         }
         out.members.push(Member { name, content });
     }
+    if renamed > 0 {
+        out.notes.push(format!(
+            "压缩包内有同名条目，后出现的已编号为 ~2、~3… ({renamed} entries share a name with an \
+             earlier one; each is read, the later ones as name~2, name~3…)"
+        ));
+    }
     Ok(out)
 }
 
+/// Why a member's data cannot be reached.
+fn open_error(e: zip::result::ZipError) -> ReadError {
+    match e {
+        zip::result::ZipError::UnsupportedArchive(zip::result::ZipError::PASSWORD_REQUIRED) => {
+            ReadError::Encrypted("this zip member is password-protected".into())
+        }
+        other => ReadError::Corrupt(format!("cannot unpack this zip member: {other}")),
+    }
+}
+
 fn read_member(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    index: usize,
+    mut entry: impl Read,
     declared_size: u64,
     compressed_size: u64,
     ctx: &ReadContext,
@@ -123,12 +162,6 @@ fn read_member(
     if declared_size > cap {
         return Err(member_too_big(declared_size, compressed_size, limits));
     }
-    let mut entry = archive.by_index(index).map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(zip::result::ZipError::PASSWORD_REQUIRED) => {
-            ReadError::Encrypted("this zip member is password-protected".into())
-        }
-        other => ReadError::Corrupt(format!("cannot unpack this zip member: {other}")),
-    })?;
     // Never trust the declared size: read at most cap + 1 bytes and judge by what came out.
     let mut data = Vec::with_capacity(declared_size.min(cap).min(64 * 1024 * 1024) as usize);
     (&mut entry)

@@ -322,7 +322,8 @@ const CSV_HEADER: [&str; 17] = [
 ];
 
 /// Writes `summary.csv`: UTF-8 with a byte-order mark, so Excel and WPS open the Chinese
-/// correctly on a double click; CRLF line ends as both expect.
+/// correctly on a double click; CRLF line ends as both expect. Every cell goes through
+/// [`neutralise`]: a bundle's name and applicant come from outside.
 pub fn write_csv(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
     out.write_all("\u{feff}".as_bytes())?;
     let mut writer = csv::WriterBuilder::new()
@@ -361,9 +362,22 @@ pub fn write_csv(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
             band,
             row.report.clone().unwrap_or_default(),
         ];
-        writer.write_record(&record)?;
+        writer.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
     }
     writer.flush()
+}
+
+/// A cell that a spreadsheet would take for a formula, defused as OWASP's "CSV Injection" page
+/// advises: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+/// `'`, so Excel and WPS show the text instead of running it (a bundle folder named
+/// `=HYPERLINK("http://x","y")` would otherwise be a live link in the reviewer's sheet). The
+/// numbers the summary writes never start with one of these, so no value a script reads changes.
+pub(crate) fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]
@@ -435,5 +449,34 @@ mod tests {
         assert_eq!(&record[1], "华信,\"家电\"");
         assert_eq!(&record[3], "是");
         assert_eq!(&record[5], "苏州华信智能家电有限公司\n（分公司）");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for (cell, expected) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1", "'+1"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("华信=家电", "华信=家电"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), expected);
+        }
+        let mut hostile = row("=HYPERLINK(\"http://x\",\"y\")", false, 50.0);
+        hostile.applicant = Some("@cmd".into());
+        let summary = Summary::new("0.1.0", "2026-11-28", "r", vec![hostile]);
+        let mut bytes = Vec::new();
+        write_csv(&summary, &mut bytes).expect("csv");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let record = reader.records().next().expect("one row").expect("parses");
+        assert_eq!(&record[1], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&record[5], "'@cmd");
     }
 }
