@@ -23,6 +23,7 @@ pub mod zip;
 mod bundle;
 mod clock;
 mod flow;
+mod headings;
 mod package;
 #[cfg(test)]
 pub(crate) mod test_support;
