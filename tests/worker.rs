@@ -132,6 +132,12 @@ fn check_and_extract_json_are_byte_identical_with_and_without_isolation() {
 
 /// An XLS whose sheet's DIMENSIONS record (0x0200) claims rows 0..0xFFFFFFFF (issue 11).
 fn xls_with_huge_dimensions() -> Vec<u8> {
+    xls_with_dimensions(0, 0xFFFF_FFFF)
+}
+
+/// An XLS whose sheet's DIMENSIONS record says rows `first..end` (BIFF8: the first row and one
+/// past the last) of one column, and which has no cell.
+fn xls_with_dimensions(first: u32, end: u32) -> Vec<u8> {
     fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
         out.extend_from_slice(&kind.to_le_bytes());
         out.extend_from_slice(&(data.len() as u16).to_le_bytes());
@@ -161,8 +167,8 @@ fn xls_with_huge_dimensions() -> Vec<u8> {
     let mut stream = globals;
     record(&mut stream, 0x0809, &bof(0x0010));
     let mut dimensions = Vec::new();
-    dimensions.extend_from_slice(&0u32.to_le_bytes());
-    dimensions.extend_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+    dimensions.extend_from_slice(&first.to_le_bytes());
+    dimensions.extend_from_slice(&end.to_le_bytes());
     dimensions.extend_from_slice(&0u16.to_le_bytes());
     dimensions.extend_from_slice(&1u16.to_le_bytes());
     dimensions.extend_from_slice(&0u16.to_le_bytes());
@@ -232,6 +238,43 @@ fn hostile_spreadsheets_get_a_status_and_the_good_files_are_read() {
         let value = file(&files, name);
         assert_eq!(value["status"], "limit_exceeded", "{name}: {value}");
         assert!(value["error"].is_string(), "{name}: {value}");
+    }
+}
+
+/// The same spreadsheets read in-process (`--no-isolation`) are refused by the sheet guards
+/// before calamine allocates: before the guards knew DIMENSIONS records and `uniqueCount`, this
+/// command aborted (`memory allocation of … bytes failed`). Also an XLS whose first row comes
+/// after its last, which calamine's `u32` arithmetic wraps around to four billion rows.
+#[test]
+fn hostile_spreadsheets_are_refused_in_process_before_they_allocate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let huge = xls_with_huge_dimensions();
+    let wrapped = xls_with_dimensions(10, 5);
+    let xlsx = xlsx_with_huge_unique_count();
+    let bundle = bundle_with(
+        dir.path(),
+        &[
+            ("m-网点.xls", &huge),
+            ("n-网点.xlsx", &xlsx),
+            ("o-倒置.xls", &wrapped),
+        ],
+    );
+    let started = Instant::now();
+    let out = certsift(&["extract", "--json", "--no-isolation", path_str(&bundle)]);
+    assert_exited(&out);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let files = by_path(&out);
+    assert_eq!(files.len(), 5);
+    assert_good_files_read(&files);
+    for (name, limit) in [
+        ("m-网点.xls", "DIMENSIONS"),
+        ("n-网点.xlsx", "uniqueCount"),
+        ("o-倒置.xls", "wraps"),
+    ] {
+        let value = file(&files, name);
+        assert_eq!(value["status"], "limit_exceeded", "{name}: {value}");
+        let message = value["error"].as_str().expect("message");
+        assert!(message.contains(limit), "{name}: {message}");
     }
 }
 

@@ -16,6 +16,7 @@
 
 use super::ReadContext;
 use super::clock::Clock;
+use super::headings::{self, HeadingBudget};
 use super::package::{MAX_DEPTH, Outcome};
 use crate::model::{Location, Part, Passage};
 use quick_xml::events::{BytesStart, Event};
@@ -234,16 +235,23 @@ impl Sink {
     }
 }
 
-/// The heading path of the body: the enclosing headings of the passage read now.
+/// The heading path of the body: the enclosing headings of the passage read now, each cut to
+/// [`headings::MAX_HEADING_CHARS`], and the document's [`HeadingBudget`] (one long heading
+/// over thousands of paragraphs must not be copied onto each whole, issue 11).
 #[derive(Debug, Default)]
 pub(crate) struct HeadingPath {
     stack: Vec<(u8, String)>,
+    budget: HeadingBudget,
 }
 
 impl HeadingPath {
-    /// The enclosing headings, outermost first.
-    pub(crate) fn texts(&self) -> Vec<String> {
-        self.stack.iter().map(|(_, t)| t.clone()).collect()
+    /// Gives `passage` the enclosing headings, outermost first, within the budget.
+    pub(crate) fn give(&mut self, passage: &mut Passage) {
+        let bytes = self.stack.iter().map(|(_, t)| t.len()).sum();
+        let stack = &self.stack;
+        self.budget.assign(passage, bytes, || {
+            stack.iter().map(|(_, t)| t.clone()).collect()
+        });
     }
 
     /// Gives `passage` its enclosing headings. With a `level` the passage is itself a heading:
@@ -254,12 +262,17 @@ impl HeadingPath {
                 while self.stack.last().is_some_and(|(l, _)| *l >= n) {
                     self.stack.pop();
                 }
-                passage.headings = self.texts();
+                self.give(passage);
                 passage.heading_level = Some(n);
-                self.stack.push((n, passage.text.clone()));
+                self.stack.push((n, headings::shorten(&passage.text)));
             }
-            None => passage.headings = self.texts(),
+            None => self.give(passage),
         }
+    }
+
+    /// A note for the reviewer when the budget left passages without their headings.
+    pub(crate) fn note(&self) -> Option<String> {
+        self.budget.note()
     }
 }
 
@@ -441,7 +454,7 @@ impl Containers {
 
     /// Closes the innermost table, and first the cell a broken part left open in it (its text
     /// still gets out, as [`Containers::end_cell`] puts it).
-    pub(crate) fn end_table(&mut self, sink: &mut Sink, body_headings: Option<&HeadingPath>) {
+    pub(crate) fn end_table(&mut self, sink: &mut Sink, body_headings: Option<&mut HeadingPath>) {
         if !matches!(self.stack.last(), Some(Container::Table(_))) {
             return;
         }
@@ -453,7 +466,7 @@ impl Containers {
     /// empty or a merge continuation, its paragraphs joined by `\n` become a passage located on
     /// the grid, at the cell's slot in `sink`; a body cell takes the body's headings
     /// (`body_headings`, when the walk keeps them).
-    pub(crate) fn end_cell(&mut self, sink: &mut Sink, body_headings: Option<&HeadingPath>) {
+    pub(crate) fn end_cell(&mut self, sink: &mut Sink, body_headings: Option<&mut HeadingPath>) {
         let Some(t) = self.table_mut() else {
             return;
         };
@@ -478,7 +491,7 @@ impl Containers {
         if t.part == Part::Body
             && let Some(h) = body_headings
         {
-            passage.headings = h.texts();
+            h.give(&mut passage);
         }
         sink.emit(t.part, passage, cell.slot);
     }

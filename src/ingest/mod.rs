@@ -25,6 +25,7 @@ mod bundle;
 mod clock;
 pub mod entry;
 mod flow;
+mod headings;
 mod package;
 #[cfg(test)]
 pub(crate) mod test_support;

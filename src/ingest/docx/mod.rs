@@ -111,6 +111,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     drop(body_xml);
     refuse_unread(&main, &outcome, sink.len())?;
     let mut stop = settle(&main, outcome, &mut out);
+    out.notes.extend(headings.note());
     if alt_chunks > 0 {
         out.notes.push(format!(
             "{alt_chunks} embedded altChunk part(s) (HTML/MHT/RTF pasted into the document) not read"

@@ -662,3 +662,35 @@ fn realworld_files_give_the_text_seen_in_their_xml() {
         assert!(matches!(r, Err(ReadError::Corrupt(_))), "{r:?}");
     }
 }
+
+/// Issue 11: one 1 MiB heading over 2,000 short paragraphs was copied whole onto each of them
+/// (2 GB). The heading's own passage keeps its text; the paragraphs under it carry it cut to
+/// 200 characters, and the document's heading bytes stay within the budget.
+#[test]
+fn a_huge_heading_is_cut_where_it_heads_other_passages() {
+    let long = "售后".repeat(512 * 1024 / 3);
+    let heading = format!(
+        r#"<w:p><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>{long}</w:t></w:r></w:p>"#
+    );
+    let mut body = heading;
+    for i in 0..2_000 {
+        body.push_str(&p(&format!("第{i}段")));
+    }
+    body.push_str("<w:tbl><w:tr><w:tc><w:p><w:r><w:t>表内</w:t></w:r></w:p></w:tc></w:tr></w:tbl>");
+    let x = read_ok(&docx(&body, &[]));
+    assert_eq!(x.passages.len(), 2_002);
+    assert_eq!(x.passages[0].text, long);
+    let carried: usize = x
+        .passages
+        .iter()
+        .flat_map(|p| &p.headings)
+        .map(String::len)
+        .sum();
+    assert!(carried <= 2_001 * 201 * 3, "{carried} heading bytes");
+    for passage in &x.passages[1..] {
+        assert_eq!(passage.headings.len(), 1, "{}", passage.text);
+        assert_eq!(passage.headings[0].chars().count(), 201);
+        assert!(passage.headings[0].ends_with('…'));
+        assert!(long.starts_with(passage.headings[0].trim_end_matches('…')));
+    }
+}

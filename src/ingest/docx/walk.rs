@@ -248,10 +248,10 @@ impl<'a> Walker<'a> {
             Open::TextBox => self.containers.pop_story_or_text_box(),
             Open::Cell => self
                 .containers
-                .end_cell(self.sink, self.headings.as_deref()),
+                .end_cell(self.sink, self.headings.as_deref_mut()),
             Open::Table => self
                 .containers
-                .end_table(self.sink, self.headings.as_deref()),
+                .end_table(self.sink, self.headings.as_deref_mut()),
             Open::Other => {}
         }
     }

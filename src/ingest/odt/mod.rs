@@ -80,7 +80,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let mut out = Extracted::default();
     out.notes.extend(note);
     let mut sink = Sink::new(ctx.limits.max_passages);
-    let outcome = Walker::new(&mut sink).walk(&content, ctx);
+    let mut walker = Walker::new(&mut sink);
+    let outcome = walker.walk(&content, ctx);
+    out.notes.extend(walker.heading_note());
     drop(content);
     refuse_unread("content.xml", &outcome, sink.len())?;
     let stop = settle("content.xml", outcome, &mut out);

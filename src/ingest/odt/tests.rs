@@ -451,3 +451,20 @@ fn fixture_youxuan_complaint_procedure() {
     );
     assert_han(&x, 158, 24);
 }
+
+/// Issue 11, as for Word: a 1 MiB ODF heading is cut where it heads the paragraphs under it.
+#[test]
+fn a_huge_heading_is_cut_where_it_heads_other_passages() {
+    let long = "售后".repeat(512 * 1024 / 3);
+    let mut body = format!(r#"<text:h text:outline-level="1">{long}</text:h>"#);
+    for i in 0..2_000 {
+        body.push_str(&format!("<text:p>第{i}段</text:p>"));
+    }
+    let x = read_ok(&odt(&body));
+    assert_eq!(x.passages.len(), 2_001);
+    assert_eq!(x.passages[0].text, long);
+    for passage in &x.passages[1..] {
+        assert_eq!(passage.headings.len(), 1);
+        assert_eq!(passage.headings[0].chars().count(), 201);
+    }
+}

@@ -187,6 +187,11 @@ impl<'a> Walker<'a> {
         flow::walk(&mut OdfEvents(NsReader::from_str(xml)), self, ctx)
     }
 
+    /// A note for the reviewer when the heading budget left passages without headings.
+    pub(super) fn heading_note(&self) -> Option<String> {
+        self.headings.note()
+    }
+
     /// The paragraph that takes character data now, if any.
     fn collecting(&mut self) -> Option<&mut Para> {
         if self.skipping > 0 {
@@ -394,8 +399,12 @@ impl<'a> Walker<'a> {
             Open::Skip => self.skipping = self.skipping.saturating_sub(1),
             Open::Para => self.end_para(),
             Open::Container => self.containers.pop_story_or_text_box(),
-            Open::Cell => self.containers.end_cell(self.sink, Some(&self.headings)),
-            Open::Table => self.containers.end_table(self.sink, Some(&self.headings)),
+            Open::Cell => self
+                .containers
+                .end_cell(self.sink, Some(&mut self.headings)),
+            Open::Table => self
+                .containers
+                .end_table(self.sink, Some(&mut self.headings)),
             Open::Other => {}
         }
     }

@@ -4,11 +4,14 @@
 //! (`GBK-EUC-H`…), gives junk for `Identity-H` without `/ToUnicode`, drops Differences with
 //! unknown glyph names and knows no widths. Here every font is resolved once per document into a
 //! [`Font`] that knows how to split bytes into codes (its CMap's code scheme), how to map a code to
-//! text (ToUnicode first, then the CMap's charset via `encoding_rs`, the Adobe CID tables, or the
+//! text (ToUnicode first, parsed by our bounded [`ToUnicode`], then the CMap's charset via `encoding_rs`, the Adobe CID tables, or the
 //! simple-font encoding), and each code's advance width. A code's text is cached per font, so
 //! decoding a glyph costs one hash lookup and no allocation after its first use.
 
 use super::cid2unicode::Collection;
+use super::tounicode::ToUnicode;
+use crate::ingest::ReadError;
+use crate::ingest::clock::Clock;
 use lopdf::{Dictionary, Document, Encoding, Object};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -82,8 +85,8 @@ enum Widths {
 pub(super) struct Font {
     scheme: Scheme,
     charset: Charset,
-    /// Parsed `/ToUnicode` (always `Encoding::UnicodeMapEncoding`).
-    to_unicode: Option<Encoding<'static>>,
+    /// Parsed `/ToUnicode`.
+    to_unicode: Option<ToUnicode>,
     /// Simple-font encoding (base encoding + Differences).
     simple: Option<Box<[Option<char>; 256]>>,
     widths: Widths,
@@ -132,21 +135,21 @@ fn is_embedded(doc: &Document, descriptor: Option<&Dictionary>) -> bool {
     })
 }
 
-/// The parsed ToUnicode CMap of `font`, if it has a usable one.
-fn load_to_unicode(doc: &Document, font: &Dictionary) -> Option<Encoding<'static>> {
-    let obj = font.get(b"ToUnicode").ok()?;
-    if !matches!(deref(doc, obj), Some(Object::Stream(_))) {
-        return None;
-    }
-    // lopdf parses a ToUnicode CMap only through a font dictionary; hand it one holding nothing
-    // but the CMap so its /Encoding (which may be a name lopdf rejects) does not interfere.
-    let mut probe = Dictionary::new();
-    probe.set("Type", Object::Name(b"Font".to_vec()));
-    probe.set("ToUnicode", obj.clone());
-    match probe.get_font_encoding_with_limit(doc, MAX_CMAP_BYTES) {
-        Ok(Encoding::UnicodeMapEncoding(map)) => Some(Encoding::UnicodeMapEncoding(map)),
-        _ => None,
-    }
+/// The parsed ToUnicode CMap of `font`, if it has a readable one; `Err` only when the file's
+/// time runs out while parsing it (see [`ToUnicode`] for why lopdf's parser is not used).
+fn load_to_unicode(
+    doc: &Document,
+    font: &Dictionary,
+    clock: &mut Clock,
+) -> Result<Option<ToUnicode>, ReadError> {
+    let Some(Object::Stream(stream)) = font.get(b"ToUnicode").ok().and_then(|o| deref(doc, o))
+    else {
+        return Ok(None);
+    };
+    let Ok(cmap) = stream.get_plain_content_with_limit(MAX_CMAP_BYTES) else {
+        return Ok(None);
+    };
+    ToUnicode::parse(&cmap, clock).map(Some)
 }
 
 /// A standard base encoding as a char table (WinAnsi, MacRoman, Standard, MacExpert).
@@ -355,11 +358,16 @@ fn predefined_cmap(name: &[u8]) -> (Scheme, Charset, bool) {
 }
 
 impl Font {
-    /// Resolves a font dictionary. Never fails: a font we cannot map gives codes without text,
-    /// which the caller counts as unusable (a reason to OCR the page) rather than junk.
-    pub(super) fn load(doc: &Document, font: &Dictionary) -> Font {
+    /// Resolves a font dictionary. Fails only when the file's time runs out: a font we cannot
+    /// map gives codes without text, which the caller counts as unusable (a reason to OCR the
+    /// page) rather than junk.
+    pub(super) fn load(
+        doc: &Document,
+        font: &Dictionary,
+        clock: &mut Clock,
+    ) -> Result<Font, ReadError> {
         let subtype = name_of(font, b"Subtype").unwrap_or(b"Type1");
-        let to_unicode = load_to_unicode(doc, font);
+        let to_unicode = load_to_unicode(doc, font, clock)?;
         if subtype == b"Type0" {
             let cid_font = match font
                 .get(b"DescendantFonts")
@@ -420,7 +428,7 @@ impl Font {
                     }
                 }
             }
-            return Font {
+            return Ok(Font {
                 scheme,
                 charset,
                 to_unicode,
@@ -429,7 +437,7 @@ impl Font {
                 width_scale: 1.0,
                 vertical,
                 cache: RefCell::new(HashMap::new()),
-            };
+            });
         }
         let descriptor = dict_at(doc, font, b"FontDescriptor");
         let width_scale = if subtype == b"Type3" {
@@ -444,7 +452,7 @@ impl Font {
         } else {
             1.0
         };
-        Font {
+        Ok(Font {
             scheme: Scheme::OneByte,
             charset: Charset::None,
             to_unicode,
@@ -453,7 +461,12 @@ impl Font {
             width_scale,
             vertical: false,
             cache: RefCell::new(HashMap::new()),
-        }
+        })
+    }
+
+    /// Why the font's ToUnicode map is incomplete, when a limit cut it.
+    pub(super) fn limited(&self) -> Option<&str> {
+        self.to_unicode.as_ref().and_then(|t| t.limited.as_deref())
     }
 
     /// Splits the next code off `bytes` starting at `*pos`, advancing `*pos`.
@@ -534,7 +547,7 @@ impl Font {
                 Some(s.into_boxed_str())
             }
         };
-        if let Some(Encoding::UnicodeMapEncoding(map)) = &self.to_unicode
+        if let Some(map) = &self.to_unicode
             && let Some(units) = map.get(code.code, code.len)
             && let Some(s) = clean(String::from_utf16_lossy(&units))
         {

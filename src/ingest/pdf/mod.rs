@@ -15,6 +15,7 @@
 mod cid2unicode;
 mod fonts;
 mod layout;
+mod tounicode;
 mod walker;
 
 use super::{Extracted, ReadContext, ReadError};
@@ -78,9 +79,15 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
                 undecodable,
                 notes,
                 needs_ocr,
+                limited,
                 passages,
             } => {
                 undecodable_pages += usize::from(undecodable);
+                // A limit that cut a page makes the file `limit_exceeded`, whatever was read
+                // (neither `empty` nor `needs_ocr`: the reviewer must know text may be missing).
+                if let Some(why) = limited {
+                    ex.truncated.get_or_insert(why);
+                }
                 ex.notes.extend(notes);
                 if needs_ocr {
                     ex.ocr_pages.push(number);
@@ -112,6 +119,8 @@ enum PageResult {
         notes: Vec<String>,
         /// The page has no usable text layer.
         needs_ocr: bool,
+        /// Why a limit cut the page (operators, text, content size, a font's ToUnicode map).
+        limited: Option<String>,
         /// Its text blocks, in reading order.
         passages: Vec<Passage>,
     },
@@ -130,17 +139,26 @@ fn read_page(
     if let Err(e) = ctx.check_time() {
         return PageResult::OutOfTime(e);
     }
-    let done = |notes, undecodable, needs_ocr, passages| PageResult::Read {
+    let mut limited: Option<String> = None;
+    let done = |notes, undecodable, needs_ocr, limited, passages| PageResult::Read {
         undecodable,
         notes,
         needs_ocr,
+        limited,
         passages,
     };
     let content = match doc.get_page_content_with_limit(id, MAX_PAGE_CONTENT) {
         Ok(c) => c,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            let why = format!(
+                "page {number}'s content decompresses to more than {} MiB (the limit per page); it was not read",
+                MAX_PAGE_CONTENT / (1024 * 1024)
+            );
+            return done(notes, false, false, Some(why), Vec::new());
+        }
         Err(e) => {
             notes.push(format!("page {number} could not be read: {e}"));
-            return done(notes, false, false, Vec::new());
+            return done(notes, false, false, None, Vec::new());
         }
     };
     if content.iter().all(u8::is_ascii_whitespace)
@@ -158,18 +176,21 @@ fn read_page(
         Err(e @ ReadError::LimitExceeded(_)) => return PageResult::OutOfTime(e),
         Err(e) => {
             notes.push(format!("page {number} could not be read: {e}"));
-            return done(notes, undecodable, false, Vec::new());
+            return done(notes, undecodable, false, None, Vec::new());
         }
     };
     if page.truncated {
-        notes.push(format!(
+        limited = Some(format!(
             "page {number} is too large (too many drawing operators or too much text); only its beginning was read"
         ));
+    }
+    if let Some(why) = &page.limited {
+        limited.get_or_insert_with(|| format!("page {number}: {why}"));
     }
     let blocks = layout::blocks(&page);
     if blocks.is_empty() {
         let needs_ocr = page.has_images || page.unusable_glyphs > 0;
-        return done(notes, undecodable, needs_ocr, Vec::new());
+        return done(notes, undecodable, needs_ocr, limited, Vec::new());
     }
     let mut needs_ocr = false;
     if page.unusable_glyphs > 0 {
@@ -191,7 +212,7 @@ fn read_page(
         .into_iter()
         .map(|b| Passage::new(b, Location::Page { page: number }))
         .collect();
-    done(notes, undecodable, needs_ocr, passages)
+    done(notes, undecodable, needs_ocr, limited, passages)
 }
 
 /// The time limit struck while reading page `page`: keep what was read, if anything.
@@ -217,6 +238,7 @@ fn corrupt_message(e: &lopdf::Error) -> ReadError {
 mod tests {
     use super::*;
     use crate::ingest::Limits;
+    use crate::model::FileStatus;
     use crate::normalize::is_han;
     use lopdf::{Dictionary, Object, Stream, dictionary};
     use std::collections::HashMap;
@@ -337,6 +359,91 @@ mod tests {
         2 beginbfchar <0001> <4E2D> <0002> <6587> endbfchar\n\
         1 beginbfrange <0003> <0004> <552E> endbfrange\n\
         endcmap CMapName currentdict /CMap defineresource pop end end";
+
+    /// Issue 11: a ToUnicode range of every 4-byte code ran past the file's time limit in
+    /// lopdf and the file came out `needs_ocr`. Our CMap cuts the range at once; the file is
+    /// `limit_exceeded` with its text read.
+    #[test]
+    fn a_to_unicode_range_of_every_code_is_cut_and_the_file_is_limit_exceeded() {
+        let mut cmap = TO_UNICODE.to_vec();
+        cmap.extend_from_slice(b"\n1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange\n");
+        let bytes = embedded_identity_pdf("Identity", Some(&cmap));
+        let limits = Limits {
+            max_file_time: Duration::from_secs(5),
+            ..Limits::default()
+        };
+        let started = Instant::now();
+        let doc = crate::ingest::read_isolated("a.pdf", &bytes, &ReadContext::new(limits));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(doc.status, FileStatus::LimitExceeded, "{:?}", doc.error);
+        assert!(
+            doc.error
+                .as_deref()
+                .is_some_and(|e| e.contains("ToUnicode")),
+            "{:?}",
+            doc.error
+        );
+        let text: Vec<&str> = doc.passages.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(text, ["中文售唯"]);
+    }
+
+    /// A page cut by the operator cap was `empty` when the cut came before any text; it is a
+    /// limit, so `limit_exceeded`.
+    #[test]
+    fn a_page_cut_by_the_operator_cap_is_limit_exceeded_not_empty() {
+        let content = b"n ".repeat(walker::MAX_OPS + 10);
+        let bytes = pdf(&content, gb_font());
+        let doc = crate::ingest::read_isolated("a.pdf", &bytes, &ctx());
+        assert_eq!(doc.status, FileStatus::LimitExceeded, "{:?}", doc.error);
+        assert!(
+            doc.error
+                .as_deref()
+                .is_some_and(|e| e.contains("too large")),
+            "{:?}",
+            doc.error
+        );
+    }
+
+    /// A page whose content decompresses past the content cap is not read: a limit, so
+    /// `limit_exceeded`, not `empty`.
+    #[test]
+    fn a_page_over_the_content_cap_is_limit_exceeded_not_empty() {
+        let content = b"n ".repeat(MAX_PAGE_CONTENT / 2 + 1024);
+        let bytes = pdf_with(b"", vec![], |doc, res| {
+            let mut stream = Stream::new(dictionary! {}, content.clone());
+            stream.compress().expect("compress");
+            let id = doc.add_object(stream);
+            res.set("Big", id);
+        });
+        // Point the page's contents at the compressed stream.
+        let mut doc = lopdf::Document::load_mem(&bytes).expect("load");
+        let page = *doc.get_pages().values().next().expect("page");
+        let big = doc
+            .get_dictionary(page)
+            .and_then(|d| d.get(b"Resources"))
+            .and_then(Object::as_dict)
+            .and_then(|r| r.get(b"Big"))
+            .and_then(Object::as_reference)
+            .expect("big stream");
+        doc.get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .expect("page dict")
+            .set("Contents", big);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("save");
+        assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
+        let doc = crate::ingest::read_isolated("a.pdf", &bytes, &ctx());
+        assert_eq!(doc.status, FileStatus::LimitExceeded, "{:?}", doc.error);
+        assert!(
+            doc.error.as_deref().is_some_and(|e| e.contains("MiB")),
+            "{:?}",
+            doc.error
+        );
+    }
 
     #[test]
     fn identity_h_with_to_unicode() {

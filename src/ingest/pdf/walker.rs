@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Most operators run for one page, forms included.
-const MAX_OPS: usize = 3_000_000;
+pub(super) const MAX_OPS: usize = 3_000_000;
 /// Deepest `q` nesting tracked (deeper saves are ignored, as viewers do).
 const MAX_SAVE_DEPTH: usize = 256;
 /// Deepest form-XObject nesting followed.
@@ -80,6 +80,8 @@ pub(super) struct PageText {
     pub(super) has_images: bool,
     /// The page hit the operator cap.
     pub(super) truncated: bool,
+    /// Why a font of the page maps only part of its codes, when a limit cut its ToUnicode map.
+    pub(super) limited: Option<String>,
 }
 
 #[derive(Clone)]
@@ -284,10 +286,10 @@ impl<'a> PageRun<'a, '_> {
                 "ET" => {}
                 "Tf" => {
                     gs.size = num(a.get(1));
-                    gs.font = a
-                        .first()
-                        .and_then(|o| o.as_name().ok())
-                        .and_then(|name| self.font(res, name));
+                    gs.font = match a.first().and_then(|o| o.as_name().ok()) {
+                        Some(name) => self.font(res, name)?,
+                        None => None,
+                    };
                 }
                 "Tc" => gs.char_spacing = num(a.first()),
                 "Tw" => gs.word_spacing = num(a.first()),
@@ -371,17 +373,27 @@ impl<'a> PageRun<'a, '_> {
         Ok(())
     }
 
-    fn font(&mut self, res: &Resources<'a>, name: &[u8]) -> Option<Rc<Font>> {
+    /// The font resource `name`, resolved once per walker. `Err` when the file's time runs
+    /// out while loading it; a font whose ToUnicode map a limit cut marks the page limited.
+    fn font(&mut self, res: &Resources<'a>, name: &[u8]) -> Result<Option<Rc<Font>>, ReadError> {
         let doc = self.doc;
-        let obj = res.lookup(doc, b"Font", name)?;
-        let dict = doc.dereference(obj).ok()?.1.as_dict().ok()?;
+        let Some(dict) = res
+            .lookup(doc, b"Font", name)
+            .and_then(|obj| doc.dereference(obj).ok())
+            .and_then(|(_, o)| o.as_dict().ok())
+        else {
+            return Ok(None);
+        };
         let key = dict as *const Dictionary as usize;
         if let Some(f) = self.fonts.get(&key) {
-            return Some(f.clone());
+            return Ok(Some(f.clone()));
         }
-        let f = Rc::new(Font::load(doc, dict));
+        let f = Rc::new(Font::load(doc, dict, &mut self.clock)?);
+        if let Some(why) = f.limited() {
+            self.out.limited.get_or_insert_with(|| why.to_string());
+        }
         self.fonts.insert(key, f.clone());
-        Some(f)
+        Ok(Some(f))
     }
 
     fn do_xobject(

@@ -1,11 +1,12 @@
 //! The format readers: xlsx, xls and ods workbooks → the cells of each sheet.
 //!
-//! xlsx is streamed cell by cell, so a huge declared extent costs nothing. calamine's xls and
+//! xlsx is streamed cell by cell, so a huge declared extent costs nothing (its shared-string
+//! table's declared size is checked first: calamine reserves it). calamine's xls and
 //! ods readers build a dense grid of the used area on open, so those are measured first by the
 //! [`guards`](super::guards) and refused before calamine runs when the grid would exceed
 //! `max_cells`; their dense ranges are then walked for the used cells only.
 
-use super::guards::{check_zip_sizes, refuse_huge_ods, refuse_huge_xls};
+use super::guards::{check_zip_sizes, refuse_huge_ods, refuse_huge_xls, refuse_huge_xlsx};
 use super::state::{SheetCells, State};
 use crate::ingest::ReadError;
 use crate::ingest::clock::Clock;
@@ -21,6 +22,7 @@ pub(super) fn corrupt(what: &str, err: impl std::fmt::Display) -> ReadError {
 /// xlsx: streamed cell by cell, so a huge declared extent costs nothing.
 pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells>, ReadError> {
     check_zip_sizes(bytes, state.ctx, "xlsx")?;
+    refuse_huge_xlsx(bytes, state.ctx)?;
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| corrupt("xlsx", e))?;
     let meta = wb.sheets_metadata().to_vec();

@@ -7,6 +7,7 @@
 //! what a column means.
 
 use super::state::{CellText, SheetCells};
+use crate::ingest::headings::{self, HeadingBudget};
 use crate::ingest::{ReadContext, ReadError};
 use crate::model::{Location, Passage};
 use calamine::Dimensions;
@@ -39,10 +40,13 @@ impl Row {
 }
 
 /// Builds the passages of one sheet: one per non-empty row, with the title line(s) and the
-/// header row carried into `headings` of the rows below them.
+/// header row carried into `headings` of the rows below them, as far as the document's heading
+/// `budget` goes (each header label is cut to [`headings::MAX_HEADING_CHARS`]: two 1 MiB header
+/// cells over 5,000 rows would otherwise be copied 5,000 times, issue 11).
 pub(super) fn sheet_passages(
     sheet: SheetCells,
     ctx: &ReadContext,
+    budget: &mut HeadingBudget,
 ) -> Result<Vec<Passage>, ReadError> {
     ctx.check_time()?;
     let SheetCells {
@@ -89,7 +93,7 @@ pub(super) fn sheet_passages(
     {
         let mut labels: BTreeMap<u32, String> = BTreeMap::new();
         for c in &candidate.cells {
-            labels.insert(c.col, one_line(&c.text));
+            labels.insert(c.col, label(&c.text));
         }
         let mut reaches_down = false;
         for m in &merges {
@@ -102,7 +106,7 @@ pub(super) fn sheet_passages(
                 };
                 let last = m.end.1.min(m.start.1.saturating_add(MAX_MERGE_SPAN));
                 for col in m.start.1..=last {
-                    labels.entry(col).or_insert_with(|| one_line(value));
+                    labels.entry(col).or_insert_with(|| label(value));
                 }
             }
         }
@@ -114,7 +118,7 @@ pub(super) fn sheet_passages(
             && rows.len() > idx + 2
         {
             for c in &sub.cells {
-                let text = one_line(&c.text);
+                let text = label(&c.text);
                 let label = match labels.get(&c.col) {
                     Some(top) if *top != text => format!("{top}/{text}"),
                     _ => text,
@@ -148,16 +152,12 @@ pub(super) fn sheet_passages(
                 cell,
             },
         );
-        if i >= idx {
-            passage.headings = titles.clone();
-        } else {
-            passage.headings = titles[..i].to_vec();
-        }
-        if i >= data_from
-            && let Some(h) = &header
-        {
-            passage.headings.push(h.clone());
-        }
+        let above = &titles[..i.min(titles.len())];
+        let header = header.as_ref().filter(|_| i >= data_from);
+        let bytes = above.iter().chain(header).map(String::len).sum();
+        budget.assign(&mut passage, bytes, || {
+            above.iter().chain(header).cloned().collect()
+        });
         passages.push(passage);
     }
     Ok(passages)
@@ -176,6 +176,11 @@ fn one_line(text: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// A header cell as a column label: one line, at most [`headings::MAX_HEADING_CHARS`].
+fn label(text: &str) -> String {
+    headings::shorten(&one_line(text))
 }
 
 /// A title cell as a heading: its first line, at most 100 characters (some templates put a
@@ -228,8 +233,10 @@ pub(super) fn a1(row: u32, col: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::read;
     use super::super::test_support::*;
     use super::*;
+    use crate::model::FileKind;
 
     #[test]
     fn chinese_sheet_name_and_a1_ranges() {
@@ -301,6 +308,38 @@ mod tests {
         let x = read_xlsx_ok(&[sheet("S", rows)]);
         assert_eq!(texts(&x), vec!["甲", "乙"]);
         assert_eq!(cell_of(&x.passages[1]).1, "C5");
+    }
+
+    /// Issue 11: a header row of two 1 MiB shared strings over 5,000 rows was copied onto
+    /// every row (10 GB). Each label is cut to 200 characters where it heads the rows.
+    #[test]
+    fn a_header_of_huge_shared_strings_is_cut_on_the_rows_below() {
+        let long = "网点".repeat(512 * 1024 / 3);
+        let mut rows = row(1, &[s("A1", 0), s("B1", 0)]);
+        for r in 2..=5_001u32 {
+            rows.push_str(&row(
+                r,
+                &[t(&format!("A{r}"), "北京"), t(&format!("B{r}"), "上海")],
+            ));
+        }
+        let x = read(
+            FileKind::Xlsx,
+            &xlsx_with_shared_strings(&[sheet("S", rows)], &[&long]),
+            &ctx(),
+        )
+        .expect("reads");
+        assert_eq!(x.passages.len(), 5_001);
+        assert_eq!(x.passages[0].text.len(), 2 * long.len() + 3);
+        let header = &x.passages[1].headings;
+        assert_eq!(header.len(), 1);
+        assert_eq!(header[0].chars().count(), 2 * 201 + 3);
+        let carried: usize = x
+            .passages
+            .iter()
+            .flat_map(|p| &p.headings)
+            .map(String::len)
+            .sum();
+        assert!(carried < 5_000 * 1_300, "{carried} heading bytes");
     }
 
     #[test]

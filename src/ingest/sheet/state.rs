@@ -9,6 +9,7 @@
 use super::rows::{a1, sheet_passages};
 use super::values::format_value;
 use crate::ingest::clock::Clock;
+use crate::ingest::headings::HeadingBudget;
 use crate::ingest::{Extracted, ReadContext, ReadError};
 use calamine::{Data, Dimensions, SheetVisible};
 
@@ -37,6 +38,8 @@ pub(super) struct State<'a> {
     pub(super) ctx: &'a ReadContext,
     clock: Clock<'a>,
     visited: u64,
+    /// Bytes of cell text gathered: a shared string is copied into every cell that uses it.
+    text_bytes: u64,
     pub(super) truncated: Option<String>,
     uncached: Vec<String>,
     uncached_count: usize,
@@ -52,6 +55,7 @@ impl<'a> State<'a> {
             ctx,
             clock: Clock::new(ctx),
             visited: 0,
+            text_bytes: 0,
             truncated: None,
             uncached: Vec::new(),
             uncached_count: 0,
@@ -105,8 +109,9 @@ impl<'a> State<'a> {
     /// Turns the per-sheet cells into passages and the gathered findings into notes.
     pub(super) fn finish(mut self, sheets: Vec<SheetCells>) -> Result<Extracted, ReadError> {
         let mut passages = Vec::new();
+        let mut budget = HeadingBudget::default();
         'sheets: for sheet in sheets {
-            for passage in sheet_passages(sheet, self.ctx)? {
+            for passage in sheet_passages(sheet, self.ctx, &mut budget)? {
                 if passages.len() >= self.ctx.limits.max_passages {
                     self.truncated.get_or_insert_with(|| {
                         format!(
@@ -120,6 +125,7 @@ impl<'a> State<'a> {
             }
         }
         let mut notes = std::mem::take(&mut self.notes);
+        notes.extend(budget.note());
         if self.uncached_count > 0 {
             if self.uncached_count <= MAX_LISTED {
                 for n in &self.uncached {
@@ -171,7 +177,25 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Formats a value and records a long-number finding for it.
+    /// Counts `bytes` of cell text. False once the workbook's text would exceed the byte limit
+    /// per file (reading stops and the file is marked truncated): 5,000 cells sharing one 1 MiB
+    /// string are 5 GB of text although the cell budget allows them.
+    fn spend_text(&mut self, bytes: usize) -> bool {
+        self.text_bytes = self.text_bytes.saturating_add(bytes as u64);
+        if self.text_bytes <= self.ctx.limits.max_file_bytes {
+            return true;
+        }
+        self.truncated.get_or_insert_with(|| {
+            format!(
+                "the spreadsheet's cells hold more than {} bytes of text (the byte limit per file); the rest of the workbook was not read",
+                self.ctx.limits.max_file_bytes
+            )
+        });
+        false
+    }
+
+    /// Formats a value and records a long-number finding for it; `None` for an empty value,
+    /// or once the text byte budget is spent.
     pub(super) fn cell(
         &mut self,
         sheet: &str,
@@ -180,6 +204,9 @@ impl<'a> State<'a> {
         value: &Data,
     ) -> Option<CellText> {
         let f = format_value(value)?;
+        if !self.spend_text(f.text.len()) {
+            return None;
+        }
         if f.long_number {
             self.note_long_number(sheet, row, col, &f.text);
         }

@@ -41,6 +41,11 @@ pub(super) fn zip_parts(parts: &[(&str, String)]) -> Vec<u8> {
 /// A minimal xlsx written part by part. Styles: 0 general, 1 `yyyy"年"m"月"d"日"`,
 /// 2 `yyyy-mm-dd hh:mm`, 3 `h:mm`.
 pub(super) fn xlsx(sheets: &[TestSheet]) -> Vec<u8> {
+    xlsx_with_shared_strings(sheets, &[])
+}
+
+/// A minimal xlsx whose shared-string table holds `shared` (cells refer to them with [`s`]).
+pub(super) fn xlsx_with_shared_strings(sheets: &[TestSheet], shared: &[&str]) -> Vec<u8> {
     let mut parts = vec![
         (
             "[Content_Types].xml",
@@ -86,6 +91,20 @@ pub(super) fn xlsx(sheets: &[TestSheet]) -> Vec<u8> {
         ));
     }
     rels.push_str(r#"<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#);
+    if !shared.is_empty() {
+        rels.push_str(r#"<Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
+        let items: String = shared
+            .iter()
+            .map(|text| format!("<si><t>{text}</t></si>"))
+            .collect();
+        parts.push((
+            "xl/sharedStrings.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="{}">{items}</sst>"#,
+                shared.len()
+            ),
+        ));
+    }
     parts.push((
         "xl/workbook.xml",
         format!(
@@ -104,6 +123,10 @@ pub(super) fn xlsx(sheets: &[TestSheet]) -> Vec<u8> {
 /// A text cell.
 pub(super) fn t(r: &str, v: &str) -> String {
     format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#)
+}
+/// A cell holding shared string `index`.
+pub(super) fn s(r: &str, index: usize) -> String {
+    format!(r#"<c r="{r}" t="s"><v>{index}</v></c>"#)
 }
 /// A number cell with a style.
 pub(super) fn n(r: &str, v: &str, style: u32) -> String {
