@@ -204,10 +204,10 @@ fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
         .text
         .lines()
         .map(|line| {
-            let line = close_spaced_label(line);
-            join_spaced_labels(split_cells(&line))
-                .iter()
-                .map(|c| Cell::new(c))
+            let line = close_spaced_labels(line);
+            split_cells(&line)
+                .into_iter()
+                .map(Cell::new)
                 .filter(|c| !c.text.is_empty())
                 .collect::<Vec<_>>()
         })
@@ -215,52 +215,19 @@ fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-/// Closes a letter-spaced label at the start of a line (`名　　称 厦门…`, `注 册 资 本  500万`):
-/// single characters separated by spaces, up to the gap or colon before the value.
-fn close_spaced_label(line: &str) -> std::borrow::Cow<'_, str> {
+/// Closes letter-spaced labels (`名    称`, `名　　称 厦门…`, `注 册 资 本  500万`): single
+/// characters separated only by spaces, each standing alone, become one word before the line is
+/// cut at its gaps, which would otherwise cut such a label into one cell per character.
+fn close_spaced_labels(line: &str) -> std::borrow::Cow<'_, str> {
     use std::sync::LazyLock;
     static SPACED: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^[ \u{3000}]*((?:\p{Han}[ \u{3000}]+){1,5}\p{Han})([ \u{3000}\t:：]|$)")
+        regex::Regex::new(r"(^|[\s|])((?:\p{Han}[ \u{3000}]+)+\p{Han})([\s|:：]|$)")
             .expect("a valid constant regex")
     });
-    match SPACED.captures(line) {
-        Some(c) => {
-            let Some(label) = c.get(1) else {
-                return line.into();
-            };
-            let closed: String = label
-                .as_str()
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '\u{3000}'))
-                .collect();
-            format!("{closed}{}", &line[label.end()..]).into()
-        }
-        None => line.into(),
-    }
-}
-
-/// Joins runs of one-character cells: licences letter-space their labels over the label column
-/// (`名    称`, `住    所`), which the gap rule would cut into one cell per character.
-fn join_spaced_labels(pieces: Vec<&str>) -> Vec<String> {
-    let single_han = |p: &str| {
-        let mut chars = p.trim().chars();
-        matches!((chars.next(), chars.next()), (Some(c), None) if crate::normalize::is_han(c))
-    };
-    let mut out: Vec<String> = Vec::new();
-    let mut joining = false;
-    for piece in pieces {
-        let single = single_han(piece);
-        match out.last_mut() {
-            Some(last) if single && joining => last.push_str(piece.trim()),
-            _ => out.push(if single {
-                piece.trim().to_string()
-            } else {
-                piece.to_string()
-            }),
-        }
-        joining = single;
-    }
-    out
+    SPACED.replace_all(line, |c: &regex::Captures<'_>| {
+        let closed: String = c[2].chars().filter(|ch| !ch.is_whitespace()).collect();
+        format!("{}{closed}{}", &c[1], &c[3])
+    })
 }
 
 /// Splits a line at tabs, ` | ` (spreadsheet rows), ideographic spaces and runs of two or more
