@@ -82,14 +82,14 @@ fn run_batch(set: &str, out: &Path) {
 /// longer unseen.
 #[test]
 fn heldout_bundles_score_against_an_independent_truth() {
-    score_set("bundles", &FLOORS_SEEN);
+    score_set("bundles", FLOORS_SEEN);
 }
 
 /// The second set (`bundles2/`): written after the first changes, by another hand; its
 /// forbidden flags were looked at (other companies' licences inside the applicant's files).
 #[test]
 fn second_heldout_set_scores_against_its_truth() {
-    score_set("bundles2", &FLOORS_UNSEEN);
+    score_set("bundles2", FLOORS_UNSEEN);
 }
 
 /// The third set (`bundles3/`): written last and scored once before any change made with it in
@@ -97,32 +97,45 @@ fn second_heldout_set_scores_against_its_truth() {
 /// and its table of contents were looked at.
 #[test]
 fn third_heldout_set_scores_against_its_truth() {
-    score_set("bundles3", &FLOORS_THIRD);
+    score_set("bundles3", FLOORS_THIRD);
 }
 
-/// Floors (value below which the test fails) per figure, in the order of [`FIGURES`].
-type Floors = [f64; 8];
+/// Floors: figure (as printed) → the value below which the test fails.
+type Floors = [(&'static str, f64)];
 
-/// Names of the figures that have floors.
-const FIGURES: [&str; 8] = [
-    "indicator balanced accuracy (4 statuses)",
-    "truly missing reported missing",
-    "evidence: no trap, indicator has some",
-    "materials F1",
-    "fields",
-    "flag recall",
-    "forbidden flags absent",
-    "search recall@10",
+/// The levels reached on the first set (issue 10's closing note, 2026-12-02), a little below.
+const FLOORS_SEEN: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.53),
+    ("truly missing reported missing", 0.70),
+    ("evidence: no trap, indicator has some", 0.95),
+    ("materials F1", 0.95),
+    ("fields", 0.98),
+    ("flag recall", 0.85),
+    ("forbidden flags absent", 1.0),
+    ("search recall@10", 0.78),
 ];
-
-/// The levels reached on the first set (issue 10's closing note, 2026-12-02), a little below:
-/// balanced accuracy, missing reported missing, evidence, materials F1, fields, flag recall,
-/// forbidden flags absent, search recall@10.
-const FLOORS_SEEN: Floors = [0.53, 0.70, 0.95, 0.95, 0.98, 0.85, 1.0, 0.78];
 /// The levels reached on the second set, a little below.
-const FLOORS_UNSEEN: Floors = [0.82, 0.85, 0.93, 0.89, 0.98, 0.98, 0.90, 0.65];
+const FLOORS_UNSEEN: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.82),
+    ("truly missing reported missing", 0.85),
+    ("evidence: no trap, indicator has some", 0.93),
+    ("materials F1", 0.89),
+    ("fields", 0.98),
+    ("flag recall", 0.98),
+    ("forbidden flags absent", 0.90),
+    ("search recall@10", 0.65),
+];
 /// The levels reached on the third set, a little below.
-const FLOORS_THIRD: Floors = [0.86, 0.95, 0.95, 0.86, 0.98, 0.85, 0.95, 0.45];
+const FLOORS_THIRD: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.86),
+    ("truly missing reported missing", 0.95),
+    ("evidence: no trap, indicator has some", 0.95),
+    ("materials F1", 0.86),
+    ("fields", 0.98),
+    ("flag recall", 0.85),
+    ("forbidden flags absent", 0.95),
+    ("search recall@10", 0.45),
+];
 
 fn score_set(set: &str, floors: &Floors) {
     let truth: toml::Table = std::fs::read_to_string(heldout_dir(set).join("truth.toml"))
@@ -350,7 +363,7 @@ fn score_set(set: &str, floors: &Floors) {
         ),
         ("search recall@10", tally.ratio("search recall@10"), 0.95),
     ];
-    for (name, value, goal) in figures {
+    for &(name, value, goal) in &figures {
         let counts = match name {
             "evidence precision (best 3)" => Some(tally.count("evidence (best 3)")),
             "evidence: no trap, indicator has some" => {
@@ -363,21 +376,16 @@ fn score_set(set: &str, floors: &Floors) {
         let counts = counts.map_or(String::new(), |(h, t)| format!(" ({h}/{t})"));
         println!("{name:<42} {value:.3}{counts}  goal {goal:.2}");
     }
-    let values = [
-        balanced,
-        missing,
-        tally.ratio("evidence (best 3, any file)"),
-        f1,
-        tally.ratio("fields"),
-        tally.ratio("flags raised"),
-        tally.ratio("forbidden flags absent"),
-        tally.ratio("search recall@10"),
-    ];
-    let below: Vec<String> = FIGURES
+    let below: Vec<String> = floors
         .iter()
-        .zip(values.iter().zip(floors))
-        .filter(|(_, (v, floor))| v < floor)
-        .map(|(n, (v, floor))| format!("{n}: {v:.3} < {floor:.2}"))
+        .filter_map(|(name, floor)| {
+            let value = figures
+                .iter()
+                .find(|(n, ..)| n == name)
+                .map(|(_, v, _)| *v)
+                .unwrap_or_else(|| panic!("a floor for an unknown figure: {name}"));
+            (value < *floor).then(|| format!("{name}: {value:.3} < {floor:.2}"))
+        })
         .collect();
     assert!(below.is_empty(), "below the floor:\n{}", below.join("\n"));
 }
