@@ -2,8 +2,7 @@
 //! incremental runs (unchanged skipped, changed redone, removed withdrawn), and a run killed
 //! with SIGKILL at several moments that, resumed, gives the same OUT as a run never stopped.
 
-use crate::util::{fixtures_dir, shared_dir};
-use serde_json::Value;
+use crate::util::{fixtures_dir, read_json, shared_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -92,10 +91,6 @@ fn inbox_copy(dir: &Path, copies: usize) -> PathBuf {
         }
     }
     inbox
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
 }
 
 fn passages_in_index(out: &Path, bundle: &str) -> usize {

@@ -8,7 +8,7 @@
 //! flags, search recall@10. The floors are the levels reached, so a change that loses ground on
 //! text nobody wrote for the rules fails; the goals are printed beside them.
 
-use crate::util::{certsift, fixtures_dir};
+use crate::util::{certsift, fixtures_dir, read_json};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -152,10 +152,7 @@ fn score_set(set: &str, floors: &Floors) {
     let (mut mat_tp, mut mat_fp, mut mat_fn) = (0usize, 0usize, 0usize);
     for (id, expected) in truth["bundles"].as_table().expect("bundles") {
         let path = out.path().join("bundles").join(id).join("report.json");
-        let report: Value = serde_json::from_slice(
-            &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-        )
-        .expect("report is JSON");
+        let report = read_json(&path);
         lines.push(format!("── {id}"));
 
         // Indicators (level 2: the ones reports carry) and their best three passages.

@@ -5,7 +5,7 @@
 
 #![cfg(unix)]
 
-use crate::util::zip_with_raw_names;
+use crate::util::{read_json, zip_with_raw_names};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -64,10 +64,6 @@ fn check_out(bundle: &Path, out: &Path) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read json")).expect("json")
 }
 
 /// A bundle folder with one ordinary text file.

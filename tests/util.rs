@@ -99,3 +99,9 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// A JSON file the binary wrote (a report, a ledger, a summary).
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
