@@ -321,14 +321,9 @@ fn standing(key: &str, passages: &[String], named_as_applicant: bool, rules: &Pa
         }
         for (at, _) in text.match_indices(key) {
             let own_place = i == 0 || i + 3 >= n;
-            let before: String = text[..at]
-                .chars()
-                .rev()
-                .take(8)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            // The 8 characters before the name.
+            let from = text[..at].char_indices().rev().nth(7).map_or(0, |(i, _)| i);
+            let before = &text[from..at];
             let handed_to = rules
                 .delegation_cues
                 .iter()
