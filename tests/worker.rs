@@ -543,3 +543,99 @@ fn no_worker_outlives_its_command_even_when_the_command_is_killed() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `check --json` of `bundle` with extra flags: the report's files, path → entry.
+fn checked_files(bundle: &Path, flags: &[&str], env: &[(&str, &str)]) -> Vec<(String, Value)> {
+    let mut args = vec!["check", "--json", "--as-of", "2026-11-28", "-j", "1"];
+    args.extend_from_slice(flags);
+    args.push(path_str(bundle));
+    let out = certsift_env(&args, env);
+    assert_exited(&out);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --json printed no report ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| (f["path"].as_str().expect("path").to_string(), f.clone()))
+        .collect()
+}
+
+/// A bundle's files share one clock: a file stuck past it is stopped with the bundle's message,
+/// and the files it leaves unstarted are `limit_exceeded`, still named by their real hash.
+#[cfg(debug_assertions)]
+#[test]
+fn a_bundle_past_its_time_limit_stops_and_says_which_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = bundle_with(dir.path(), &[("m-卡住.txt", "内容".as_bytes())]);
+    let started = Instant::now();
+    let files = checked_files(
+        &bundle,
+        &["--max-bundle-seconds", "2"],
+        &[("CERTSIFT_TEST_WORKER_SLEEP", "m-卡住")],
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert_eq!(file(&files, "a-承诺.txt")["status"], "ok");
+    let stuck = file(&files, "m-卡住.txt");
+    assert_eq!(stuck["status"], "limit_exceeded", "{stuck}");
+    let message = stuck["error"].as_str().expect("message");
+    assert!(message.contains("--max-bundle-seconds"), "{message}");
+    let after = file(&files, "z-制度.txt");
+    assert_eq!(after["status"], "limit_exceeded", "{after}");
+    assert!(
+        after["error"].as_str().is_some_and(|m| m.contains("未读取")),
+        "{after}"
+    );
+    assert_eq!(after["bytes"], "顾客投诉处理程序".len());
+}
+
+/// An archive's members share one clock too, inside the bundle's.
+#[cfg(debug_assertions)]
+#[test]
+fn an_archive_past_its_time_limit_stops_its_members_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zip = zip_with_raw_names(&[
+        ("1-卡住.txt".as_bytes(), "内容".as_bytes()),
+        ("2-后面.txt".as_bytes(), "网点".as_bytes()),
+    ]);
+    let bundle = bundle_with(dir.path(), &[("附件.zip", &zip)]);
+    let files = checked_files(
+        &bundle,
+        &["--max-archive-seconds", "2"],
+        &[("CERTSIFT_TEST_WORKER_SLEEP", "1-卡住")],
+    );
+    let stuck = file(&files, "附件.zip!/1-卡住.txt");
+    assert!(
+        stuck["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("--max-archive-seconds")),
+        "{stuck}"
+    );
+    assert_eq!(file(&files, "附件.zip!/2-后面.txt")["status"], "limit_exceeded");
+    assert_eq!(file(&files, "z-制度.txt")["status"], "ok");
+}
+
+/// A bundle's passages are capped in file order, so the rules and the index have bounded work.
+#[test]
+fn a_bundle_keeps_at_most_its_passage_limit_in_file_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = bundle_with(dir.path(), &[("m-网点.txt", "一\n二\n三\n".as_bytes())]);
+    let files = checked_files(&bundle, &["--max-bundle-passages", "2"], &[]);
+    let passages = |suffix| file(&files, suffix)["passages"].as_u64().expect("count");
+    assert_eq!(file(&files, "a-承诺.txt")["status"], "ok");
+    assert_eq!(passages("a-承诺.txt"), 1);
+    let cut = file(&files, "m-网点.txt");
+    assert_eq!(cut["status"], "limit_exceeded", "{cut}");
+    assert_eq!(passages("m-网点.txt"), 1);
+    assert_eq!(passages("z-制度.txt"), 0);
+    assert!(
+        cut["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("--max-bundle-passages")),
+        "{cut}"
+    );
+}

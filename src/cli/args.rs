@@ -182,6 +182,16 @@ pub struct LimitArgs {
     /// Wall time allowed per file, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub max_file_seconds: f64,
+    /// Wall time allowed for the members of one archive together, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    pub max_archive_seconds: f64,
+    /// Wall time allowed for the files of one bundle together, in seconds; files not started by
+    /// then are limit_exceeded.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900.0)]
+    pub max_bundle_seconds: f64,
+    /// Most passages kept from one bundle (bounds the rules' and the index's work).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_bundle_passages: usize,
     /// Most PDF pages read per file.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_pages: u32,

@@ -8,11 +8,17 @@ use std::time::Duration;
 
 /// Builds reading limits from the flags, refusing nonsense values.
 pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
-    if !(args.max_file_seconds.is_finite() && args.max_file_seconds > 0.0) {
-        bail!("--max-file-seconds must be a positive number of seconds");
+    for (flag, seconds) in [
+        ("--max-file-seconds", args.max_file_seconds),
+        ("--max-archive-seconds", args.max_archive_seconds),
+        ("--max-bundle-seconds", args.max_bundle_seconds),
+    ] {
+        if !(seconds.is_finite() && seconds > 0.0 && seconds < 1e9) {
+            bail!("{flag} must be a positive number of seconds");
+        }
     }
-    if args.max_file_mb == 0 || args.max_pages == 0 {
-        bail!("--max-file-mb and --max-pages must be at least 1");
+    if args.max_file_mb == 0 || args.max_pages == 0 || args.max_bundle_passages == 0 {
+        bail!("--max-file-mb, --max-pages and --max-bundle-passages must be at least 1");
     }
     // Below this a worker cannot even start its thread pool and read a small PDF.
     if args.max_worker_memory < 256 {
@@ -22,6 +28,9 @@ pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         max_pages: args.max_pages,
         max_file_time: Duration::from_secs_f64(args.max_file_seconds),
+        max_archive_time: Duration::from_secs_f64(args.max_archive_seconds),
+        max_bundle_time: Duration::from_secs_f64(args.max_bundle_seconds),
+        max_bundle_passages: args.max_bundle_passages,
         max_worker_memory: args.max_worker_memory.saturating_mul(1024 * 1024),
         isolation: isolation(args.no_isolation)?,
         ..Limits::default()

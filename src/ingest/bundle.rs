@@ -3,11 +3,14 @@
 //!
 //! Output order never depends on thread scheduling: files are sorted by path, and a zip's members
 //! follow their zip in archive order (rayon's indexed `collect` keeps input order).
+//!
+//! A bundle's files share one clock, and an archive's members another ([`super::budget`]); a
+//! bundle's passages are capped in that order ([`Limits::max_bundle_passages`]).
 
 use super::entry::{Entry, list_entries, open_regular};
 use super::names::{escape, slash_path};
 use super::zip::{Member, read_members};
-use super::{Limits, ReadContext, ReadError, worker};
+use super::{Deadlines, Limits, ReadContext, ReadError, TimeScope, worker};
 use crate::error::{Error, Result};
 use crate::model::{Bundle, Document, FileKind, FileStatus};
 use rayon::prelude::*;
@@ -42,7 +45,7 @@ pub fn read_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Document>> 
             });
         }
     }
-    Ok(read_files(&files, limits, &|_| {}))
+    Ok(read_files(&files, limits, &Deadlines::none(), &|_| {}))
 }
 
 /// Reads one bundle: a folder (every file below it) or a `.zip` (every member). Paths are
@@ -64,13 +67,14 @@ pub fn read_bundle_observed(
         path: path.to_path_buf(),
         source,
     })?;
-    let documents = if meta.is_dir() {
-        read_files(&list_entries(path)?, limits, on_file)
+    let deadlines = Deadlines::none().starting(TimeScope::Bundle, limits.max_bundle_time);
+    let mut documents = if meta.is_dir() {
+        read_files(&list_entries(path)?, limits, &deadlines, on_file)
     } else {
         // A zip bundle's files are named inside it (`bundle.zip!/制度/a.docx`), as the contract
         // names any file inside a zip; the zip itself is listed only when it cannot be opened.
         let name = path.file_name().map(escape).unwrap_or_else(|| id.clone());
-        let mut docs = read_path(path, &name, limits);
+        let mut docs = read_path_within(path, &name, limits, &deadlines);
         on_file(&docs);
         let opened = docs
             .first()
@@ -80,7 +84,27 @@ pub fn read_bundle_observed(
         }
         docs
     };
+    cap_passages(&mut documents, limits.max_bundle_passages);
     Ok(Bundle { id, documents })
+}
+
+/// Keeps at most `max` passages of a bundle, in file order: the file that crosses the line keeps
+/// what fits, the files after it keep none, and each of them is `limit_exceeded` saying why.
+fn cap_passages(documents: &mut [Document], max: usize) {
+    let mut left = max;
+    for doc in documents {
+        if doc.passages.len() <= left {
+            left -= doc.passages.len();
+            continue;
+        }
+        doc.passages.truncate(left);
+        left = 0;
+        doc.status = FileStatus::LimitExceeded;
+        doc.error = Some(format!(
+            "申报包文本过多 (bundle passage limit): the bundle holds more than {max} passages \
+             (--max-bundle-passages); this file's text past that was not kept"
+        ));
+    }
 }
 
 /// The bundle id: a folder's name, or a zip's file stem, escaped losslessly
@@ -98,11 +122,37 @@ pub fn bundle_id(path: &Path) -> String {
 /// file that cannot be read gives one document with status `corrupt`, something that is not a
 /// regular file (a named pipe, a device: checked before opening) one with `unsupported`.
 pub fn read_path(path: &Path, shown: &str, limits: &Limits) -> Vec<Document> {
-    let ctx = ReadContext::new(limits.clone());
+    read_path_within(path, shown, limits, &Deadlines::none())
+}
+
+/// [`read_path`] for a file whose bundle (or archive) clock is `deadlines`: a file reached after
+/// it ran out is not read.
+fn read_path_within(
+    path: &Path,
+    shown: &str,
+    limits: &Limits,
+    deadlines: &Deadlines,
+) -> Vec<Document> {
+    let ctx = match ReadContext::new(limits.clone()).next_file(deadlines) {
+        Ok(ctx) => ctx,
+        // Not read, but still named by its real size and hash (the ledger and duplicate check
+        // rely on them).
+        Err(why) => {
+            let doc = refused_document(shown, why);
+            return vec![match hash_streaming(path) {
+                Ok((bytes, sha256)) => Document {
+                    bytes,
+                    sha256,
+                    ..doc
+                },
+                Err(_) => doc,
+            }];
+        }
+    };
     match read_bounded(path, limits.max_file_bytes) {
         Ok(bytes) => {
             let budget = AtomicU64::new(limits.max_zip_total_bytes);
-            read_tree(shown, &bytes, &ctx, 1, &budget)
+            read_tree(shown, &bytes, &ctx, 1, &budget, deadlines)
         }
         Err(FileTooBig { size, sha256 }) => vec![Document {
             path: shown.to_string(),
@@ -152,7 +202,6 @@ use ReadFailure::{FileTooBig, Unreadable};
 /// Reads a file whole unless it is over `max` bytes; an oversize file is hashed by streaming so it
 /// still gets its sha256 without being held in memory.
 fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailure> {
-    use sha2::{Digest, Sha256};
     let unreadable = |e: std::io::Error| Unreadable(super::entry::unreadable(&e));
     let file = open_regular(path).map_err(Unreadable)?;
     let mut bytes = Vec::new();
@@ -162,6 +211,14 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailu
     if (bytes.len() as u64) <= max {
         return Ok(bytes);
     }
+    let (size, sha256) = hash_streaming(path)?;
+    Err(FileTooBig { size, sha256 })
+}
+
+/// A file's size and sha256, read in 1 MiB chunks so a file of any size costs no memory.
+fn hash_streaming(path: &Path) -> std::result::Result<(u64, String), ReadFailure> {
+    use sha2::{Digest, Sha256};
+    let unreadable = |e: std::io::Error| Unreadable(super::entry::unreadable(&e));
     let mut hasher = Sha256::new();
     let mut file = open_regular(path).map_err(Unreadable)?;
     let mut buffer = vec![0u8; 1 << 20];
@@ -174,22 +231,20 @@ fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, ReadFailu
         hasher.update(&buffer[..n]);
         size += n as u64;
     }
-    Err(FileTooBig {
-        size,
-        sha256: hex::encode(hasher.finalize()),
-    })
+    Ok((size, hex::encode(hasher.finalize())))
 }
 
 fn read_files(
     files: &[Entry],
     limits: &Limits,
+    deadlines: &Deadlines,
     on_file: &(dyn Fn(&[Document]) + Sync),
 ) -> Vec<Document> {
     files
         .par_iter()
         .map(|entry| {
             let documents = match &entry.refused {
-                None => read_path(&entry.path, &entry.relative, limits),
+                None => read_path_within(&entry.path, &entry.relative, limits, deadlines),
                 Some(why) => vec![refused_document(&entry.relative, why.clone())],
             };
             on_file(&documents);
@@ -200,7 +255,8 @@ fn read_files(
 }
 
 /// Reads one file's bytes; a zip is followed by its members, read recursively (`depth` 1 is a
-/// file on disk). `budget` is the uncompressed bytes left for the top-level archive.
+/// file on disk). `budget` is the uncompressed bytes left for the top-level archive; `deadlines`
+/// are the clocks around this file (a zip's members get one more: the archive's).
 ///
 /// Every file and member is read through [`worker::read`] (in a worker process unless the
 /// limits say in-process); the zip walk itself stays here, within the zip limits.
@@ -210,6 +266,7 @@ fn read_tree(
     ctx: &ReadContext,
     depth: u32,
     budget: &AtomicU64,
+    deadlines: &Deadlines,
 ) -> Vec<Document> {
     let mut doc = worker::read(name, bytes, ctx);
     if doc.kind != FileKind::Zip || doc.status != FileStatus::Ok {
@@ -242,6 +299,7 @@ fn read_tree(
         doc.status = FileStatus::LimitExceeded;
         doc.error = Some(why);
     }
+    let member_deadlines = deadlines.starting(TimeScope::Archive, ctx.limits.max_archive_time);
     let members: Vec<Document> = listing
         .members
         .into_par_iter()
@@ -251,9 +309,24 @@ fn read_tree(
                  content,
              }| {
                 let path = format!("{name}!/{inner}");
-                match content {
-                    Ok(data) => read_tree(&path, &data, &ctx.restart(), depth + 1, budget),
-                    Err(err) => vec![refused_document(&path, err)],
+                let data = match content.and_then(super::zip::Spooled::into_bytes) {
+                    Ok(data) => data,
+                    Err(err) => return vec![refused_document(&path, err)],
+                };
+                match ctx.next_file(&member_deadlines) {
+                    Ok(member_ctx) => read_tree(
+                        &path,
+                        &data,
+                        &member_ctx,
+                        depth + 1,
+                        budget,
+                        &member_deadlines,
+                    ),
+                    Err(why) => vec![Document {
+                        sha256: super::sha256_hex(&data),
+                        bytes: data.len() as u64,
+                        ..refused_document(&path, why)
+                    }],
                 }
             },
         )
@@ -276,7 +349,14 @@ mod tests {
         let inner = zip_of(&[("说明.txt", "售后服务".as_bytes())]);
         let outer = zip_of(&[("附件/inner.zip", &inner), ("a.txt", b"hello")]);
         let ctx = ReadContext::new(Limits::default());
-        let docs = read_tree("bundle.zip", &outer, &ctx, 1, &AtomicU64::new(u64::MAX));
+        let docs = read_tree(
+            "bundle.zip",
+            &outer,
+            &ctx,
+            1,
+            &AtomicU64::new(u64::MAX),
+            &Deadlines::none(),
+        );
         let paths: Vec<_> = docs.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -301,7 +381,14 @@ mod tests {
             ..Limits::default()
         };
         let ctx = ReadContext::new(limits);
-        let docs = read_tree("top.zip", &data, &ctx, 1, &AtomicU64::new(u64::MAX));
+        let docs = read_tree(
+            "top.zip",
+            &data,
+            &ctx,
+            1,
+            &AtomicU64::new(u64::MAX),
+            &Deadlines::none(),
+        );
         assert!(
             docs.iter()
                 .any(|d| d.status == FileStatus::LimitExceeded && d.kind == FileKind::Zip)

@@ -21,6 +21,7 @@ pub(crate) mod text;
 pub mod worker;
 pub mod zip;
 
+pub mod budget;
 mod bundle;
 mod clock;
 pub mod entry;
@@ -30,6 +31,7 @@ mod package;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use budget::{Deadlines, TimeBudget, TimeScope};
 pub use bundle::{bundle_id, read_bundle, read_bundle_observed, read_inputs, read_path};
 pub use entry::{Entry, list_entries};
 
@@ -55,8 +57,19 @@ pub struct Limits {
     pub max_pages: u32,
     /// Wall time one file may take before its reader gives up.
     pub max_file_time: Duration,
+    /// Wall time the members of one archive may take together, nested archives included.
+    #[serde(default = "default_archive_time")]
+    pub max_archive_time: Duration,
+    /// Wall time the files of one bundle may take together; files not started by then are
+    /// `limit_exceeded`.
+    #[serde(default = "default_bundle_time")]
+    pub max_bundle_time: Duration,
     /// Most passages (and hence text) kept from one file.
     pub max_passages: usize,
+    /// Most passages kept from one bundle, in file order: this bounds the work of the rules and
+    /// the index, which is linear in passages.
+    #[serde(default = "default_bundle_passages")]
+    pub max_bundle_passages: usize,
     /// Most spreadsheet cells visited in one workbook.
     pub max_cells: u64,
     /// Total uncompressed bytes one archive may expand to, nested archives included.
@@ -82,7 +95,10 @@ impl Default for Limits {
             max_file_bytes: 256 * 1024 * 1024,
             max_pages: 2_000,
             max_file_time: Duration::from_secs(60),
+            max_archive_time: default_archive_time(),
+            max_bundle_time: default_bundle_time(),
             max_passages: 200_000,
+            max_bundle_passages: default_bundle_passages(),
             max_cells: 5_000_000,
             max_zip_total_bytes: 2 * 1024 * 1024 * 1024,
             max_zip_ratio: 200,
@@ -94,6 +110,22 @@ impl Default for Limits {
             isolation: Isolation::InProcess,
         }
     }
+}
+
+/// Ten minutes: a real archive of a few hundred files reads in well under one.
+fn default_archive_time() -> Duration {
+    Duration::from_secs(600)
+}
+
+/// Fifteen minutes: a real bundle reads in under a minute; this only stops a hostile one from
+/// taking the night.
+fn default_bundle_time() -> Duration {
+    Duration::from_secs(900)
+}
+
+/// A million passages: five times the largest real bundle seen, and about 15 s of rules.
+fn default_bundle_passages() -> usize {
+    1_000_000
 }
 
 /// Why a reader could not deliver text. Each maps onto a [`FileStatus`]; the string says why in
@@ -155,14 +187,24 @@ pub struct Extracted {
 pub struct ReadContext {
     /// The limits in force.
     pub limits: Limits,
+    /// The time this file may take and whose limit that is (its own, or what its archive or
+    /// bundle has left: [`budget`]).
+    pub time: TimeBudget,
     started: Instant,
 }
 
 impl ReadContext {
-    /// A context whose clock starts now.
+    /// A context whose clock starts now, with the file's own time limit.
     pub fn new(limits: Limits) -> ReadContext {
+        let time = TimeBudget::file(limits.max_file_time);
+        ReadContext::with_time(limits, time)
+    }
+
+    /// A context whose clock starts now and runs for `time`.
+    pub fn with_time(limits: Limits, time: TimeBudget) -> ReadContext {
         ReadContext {
             limits,
+            time,
             started: Instant::now(),
         }
     }
@@ -170,20 +212,18 @@ impl ReadContext {
     /// `Err(LimitExceeded)` once the file has used up its wall time. Readers call this in every
     /// loop whose length the input controls; it costs one clock read.
     pub fn check_time(&self) -> Result<(), ReadError> {
-        let elapsed = self.started.elapsed();
-        if elapsed > self.limits.max_file_time {
-            Err(ReadError::LimitExceeded(format!(
-                "reading took longer than the {} s limit per file",
-                self.limits.max_file_time.as_secs_f64()
-            )))
+        if self.started.elapsed() > self.time.time {
+            Err(ReadError::LimitExceeded(self.time.spent_message()))
         } else {
             Ok(())
         }
     }
 
-    /// A fresh clock for the next file, with the same limits.
-    pub fn restart(&self) -> ReadContext {
-        ReadContext::new(self.limits.clone())
+    /// A fresh clock for the next file, with the same limits, within `deadlines`;
+    /// `Err(LimitExceeded)` when one of them has nothing left.
+    pub fn next_file(&self, deadlines: &Deadlines) -> Result<ReadContext, ReadError> {
+        let time = deadlines.for_next(self.limits.max_file_time)?;
+        Ok(ReadContext::with_time(self.limits.clone(), time))
     }
 }
 

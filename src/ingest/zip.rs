@@ -13,12 +13,23 @@
 //!   `ZipArchive` keys entries by name and keeps only the last. The members are walked with its
 //!   `ZipIterable` instead, which keeps every entry of the central directory, and later ones are
 //!   renamed `name~2.ext`, `name~3.ext`… with a note, so each entry is a document with a status.
+//! - **Many big members.** Members are unpacked as the archive is listed, but not all held: once
+//!   an archive's members in memory reach [`IN_MEMORY_PER_ARCHIVE`], or a member is larger than
+//!   [`IN_MEMORY_PER_MEMBER`], it is spooled to an anonymous temporary file ([`Spooled`]) and
+//!   loaded only when its turn to be read comes. 2,500 members of 1 MiB cost 64 MiB of memory,
+//!   not 2.5 GB, per bundle being read.
 
 use super::{ReadContext, ReadError};
 use encoding_rs::GB18030;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use zip::unstable::read::ZipIterable;
+
+/// A member larger than this is spooled to disk whatever the archive holds in memory.
+pub const IN_MEMORY_PER_MEMBER: u64 = 1024 * 1024;
+
+/// An archive keeps at most this many bytes of members in memory; the rest are spooled.
+pub const IN_MEMORY_PER_ARCHIVE: u64 = 64 * 1024 * 1024;
 
 /// One file inside an archive.
 #[derive(Debug)]
@@ -26,7 +37,60 @@ pub struct Member {
     /// Its path inside the archive, decoded and made safe (`/`-separated, relative, no `..`).
     pub name: String,
     /// Its bytes, or why they could not be had (encrypted member, bad CRC, limit).
-    pub content: Result<Vec<u8>, ReadError>,
+    pub content: Result<Spooled, ReadError>,
+}
+
+/// A member's unpacked bytes: in memory, or in an anonymous temporary file (removed by the
+/// operating system when it is closed, even if the process is killed).
+#[derive(Debug)]
+pub enum Spooled {
+    /// Small enough to keep.
+    Memory(Vec<u8>),
+    /// Written to a temporary file of this many bytes.
+    Disk(std::fs::File, u64),
+}
+
+impl Spooled {
+    /// The member's bytes, read back from disk if spooled.
+    pub fn into_bytes(self) -> Result<Vec<u8>, ReadError> {
+        match self {
+            Spooled::Memory(bytes) => Ok(bytes),
+            Spooled::Disk(mut file, len) => {
+                let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+                file.rewind()
+                    .and_then(|()| file.take(len).read_to_end(&mut bytes))
+                    .map_err(|e| spool_error(&e))?;
+                Ok(bytes)
+            }
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Spooled::Memory(bytes) => bytes.len() as u64,
+            Spooled::Disk(_, len) => *len,
+        }
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A spool file could not be written or read back: the member is not read (the rest go on).
+fn spool_error(e: &std::io::Error) -> ReadError {
+    let full = matches!(e.raw_os_error(), Some(28 | 122)); // ENOSPC, EDQUOT
+    if full {
+        ReadError::LimitExceeded(format!(
+            "磁盘已满 (disk full): this zip member could not be unpacked to a temporary file: {e}"
+        ))
+    } else {
+        ReadError::LimitExceeded(format!(
+            "this zip member could not be unpacked to a temporary file: {e}"
+        ))
+    }
 }
 
 /// The members of an archive, plus notes about it.
@@ -66,6 +130,7 @@ pub fn read_members(
     }
     let mut seen = std::collections::HashSet::new();
     let mut renamed = 0usize;
+    let mut in_memory = IN_MEMORY_PER_ARCHIVE;
     let files = archive.files().map_err(not_a_zip)?;
     for index in 0..count.min(limits.max_zip_entries) {
         ctx.check_time()?;
@@ -117,7 +182,9 @@ pub fn read_members(
             entry
                 .with_reader(body, zip::read::ZipReadOptions::new())
                 .map_err(open_error)
-                .and_then(|member| read_member(member, size, compressed, ctx, budget))
+                .and_then(|member| {
+                    read_member(member, size, compressed, ctx, budget, &mut in_memory)
+                })
         };
         if let Err(ReadError::LimitExceeded(why)) = &content
             && budget.load(Ordering::Relaxed) == 0
@@ -147,13 +214,16 @@ fn open_error(e: zip::result::ZipError) -> ReadError {
     }
 }
 
+/// Unpacks one member within the size, ratio and total limits, keeping it in memory while it is
+/// small and `in_memory` (what the archive may still hold) allows, else spooling it to disk.
 fn read_member(
     mut entry: impl Read,
     declared_size: u64,
     compressed_size: u64,
     ctx: &ReadContext,
     budget: &AtomicU64,
-) -> Result<Vec<u8>, ReadError> {
+    in_memory: &mut u64,
+) -> Result<Spooled, ReadError> {
     let limits = &ctx.limits;
     let ratio_ceiling = compressed_size.max(1).saturating_mul(limits.max_zip_ratio);
     // Small members may compress extremely well (a page of spaces); only big ones can be bombs.
@@ -162,18 +232,42 @@ fn read_member(
     if declared_size > cap {
         return Err(member_too_big(declared_size, compressed_size, limits));
     }
+    let unpack_error =
+        |e: std::io::Error| ReadError::Corrupt(format!("cannot unpack this zip member: {e}"));
     // Never trust the declared size: read at most cap + 1 bytes and judge by what came out.
-    let mut data = Vec::with_capacity(declared_size.min(cap).min(64 * 1024 * 1024) as usize);
+    let keep = IN_MEMORY_PER_MEMBER.min(*in_memory);
+    let mut head = Vec::with_capacity(declared_size.min(keep) as usize);
     (&mut entry)
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| ReadError::Corrupt(format!("cannot unpack this zip member: {e}")))?;
-    let got = data.len() as u64;
+        .take(keep.saturating_add(1))
+        .read_to_end(&mut head)
+        .map_err(unpack_error)?;
+    let spooled = if head.len() as u64 <= keep {
+        *in_memory -= head.len() as u64;
+        Spooled::Memory(head)
+    } else {
+        let mut file = tempfile::tempfile().map_err(|e| spool_error(&e))?;
+        file.write_all(&head).map_err(|e| spool_error(&e))?;
+        let mut got = head.len() as u64;
+        drop(head);
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut rest = (&mut entry).take(cap.saturating_add(1).saturating_sub(got));
+        loop {
+            ctx.check_time()?;
+            let n = rest.read(&mut chunk).map_err(unpack_error)?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&chunk[..n]).map_err(|e| spool_error(&e))?;
+            got += n as u64;
+        }
+        Spooled::Disk(file, got)
+    };
+    let got = spooled.len();
     if got > cap {
         return Err(member_too_big(got, compressed_size, limits));
     }
     take_from_budget(budget, got, limits.max_zip_total_bytes)?;
-    Ok(data)
+    Ok(spooled)
 }
 
 fn member_too_big(size: u64, compressed: u64, limits: &super::Limits) -> ReadError {
@@ -330,15 +424,13 @@ mod tests {
         let zeros = vec![0u8; 8 * 1024 * 1024];
         let bytes = zip_of(&[("zeros.bin", &zeros), ("ok.txt", b"fine")]);
         let ctx = ReadContext::new(Limits::default());
-        let listing = read_members(&bytes, &ctx, &budget()).expect("zip");
+        let mut listing = read_members(&bytes, &ctx, &budget()).expect("zip");
         assert!(matches!(
             listing.members[0].content,
             Err(ReadError::LimitExceeded(_))
         ));
-        assert_eq!(
-            listing.members[1].content.as_deref().ok(),
-            Some(&b"fine"[..])
-        );
+        let fine = listing.members.remove(1).content.expect("read");
+        assert_eq!(fine.into_bytes().expect("bytes"), b"fine");
     }
 
     #[test]
@@ -353,6 +445,40 @@ mod tests {
             Err(ReadError::LimitExceeded(_))
         ));
         assert!(listing.truncated.is_some());
+    }
+
+    #[test]
+    fn big_members_and_those_past_the_archive_allowance_are_spooled_to_disk() {
+        // Incompressible, so the ratio guard does not take it for a bomb.
+        let mut state = 12345u32;
+        let big: Vec<u8> = (0..IN_MEMORY_PER_MEMBER + 10)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (state >> 16) as u8
+            })
+            .collect();
+        let small = vec![b'y'; 1000];
+        let bytes = zip_of(&[("big.txt", &big), ("small.txt", &small)]);
+        let ctx = ReadContext::new(Limits::default());
+        let listing = read_members(&bytes, &ctx, &budget()).expect("zip");
+        let mut contents = listing
+            .members
+            .into_iter()
+            .map(|m| m.content.expect("read"));
+        let (first, second) = (
+            contents.next().expect("big"),
+            contents.next().expect("small"),
+        );
+        assert!(matches!(first, Spooled::Disk(_, n) if n == big.len() as u64));
+        assert!(matches!(second, Spooled::Memory(_)));
+        assert_eq!(first.into_bytes().expect("bytes"), big);
+        assert_eq!(second.into_bytes().expect("bytes"), small);
+
+        // An archive whose allowance is spent spools even small members.
+        let mut spent = 0;
+        let member =
+            read_member(&small[..], 1000, 1000, &ctx, &budget(), &mut spent).expect("read");
+        assert!(matches!(member, Spooled::Disk(_, 1000)));
     }
 
     #[test]

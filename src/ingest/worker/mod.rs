@@ -6,7 +6,7 @@
 //! [`super::read_isolated`]; with [`Isolation::Workers`] the file's display path and bytes go
 //! over a pipe to a long-lived `PROGRAM __worker` ([`serve`]), which sniffs, reads and
 //! normalises exactly as in-process and sends the [`Document`] back (see [`protocol`] for the
-//! wire). Each worker caps its own address space (`RLIMIT_AS`, [`Limits::max_worker_memory`]);
+//! wire). Each worker caps its own address space (`RLIMIT_AS`, [`super::Limits::max_worker_memory`]);
 //! the parent gives each file its per-file time plus a grace period, then kills the worker
 //! (SIGKILL) and the next file starts a replacement. The outcome of a dead worker is the file's
 //! status: `limit_exceeded` for time and memory, `corrupt` for any other death, with a message
@@ -18,7 +18,7 @@
 //! their stdin closes, so a parent killed with `kill -9` leaves none behind for long.
 //!
 //! What this module leaves to others: the zip walk ([`super::zip`]) stays in the parent, each
-//! member read here; the limits themselves are the readers' ([`Limits`]). Unix only: elsewhere
+//! member read here; the limits themselves are the readers' ([`super::Limits`]). Unix only: elsewhere
 //! [`Isolation::Workers`] reads in-process.
 
 mod protocol;
@@ -26,7 +26,7 @@ mod protocol;
 #[cfg(unix)]
 mod pool;
 
-use super::{Limits, ReadContext, read_isolated};
+use super::{ReadContext, read_isolated};
 use crate::model::{Document, FileKind, FileStatus};
 use std::path::PathBuf;
 
@@ -81,10 +81,10 @@ fn read_in_worker(
 ) -> Document {
     let limits = &ctx.limits;
     let pool = shared_pool(program, limits.max_worker_memory);
-    match pool.read(path, bytes, limits) {
+    match pool.read(path, bytes, limits, &ctx.time) {
         Ok(pool::Outcome::Read(doc)) => doc,
         Ok(pool::Outcome::Died(death)) => {
-            let doc = died_on(path, bytes, limits, &death);
+            let doc = died_on(path, bytes, ctx, &death);
             tracing::warn!(file = path, "{}", doc.error.as_deref().unwrap_or_default());
             doc
         }
@@ -142,15 +142,15 @@ pub fn shutdown() {
 /// The document of a file whose worker died on it. Its kind is the extension's: sniffing is
 /// part of what died.
 #[cfg(unix)]
-fn died_on(path: &str, bytes: &[u8], limits: &Limits, death: &pool::Death) -> Document {
+fn died_on(path: &str, bytes: &[u8], ctx: &ReadContext, death: &pool::Death) -> Document {
+    let limits = &ctx.limits;
     let out_of_memory = death.stderr.out_of_memory;
     let (status, error) = if death.timed_out {
         (
             FileStatus::LimitExceeded,
             format!(
-                "读取超时 (time limit): reading took longer than the {} s limit per file \
-                 (--max-file-seconds); its worker process was stopped",
-                limits.max_file_time.as_secs_f64()
+                "{}; its worker process was stopped",
+                ctx.time.spent_message()
             ),
         )
     } else if out_of_memory {
@@ -217,7 +217,7 @@ pub fn serve(max_memory: Option<u64>) -> Result<(), WorkerError> {
         let doc = read_isolated(
             &request.path,
             &request.bytes,
-            &ReadContext::new(request.limits),
+            &ReadContext::with_time(request.limits, request.time),
         );
         drop(request.bytes);
         protocol::write_response(&mut output, &doc)?;

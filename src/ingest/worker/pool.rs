@@ -8,7 +8,7 @@
 //! input) and waits for it, so none is left a zombie.
 
 use super::protocol::{self, ResponseError};
-use crate::ingest::Limits;
+use crate::ingest::{Limits, TimeBudget};
 use crate::model::Document;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -157,11 +157,17 @@ impl Pool {
 
     /// Reads one file in a worker, waiting for a free one. The worker must answer within the
     /// per-file time plus a grace period (the reader's own clock normally stops it first).
-    pub fn read(&self, path: &str, bytes: &[u8], limits: &Limits) -> Result<Outcome, SpawnError> {
+    pub fn read(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        limits: &Limits,
+        time: &TimeBudget,
+    ) -> Result<Outcome, SpawnError> {
         let mut worker = self.acquire()?;
-        let deadline = Instant::now() + limits.max_file_time + grace(limits.max_file_time);
+        let deadline = Instant::now() + time.time + grace(time.time);
         self.arm(&worker, deadline);
-        let answer = exchange(&mut worker, path, bytes, limits);
+        let answer = exchange(&mut worker, path, bytes, limits, time);
         self.disarm(worker.id);
         let timed_out = worker.timed_out.load(Ordering::SeqCst);
         match answer {
@@ -353,12 +359,13 @@ fn exchange(
     path: &str,
     bytes: &[u8],
     limits: &Limits,
+    time: &TimeBudget,
 ) -> Result<Document, ResponseError> {
     let stdin = worker
         .stdin
         .as_mut()
         .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
-    protocol::write_request(stdin, path, limits, bytes)?;
+    protocol::write_request(stdin, path, limits, time, bytes)?;
     stdin.flush()?;
     protocol::read_response(&mut worker.stdout, max_response(limits))
 }

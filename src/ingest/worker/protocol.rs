@@ -1,7 +1,8 @@
 //! The wire between the parent and a worker process: one request (a file) and one response (its
 //! [`Document`]) at a time, over the child's stdin and stdout.
 //!
-//! A request is `u32` header length (little-endian), the header as JSON (`{"path", "limits"}`),
+//! A request is `u32` header length (little-endian), the header as JSON (`{"path", "limits",
+//! "time"}`),
 //! `u64` body length and the file's bytes. A response is `u64` length and the document as JSON.
 //!
 //! JSON, not a compact binary format: [`crate::model::Location`] is an untagged enum and several
@@ -9,7 +10,7 @@
 //! schema to say which variant follows). serde_json round-trips the model exactly, is already a
 //! dependency, and costs little next to reading (see `cargo bench --bench batch`).
 
-use crate::ingest::Limits;
+use crate::ingest::{Limits, TimeBudget};
 use crate::model::Document;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
@@ -17,11 +18,14 @@ use std::io::{self, Read, Write};
 /// A header longer than this is not one the parent wrote.
 const MAX_HEADER: u32 = 1 << 20;
 
-/// Request header: what the file is called and the limits to read it with.
+/// Request header: what the file is called, the limits to read it with and the time it has
+/// (its own limit, or less when its archive or bundle has less left).
 #[derive(Serialize, Deserialize)]
 struct Header<'a> {
     path: std::borrow::Cow<'a, str>,
     limits: Limits,
+    #[serde(default)]
+    time: Option<TimeBudget>,
 }
 
 /// One file to read, as the worker receives it.
@@ -30,6 +34,8 @@ pub(super) struct Request {
     pub path: String,
     /// The limits in force.
     pub limits: Limits,
+    /// The time this file has.
+    pub time: TimeBudget,
     /// The file's bytes.
     pub bytes: Vec<u8>,
 }
@@ -39,11 +45,13 @@ pub(super) fn write_request(
     out: &mut impl Write,
     path: &str,
     limits: &Limits,
+    time: &TimeBudget,
     bytes: &[u8],
 ) -> io::Result<()> {
     let header = serde_json::to_vec(&Header {
         path: path.into(),
         limits: limits.clone(),
+        time: Some(*time),
     })
     .map_err(io::Error::other)?;
     let header_len = u32::try_from(header.len())
@@ -78,9 +86,13 @@ pub(super) fn read_request(input: &mut impl Read) -> io::Result<Option<Request>>
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let body_len = read_u64(input)?;
     let bytes = read_exactly(input, body_len, header.limits.max_file_bytes)?;
+    let time = header
+        .time
+        .unwrap_or_else(|| TimeBudget::file(header.limits.max_file_time));
     Ok(Some(Request {
         path: header.path.into_owned(),
         limits: header.limits,
+        time,
         bytes,
     }))
 }
@@ -149,14 +161,27 @@ mod tests {
     #[test]
     fn a_request_round_trips_and_the_end_of_input_is_none() {
         let limits = Limits::default();
+        let time = TimeBudget {
+            time: std::time::Duration::from_millis(1500),
+            scope: crate::ingest::TimeScope::Bundle,
+            limit: std::time::Duration::from_secs(900),
+        };
         let mut wire = Vec::new();
-        write_request(&mut wire, "制度/a.txt", &limits, "售后服务".as_bytes()).expect("write");
+        write_request(
+            &mut wire,
+            "制度/a.txt",
+            &limits,
+            &time,
+            "售后服务".as_bytes(),
+        )
+        .expect("write");
         let mut input = wire.as_slice();
         let request = read_request(&mut input)
             .expect("read")
             .expect("one request");
         assert_eq!(request.path, "制度/a.txt");
         assert_eq!(request.limits, limits);
+        assert_eq!(request.time, time);
         assert_eq!(request.bytes, "售后服务".as_bytes());
         assert!(read_request(&mut input).expect("clean end").is_none());
     }
