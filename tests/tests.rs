@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod heldout;
 mod heldout_bundles;
+mod hostile;
 mod hostile_fs;
 mod index;
 mod realworld;
