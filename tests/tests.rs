@@ -7,6 +7,7 @@ mod heldout;
 mod heldout_bundles;
 mod hostile;
 mod hostile_fs;
+mod hostile_inbox;
 mod index;
 mod realworld;
 mod report;
