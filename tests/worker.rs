@@ -3,10 +3,12 @@
 //! deadline costs only its file; zip members go through workers too; no worker outlives its
 //! command.
 //!
-//! The hostile spreadsheets of issue 11 are built here, small, in memory. The tests that make a
-//! worker die on purpose use the debug-only hooks of `certsift::ingest::worker` (environment
-//! variables naming a file), so they run only in debug builds, as `cargo test` makes them.
+//! The hostile spreadsheets of issue 11 come from the generator in `tests/hostile`. The tests
+//! that make a worker die on purpose use the debug-only hooks of `certsift::ingest::worker`
+//! (environment variables naming a file), so they run only in debug builds, as `cargo test`
+//! makes them.
 
+use crate::hostile::office::{xls_with_dimensions, xlsx_huge_unique_count};
 use crate::util::{certsift, fixtures_dir, zip_with_raw_names};
 use serde_json::Value;
 use std::path::Path;
@@ -135,90 +137,6 @@ fn xls_with_huge_dimensions() -> Vec<u8> {
     xls_with_dimensions(0, 0xFFFF_FFFF)
 }
 
-/// An XLS whose sheet's DIMENSIONS record says rows `first..end` (BIFF8: the first row and one
-/// past the last) of one column, and which has no cell.
-fn xls_with_dimensions(first: u32, end: u32) -> Vec<u8> {
-    fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
-        out.extend_from_slice(&kind.to_le_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.extend_from_slice(data);
-    }
-    fn bof(kind: u16) -> Vec<u8> {
-        let mut data = Vec::new();
-        for value in [0x0600u16, kind, 0x0DBB, 0x07CC] {
-            data.extend_from_slice(&value.to_le_bytes());
-        }
-        data.extend_from_slice(&0u32.to_le_bytes());
-        data.extend_from_slice(&6u32.to_le_bytes());
-        data
-    }
-    let sheet_name = b"Sheet1";
-    let mut globals = Vec::new();
-    record(&mut globals, 0x0809, &bof(0x0005));
-    record(&mut globals, 0x0042, &1200u16.to_le_bytes());
-    let boundsheet_at = globals.len();
-    let mut boundsheet = vec![0u8; 4]; // lbPlyPos, patched below
-    boundsheet.extend_from_slice(&[0, 0, sheet_name.len() as u8, 0]);
-    boundsheet.extend_from_slice(sheet_name);
-    record(&mut globals, 0x0085, &boundsheet);
-    record(&mut globals, 0x000A, &[]);
-    let sheet_at = globals.len() as u32;
-    globals[boundsheet_at + 4..boundsheet_at + 8].copy_from_slice(&sheet_at.to_le_bytes());
-    let mut stream = globals;
-    record(&mut stream, 0x0809, &bof(0x0010));
-    let mut dimensions = Vec::new();
-    dimensions.extend_from_slice(&first.to_le_bytes());
-    dimensions.extend_from_slice(&end.to_le_bytes());
-    dimensions.extend_from_slice(&0u16.to_le_bytes());
-    dimensions.extend_from_slice(&1u16.to_le_bytes());
-    dimensions.extend_from_slice(&0u16.to_le_bytes());
-    record(&mut stream, 0x0200, &dimensions);
-    record(&mut stream, 0x000A, &[]);
-    stream.resize(stream.len().max(4200), 0); // out of the mini stream
-
-    let mut compound =
-        cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new()))
-            .expect("cfb");
-    {
-        use std::io::Write;
-        let mut workbook = compound.create_stream("/Workbook").expect("stream");
-        workbook.write_all(&stream).expect("write");
-    }
-    compound.flush().expect("flush");
-    compound.into_inner().into_inner()
-}
-
-/// An XLSX whose shared-string table declares `uniqueCount="100000000000"` (issue 11).
-fn xlsx_with_huge_unique_count() -> Vec<u8> {
-    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
-    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
-    let root_rels = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-    );
-    let workbook = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
-    );
-    let workbook_rels = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
-    );
-    let strings = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" uniqueCount="100000000000"><si><t>售后服务</t></si></sst>"#
-    );
-    let sheet = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
-    );
-    zip_with_raw_names(&[
-        (b"[Content_Types].xml", types.as_bytes()),
-        (b"_rels/.rels", root_rels.as_bytes()),
-        (b"xl/workbook.xml", workbook.as_bytes()),
-        (b"xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
-        (b"xl/sharedStrings.xml", strings.as_bytes()),
-        (b"xl/worksheets/sheet1.xml", sheet.as_bytes()),
-    ])
-}
-
 /// Both spreadsheets abort a process that reads them in-process (`memory allocation of
 /// 2400000000000 bytes failed` for the XLSX, checked when this test was written: the sheet
 /// guards measure cells, not these declarations). In a worker they cost only that worker.
@@ -226,7 +144,7 @@ fn xlsx_with_huge_unique_count() -> Vec<u8> {
 fn hostile_spreadsheets_get_a_status_and_the_good_files_are_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let xls = xls_with_huge_dimensions();
-    let xlsx = xlsx_with_huge_unique_count();
+    let xlsx = xlsx_huge_unique_count();
     assert!(xls.len() < 8 * 1024 && xlsx.len() < 4 * 1024);
     let bundle = bundle_with(dir.path(), &[("m-网点.xls", &xls), ("n-网点.xlsx", &xlsx)]);
     let out = certsift(&["extract", "--json", path_str(&bundle)]);
@@ -250,7 +168,7 @@ fn hostile_spreadsheets_are_refused_in_process_before_they_allocate() {
     let dir = tempfile::tempdir().expect("tempdir");
     let huge = xls_with_huge_dimensions();
     let wrapped = xls_with_dimensions(10, 5);
-    let xlsx = xlsx_with_huge_unique_count();
+    let xlsx = xlsx_huge_unique_count();
     let bundle = bundle_with(
         dir.path(),
         &[
