@@ -496,7 +496,11 @@ fn a_bundle_past_its_time_limit_stops_and_says_which_limit() {
         &["--max-bundle-seconds", "2"],
         &[("CERTSIFT_TEST_WORKER_SLEEP", "m-卡住")],
     );
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(file(&files, "a-承诺.txt")["status"], "ok");
     let stuck = file(&files, "m-卡住.txt");
     assert_eq!(stuck["status"], "limit_exceeded", "{stuck}");
@@ -505,7 +509,9 @@ fn a_bundle_past_its_time_limit_stops_and_says_which_limit() {
     let after = file(&files, "z-制度.txt");
     assert_eq!(after["status"], "limit_exceeded", "{after}");
     assert!(
-        after["error"].as_str().is_some_and(|m| m.contains("未读取")),
+        after["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("未读取")),
         "{after}"
     );
     assert_eq!(after["bytes"], "顾客投诉处理程序".len());
@@ -533,7 +539,10 @@ fn an_archive_past_its_time_limit_stops_its_members_only() {
             .is_some_and(|m| m.contains("--max-archive-seconds")),
         "{stuck}"
     );
-    assert_eq!(file(&files, "附件.zip!/2-后面.txt")["status"], "limit_exceeded");
+    assert_eq!(
+        file(&files, "附件.zip!/2-后面.txt")["status"],
+        "limit_exceeded"
+    );
     assert_eq!(file(&files, "z-制度.txt")["status"], "ok");
 }
 

@@ -219,6 +219,11 @@ impl ReadContext {
         }
     }
 
+    /// A fresh clock for the next file, with the same limits and its own time limit.
+    pub fn restart(&self) -> ReadContext {
+        ReadContext::new(self.limits.clone())
+    }
+
     /// A fresh clock for the next file, with the same limits, within `deadlines`;
     /// `Err(LimitExceeded)` when one of them has nothing left.
     pub fn next_file(&self, deadlines: &Deadlines) -> Result<ReadContext, ReadError> {

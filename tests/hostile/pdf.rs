@@ -187,11 +187,9 @@ pub fn pdf_many_pages() -> Vec<u8> {
 /// still putting four of the largest readable PDFs in one archive.
 pub const PAGE_COPIES: usize = 4;
 
-/// A zip of [`PAGE_COPIES`] copies of the many-page PDF.
-pub fn many_page_copies(pdf: &[u8]) -> (Vec<u8>, Vec<String>) {
-    let names: Vec<String> = (1..=PAGE_COPIES)
-        .map(|n| format!("审计报告{n}.pdf"))
-        .collect();
+/// A zip of `copies` copies of the many-page PDF.
+pub fn many_page_copies(pdf: &[u8], copies: usize) -> (Vec<u8>, Vec<String>) {
+    let names: Vec<String> = (1..=copies).map(|n| format!("审计报告{n}.pdf")).collect();
     let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), pdf)).collect();
     (zip_of(&entries), names)
 }
@@ -251,7 +249,7 @@ pub fn plant(dir: &std::path::Path, planted: &mut Vec<Planted>) {
         "PDF of 2,000 pages",
         OK_OR_LIMIT,
     );
-    let (bytes, members) = many_page_copies(&many);
+    let (bytes, members) = many_page_copies(&many, PAGE_COPIES);
     super::put(
         dir,
         planted,
