@@ -135,7 +135,7 @@ fn g3_1d(img: &GrayImage, eol: bool, align: bool) -> Vec<u8> {
     for y in 0..img.height() {
         // With /EncodedByteAlign, fill bits make each row start on a byte boundary, or each
         // EOL end on one when rows have EOLs.
-        while align && (bits.len() + if eol { 12 } else { 0 }) % 8 != 0 {
+        while align && !(bits.len() + if eol { 12 } else { 0 }).is_multiple_of(8) {
             bits.push(false);
         }
         if eol {
@@ -170,7 +170,7 @@ fn g3_1d(img: &GrayImage, eol: bool, align: bool) -> Vec<u8> {
             put(&mut bits, encode(n as u16).expect("code"));
         }
     }
-    while bits.len() % 8 != 0 {
+    while !bits.len().is_multiple_of(8) {
         bits.push(false);
     }
     bits.chunks(8)
