@@ -14,6 +14,7 @@
 
 mod cid2unicode;
 mod fonts;
+pub(crate) mod images;
 mod layout;
 mod tounicode;
 mod walker;

@@ -33,10 +33,12 @@ const MAX_RUNS: usize = 500_000;
 /// A `TJ` adjustment beyond this (thousandths of an em) starts a new run.
 const TJ_SPLIT: f32 = 150.0;
 
-type Matrix = [f32; 6];
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+/// A PDF transformation matrix `[a b c d e f]` (a point is a row vector times it).
+pub(super) type Matrix = [f32; 6];
+pub(super) const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
-fn mul(m: &Matrix, n: &Matrix) -> Matrix {
+/// `m` then `n`: the matrix that applies `m` first.
+pub(super) fn mul(m: &Matrix, n: &Matrix) -> Matrix {
     [
         m[0] * n[0] + m[1] * n[2],
         m[0] * n[1] + m[1] * n[3],
@@ -199,7 +201,9 @@ impl<'a> Walker<'a> {
     }
 }
 
-fn page_rotation(doc: &Document, page_id: ObjectId) -> Matrix {
+/// The page's `/Rotate` (inherited) as a matrix applied after the CTM, so that page space comes
+/// out as viewers display it.
+pub(super) fn page_rotation(doc: &Document, page_id: ObjectId) -> Matrix {
     let mut node = doc.get_dictionary(page_id).ok();
     let mut rotate = 0i64;
     for _ in 0..32 {
@@ -222,7 +226,8 @@ fn page_rotation(doc: &Document, page_id: ObjectId) -> Matrix {
     }
 }
 
-fn num(o: Option<&Object>) -> f32 {
+/// A number operand, 0 when absent or not a finite number.
+pub(super) fn num(o: Option<&Object>) -> f32 {
     match o {
         Some(Object::Integer(i)) => *i as f32,
         Some(Object::Real(r)) if r.is_finite() => *r,
@@ -230,7 +235,8 @@ fn num(o: Option<&Object>) -> f32 {
     }
 }
 
-fn matrix_of(ops: &[Object]) -> Option<Matrix> {
+/// The six numbers of a `cm`/`Tm` operand list or a `/Matrix` array.
+pub(super) fn matrix_of(ops: &[Object]) -> Option<Matrix> {
     if ops.len() < 6 {
         return None;
     }
