@@ -114,6 +114,120 @@ pub fn find_unlabelled(text: &str) -> Vec<UsccCandidate> {
         .collect()
 }
 
+/// Characters OCR engines confuse, each with what it may really be. The code's alphabet has no
+/// I, O, S, V or Z, so those are always misreadings; digits and letters that look alike are
+/// candidates only where the checksum decides.
+const OCR_CONFUSIONS: &[(char, &[char])] = &[
+    ('I', &['1']),
+    ('L', &['1']),
+    ('1', &['L', 'T']),
+    ('O', &['0']),
+    ('D', &['0']),
+    ('Q', &['0']),
+    ('0', &['D', 'Q']),
+    ('Z', &['2']),
+    ('2', &[]),
+    ('S', &['5']),
+    ('5', &[]),
+    ('B', &['8']),
+    ('8', &['B']),
+    ('G', &['6']),
+    ('6', &['G']),
+    ('V', &['U', 'Y']),
+    ('U', &[]),
+    ('T', &['7', '1']),
+    ('7', &['T']),
+];
+
+/// What the checksum says about a code read by OCR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcrReading {
+    /// The code as read passes the check.
+    Verified(String),
+    /// Exactly one set of look-alike substitutions makes it pass: the code, and what was changed
+    /// (`"I→1 at 10"`, 1-based positions).
+    Repaired {
+        /// The repaired code.
+        code: String,
+        /// The substitutions made, for the reviewer.
+        changes: String,
+    },
+    /// No repair, or more than one, passes: kept as read, not verified.
+    Unverified(String),
+}
+
+/// Repairs an 18-character code read by OCR with the check character (GB 32100): characters
+/// outside the alphabet are replaced by their only look-alike, positions 3–8 (the
+/// administrative division, all digits) take the digit a letter resembles; then, if the check
+/// still fails, each single look-alike substitution is tried and taken only when exactly one
+/// passes. Never used on typed text, where a failed check is the applicant's typo to report.
+pub fn repair_ocr(code: &str) -> OcrReading {
+    let read = code.to_ascii_uppercase();
+    let chars: Vec<char> = read.chars().collect();
+    if chars.len() != 18 {
+        return OcrReading::Unverified(read);
+    }
+    if uscc_check(&read) {
+        return OcrReading::Verified(read);
+    }
+    let mut fixed = chars.clone();
+    let mut changes = Vec::new();
+    for (i, c) in fixed.iter_mut().enumerate() {
+        let must_be_digit = (2..8).contains(&i);
+        let outside = char_value(*c).is_none();
+        if !(outside || must_be_digit && !c.is_ascii_digit()) {
+            continue;
+        }
+        let replacement = look_alikes(*c)
+            .iter()
+            .copied()
+            .find(|r| char_value(*r).is_some() && (!must_be_digit || r.is_ascii_digit()));
+        if let Some(r) = replacement {
+            changes.push(format!("{c}→{r} at {}", i + 1));
+            *c = r;
+        }
+    }
+    let joined: String = fixed.iter().collect();
+    if uscc_check(&joined) {
+        return repaired(joined, &changes);
+    }
+    let mut passing = Vec::new();
+    for i in 0..18 {
+        for &r in look_alikes(fixed[i]) {
+            if (2..8).contains(&i) && !r.is_ascii_digit() {
+                continue;
+            }
+            let mut candidate = fixed.clone();
+            candidate[i] = r;
+            let candidate: String = candidate.into_iter().collect();
+            if uscc_check(&candidate) {
+                passing.push((candidate, format!("{}→{r} at {}", fixed[i], i + 1)));
+            }
+        }
+    }
+    match passing.as_slice() {
+        [(code, change)] => {
+            changes.push(change.clone());
+            repaired(code.clone(), &changes)
+        }
+        _ => OcrReading::Unverified(read),
+    }
+}
+
+fn look_alikes(c: char) -> &'static [char] {
+    OCR_CONFUSIONS
+        .iter()
+        .find(|(from, _)| *from == c)
+        .map_or(&[], |(_, to)| to)
+}
+
+fn repaired(code: String, changes: &[String]) -> OcrReading {
+    OcrReading::Repaired {
+        code,
+        changes: changes.join(", "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +298,66 @@ mod tests {
             let _ = uscc_check(&s);
             let _ = labelled_code(&s);
             let _ = find_unlabelled(&s);
+        }
+    }
+
+    #[test]
+    fn ocr_confusions_are_repaired_when_the_check_decides() {
+        // MA1X read as MAIX: I is outside the alphabet, its only look-alike is 1.
+        assert_eq!(
+            repair_ocr("91320505MAIXH7K24N"),
+            OcrReading::Repaired {
+                code: "91320505MA1XH7K24N".into(),
+                changes: "I→1 at 11".into()
+            }
+        );
+        // O for 0 in the division code, lower case as some engines give it.
+        assert!(matches!(
+            repair_ocr("9111O114ma01dt8n7w"),
+            OcrReading::Repaired { code, .. } if code == "91110114MA01DT8N7W"
+        ));
+        // B for 8 inside the alphabet: found by trying single look-alikes.
+        assert!(matches!(
+            repair_ocr("91110105MA01BCDEBE"),
+            OcrReading::Repaired { code, changes } if code == "91110105MA01BCDE8E" && changes == "B→8 at 17"
+        ));
+        assert_eq!(
+            repair_ocr("91110105MA01BCDE8E"),
+            OcrReading::Verified("91110105MA01BCDE8E".into())
+        );
+    }
+
+    #[test]
+    fn an_unrepairable_code_stays_as_read_and_unverified() {
+        // A wrong character with no look-alike that fixes it.
+        assert_eq!(
+            repair_ocr("91110114MA01DT8N74"),
+            OcrReading::Unverified("91110114MA01DT8N74".into())
+        );
+        assert!(matches!(repair_ocr("9111"), OcrReading::Unverified(_)));
+    }
+
+    proptest! {
+        /// Whatever single look-alike misreading OCR makes of a valid code, the repair never
+        /// returns a code that fails the check, and when it repairs it is usually the original.
+        #[test]
+        fn a_repair_always_passes_the_check(b in body(), pos in 0usize..18) {
+            let body = String::from_utf8(b).unwrap();
+            let c = check_char(&body).unwrap();
+            let code: Vec<char> = format!("{body}{c}").chars().collect();
+            let Some(&wrong) = OCR_CONFUSIONS
+                .iter()
+                .find(|(_, to)| to.contains(&code[pos]))
+                .map(|(from, _)| from) else { return Ok(()) };
+            let mut misread = code.clone();
+            misread[pos] = wrong;
+            let misread: String = misread.into_iter().collect();
+            match repair_ocr(&misread) {
+                OcrReading::Repaired { code: fixed, .. } | OcrReading::Verified(fixed) => {
+                    prop_assert!(uscc_check(&fixed));
+                }
+                OcrReading::Unverified(kept) => prop_assert_eq!(kept, misread),
+            }
         }
     }
 
