@@ -117,6 +117,7 @@ pub fn read_path(path: &Path, shown: &str, limits: &Limits) -> Vec<Document> {
             )),
             passages: Vec::new(),
             ocr_pages: Vec::new(),
+            ocr: false,
             pages: None,
             notes: Vec::new(),
         }],
@@ -138,6 +139,7 @@ fn refused_document(shown: &str, why: ReadError) -> Document {
         error: Some(why.to_string()),
         passages: Vec::new(),
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     }

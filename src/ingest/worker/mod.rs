@@ -196,6 +196,7 @@ fn died_on(path: &str, bytes: &[u8], limits: &Limits, death: &pool::Death) -> Do
         error: Some(error),
         passages: Vec::new(),
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     }
