@@ -7,6 +7,7 @@ mod heldout;
 mod heldout_bundles;
 mod hostile_fs;
 mod index;
+mod ocr;
 mod realworld;
 mod report;
 mod rules;
