@@ -101,6 +101,9 @@ pub struct PageText {
     pub upright: Upright,
 }
 
+/// One try of [`read_page`]: confidence, turn, lines, the turned page's size.
+type Reading = (f32, Upright, Vec<OcrLine>, (u32, u32));
+
 /// Puts `image` upright ([`upright`]), recognises it and maps the boxes back to `image`'s
 /// pixels. The profile cannot tell up from down, and a page whose frame or sparse centred lines
 /// outweigh its text (a certificate) can fool it about the axis too, so an unconfident reading
@@ -129,7 +132,8 @@ pub fn read_page(
             ..other_axis
         },
     ];
-    let mut best: Option<(f32, Upright, Vec<OcrLine>, (u32, u32))> = None;
+    // (confidence, how the page was turned, its lines, the turned page's size)
+    let mut best: Option<Reading> = None;
     for (i, turn) in candidates.into_iter().enumerate() {
         let page = turn.apply(image);
         let lines = match engine.recognize(&page, deadline) {
