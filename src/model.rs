@@ -159,6 +159,18 @@ pub enum Location {
         /// A1-style cell or range.
         cell: String,
     },
+    /// A line read by OCR from a page image: the page (1-based, of a PDF or a multi-page
+    /// image), the line on it (1-based, in reading order) and its box `[x0, y0, x1, y1]` in
+    /// pixels of the page image as stored in the file. Before [`Location::Page`], which would
+    /// otherwise take these keys when deserialising.
+    OcrLine {
+        /// 1-based page number.
+        page: u32,
+        /// 1-based line number on the page.
+        line: u32,
+        /// The line's box in the page image's pixels: left, top, right, bottom.
+        bbox: [u32; 4],
+    },
     /// A PDF page (1-based).
     Page {
         /// 1-based page number.
@@ -198,6 +210,7 @@ impl fmt::Display for Location {
         };
         match self {
             Location::Page { page } => write!(f, "p.{page}"),
+            Location::OcrLine { page, line, .. } => write!(f, "p.{page} line {line} (OCR)"),
             Location::Paragraph { part, paragraph } => {
                 write!(f, "{}¶{paragraph}", part_prefix(part))
             }
@@ -242,6 +255,9 @@ pub struct Passage {
     /// Computed once at read time so no later stage normalises again.
     #[serde(default)]
     pub normalized: String,
+    /// Set when the text was read by OCR: the engine's confidence in it, 0..=1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
 }
 
 impl Passage {
@@ -255,6 +271,7 @@ impl Passage {
             headings: Vec::new(),
             heading_level: None,
             normalized,
+            ocr_confidence: None,
         }
     }
 }
@@ -284,7 +301,10 @@ pub struct Document {
     /// `Ok` file whose other pages have text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ocr_pages: Vec<u32>,
-    /// Number of pages (PDF) or sheets (workbooks), when the format has them.
+    /// True when some of the text was read by OCR (its passages carry the confidence).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
+    /// Number of pages (PDF, multi-page image) or sheets (workbooks), when the format has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<u32>,
     /// Things a reviewer should know that do not stop reading: a rebuilt xref, formulas without

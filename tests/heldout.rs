@@ -52,6 +52,7 @@ fn verdict(rules: &rules::CompiledRules, text: &str, indicator: &str) -> &'stati
                 },
             )],
             ocr_pages: vec![],
+            ocr: false,
             pages: None,
             notes: vec![],
         }],

@@ -201,8 +201,24 @@ pub struct LimitArgs {
     /// Memory one worker process may use, in MiB; a file needing more gets limit_exceeded.
     #[arg(long, value_name = "MIB", default_value_t = 4096)]
     pub max_worker_memory: u64,
+    /// When to OCR: auto = images and pages without a text layer; off = never (they stay
+    /// needs_ocr); force = also PDF pages that have a text layer. Needs tesseract
+    /// (tools/setup-parts.sh installs it).
+    #[arg(long, value_enum, default_value_t = OcrArg::Auto)]
+    pub ocr: OcrArg,
     /// Read files in this process instead of in worker processes (for tests and trusted files:
     /// a file that aborts or hangs a reader then ends the whole run).
     #[arg(long)]
     pub no_isolation: bool,
+}
+
+/// `--ocr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OcrArg {
+    /// OCR images and pages without a text layer.
+    Auto,
+    /// Never OCR.
+    Off,
+    /// Also OCR PDF pages that have a text layer.
+    Force,
 }

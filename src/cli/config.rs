@@ -1,8 +1,9 @@
 //! Flags → ready settings, once, at start-up (the LowArgs/HiArgs split of ripgrep): limits
 //! checked and built, the thread pool sized. Errors here are the user's to fix and say how.
 
-use super::args::LimitArgs;
+use super::args::{LimitArgs, OcrArg};
 use anyhow::{Result, bail};
+use certsift::ingest::ocr::OcrMode;
 use certsift::ingest::{Isolation, Limits};
 use std::time::Duration;
 
@@ -33,6 +34,11 @@ pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
         max_bundle_passages: args.max_bundle_passages,
         max_worker_memory: args.max_worker_memory.saturating_mul(1024 * 1024),
         isolation: isolation(args.no_isolation)?,
+        ocr: match args.ocr {
+            OcrArg::Auto => OcrMode::Auto,
+            OcrArg::Off => OcrMode::Off,
+            OcrArg::Force => OcrMode::Force,
+        },
         ..Limits::default()
     })
 }

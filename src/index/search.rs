@@ -355,6 +355,7 @@ mod tests {
                     })
                     .collect(),
                 ocr_pages: Vec::new(),
+                ocr: false,
                 pages: None,
                 notes: Vec::new(),
             }],

@@ -167,6 +167,7 @@ fn read_path_within(
             )),
             passages: Vec::new(),
             ocr_pages: Vec::new(),
+            ocr: false,
             pages: None,
             notes: Vec::new(),
         }],
@@ -188,6 +189,7 @@ fn refused_document(shown: &str, why: ReadError) -> Document {
         error: Some(why.to_string()),
         passages: Vec::new(),
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     }

@@ -13,6 +13,7 @@
 
 pub mod docx;
 pub mod names;
+pub mod ocr;
 pub(crate) mod odt;
 pub mod pdf;
 pub(crate) mod sheet;
@@ -83,6 +84,9 @@ pub struct Limits {
     /// Address space one worker process may use (`RLIMIT_AS`), in bytes; a file that needs more
     /// costs only its worker and gets `limit_exceeded`. Ignored when reading in-process.
     pub max_worker_memory: u64,
+    /// When to OCR (`--ocr auto|off|force`); requests from before OCR existed mean `auto`.
+    #[serde(default)]
+    pub ocr: ocr::OcrMode,
     /// In-process (the library's default: it cannot know which binary to start) or in worker
     /// processes of a given program (the command line's default).
     #[serde(skip)]
@@ -107,6 +111,7 @@ impl Default for Limits {
             // Two workers on a 2-core, 24 GB box leave most of the memory to the rest; a real
             // 200-page PDF needs a few hundred MB.
             max_worker_memory: 4 * 1024 * 1024 * 1024,
+            ocr: ocr::OcrMode::Auto,
             isolation: Isolation::InProcess,
         }
     }
@@ -219,6 +224,12 @@ impl ReadContext {
         }
     }
 
+    /// When the file's wall time runs out (its own, or its archive's or bundle's if sooner):
+    /// the deadline an OCR engine is given.
+    pub fn deadline(&self) -> Instant {
+        self.started + self.time.time
+    }
+
     /// A fresh clock for the next file, with the same limits and its own time limit.
     pub fn restart(&self) -> ReadContext {
         ReadContext::new(self.limits.clone())
@@ -251,10 +262,7 @@ fn read_kind(
         FileKind::Xlsx | FileKind::Xls | FileKind::Ods => sheet::read(kind, bytes, ctx),
         FileKind::Csv | FileKind::Txt => text::read(bytes, ctx),
         FileKind::Zip => Ok(Extracted::default()),
-        FileKind::Image => Err(ReadError::NeedsOcr(
-            "image file: no text layer; OCR it (e.g. tesseract -l chi_sim) or ask for a text PDF"
-                .into(),
-        )),
+        FileKind::Image => ocr::picture::read(bytes, ctx),
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
         FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
@@ -282,6 +290,7 @@ pub fn read_isolated(path: &str, bytes: &[u8], ctx: &ReadContext) -> Document {
         error: None,
         passages: Vec::new(),
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     };
@@ -335,6 +344,7 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
     }
     extracted.passages.retain(|p| !p.normalized.is_empty());
     doc.passages = extracted.passages;
+    doc.ocr = doc.passages.iter().any(|p| p.ocr_confidence.is_some());
     doc.ocr_pages = extracted.ocr_pages;
     doc.pages = extracted.pages;
     doc.notes = extracted.notes;

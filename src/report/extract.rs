@@ -27,6 +27,9 @@ pub struct ExtractedFile<'a> {
     /// PDF pages without a text layer.
     #[serde(skip_serializing_if = "<[u32]>::is_empty")]
     pub ocr_pages: &'a [u32],
+    /// Some text was read by OCR.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
     /// Pages or sheets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<u32>,
@@ -45,6 +48,9 @@ pub struct ExtractedPassage<'a> {
     /// Enclosing headings (Word) or column headers (sheets).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub headings: &'a [String],
+    /// The OCR confidence, for text read by OCR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
 }
 
 impl<'a> From<&'a Document> for ExtractedFile<'a> {
@@ -63,9 +69,11 @@ impl<'a> From<&'a Document> for ExtractedFile<'a> {
                     text: &p.text,
                     location: &p.location,
                     headings: &p.headings,
+                    ocr_confidence: p.ocr_confidence,
                 })
                 .collect(),
             ocr_pages: &doc.ocr_pages,
+            ocr: doc.ocr,
             pages: doc.pages,
             notes: &doc.notes,
         }

@@ -102,6 +102,7 @@ fn location_label(location: &Location) -> String {
     let n = |i: &u32| i.saturating_add(1);
     match location {
         Location::Page { page } => format!("第{page}页"),
+        Location::OcrLine { page, line, .. } => format!("第{page}页 第{line}行（OCR）"),
         Location::Paragraph { part, paragraph } => {
             format!("{}段落{}", part_label(*part), n(paragraph))
         }
@@ -834,6 +835,7 @@ mod tests {
                 passages: 0,
                 materials: vec![MaterialId("org_chart".to_string())],
                 ocr_pages: vec![1, 2, 3, 7],
+                ocr: false,
                 notes: vec![evil.to_string()],
             }],
             materials: vec![MaterialFinding {

@@ -56,6 +56,9 @@ pub struct FileEntry {
     /// PDF pages needing OCR.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ocr_pages: Vec<u32>,
+    /// Some of the text was read by OCR (`files[].ocr` of the contract, only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
     /// Reader notes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -77,6 +80,7 @@ impl FileEntry {
                 passages: doc.passages.len(),
                 materials: file_materials.get(&doc.path).cloned().unwrap_or_default(),
                 ocr_pages: doc.ocr_pages.clone(),
+                ocr: doc.ocr,
                 notes: doc.notes.clone(),
             })
             .collect()

@@ -165,6 +165,7 @@ fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>
 pub(crate) fn near(a: &Location, b: &Location) -> bool {
     match (a, b) {
         (Location::Page { page: x }, Location::Page { page: y }) => x == y,
+        (Location::OcrLine { page: x, .. }, Location::OcrLine { page: y, .. }) => x == y,
         (
             Location::Paragraph {
                 paragraph: x,
@@ -448,6 +449,7 @@ mod tests {
             error: None,
             passages: vec![],
             ocr_pages: vec![],
+            ocr: false,
             pages: None,
             notes: vec![],
         }

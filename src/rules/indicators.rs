@@ -214,6 +214,7 @@ mod tests {
                 .map(|(i, l)| Passage::new(*l, Location::Line { line: i as u32 + 1 }))
                 .collect(),
             ocr_pages: Vec::new(),
+            ocr: false,
             pages: None,
             notes: Vec::new(),
         }

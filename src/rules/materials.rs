@@ -341,6 +341,7 @@ fn example_document(file: &str, text: Option<&str>) -> Document {
         error: None,
         passages,
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     }

@@ -398,6 +398,7 @@ mod tests {
             status: FileStatus::Ok,
             error: None,
             ocr_pages: Vec::new(),
+            ocr: false,
             pages: None,
             notes: Vec::new(),
             passages: texts

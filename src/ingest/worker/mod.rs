@@ -196,6 +196,7 @@ fn died_on(path: &str, bytes: &[u8], ctx: &ReadContext, death: &pool::Death) -> 
         error: Some(error),
         passages: Vec::new(),
         ocr_pages: Vec::new(),
+        ocr: false,
         pages: None,
         notes: Vec::new(),
     }

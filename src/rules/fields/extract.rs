@@ -645,6 +645,15 @@ fn adjacent(a: &Location, b: &Location) -> bool {
         ) => pa == pb && *b == a + 1,
         (Location::Line { line: a }, Location::Line { line: b }) => *b == a + 1,
         (Location::Page { page: a }, Location::Page { page: b }) => a == b,
+        // OCR lines: the next line of the same page (a value under its label).
+        (
+            Location::OcrLine {
+                page: pa, line: a, ..
+            },
+            Location::OcrLine {
+                page: pb, line: b, ..
+            },
+        ) => pa == pb && *b == a + 1,
         _ => false,
     }
 }

@@ -144,6 +144,7 @@ fn doc(path: &str, passages: Vec<Passage>) -> Document {
         error: None,
         passages,
         ocr_pages: vec![],
+        ocr: false,
         pages: None,
         notes: vec![],
     }
