@@ -454,6 +454,10 @@ pub struct FieldValue {
     /// Groups fields that belong together (one certificate's number, holder and validity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<u32>,
+    /// How the value was read when that matters to a reviewer, in Chinese: a USCC read by OCR
+    /// and corrected by its check character says what was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A field's value. Dates are kept as dates from extraction through the checks, so no stage

@@ -866,6 +866,7 @@ mod tests {
                 location: Location::Page { page: 1 },
                 valid: None,
                 group: None,
+                note: None,
             }],
             flags: vec![Flag {
                 code: "unreadable".to_string(),

@@ -270,20 +270,26 @@ fn field_flags(
     }
 
     // USCC check failures: manual review, not rejection (pilot-region codes fail legally).
-    let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut invalid: BTreeMap<String, (Vec<String>, Option<&str>)> = BTreeMap::new();
     for f in fields
         .iter()
         .filter(|f| f.name == field::USCC && f.valid == Some(false))
     {
-        let files = invalid.entry(f.value.to_string()).or_default();
+        let (files, note) = invalid.entry(f.value.to_string()).or_default();
         if !files.contains(&f.file) {
             files.push(f.file.clone());
         }
+        if note.is_none() {
+            *note = f.note.as_deref();
+        }
     }
-    for (code, files) in invalid {
+    for (code, (files, note)) in invalid {
+        let how = note.map(|n| format!("；{n}")).unwrap_or_default();
         raise(
             flag::USCC_INVALID,
-            format!("统一社会信用代码 {code}: 校验位不符 (人工核验) — compare it with the licence"),
+            format!(
+                "统一社会信用代码 {code}: 校验位不符 (人工核验){how} — compare it with the licence"
+            ),
             files,
         );
     }
@@ -435,6 +441,7 @@ mod tests {
             },
             valid: (name == "uscc").then(|| crate::rules::fields::uscc::uscc_check(value)),
             group: None,
+            note: None,
         }
     }
 

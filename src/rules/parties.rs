@@ -416,6 +416,7 @@ mod tests {
             location: Location::Page { page: 1 },
             valid: Some(true),
             group: None,
+            note: None,
         }
     }
 

@@ -708,14 +708,19 @@ pub fn extract(
                 let Some(passage) = doc.passages.get(at) else {
                     continue;
                 };
-                let fv = FieldValue {
+                let mut fv = FieldValue {
                     name,
                     value,
                     file: doc.path.clone(),
                     location: passage.location.clone(),
                     valid,
                     group: None,
+                    note: None,
                 };
+                if passage.ocr_confidence.is_some() && fields.kind_of(&fv.name) == Some(Kind::Uscc)
+                {
+                    repair_ocr_uscc(&mut fv);
+                }
                 if !found.contains(&fv) {
                     found.push(fv);
                 }
@@ -743,6 +748,29 @@ pub fn extract(
         out.extend(found);
     }
     out
+}
+
+/// A USCC read by OCR: its check character decides between look-alike misreadings
+/// ([`uscc::repair_ocr`]); the field says what was changed, or that it could not be verified.
+fn repair_ocr_uscc(field: &mut FieldValue) {
+    let Value::Text(read) = &field.value else {
+        return;
+    };
+    match uscc::repair_ocr(read) {
+        uscc::OcrReading::Verified(_) => {}
+        uscc::OcrReading::Repaired { code, changes } => {
+            field.note = Some(format!(
+                "OCR 读作 {read}，按校验位更正为 {code} ({changes})"
+            ));
+            field.value = Value::Text(code);
+            field.valid = Some(true);
+        }
+        uscc::OcrReading::Unverified(_) => {
+            field.note = Some(format!(
+                "OCR 读作 {read}，校验位不符且无法唯一更正：请对照原件"
+            ));
+        }
+    }
 }
 
 fn tier(file: &str, file_materials: &BTreeMap<String, Vec<MaterialId>>) -> u8 {

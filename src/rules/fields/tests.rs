@@ -3,7 +3,9 @@
 
 use super::extract::check_field_examples;
 use super::*;
-use crate::model::{Bundle, Document, FileKind, FileStatus, Location, MaterialId, Passage};
+use crate::model::{
+    Bundle, Document, FieldValue, FileKind, FileStatus, Location, MaterialId, Passage,
+};
 use crate::rules::checks::cross_checks;
 use crate::rules::testing::default_rules;
 use std::collections::{BTreeMap, BTreeSet};
@@ -518,5 +520,56 @@ fn licence_term_open_ended_words() {
             paragraph("营业期限至 2045年05月31日", 2),
         ]),
         vec!["2045-05-31".to_string()]
+    );
+}
+
+// ---- codes read by OCR ------------------------------------------------------------------------
+
+/// The USCC fields of a licence whose one passage is `text`, read by OCR or typed.
+fn uscc_fields(text: &str, by_ocr: bool) -> Vec<FieldValue> {
+    let mut passage = Passage::new(text, Location::Page { page: 1 });
+    if by_ocr {
+        passage.ocr_confidence = Some(0.8);
+    }
+    let bundle = Bundle {
+        id: "b".into(),
+        documents: vec![doc("营业执照.jpg", vec![passage])],
+    };
+    let licence = BTreeMap::from([(
+        "营业执照.jpg".to_string(),
+        vec![MaterialId("business_license".into())],
+    )]);
+    extract(&bundle, &compiled(), &licence)
+        .into_iter()
+        .filter(|f| f.name == "uscc")
+        .collect()
+}
+
+/// OCR's `MAIX` for `MA1X` is repaired by the check character and says so; the same code typed
+/// is the applicant's to correct and stays invalid.
+#[test]
+fn an_ocr_misread_uscc_is_repaired_by_its_check_character_and_a_typed_one_is_not() {
+    let text = "统一社会信用代码 91320505MAIXH7K24N";
+    let read = uscc_fields(text, true);
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert_eq!(read[0].value.to_string(), "91320505MA1XH7K24N");
+    assert_eq!(read[0].valid, Some(true));
+    assert!(
+        read[0].note.as_deref().is_some_and(|n| n.contains("I→1")),
+        "{read:?}"
+    );
+
+    let typed = uscc_fields(text, false);
+    assert_eq!(typed[0].value.to_string(), "91320505MAIXH7K24N");
+    assert_eq!(typed[0].valid, Some(false));
+    assert_eq!(typed[0].note, None);
+
+    let unrepairable = uscc_fields("统一社会信用代码 91110114MA01DT8N74", true);
+    assert_eq!(unrepairable[0].valid, Some(false));
+    assert!(
+        unrepairable[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("请对照原件"))
     );
 }
