@@ -258,8 +258,15 @@ fn score_set(set: &str, floors: &Floors) {
             .flatten()
             .filter_map(|f| f["code"].as_str())
             .collect();
+        // A scan the truth expects `needs_ocr` for may instead have been read by OCR (where an
+        // engine is installed): the reviewer then has its text instead of the flag.
+        let read_by_ocr = report["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["ocr"] == true && f["status"] == "ok");
         for code in strings(expected.get("flags")) {
-            let ok = raised.contains(code.as_str());
+            let ok = raised.contains(code.as_str()) || (code == "needs_ocr" && read_by_ocr);
             tally.add("flags raised", ok);
             if !ok {
                 lines.push(format!("   flag {code} not raised"));

@@ -171,3 +171,52 @@ pub fn mean_confidence(lines: &[OcrLine]) -> f32 {
     });
     if n == 0 { 0.0 } else { sum / n as f32 }
 }
+
+/// The passages of a page read by OCR, one per line, located at `page`, its line number and box;
+/// a page that had to be turned adds a note saying so.
+pub(crate) fn page_passages(
+    page: u32,
+    text: PageText,
+    notes: &mut Vec<String>,
+) -> Vec<crate::model::Passage> {
+    if text.upright.quarter_turn || text.upright.flipped {
+        let degrees = match (text.upright.quarter_turn, text.upright.flipped) {
+            (true, false) => 90,
+            (false, true) => 180,
+            _ => 270,
+        };
+        notes.push(format!("page {page} was read turned by {degrees}°"));
+    }
+    text.lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut passage = crate::model::Passage::new(
+                line.text,
+                crate::model::Location::OcrLine {
+                    page,
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    bbox: line.bbox,
+                },
+            );
+            passage.ocr_confidence = Some(line.confidence);
+            passage
+        })
+        .collect()
+}
+
+/// The read error an OCR failure on `page` gives the file.
+pub(crate) fn read_error(
+    e: OcrError,
+    page: u32,
+    ctx: &crate::ingest::ReadContext,
+) -> crate::ingest::ReadError {
+    use crate::ingest::ReadError;
+    match e {
+        OcrError::Timeout => {
+            ReadError::LimitExceeded(format!("OCR of page {page}: {}", ctx.time.spent_message()))
+        }
+        OcrError::Unavailable(why) => ReadError::NeedsOcr(why),
+        OcrError::Failed(why) => ReadError::Corrupt(format!("page {page}: {why}")),
+    }
+}

@@ -6,9 +6,8 @@
 //! may declare 100 000 × 100 000 pixels). Pages are decoded and read one at a time, so a
 //! 200-page TIFF holds one page in memory.
 
-use super::{OcrError, OcrMode, engine, read_page};
+use super::{OcrMode, engine, page_passages, read_error, read_page};
 use crate::ingest::{Extracted, ReadContext, ReadError};
-use crate::model::{Location, Passage};
 use image::GrayImage;
 use std::io::Cursor;
 
@@ -31,35 +30,9 @@ pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadErr
     let mut read_one = |page: u32, image: GrayImage| -> Result<(), ReadError> {
         pages = page;
         ctx.check_time()?;
-        let text = read_page(engine, &image, deadline).map_err(|e| match e {
-            OcrError::Timeout => ReadError::LimitExceeded(format!(
-                "OCR of page {page} did not finish within the {} s limit per file",
-                ctx.limits.max_file_time.as_secs_f64()
-            )),
-            OcrError::Unavailable(why) => ReadError::NeedsOcr(why),
-            OcrError::Failed(why) => ReadError::Corrupt(format!("page {page}: {why}")),
-        })?;
-        if text.upright.quarter_turn || text.upright.flipped {
-            let degrees = match (text.upright.quarter_turn, text.upright.flipped) {
-                (true, false) => 90,
-                (false, true) => 180,
-                _ => 270,
-            };
-            out.notes
-                .push(format!("page {page} was read turned by {degrees}°"));
-        }
-        for (i, line) in text.lines.into_iter().enumerate() {
-            let mut passage = Passage::new(
-                line.text,
-                Location::OcrLine {
-                    page,
-                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    bbox: line.bbox,
-                },
-            );
-            passage.ocr_confidence = Some(line.confidence);
-            out.passages.push(passage);
-        }
+        let text = read_page(engine, &image, deadline).map_err(|e| read_error(e, page, ctx))?;
+        out.passages
+            .extend(page_passages(page, text, &mut out.notes));
         Ok(())
     };
     let walked = if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {

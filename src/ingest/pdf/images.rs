@@ -13,10 +13,8 @@
 //!   `/ImageMask`), refusing oversized images before allocating;
 //! - [`ccitt`]: CCITT G4 (through `fax`) and G3 one-dimensional streams → packed 1-bit rows.
 //!
-//! Not wired into reading yet: the OCR stage (another branch) will call [`scan_of_page`] for the
-//! pages in `ocr_pages`; until then the module is only exercised by its tests, hence the
-//! `dead_code` allowance below.
-#![allow(dead_code)]
+//! [`super::scans`] calls [`scan_of_page`] for the pages in `ocr_pages`; [`page_images`] (every
+//! image of a page) is kept for pictures inside documents, hence its `dead_code` allowance.
 
 mod ccitt;
 mod decode;
@@ -69,6 +67,7 @@ pub(crate) struct PageImage {
 /// were decoded, and its error is returned when none was: `[logo]` from a page whose JBIG2 scan
 /// failed is possible, so callers wanting *the scan* use [`scan_of_page`], which says why it
 /// failed. A spent time limit is always an error.
+#[allow(dead_code)]
 pub(crate) fn page_images(
     doc: &Document,
     page_id: ObjectId,

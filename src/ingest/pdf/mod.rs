@@ -16,6 +16,7 @@ mod cid2unicode;
 mod fonts;
 pub(crate) mod images;
 mod layout;
+mod scans;
 mod tounicode;
 mod walker;
 
@@ -105,6 +106,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             "no page's content could be decoded (damaged streams, or an encryption variant certsift cannot decrypt); open it in a PDF viewer and re-save or print to PDF".into(),
         ));
     }
+    scans::read_scanned_pages(&doc, &pages, &mut ex, ctx);
     Ok(ex)
 }
 

@@ -575,7 +575,11 @@ fn parse_value(kind: Kind, slot: &Slot<'_>) -> Option<(Value, Option<bool>, (usi
         Kind::Company => {
             let len = company(text)?;
             let (s, e) = at(len);
-            Some((slot.cell.raw(s, e).into(), None, (s, e)))
+            Some((
+                registered_brackets(&slot.cell.raw(s, e)).into(),
+                None,
+                (s, e),
+            ))
         }
         Kind::Money => {
             let len = money(text)?;
@@ -748,6 +752,13 @@ pub fn extract(
         out.extend(found);
     }
     out
+}
+
+/// A Chinese company name with the full-width brackets it is registered with: OCR engines and
+/// some typists write `鼎盛机电(北京)科技有限公司`, the licence prints `鼎盛机电（北京）科技有限公司`,
+/// and a reviewer comparing values should see one spelling.
+fn registered_brackets(name: &str) -> String {
+    name.replace('(', "（").replace(')', "）")
 }
 
 /// A USCC read by OCR: its check character decides between look-alike misreadings
