@@ -254,3 +254,78 @@ fn ocr_off_leaves_an_image_needs_ocr() {
     );
     assert!(doc.get("ocr").is_none(), "{doc}");
 }
+
+/// A scanned PDF licence (an image XObject, no text layer) is read by OCR, and a batch keeps the
+/// page under `OUT/ocr-cache`: a full rerun reads it from there and gives the same report.
+#[test]
+fn a_scanned_pdf_is_read_by_ocr_and_a_rerun_takes_its_page_from_the_cache() {
+    if !engine_or_skip("a_scanned_pdf_is_read_by_ocr_and_a_rerun_takes_its_page_from_the_cache") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("inbox").join("明远厨卫");
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    std::fs::copy(
+        fixtures_dir().join("hard/pdf-scanned.pdf"),
+        bundle.join("营业执照扫描件.pdf"),
+    )
+    .expect("copy");
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "run".into(),
+            dir.path().join("inbox").to_str().expect("utf-8").into(),
+            "--out".into(),
+            out.to_str().expect("utf-8").into(),
+            "--as-of".into(),
+            "2026-11-28".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = certsift(&args);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        std::fs::read(out.join("bundles/明远厨卫/report.json")).expect("report")
+    };
+    let first = run(&[]);
+    let report: Value = serde_json::from_slice(&first).expect("report json");
+    let file = &report["files"][0];
+    assert_eq!(file["status"], "ok", "{file}");
+    assert_eq!(file["ocr"], true, "{file}");
+    let uscc: Vec<&str> = report["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter(|f| f["name"] == "uscc")
+        .filter_map(|f| f["value"].as_str())
+        .collect();
+    assert_eq!(uscc, ["91330110MA2H8Q5R3Y"], "{}", report["fields"]);
+
+    let cached: Vec<_> = walk_files(&out.join("ocr-cache"));
+    assert_eq!(cached.len(), 1, "one page cached: {cached:?}");
+    // Spoil the cached reading: a rerun that still OCRed would not show it.
+    let entry = std::fs::read_to_string(&cached[0]).expect("entry");
+    std::fs::write(&cached[0], entry.replace("周明远", "周明达")).expect("write");
+    let again = run(&["--full"]);
+    let again = String::from_utf8(again).expect("utf-8");
+    assert!(
+        again.contains("周明达"),
+        "the rerun took the page from the cache"
+    );
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

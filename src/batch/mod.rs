@@ -535,8 +535,13 @@ fn process(
 ) -> Result<Processed, Unprocessed> {
     let work = || -> Result<Processed, Unprocessed> {
         let on_file = |_: &[crate::model::Document]| observer.file_read(&job.source.id);
-        let bundle = read_bundle_observed(&job.source.path, &settings.limits, &on_file)
-            .map_err(|e| e.to_string())?;
+        // Pages read by OCR are kept under OUT: a rerun never reads the same scan twice.
+        let limits = Limits {
+            ocr_cache: Some(settings.out.join("ocr-cache")),
+            ..settings.limits.clone()
+        };
+        let bundle =
+            read_bundle_observed(&job.source.path, &limits, &on_file).map_err(|e| e.to_string())?;
         let assessment = crate::rules::assess(&bundle, settings.rules, settings.as_of);
         let report = build::build(&bundle, &assessment, settings.rules);
         let dir = bundle_dir(&settings.out, &job.source.id);

@@ -87,6 +87,10 @@ pub struct Limits {
     /// When to OCR (`--ocr auto|off|force`); requests from before OCR existed mean `auto`.
     #[serde(default)]
     pub ocr: ocr::OcrMode,
+    /// Where pages read by OCR are kept by their pixels' sha256 ([`ocr`]'s cache; the batch sets
+    /// `OUT/ocr-cache`), so no image is read twice; `None` reads every page.
+    #[serde(default)]
+    pub ocr_cache: Option<std::path::PathBuf>,
     /// In-process (the library's default: it cannot know which binary to start) or in worker
     /// processes of a given program (the command line's default).
     #[serde(skip)]
@@ -112,6 +116,7 @@ impl Default for Limits {
             // 200-page PDF needs a few hundred MB.
             max_worker_memory: 4 * 1024 * 1024 * 1024,
             ocr: ocr::OcrMode::Auto,
+            ocr_cache: None,
             isolation: Isolation::InProcess,
         }
     }

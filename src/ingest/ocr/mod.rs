@@ -10,6 +10,7 @@
 //! the file `limit_exceeded`, not the batch. Without an engine, OCR is unavailable and the message
 //! names `tools/setup-parts.sh`, the script that installs one.
 
+mod cache;
 mod orient;
 pub(crate) mod picture;
 mod tesseract;
@@ -37,6 +38,11 @@ pub struct OcrLine {
 pub trait Engine: Send + Sync {
     /// A short name for notes and benches (`"tesseract"`).
     fn name(&self) -> &'static str;
+    /// What decides this engine's reading of a page (name, model or language), for the OCR
+    /// cache's key: two engines that may read a page differently never share an entry.
+    fn identity(&self) -> String {
+        self.name().to_string()
+    }
     /// The lines of `image`, in reading order. Gives up with [`OcrError::Timeout`] at `deadline`.
     fn recognize(
         &self,
@@ -161,6 +167,26 @@ pub fn read_page(
         lines,
         upright: turn,
     })
+}
+
+/// [`read_page`], through the cache in `cache` (a folder) when there is one: a page whose
+/// pixels were read before by the same engine comes from it.
+pub fn read_page_cached(
+    engine: &dyn Engine,
+    image: &image::GrayImage,
+    deadline: Instant,
+    cache: Option<&std::path::Path>,
+) -> Result<PageText, OcrError> {
+    let Some(dir) = cache else {
+        return read_page(engine, image, deadline);
+    };
+    let key = cache::key(&engine.identity(), image);
+    if let Some(page) = cache::get(dir, &key) {
+        return Ok(page);
+    }
+    let page = read_page(engine, image, deadline)?;
+    cache::put(dir, &key, &page);
+    Ok(page)
 }
 
 /// The confidence of a reading: its lines' confidences weighted by their length, 0 for none.

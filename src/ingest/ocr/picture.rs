@@ -6,7 +6,7 @@
 //! may declare 100 000 × 100 000 pixels). Pages are decoded and read one at a time, so a
 //! 200-page TIFF holds one page in memory.
 
-use super::{OcrMode, engine, page_passages, read_error, read_page};
+use super::{OcrMode, engine, page_passages, read_error, read_page_cached};
 use crate::ingest::{Extracted, ReadContext, ReadError};
 use image::GrayImage;
 use std::io::Cursor;
@@ -30,7 +30,8 @@ pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadErr
     let mut read_one = |page: u32, image: GrayImage| -> Result<(), ReadError> {
         pages = page;
         ctx.check_time()?;
-        let text = read_page(engine, &image, deadline).map_err(|e| read_error(e, page, ctx))?;
+        let text = read_page_cached(engine, &image, deadline, ctx.limits.ocr_cache.as_deref())
+            .map_err(|e| read_error(e, page, ctx))?;
         out.passages
             .extend(page_passages(page, text, &mut out.notes));
         Ok(())

@@ -92,6 +92,10 @@ impl Engine for Tesseract {
         "tesseract"
     }
 
+    fn identity(&self) -> String {
+        format!("tesseract {}", self.language())
+    }
+
     fn recognize(
         &self,
         image: &image::GrayImage,

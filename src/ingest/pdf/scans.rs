@@ -61,6 +61,14 @@ pub(super) fn read_scanned_pages(
     let mut read = BTreeMap::new();
     for (number, result) in results {
         match result {
+            Scanned::Read(passages, notes) if passages.iter().all(|p| p.normalized.is_empty()) => {
+                ex.notes.extend(notes);
+                ex.notes.push(format!(
+                    "page {number}: OCR ({}) found nothing legible on the scan",
+                    engine.name()
+                ));
+                still.push(number);
+            }
             Scanned::Read(passages, notes) => {
                 ex.notes.extend(notes);
                 read.insert(number, passages);
@@ -104,7 +112,12 @@ fn scan_page(
         Err(ReadError::LimitExceeded(why)) => return Scanned::Stop(ReadError::LimitExceeded(why)),
         Err(e) => return Scanned::NotRead(e.to_string()),
     };
-    match ocr::read_page(engine, &scan.image, deadline) {
+    match ocr::read_page_cached(
+        engine,
+        &scan.image,
+        deadline,
+        ctx.limits.ocr_cache.as_deref(),
+    ) {
         Ok(text) => {
             let mut notes = Vec::new();
             if let Some(dpi) = scan.dpi.filter(|dpi| *dpi < LOW_DPI) {
