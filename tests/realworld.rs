@@ -195,6 +195,13 @@ fn every_realworld_file_gets_a_status_without_crash_or_hang() {
     for (name, kind, status) in expected {
         match by_name.get(name) {
             Some(doc) if doc.kind == *kind && doc.status == *status => {}
+            // A scan expected to need OCR may have been read by it, where an engine is
+            // installed (tools/setup-parts.sh).
+            Some(doc)
+                if doc.kind == *kind
+                    && *status == FileStatus::NeedsOcr
+                    && doc.status == FileStatus::Ok
+                    && doc.ocr => {}
             Some(doc) => wrong.push(format!(
                 "{name}: expected {kind}/{status}, got {}/{} ({})",
                 doc.kind,

@@ -36,7 +36,19 @@ pub(super) fn read_scanned_pages(
     ex: &mut Extracted,
     ctx: &ReadContext,
 ) {
-    if ex.ocr_pages.is_empty() || ctx.limits.ocr == OcrMode::Off {
+    // `--ocr force`: every page that shows a scan is read by OCR, its text layer (often a bad
+    // OCR layer of another tool) replaced; pages without one keep their text.
+    let force = ctx.limits.ocr == OcrMode::Force;
+    let candidates: Vec<u32> = if force {
+        pages
+            .keys()
+            .copied()
+            .filter(|n| *n <= ctx.limits.max_pages)
+            .collect()
+    } else {
+        ex.ocr_pages.clone()
+    };
+    if candidates.is_empty() || ctx.limits.ocr == OcrMode::Off {
         return;
     }
     let engine = match ocr::engine() {
@@ -47,8 +59,7 @@ pub(super) fn read_scanned_pages(
         }
     };
     let deadline = ctx.deadline();
-    let results: Vec<(u32, Scanned)> = ex
-        .ocr_pages
+    let results: Vec<(u32, Scanned)> = candidates
         .par_iter()
         .map(|&number| {
             let Some(&id) = pages.get(&number) else {
@@ -67,12 +78,15 @@ pub(super) fn read_scanned_pages(
                     "page {number}: OCR ({}) found nothing legible on the scan",
                     engine.name()
                 ));
-                still.push(number);
+                if ex.ocr_pages.contains(&number) {
+                    still.push(number);
+                }
             }
             Scanned::Read(passages, notes) => {
                 ex.notes.extend(notes);
                 read.insert(number, passages);
             }
+            Scanned::NotRead(_) if force && !ex.ocr_pages.contains(&number) => {}
             Scanned::NotRead(why) => {
                 ex.notes.push(format!("page {number}: {why}"));
                 still.push(number);
@@ -83,11 +97,20 @@ pub(super) fn read_scanned_pages(
                 } else {
                     ex.notes.push(format!("page {number}: {e}"));
                 }
-                still.push(number);
+                if ex.ocr_pages.contains(&number) {
+                    still.push(number);
+                }
             }
         }
     }
     ex.ocr_pages = still;
+    if force {
+        // The text layer of a page OCR read is replaced, not doubled.
+        ex.passages.retain(|p| match p.location {
+            crate::model::Location::Page { page } => !read.contains_key(&page),
+            _ => true,
+        });
+    }
     merge_in_page_order(&mut ex.passages, read);
 }
 
