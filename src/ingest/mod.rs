@@ -14,6 +14,7 @@
 pub mod docx;
 pub mod names;
 pub(crate) mod odt;
+pub mod paddle;
 pub mod pdf;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
