@@ -3,6 +3,8 @@
 //! Owned here rather than taken from an image-processing crate because the pipeline needs only
 //! these few functions, and each is short enough to test on exact numbers.
 
+use std::f32::consts::{FRAC_PI_2, PI};
+
 /// A point in image pixels (x right, y down).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -116,21 +118,23 @@ impl RotatedRect {
         }
     }
 
-    /// The corners in reading order: the longer side is taken as the text direction (a
-    /// horizontal line of text is wider than tall), pointing right, so a box tilted by a few
-    /// degrees keeps its top-left corner first.
+    /// The corners in reading order. The text runs along the side closest to horizontal (the
+    /// longer side would turn a one-character box that is a little taller than wide on its
+    /// side), unless the box is clearly a vertical column (across ≥ 1.5 × along, PP-OCR's rule),
+    /// which is then laid along its long side. The direction points right (or down), so a box
+    /// tilted by a few degrees keeps its top-left corner first.
     pub fn to_quad(self) -> Quad {
-        let (mut len, mut across, mut angle) = (self.w, self.h, self.angle);
-        if across > len {
+        let (a, b) = (upright(self.angle), upright(self.angle + FRAC_PI_2));
+        let (mut len, mut across, mut angle) = if a.abs() <= b.abs() {
+            (self.w, self.h, a)
+        } else {
+            (self.h, self.w, b)
+        };
+        if across >= 1.5 * len {
             std::mem::swap(&mut len, &mut across);
-            angle += std::f32::consts::FRAC_PI_2;
+            angle = upright(angle + FRAC_PI_2);
         }
-        // Keep the text direction within (-90°, 90°]: pointing right.
-        let (mut ux, mut uy) = (angle.cos(), angle.sin());
-        if ux < 0.0 || (ux == 0.0 && uy < 0.0) {
-            ux = -ux;
-            uy = -uy;
-        }
+        let (ux, uy) = (angle.cos(), angle.sin());
         // Across the line, pointing down the page.
         let (vx, vy) = (-uy, ux);
         let (hl, ha) = (len / 2.0, across / 2.0);
@@ -140,6 +144,12 @@ impl RotatedRect {
             corners: [at(-hl, -ha), at(hl, -ha), at(hl, ha), at(-hl, ha)],
         }
     }
+}
+
+/// `angle` as a direction pointing right: within (−90°, 90°].
+fn upright(angle: f32) -> f32 {
+    let a = angle.rem_euclid(PI);
+    if a > FRAC_PI_2 { a - PI } else { a }
 }
 
 fn cross(o: Point, a: Point, b: Point) -> f32 {
@@ -310,12 +320,35 @@ mod tests {
             center: Point::new(50.0, 50.0),
             w: 10.0,
             h: 60.0,
-            angle: -std::f32::consts::FRAC_PI_2 + 0.02,
+            angle: -FRAC_PI_2 + 0.02,
         };
         let q = r.to_quad();
         assert!(close(q.width(), 60.0));
         assert!(q.corners[1].x > q.corners[0].x);
         assert!(q.corners[3].y > q.corners[0].y);
+    }
+
+    #[test]
+    fn a_near_square_box_keeps_the_horizontal_direction() {
+        // One character, a little taller than wide, as the calipers may report it (at 90°).
+        let r = RotatedRect {
+            center: Point::new(50.0, 50.0),
+            w: 42.0,
+            h: 40.0,
+            angle: FRAC_PI_2 - 0.01,
+        };
+        let q = r.to_quad();
+        assert!(close(q.width(), 40.0) && close(q.height(), 42.0), "{q:?}");
+        assert!(q.angle().abs() < 0.02, "{}", q.angle());
+        // A real vertical column is laid along its length.
+        let column = RotatedRect {
+            w: 20.0,
+            h: 90.0,
+            angle: 0.0,
+            ..r
+        }
+        .to_quad();
+        assert!(close(column.width(), 90.0));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub use parts::Parts;
 
 #[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+mod measure;
 
 use crop::LINE_HEIGHT;
 use ctc::Charset;
@@ -172,14 +174,23 @@ impl PaddleEngine {
             return Ok(Vec::new());
         }
         check(deadline)?;
+        let started = Instant::now();
         let boxes = self.detect(image)?;
+        let detected = started.elapsed();
         let mut crops: Vec<GrayImage> = boxes
             .iter()
             .map(|b| crop::crop_line(image, &b.quad))
             .collect();
         check(deadline)?;
         self.classify(&mut crops, deadline)?;
+        let classified = started.elapsed();
         let texts = self.read(&crops, deadline)?;
+        tracing::debug!(
+            boxes = boxes.len(),
+            "ppocr: detection {detected:?}, crops and classification until {classified:?}, \
+             recognition until {:?}",
+            started.elapsed()
+        );
         let recognized: Vec<Recognized> = boxes
             .into_iter()
             .zip(texts)
