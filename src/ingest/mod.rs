@@ -15,6 +15,7 @@ pub mod docx;
 pub mod names;
 pub mod ocr;
 pub(crate) mod odt;
+pub mod paddle;
 pub mod pdf;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
