@@ -19,24 +19,9 @@ pub struct Page {
 
 /// Reads a binary PGM (`P5`, 8-bit) as written by Pillow.
 pub fn read_pgm(bytes: &[u8]) -> Option<GrayImage> {
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while bytes.get(pos)?.is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !bytes.get(pos)?.is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(std::str::from_utf8(&bytes[start..pos]).ok()?.to_string());
-    }
-    let (w, h): (u32, u32) = (fields[1].parse().ok()?, fields[2].parse().ok()?);
-    if fields[0] != "P5" || fields[3] != "255" {
-        return None;
-    }
-    let data = bytes.get(pos + 1..pos + 1 + (w * h) as usize)?;
-    GrayImage::from_raw(w, h, data.to_vec())
+    image::load_from_memory_with_format(bytes, image::ImageFormat::Pnm)
+        .ok()
+        .map(|page| page.into_luma8())
 }
 
 pub fn render_pages(dir: &Path) -> Result<Vec<Page>, String> {

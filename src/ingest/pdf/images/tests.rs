@@ -869,22 +869,7 @@ fn a_decoded_scan_matches_pdftoppm() {
 
 /// A binary (P5) PGM, 8-bit.
 fn parse_pgm(bytes: &[u8]) -> Option<GrayImage> {
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while bytes.get(pos)?.is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !bytes.get(pos)?.is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(std::str::from_utf8(&bytes[start..pos]).ok()?.to_string());
-    }
-    if fields[0] != "P5" || fields[3] != "255" {
-        return None;
-    }
-    let (w, h): (u32, u32) = (fields[1].parse().ok()?, fields[2].parse().ok()?);
-    let data = bytes.get(pos + 1..pos + 1 + (w * h) as usize)?.to_vec();
-    GrayImage::from_raw(w, h, data)
+    image::load_from_memory_with_format(bytes, image::ImageFormat::Pnm)
+        .ok()
+        .map(|page| page.into_luma8())
 }
