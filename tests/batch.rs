@@ -2,7 +2,7 @@
 //! incremental runs (unchanged skipped, changed redone, removed withdrawn), and a run killed
 //! with SIGKILL at several moments that, resumed, gives the same OUT as a run never stopped.
 
-use crate::util::{fixtures_dir, read_json, shared_dir};
+use crate::util::{copy_tree, fixtures_dir, read_json, shared_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -60,17 +60,6 @@ fn assert_ok(out: &Output) {
         stdout(out),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).expect("copy");
-    }
 }
 
 /// The sample inbox copied `copies` times under distinct bundle names (`-2`, `-3`…).

@@ -10,7 +10,7 @@
 #![cfg(unix)]
 
 use crate::hostile::{self, Planted, pdf, zips};
-use crate::util::{fixtures_dir, read_json};
+use crate::util::{copy_tree, fixtures_dir, read_json};
 use certsift::ingest::names::escape;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -126,17 +126,6 @@ fn run_args<'a>(inbox: &'a Path, out: &'a Path) -> Vec<&'a OsStr> {
         "--ocr".as_ref(),
         "off".as_ref(),
     ]
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).expect("copy");
-    }
 }
 
 /// The good bundles of `fixtures/inbox`, copied into `inbox`; their ids.
