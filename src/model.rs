@@ -30,8 +30,18 @@ pub enum FileKind {
     Zip,
     /// Raster image (jpg, png, tiff, bmp): a scan with no text layer.
     Image,
-    /// Legacy Word `.doc`, WPS `.wps`, OFD and other formats recognised but not read.
+    /// Excel binary workbook (`.xlsb`: an OOXML package of BIFF12 records).
+    Xlsb,
+    /// Legacy Word `.doc` and WPS `.wps` (Word 97 binary), OpenDocument text and other
+    /// word-processing formats without a kind of their own.
     Doc,
+    /// OFD (GB/T 33190), China's fixed-layout format of e-licences, e-invoices and official
+    /// documents.
+    Ofd,
+    /// Rich Text Format.
+    Rtf,
+    /// PowerPoint presentation (OOXML).
+    Pptx,
     /// Anything else.
     Unknown,
 }
@@ -49,7 +59,11 @@ impl FileKind {
             FileKind::Txt => "txt",
             FileKind::Zip => "zip",
             FileKind::Image => "image",
+            FileKind::Xlsb => "xlsb",
             FileKind::Doc => "doc",
+            FileKind::Ofd => "ofd",
+            FileKind::Rtf => "rtf",
+            FileKind::Pptx => "pptx",
             FileKind::Unknown => "unknown",
         }
     }

@@ -265,15 +265,17 @@ fn read_kind(
     match kind {
         FileKind::Pdf => pdf::read(bytes, ctx),
         FileKind::Docx => docx::read(bytes, ctx),
-        FileKind::Xlsx | FileKind::Xls | FileKind::Ods => sheet::read(kind, bytes, ctx),
+        FileKind::Xlsx | FileKind::Xlsb | FileKind::Xls | FileKind::Ods => {
+            sheet::read(kind, bytes, ctx)
+        }
         FileKind::Csv | FileKind::Txt => text::read(bytes, ctx),
         FileKind::Zip => Ok(Extracted::default()),
         FileKind::Image => ocr::picture::read(bytes, ctx),
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
-        FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
-            name, bytes,
-        ))),
+        FileKind::Doc | FileKind::Ofd | FileKind::Rtf | FileKind::Pptx => Err(
+            ReadError::Unsupported(sniff::unsupported_message(name, bytes)),
+        ),
         FileKind::Unknown => Err(ReadError::Unsupported(
             "unknown file type: not a PDF, Word, spreadsheet, text, zip or image file".into(),
         )),

@@ -13,13 +13,17 @@ pub fn kind_from_extension(name: &str) -> Option<FileKind> {
         "pdf" => FileKind::Pdf,
         "docx" | "docm" | "dotx" => FileKind::Docx,
         "xlsx" | "xlsm" | "xltx" => FileKind::Xlsx,
-        "xls" | "et" => FileKind::Xls,
+        "xls" | "et" | "ett" => FileKind::Xls,
+        "xlsb" => FileKind::Xlsb,
         "ods" => FileKind::Ods,
         "csv" => FileKind::Csv,
         "txt" | "text" | "md" | "log" => FileKind::Txt,
         "zip" => FileKind::Zip,
         "jpg" | "jpeg" | "png" | "tif" | "tiff" | "bmp" | "gif" | "webp" => FileKind::Image,
-        "doc" | "wps" | "ofd" | "odt" | "rtf" | "pptx" | "ppt" | "dps" => FileKind::Doc,
+        "doc" | "dot" | "wps" | "wpt" | "odt" | "ppt" | "dps" => FileKind::Doc,
+        "ofd" => FileKind::Ofd,
+        "rtf" => FileKind::Rtf,
+        "pptx" | "pptm" | "ppsx" => FileKind::Pptx,
         _ => return None,
     };
     Some(kind)
@@ -42,7 +46,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> FileKind {
         return FileKind::Image;
     }
     if bytes.starts_with(b"{\\rtf") {
-        return FileKind::Doc;
+        return FileKind::Rtf;
     }
     if looks_like_text(bytes) {
         return match kind_from_extension(name) {
@@ -95,11 +99,17 @@ fn sniff_zip(name: &str, bytes: &[u8]) -> FileKind {
     if has("word/document.xml") {
         return FileKind::Docx;
     }
-    if has("xl/workbook.xml") || has("xl/workbook.bin") {
+    if has("xl/workbook.bin") {
+        return FileKind::Xlsb;
+    }
+    if has("xl/workbook.xml") {
         return FileKind::Xlsx;
     }
-    if has("ppt/presentation.xml") || has("OFD.xml") || has("Doc_0/Document.xml") {
-        return FileKind::Doc;
+    if has("ppt/presentation.xml") {
+        return FileKind::Pptx;
+    }
+    if has("OFD.xml") || has("Doc_0/Document.xml") {
+        return FileKind::Ofd;
     }
     if let Ok(mut mimetype) = archive.by_name("mimetype") {
         let mut value = String::new();

@@ -10,7 +10,7 @@ use super::guards::{check_zip_sizes, refuse_huge_ods, refuse_huge_xls, refuse_hu
 use super::state::{SheetCells, State};
 use crate::ingest::ReadError;
 use crate::ingest::clock::Clock;
-use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsb, Xlsx};
 use std::io::Cursor;
 
 pub(super) fn corrupt(what: &str, err: impl std::fmt::Display) -> ReadError {
@@ -70,6 +70,53 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
             name,
             cells,
             merges,
+        }))
+    })
+}
+
+/// xlsb: streamed cell by cell like xlsx. calamine keeps no merged regions for xlsb, so a
+/// merged value simply sits in its first cell.
+pub(super) fn read_xlsb(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells>, ReadError> {
+    check_zip_sizes(bytes, state.ctx, "xlsb")?;
+    let mut wb: Xlsb<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        if matches!(e, calamine::XlsbError::Password) {
+            ReadError::Encrypted(
+                "password-protected xlsb workbook: ask the applicant for an unprotected copy"
+                    .into(),
+            )
+        } else {
+            corrupt("xlsb", e)
+        }
+    })?;
+    let meta = wb.sheets_metadata().to_vec();
+    each_sheet(meta, state, |name, state| {
+        let mut cells = Vec::new();
+        let mut reader = match wb.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            Err(calamine::XlsbError::WorksheetNotFound(_)) => return Ok(None),
+            Err(e) => return Err(corrupt("xlsb", format!("sheet {name}: {e}"))),
+        };
+        loop {
+            let next = reader
+                .next_cell()
+                .map_err(|e| corrupt("xlsb", format!("sheet {name}: {e}")))?;
+            let Some(cell) = next else { break };
+            if !state.visit()? {
+                break;
+            }
+            let (row, col) = cell.get_position();
+            let value = match cell.get_value() {
+                DataRef::SharedString(s) => Data::String(s.to_string()),
+                other => Data::from(other.clone()),
+            };
+            if let Some(c) = state.cell(&name, row, col, &value) {
+                cells.push(c);
+            }
+        }
+        Ok(Some(SheetCells {
+            name,
+            cells,
+            merges: Vec::new(),
         }))
     })
 }

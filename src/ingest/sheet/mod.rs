@@ -29,10 +29,10 @@ mod test_support;
 
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::FileKind;
-use formats::{read_ods, read_xls, read_xlsx};
+use formats::{read_ods, read_xls, read_xlsb, read_xlsx};
 use state::State;
 
-/// Reads a workbook into row passages. `kind` is the sniffed kind (Xlsx, Xls or Ods); other kinds
+/// Reads a workbook into row passages. `kind` is the sniffed kind (Xlsx, Xlsb, Xls or Ods); other kinds
 /// are refused as unsupported.
 pub fn read(kind: FileKind, bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if sniff::is_encrypted_ooxml(bytes) {
@@ -44,6 +44,7 @@ pub fn read(kind: FileKind, bytes: &[u8], ctx: &ReadContext) -> Result<Extracted
     let mut state = State::new(ctx);
     let sheets = match kind {
         FileKind::Xlsx => read_xlsx(bytes, &mut state)?,
+        FileKind::Xlsb => read_xlsb(bytes, &mut state)?,
         FileKind::Xls => read_xls(bytes, &mut state)?,
         FileKind::Ods => read_ods(bytes, &mut state)?,
         other => {
@@ -108,7 +109,7 @@ mod tests {
             // A file the sniffer does not take for a workbook is still given to the reader the
             // extension names, to check it fails in words.
             let kind = match (kind, sniff::kind_from_extension(&name)) {
-                (FileKind::Xlsx | FileKind::Xls | FileKind::Ods, _) => kind,
+                (FileKind::Xlsx | FileKind::Xlsb | FileKind::Xls | FileKind::Ods, _) => kind,
                 (_, Some(claimed)) => claimed,
                 (other, None) => other,
             };
