@@ -10,7 +10,7 @@ use std::time::Instant;
 
 /// True when an OCR engine is installed; otherwise prints why `test` skips.
 fn engine_or_skip(test: &str) -> bool {
-    match certsift::ingest::ocr::engine() {
+    match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto) {
         Ok(_) => true,
         Err(why) => {
             eprintln!("SKIP {test}: {why}");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real parts certsift's optional features use, so they run instead of skipping:
-# OCR of scans (tesseract with Simplified Chinese, the Han-script model and orientation data),
-# poppler-utils (pdftotext/pdftoppm baselines in benches and fixture tools) and a CJK font (the
+# OCR of scans — PP-OCRv4 with ONNX Runtime (the default engine, tools/setup-onnx.sh, from pip
+# wheels) and tesseract with Simplified Chinese, the Han-script model and orientation data (the
+# engine used where ONNX Runtime is absent, and the baseline in benches) —, poppler-utils (pdftotext/pdftoppm baselines in benches and fixture tools) and a CJK font (the
 # scanned fixtures' generator, fixtures/scans/gen.py).
 #
 # Run as root on Debian/Ubuntu. Idempotent: packages already installed are left as they are, so
@@ -27,6 +28,10 @@ debian_packages=(
     poppler-utils              # pdftotext / pdftoppm
     fonts-wqy-zenhei           # CJK font for fixtures/scans/gen.py
 )
+# PP-OCR's parts come as pip wheels (tools/setup-onnx.sh); pip itself from Debian if missing.
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    debian_packages+=(python3-pip)
+fi
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
@@ -42,13 +47,9 @@ else
     echo "tools/setup-parts.sh: Debian packages already installed"
 fi
 
-# ---------------------------------------------------------------------------------------------
-# LATER PARTS — added here by the sessions that need them (see issue 12):
-#   * the ONNX Runtime shared library (onnxruntime wheel) and the PP-OCR det/rec/cls models
-#     (rapidocr_onnxruntime wheel), installed with pip into a folder certsift finds by itself;
-#   * chromium, for docs/screenshots.sh.
-# Keep each part idempotent and installed from the ordinary package clients.
-# ---------------------------------------------------------------------------------------------
+# The ONNX Runtime library and the PP-OCR det/rec/cls models, into the folder certsift finds
+# by itself (idempotent: an installed version is left alone).
+bash "$(dirname "$0")/setup-onnx.sh"
 
 tesseract --version 2>&1 | head -n 1
 tesseract --list-langs 2>/dev/null | tr '\n' ' '

@@ -202,14 +202,29 @@ pub struct LimitArgs {
     #[arg(long, value_name = "MIB", default_value_t = 4096)]
     pub max_worker_memory: u64,
     /// When to OCR: auto = images and pages without a text layer; off = never (they stay
-    /// needs_ocr); force = also PDF pages that have a text layer. Needs tesseract
-    /// (tools/setup-parts.sh installs it).
+    /// needs_ocr); force = also PDF pages that have a text layer. Needs an OCR engine
+    /// (tools/setup-parts.sh installs both).
     #[arg(long, value_enum, default_value_t = OcrArg::Auto)]
     pub ocr: OcrArg,
+    /// Which OCR engine reads pages: auto = PP-OCR where its parts are installed, else
+    /// tesseract; ppocr or tesseract = that one only.
+    #[arg(long, value_enum, default_value_t = OcrEngineArg::Auto)]
+    pub ocr_engine: OcrEngineArg,
     /// Read files in this process instead of in worker processes (for tests and trusted files:
     /// a file that aborts or hangs a reader then ends the whole run).
     #[arg(long)]
     pub no_isolation: bool,
+}
+
+/// `--ocr-engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OcrEngineArg {
+    /// PP-OCR where installed, else tesseract.
+    Auto,
+    /// PP-OCRv4 through ONNX Runtime.
+    Ppocr,
+    /// The tesseract binary.
+    Tesseract,
 }
 
 /// `--ocr`.

@@ -1,9 +1,9 @@
 //! Flags → ready settings, once, at start-up (the LowArgs/HiArgs split of ripgrep): limits
 //! checked and built, the thread pool sized. Errors here are the user's to fix and say how.
 
-use super::args::{LimitArgs, OcrArg};
+use super::args::{LimitArgs, OcrArg, OcrEngineArg};
 use anyhow::{Result, bail};
-use certsift::ingest::ocr::OcrMode;
+use certsift::ingest::ocr::{EngineChoice, OcrMode};
 use certsift::ingest::{Isolation, Limits};
 use std::time::Duration;
 
@@ -38,6 +38,11 @@ pub fn limits_from(args: &LimitArgs) -> Result<Limits> {
             OcrArg::Auto => OcrMode::Auto,
             OcrArg::Off => OcrMode::Off,
             OcrArg::Force => OcrMode::Force,
+        },
+        ocr_engine: match args.ocr_engine {
+            OcrEngineArg::Auto => EngineChoice::Auto,
+            OcrEngineArg::Ppocr => EngineChoice::Ppocr,
+            OcrEngineArg::Tesseract => EngineChoice::Tesseract,
         },
         ..Limits::default()
     })

@@ -88,6 +88,9 @@ pub struct Limits {
     /// When to OCR (`--ocr auto|off|force`); requests from before OCR existed mean `auto`.
     #[serde(default)]
     pub ocr: ocr::OcrMode,
+    /// Which OCR engine (`--ocr-engine`); requests from before the choice existed mean `auto`.
+    #[serde(default)]
+    pub ocr_engine: ocr::EngineChoice,
     /// Where pages read by OCR are kept by their pixels' sha256 ([`ocr`]'s cache; the batch sets
     /// `OUT/ocr-cache`), so no image is read twice; `None` reads every page.
     #[serde(default)]
@@ -117,6 +120,7 @@ impl Default for Limits {
             // 200-page PDF needs a few hundred MB.
             max_worker_memory: 4 * 1024 * 1024 * 1024,
             ocr: ocr::OcrMode::Auto,
+            ocr_engine: ocr::EngineChoice::Auto,
             ocr_cache: None,
             isolation: Isolation::InProcess,
         }

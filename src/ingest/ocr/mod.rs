@@ -2,9 +2,11 @@
 //!
 //! One seam, [`Engine`]: a grey page image in, lines in reading order out, each with its box and
 //! confidence. Engines are interchangeable behind it: [`Tesseract`] (the `tesseract` binary as a
-//! subprocess) today, PP-OCR through ONNX Runtime later. What is engine-independent lives here:
-//! finding an engine ([`engine`]), putting a page upright before recognition ([`orient`]: 90°
-//! turns and small skew), and turning an image file into passages ([`picture`]).
+//! subprocess) and PP-OCRv4 through ONNX Runtime ([`crate::ingest::paddle`], the default where
+//! its parts are installed). What is engine-independent lives here: finding an engine
+//! ([`engine`]), putting a page upright before recognition for engines that cannot do it
+//! themselves ([`orient`]: 90° turns and small skew), and turning an image file into passages
+//! ([`picture`]).
 //!
 //! Every recognition runs against a deadline (the file's), so a page that never finishes costs
 //! the file `limit_exceeded`, not the batch. Without an engine, OCR is unavailable and the message
@@ -43,12 +45,24 @@ pub trait Engine: Send + Sync {
     fn identity(&self) -> String {
         self.name().to_string()
     }
-    /// The lines of `image`, in reading order. Gives up with [`OcrError::Timeout`] at `deadline`.
+    /// The lines of `image` as it lies, in reading order. Gives up with [`OcrError::Timeout`]
+    /// at `deadline`.
     fn recognize(
         &self,
         image: &image::GrayImage,
         deadline: Instant,
     ) -> Result<Vec<OcrLine>, OcrError>;
+
+    /// The page put upright and read, boxes in `image`'s pixels. By default
+    /// [`read_by_retries`]; an engine that can tell how a page lies from its own intermediate
+    /// results (PP-OCR's boxes and angle classifier) does it more cheaply itself.
+    fn read_upright(
+        &self,
+        image: &image::GrayImage,
+        deadline: Instant,
+    ) -> Result<PageText, OcrError> {
+        read_by_retries(self, image, deadline)
+    }
 }
 
 /// Why OCR gave no lines.
@@ -79,13 +93,53 @@ pub enum OcrMode {
     Force,
 }
 
-/// What to install when no engine is found; every "OCR unavailable" message ends with it.
-pub const SETUP_HINT: &str =
-    "run tools/setup-parts.sh (as root) to install tesseract with its Chinese data";
+/// Which engine reads pages (`--ocr-engine`). Serialised in [`crate::ingest::Limits`] for
+/// worker processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineChoice {
+    /// PP-OCR where its parts are installed, else tesseract.
+    #[default]
+    Auto,
+    /// PP-OCRv4 through ONNX Runtime ([`crate::ingest::paddle`]), or OCR is unavailable.
+    Ppocr,
+    /// The `tesseract` binary, or OCR is unavailable.
+    Tesseract,
+}
 
-/// The process's OCR engine, found once: `tesseract` on `PATH` with Simplified Chinese data.
-/// `Err(Unavailable)` says why there is none and names [`SETUP_HINT`]'s script.
-pub fn engine() -> Result<&'static dyn Engine, OcrError> {
+/// What to install when no engine is found; every "OCR unavailable" message ends with it.
+pub const SETUP_HINT: &str = "run tools/setup-parts.sh (as root) to install the OCR engines \
+     (PP-OCR with ONNX Runtime, and tesseract with its Chinese data)";
+
+/// The process's OCR engine for `choice`, each engine found once per process. With
+/// [`EngineChoice::Auto`], PP-OCR when its parts are installed (it reads licences right, issue
+/// 12's measurements), else tesseract. `Err(Unavailable)` says why there is none and names
+/// [`SETUP_HINT`]'s script.
+pub fn engine(choice: EngineChoice) -> Result<&'static dyn Engine, OcrError> {
+    match choice {
+        EngineChoice::Ppocr => ppocr(),
+        EngineChoice::Tesseract => tesseract(),
+        EngineChoice::Auto => ppocr().or_else(|paddle| {
+            tesseract().map_err(|tess| {
+                let tess = tess.to_string();
+                let tess = tess.trim_start_matches("no OCR engine: ");
+                OcrError::Unavailable(format!("no OCR engine: {paddle}; {tess}"))
+            })
+        }),
+    }
+}
+
+fn ppocr() -> Result<&'static dyn Engine, OcrError> {
+    static ENGINE: OnceLock<Result<crate::ingest::paddle::PaddleEngine, OcrError>> =
+        OnceLock::new();
+    match ENGINE.get_or_init(|| crate::ingest::paddle::PaddleEngine::new().map_err(OcrError::from))
+    {
+        Ok(engine) => Ok(engine),
+        Err(err) => Err(err.clone()),
+    }
+}
+
+fn tesseract() -> Result<&'static dyn Engine, OcrError> {
     static ENGINE: OnceLock<Result<Tesseract, OcrError>> = OnceLock::new();
     match ENGINE.get_or_init(Tesseract::discover) {
         Ok(engine) => Ok(engine),
@@ -110,13 +164,23 @@ pub struct PageText {
 /// One try of [`read_page`]: confidence, turn, lines, the turned page's size.
 type Reading = (f32, Upright, Vec<OcrLine>, (u32, u32));
 
+/// Puts `image` upright and recognises it, with the engine's way of finding how it lies
+/// ([`Engine::read_upright`]).
+pub fn read_page(
+    engine: &dyn Engine,
+    image: &image::GrayImage,
+    deadline: Instant,
+) -> Result<PageText, OcrError> {
+    engine.read_upright(image, deadline)
+}
+
 /// Puts `image` upright ([`upright`]), recognises it and maps the boxes back to `image`'s
-/// pixels. The profile cannot tell up from down, and a page whose frame or sparse centred lines
+/// pixels, for engines that know nothing of orientation (tesseract with one `--psm`). The profile cannot tell up from down, and a page whose frame or sparse centred lines
 /// outweigh its text (a certificate) can fool it about the axis too, so an unconfident reading
 /// is followed by the page turned by 180°, then by the other axis both ways, until one is
 /// confident; the most confident wins. An upright, legible page costs one recognition.
-pub fn read_page(
-    engine: &dyn Engine,
+pub fn read_by_retries<E: Engine + ?Sized>(
+    engine: &E,
     image: &image::GrayImage,
     deadline: Instant,
 ) -> Result<PageText, OcrError> {

@@ -22,8 +22,8 @@ pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadErr
             "image file: no text layer, and OCR is off (--ocr off)".into(),
         ));
     }
-    let engine =
-        engine().map_err(|e| ReadError::NeedsOcr(format!("image file: no text layer; {e}")))?;
+    let engine = engine(ctx.limits.ocr_engine)
+        .map_err(|e| ReadError::NeedsOcr(format!("image file: no text layer; {e}")))?;
     let deadline = ctx.deadline();
     let mut out = Extracted::default();
     let mut pages = 0u32;

@@ -69,6 +69,18 @@ impl Quad {
         }
     }
 
+    /// The same box on the page turned by 180° (`page` = its width and height): every corner
+    /// moves to the opposite side, and the corners are renamed so the top-left is again the
+    /// text's.
+    pub fn turned_180(&self, page: (u32, u32)) -> Quad {
+        let (w, h) = (page.0 as f32, page.1 as f32);
+        let turn = |p: Point| Point::new(w - p.x, h - p.y);
+        let [tl, tr, br, bl] = self.corners;
+        Quad {
+            corners: [turn(br), turn(bl), turn(tl), turn(tr)],
+        }
+    }
+
     /// Axis-aligned bounds `[x0, y0, x1, y1]`, clamped to an image of `w × h`.
     pub fn bounds(&self, w: u32, h: u32) -> [u32; 4] {
         let clamp = |v: f32, hi: u32| v.round().clamp(0.0, hi as f32) as u32;
@@ -240,6 +252,23 @@ pub fn min_area_rect(points: &[Point]) -> Option<RotatedRect> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_box_turned_180_keeps_its_text_corner_first() {
+        let q = Quad {
+            corners: [
+                Point::new(10.0, 20.0),
+                Point::new(110.0, 20.0),
+                Point::new(110.0, 40.0),
+                Point::new(10.0, 40.0),
+            ],
+        };
+        let t = q.turned_180((200, 100));
+        assert_eq!(t.corners[0], Point::new(90.0, 60.0));
+        assert_eq!(t.corners[1], Point::new(190.0, 60.0));
+        assert_eq!(t.corners[2], Point::new(190.0, 80.0));
+        assert!((t.width() - q.width()).abs() < 1e-4 && t.angle().abs() < 1e-4);
+    }
+
     use super::*;
 
     fn close(a: f32, b: f32) -> bool {

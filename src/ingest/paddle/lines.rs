@@ -8,6 +8,7 @@
 //! extents overlap by half the smaller height, then order each line by turned x.
 
 use super::OcrLine;
+use super::det::DetBox;
 use super::geometry::Quad;
 
 /// One recognised box, before grouping.
@@ -21,6 +22,40 @@ pub struct Recognized {
 /// Boxes at least this many times wider than tall vote on the skew: short boxes (one or two
 /// characters) have unreliable angles.
 const SKEW_VOTER_ASPECT: f32 = 2.0;
+
+/// Boxes at least this many times longer than tall vote on the page's axis; squarer ones (one
+/// or two characters) say nothing about it.
+const AXIS_VOTER_ASPECT: f32 = 1.5;
+
+/// Whether the detected text runs across the page (`Some(true)`), down it (`Some(false)`: the
+/// page lies on its side), or cannot be told (`None`: no clearly long boxes). A box's text
+/// direction is its top edge (the detector lays a tall box's quad along its long side, as
+/// PP-OCR crops it); each long box votes with its length, so a few stamps or table rules do not
+/// outvote the lines.
+pub fn mostly_upright_boxes(boxes: &[DetBox]) -> Option<bool> {
+    let (mut across, mut down) = (0.0f32, 0.0f32);
+    for b in boxes {
+        let (w, h) = (b.quad.width(), b.quad.height());
+        if w < AXIS_VOTER_ASPECT * h {
+            continue;
+        }
+        if b.quad
+            .angle()
+            .abs()
+            .min(std::f32::consts::PI - b.quad.angle().abs())
+            <= std::f32::consts::FRAC_PI_4
+        {
+            across += w;
+        } else {
+            down += w;
+        }
+    }
+    if across == 0.0 && down == 0.0 {
+        None
+    } else {
+        Some(across >= down)
+    }
+}
 
 /// Page skew in radians: the median text direction of the long boxes (0 when there are none).
 pub fn estimate_skew(boxes: &[Recognized]) -> f32 {
@@ -206,6 +241,35 @@ mod tests {
 
     fn texts(lines: &[OcrLine]) -> Vec<String> {
         lines.iter().map(|l| l.text.clone()).collect()
+    }
+
+    fn det(quad: Quad) -> DetBox {
+        DetBox { quad, score: 1.0 }
+    }
+
+    #[test]
+    fn long_boxes_vote_on_the_axis_by_their_length() {
+        let across = |deg: f32| det(tilted("", 0.0, 100.0, 400.0, 30.0, deg).quad);
+        assert_eq!(
+            mostly_upright_boxes(&[across(1.0), across(-2.0)]),
+            Some(true)
+        );
+        // Lines running down the page (it lies on its side), either way.
+        assert_eq!(
+            mostly_upright_boxes(&[across(90.0), across(88.0)]),
+            Some(false)
+        );
+        assert_eq!(mostly_upright_boxes(&[across(-90.0)]), Some(false));
+        // One long line outweighs two short stamps the other way.
+        let short_down = det(tilted("", 0.0, 100.0, 60.0, 30.0, 90.0).quad);
+        assert_eq!(
+            mostly_upright_boxes(&[across(0.0), short_down.clone(), short_down]),
+            Some(true)
+        );
+        // Square boxes (single characters) say nothing.
+        let square = det(tilted("", 0.0, 100.0, 30.0, 30.0, 0.0).quad);
+        assert_eq!(mostly_upright_boxes(&[square]), None);
+        assert_eq!(mostly_upright_boxes(&[]), None);
     }
 
     #[test]

@@ -87,6 +87,56 @@ fn reads_rendered_licence_pages_in_order() {
 }
 
 #[test]
+fn reads_turned_pages_upright_in_order() {
+    let parts = match Parts::locate() {
+        Ok(p) => p,
+        Err(e) => {
+            println!("skipped: {e}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pages = match render_pages(dir.path()) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("skipped: cannot render the test pages: {e}");
+            return;
+        }
+    };
+    let engine = PaddleEngine::with_parts(&parts, Config::default()).expect("engine");
+    let page = &pages[0];
+    let turns: [(&str, GrayImage, bool, bool); 4] = [
+        ("0°", page.image.clone(), false, false),
+        // Turned back by a clockwise quarter turn, then 180°: 270° in all.
+        ("90°", image::imageops::rotate90(&page.image), true, true),
+        ("180°", image::imageops::rotate180(&page.image), false, true),
+        ("270°", image::imageops::rotate270(&page.image), true, false),
+    ];
+    for (name, image, quarter, flipped) in turns {
+        let start = Instant::now();
+        let (lines, upright) = engine
+            .read_upright(&image, Instant::now() + Duration::from_secs(120))
+            .expect("read");
+        let texts: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
+        let acc = char_accuracy(&texts, &page.truth);
+        println!(
+            "{} turned {name}: char accuracy {acc:.3}, {:.2} s, read as {upright:?}",
+            page.name,
+            start.elapsed().as_secs_f64()
+        );
+        assert!(acc >= 0.95, "{name}: char accuracy {acc:.3}: {texts:?}");
+        assert_eq!(
+            (upright.quarter_turn, upright.flipped),
+            (quarter, flipped),
+            "{name}"
+        );
+        for l in &lines {
+            assert!(l.bbox[2] <= image.width() && l.bbox[3] <= image.height());
+        }
+    }
+}
+
+#[test]
 fn edit_distance_and_accuracy_helpers() {
     let a: Vec<char> = "营业执照".chars().collect();
     let b: Vec<char> = "营业执".chars().collect();

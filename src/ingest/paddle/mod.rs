@@ -16,9 +16,13 @@
 //!    de-skewed frame.
 //!
 //! The parts (the runtime library and the models) are installed by `tools/setup-onnx.sh` and
-//! found by [`parts`]; nothing is fetched at run time. The shapes of [`OcrLine`] and
-//! [`PaddleEngine::recognize`] are those of the OCR engine seam (`ingest::ocr::Engine`), which
-//! will replace the copies here when both are on main.
+//! found by [`parts`]; nothing is fetched at run time. The engine sits behind the OCR seam
+//! ([`Engine`]), where it is the default when its parts are found.
+//!
+//! Orientation is the engine's own ([`PaddleEngine::read_upright`]): the detector's boxes say
+//! whether the page lies on its side (text boxes taller than wide), and the angle classifier's
+//! votes over all crops say whether it stands on its head, so a turned page costs one more
+//! detection at most, never a second full reading.
 
 mod crop;
 mod ctc;
@@ -36,6 +40,9 @@ mod live_tests;
 #[cfg(test)]
 mod measure;
 
+pub use crate::ingest::ocr::OcrLine;
+
+use crate::ingest::ocr::{Engine, OcrError, PageText, Upright};
 use crop::LINE_HEIGHT;
 use ctc::Charset;
 use det::DetBox;
@@ -45,17 +52,6 @@ use parts::SETUP_SCRIPT;
 use runtime::Model;
 use std::path::PathBuf;
 use std::time::Instant;
-
-/// One line of text found on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OcrLine {
-    /// The line's text, boxes on one line joined (a space where they stand apart).
-    pub text: String,
-    /// `x0, y0, x1, y1` in image pixels.
-    pub bbox: [u32; 4],
-    /// `0..=1`: the recogniser's mean winning probability over the line's characters.
-    pub confidence: f32,
-}
 
 /// Why the engine could not be made or could not read a page.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -125,6 +121,8 @@ pub struct PaddleEngine {
     cls: Option<Model>,
     charset: Charset,
     config: Config,
+    /// The models' file names and sizes: the OCR cache's key changes with the models.
+    models: String,
 }
 
 impl PaddleEngine {
@@ -148,12 +146,26 @@ impl PaddleEngine {
                 model: "recognition",
                 why: "its metadata has no `character` list".into(),
             })?;
+        let models = [Some(&parts.det), Some(&parts.rec), parts.cls.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let size = std::fs::metadata(p).map_or(0, |m| m.len());
+                let name = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                let name = name
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                format!("{name}:{size}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(PaddleEngine {
             det,
             rec,
             cls,
             charset: Charset::from_metadata(&list),
             config,
+            models,
         })
     }
 
@@ -162,8 +174,9 @@ impl PaddleEngine {
         "ppocr-v4"
     }
 
-    /// Reads `image` into lines in reading order, or [`PaddleError::Deadline`] once `deadline`
-    /// has passed (checked between model runs).
+    /// Reads `image` as it lies into lines in reading order, or [`PaddleError::Deadline`] once
+    /// `deadline` has passed (checked between model runs). Crops the classifier finds upside
+    /// down are turned, but the page is not: see [`PaddleEngine::read_upright`].
     pub fn recognize(
         &self,
         image: &GrayImage,
@@ -174,23 +187,85 @@ impl PaddleEngine {
             return Ok(Vec::new());
         }
         check(deadline)?;
-        let started = Instant::now();
         let boxes = self.detect(image)?;
-        let detected = started.elapsed();
         let mut crops: Vec<GrayImage> = boxes
             .iter()
             .map(|b| crop::crop_line(image, &b.quad))
             .collect();
         check(deadline)?;
         self.classify(&mut crops, deadline)?;
-        let classified = started.elapsed();
-        let texts = self.read(&crops, deadline)?;
-        tracing::debug!(
-            boxes = boxes.len(),
-            "ppocr: detection {detected:?}, crops and classification until {classified:?}, \
-             recognition until {:?}",
-            started.elapsed()
-        );
+        self.finish(boxes, &crops, (w, h), deadline)
+    }
+
+    /// Puts `image` upright and reads it: lines in reading order, boxes in `image`'s pixels.
+    ///
+    /// 1. The projection profile ([`crate::ingest::ocr::upright`]) guesses the axis; small skew
+    ///    is left to the line grouping ([`lines`]), which reads tilted pages without resampling.
+    /// 2. When most detected boxes stand taller than wide, text runs down the page: the guess
+    ///    was wrong, the page is turned the other way and detected again.
+    /// 3. When the angle classifier turns most crops (by width), the page stands on its head:
+    ///    the crops are already upright, and the boxes are turned about the page's centre so the
+    ///    lines come out top to bottom.
+    pub fn read_upright(
+        &self,
+        image: &GrayImage,
+        deadline: Instant,
+    ) -> Result<(Vec<OcrLine>, Upright), PaddleError> {
+        if image.width() == 0 || image.height() == 0 {
+            return Ok((Vec::new(), Upright::default()));
+        }
+        let guess = crate::ingest::ocr::upright(image);
+        let mut turn = Upright {
+            quarter_turn: guess.quarter_turn,
+            skew_degrees: 0.0,
+            flipped: false,
+        };
+        check(deadline)?;
+        let mut page = turn.apply(image);
+        let mut boxes = self.detect(&page)?;
+        if lines::mostly_upright_boxes(&boxes) == Some(false) {
+            turn.quarter_turn = !turn.quarter_turn;
+            check(deadline)?;
+            let other = turn.apply(image);
+            let other_boxes = self.detect(&other)?;
+            // Keep the other axis only when it does look better (a page of short boxes, such as
+            // a table of numbers, has no clear axis).
+            if lines::mostly_upright_boxes(&other_boxes) != Some(false) {
+                page = other;
+                boxes = other_boxes;
+            } else {
+                turn.quarter_turn = !turn.quarter_turn;
+            }
+        }
+        let mut crops: Vec<GrayImage> = boxes
+            .iter()
+            .map(|b| crop::crop_line(&page, &b.quad))
+            .collect();
+        check(deadline)?;
+        let turned_share = self.classify(&mut crops, deadline)?;
+        let size = page.dimensions();
+        if turned_share > 0.5 {
+            turn.flipped = true;
+            for b in &mut boxes {
+                b.quad = b.quad.turned_180(size);
+            }
+        }
+        let mut lines = self.finish(boxes, &crops, size, deadline)?;
+        for line in &mut lines {
+            line.bbox = turn.unmap(line.bbox, size, image.dimensions());
+        }
+        Ok((lines, turn))
+    }
+
+    /// Recognises the crops of `boxes` on a page of `size` and groups them into lines.
+    fn finish(
+        &self,
+        boxes: Vec<DetBox>,
+        crops: &[GrayImage],
+        size: (u32, u32),
+        deadline: Instant,
+    ) -> Result<Vec<OcrLine>, PaddleError> {
+        let texts = self.read(crops, deadline)?;
         let recognized: Vec<Recognized> = boxes
             .into_iter()
             .zip(texts)
@@ -203,7 +278,7 @@ impl PaddleEngine {
                 confidence: d.confidence,
             })
             .collect();
-        Ok(lines::into_lines(&recognized, (w, h)))
+        Ok(lines::into_lines(&recognized, size))
     }
 
     fn detect(&self, image: &GrayImage) -> Result<Vec<DetBox>, PaddleError> {
@@ -224,11 +299,14 @@ impl PaddleEngine {
         ))
     }
 
-    /// Turns the crops the classifier finds upside down.
-    fn classify(&self, crops: &mut [GrayImage], deadline: Instant) -> Result<(), PaddleError> {
+    /// Turns the crops the classifier finds upside down; gives the share of the crops' width
+    /// that was turned (0 without a classifier).
+    fn classify(&self, crops: &mut [GrayImage], deadline: Instant) -> Result<f32, PaddleError> {
         let Some(cls) = &self.cls else {
-            return Ok(());
+            return Ok(0.0);
         };
+        let total: f32 = crops.iter().map(|c| c.width() as f32).sum();
+        let mut turned = 0.0f32;
         let batch = self.config.rec_batch.max(1);
         for start in (0..crops.len()).step_by(batch) {
             check(deadline)?;
@@ -242,11 +320,12 @@ impl PaddleEngine {
             }
             for (i, row) in out.data.chunks_exact(2).enumerate() {
                 if row[1] > row[0] && row[1] > CLS_THRESHOLD {
+                    turned += crops[start + i].width() as f32;
                     crops[start + i] = crop::rotate180(&crops[start + i]);
                 }
             }
         }
-        Ok(())
+        Ok(if total > 0.0 { turned / total } else { 0.0 })
     }
 
     /// Recognises every crop, in width-sorted batches; results come back in the crops' order.
@@ -295,6 +374,36 @@ impl PaddleEngine {
                 })
             })
             .collect())
+    }
+}
+
+/// The seam's view of the engine: [`PaddleEngine::read_upright`] is its own orientation.
+impl Engine for PaddleEngine {
+    fn name(&self) -> &'static str {
+        PaddleEngine::name(self)
+    }
+
+    fn identity(&self) -> String {
+        format!("{} {}", self.name(), self.models)
+    }
+
+    fn recognize(&self, image: &GrayImage, deadline: Instant) -> Result<Vec<OcrLine>, OcrError> {
+        PaddleEngine::recognize(self, image, deadline).map_err(OcrError::from)
+    }
+
+    fn read_upright(&self, image: &GrayImage, deadline: Instant) -> Result<PageText, OcrError> {
+        let (lines, upright) = PaddleEngine::read_upright(self, image, deadline)?;
+        Ok(PageText { lines, upright })
+    }
+}
+
+impl From<PaddleError> for OcrError {
+    fn from(e: PaddleError) -> OcrError {
+        match e {
+            PaddleError::NotInstalled { .. } => OcrError::Unavailable(e.to_string()),
+            PaddleError::Deadline => OcrError::Timeout,
+            PaddleError::Runtime(_) | PaddleError::Model { .. } => OcrError::Failed(e.to_string()),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Finding the engine's parts (ONNX Runtime and the three models) where
-//! `tools/setup-onnx.sh` put them.
+//! `tools/setup-onnx.sh` put them (`tools/setup-parts.sh` runs it).
 //!
 //! The folder is `$CERTSIFT_PARTS` if set, else `~/.local/share/certsift/parts` — the same rule
 //! as the script's — so a machine that ran the script needs no configuration. Nothing is ever
@@ -10,7 +10,7 @@ use super::PaddleError;
 use std::path::{Path, PathBuf};
 
 /// The script that installs the parts, named in every "not installed" message.
-pub const SETUP_SCRIPT: &str = "tools/setup-onnx.sh";
+pub const SETUP_SCRIPT: &str = "tools/setup-parts.sh";
 
 /// Where the parts of one installation are.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -51,7 +51,7 @@ pub(super) fn read_scanned_pages(
     if candidates.is_empty() || ctx.limits.ocr == OcrMode::Off {
         return;
     }
-    let engine = match ocr::engine() {
+    let engine = match ocr::engine(ctx.limits.ocr_engine) {
         Ok(engine) => engine,
         Err(e) => {
             ex.notes.push(format!("scanned pages not read: {e}"));
