@@ -150,6 +150,41 @@ impl Part {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Location {
+    /// A line read by OCR from a picture inside a document (a licence pasted into Word, a
+    /// certificate photo in a workbook): where the picture sits — the paragraph or table cell
+    /// holding it, or the sheet cell it is anchored at — which picture it is (1-based, in the
+    /// document's order), and the line on it with its box in the picture's pixels. First, as it
+    /// has the most keys: [`Location::TableCell`], [`Location::Paragraph`] and
+    /// [`Location::SheetCell`] would otherwise take its place keys when deserialising.
+    Picture {
+        /// Document part, omitted for the body.
+        #[serde(default = "body", skip_serializing_if = "Part::is_body")]
+        part: Part,
+        /// The 0-based paragraph holding the picture, when it is not in a table cell.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paragraph: Option<u32>,
+        /// The table cell holding the picture (0-based, as [`Location::TableCell`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<u32>,
+        /// The cell's row.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        row: Option<u32>,
+        /// The cell's grid column.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        col: Option<u32>,
+        /// The sheet of a workbook picture.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sheet: Option<String>,
+        /// The A1 cell a workbook picture's top-left corner is anchored at.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cell: Option<String>,
+        /// 1-based picture number in the document.
+        picture: u32,
+        /// 1-based line on the picture, in reading order.
+        line: u32,
+        /// The line's box in the picture's pixels: left, top, right, bottom.
+        bbox: [u32; 4],
+    },
     /// A Word table cell; `row`/`col` are grid positions (a merged cell is reported once, at its
     /// first grid column). `nested` holds the outer cells' path for a table inside a table.
     TableCell {
@@ -242,6 +277,27 @@ impl fmt::Display for Location {
                 write!(f, "table {table} r{row} c{col}")
             }
             Location::SheetCell { sheet, cell } => write!(f, "{sheet}!{cell}"),
+            Location::Picture {
+                part,
+                paragraph,
+                table,
+                row,
+                col,
+                sheet,
+                cell,
+                picture,
+                line,
+                ..
+            } => {
+                write!(f, "{}", part_prefix(part))?;
+                match (paragraph, table, row, col, sheet, cell) {
+                    (Some(p), ..) => write!(f, "¶{p} ")?,
+                    (None, Some(t), Some(r), Some(c), ..) => write!(f, "table {t} r{r} c{c} ")?,
+                    (.., Some(s), Some(c)) => write!(f, "{s}!{c} ")?,
+                    _ => {}
+                }
+                write!(f, "picture {picture} line {line} (OCR)")
+            }
             Location::Line { line } => write!(f, "line {line}"),
             Location::File {} => f.write_str("(file)"),
         }

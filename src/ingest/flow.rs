@@ -404,6 +404,18 @@ impl Containers {
         )
     }
 
+    /// Where the open cell of the innermost table is: its part, table, row and grid column (a
+    /// nested table's own numbers, without the outer path).
+    pub(crate) fn open_cell(&self) -> Option<(Part, u32, u32, u32)> {
+        match self.stack.last() {
+            Some(Container::Table(t)) => t
+                .cell
+                .as_ref()
+                .map(|c| (t.part, t.index, t.row.unwrap_or(0), c.col)),
+            _ => None,
+        }
+    }
+
     /// The innermost container when it is a table.
     pub(crate) fn table_mut(&mut self) -> Option<&mut Table> {
         match self.stack.last_mut() {

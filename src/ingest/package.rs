@@ -15,8 +15,9 @@
 
 use super::flow::Sink;
 use super::{Extracted, Limits, ReadError};
-use quick_xml::events::BytesStart;
+use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{Cursor, Read, Seek};
 
 /// Decompressed size every part may reach regardless of its compression ratio (small parts
@@ -128,6 +129,11 @@ impl<'b, 'c> Package<'b, 'c> {
     pub(super) fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
         read_part(&mut self.zip, idx, self.limits)
     }
+
+    /// Decompresses entry `idx` within the size bounds, as bytes (a picture).
+    pub(super) fn read_bytes(&mut self, idx: usize) -> Result<Vec<u8>, PartError> {
+        read_raw(&mut self.zip, idx, self.limits).map(|(bytes, ..)| bytes)
+    }
 }
 
 /// Decompresses zip entry `idx` within the size bounds of `limits` and decodes it. A read error
@@ -138,6 +144,23 @@ fn read_part<R: Read + Seek>(
     idx: usize,
     limits: &Limits,
 ) -> Result<(String, Option<String>), PartError> {
+    let (buf, mut note, name) = read_raw(zip, idx, limits)?;
+    let (text, lossy) = decode(&buf);
+    if lossy && note.is_none() {
+        note = Some(format!(
+            "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
+        ));
+    }
+    Ok((text.into_owned(), note))
+}
+
+/// Decompresses zip entry `idx` within the size bounds of `limits`: the bytes, for an entry
+/// damaged part-way a note saying the bytes before the damage were kept, and its name.
+fn read_raw<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    idx: usize,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Option<String>, String), PartError> {
     let mut file = zip
         .by_index(idx)
         .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
@@ -173,13 +196,52 @@ fn read_part<R: Read + Seek>(
             "{name} is damaged ({e}); the text decompressed before the damage was kept"
         ));
     }
-    let (text, lossy) = decode(&buf);
-    if lossy && note.is_none() {
-        note = Some(format!(
-            "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
-        ));
+    Ok((buf, note, name))
+}
+
+/// The targets of an OPC relationships part (`_rels/*.rels`) by id, resolved against `base`
+/// (the folder of the part they belong to, `word`), `..` and absolute targets included;
+/// external targets (links to the web or to other files) are left out.
+pub(super) fn relationship_targets(rels: &str, base: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut reader = quick_xml::Reader::from_str(rels);
+    for _ in 0..1_000_000 {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+                if e.local_name().as_ref() != "Relationship"
+                    || attr(&e, "TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("external"))
+                {
+                    continue;
+                }
+                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
+                    out.insert(id, resolve_target(base, &target));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
     }
-    Ok((text.into_owned(), note))
+    out
+}
+
+/// `target` relative to the folder `base`, as a package member name (no leading `/`).
+fn resolve_target(base: &str, target: &str) -> String {
+    let target = target.replace('\\', "/");
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// The value of the attribute whose local name is `name` (`w:val` → `val`, `text:c` → `c`),
@@ -284,5 +346,25 @@ pub(crate) fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool 
             });
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relationship_targets_resolve_against_the_part_folder() {
+        let rels = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId4" Type=".../image" Target="media/image1.png"/>
+<Relationship Id="rId5" Type=".../image" Target="../media/image2.jpeg"/>
+<Relationship Id="rId6" Type=".../image" Target="/word/media/image3.png"/>
+<Relationship Id="rId7" Type=".../hyperlink" Target="https://example.org/" TargetMode="External"/>
+</Relationships>"#;
+        let t = relationship_targets(rels, "word");
+        assert_eq!(t["rId4"], "word/media/image1.png");
+        assert_eq!(t["rId5"], "media/image2.jpeg");
+        assert_eq!(t["rId6"], "word/media/image3.png");
+        assert!(!t.contains_key("rId7"));
     }
 }

@@ -125,6 +125,31 @@ fn location_label(location: &Location) -> String {
             )
         }
         Location::SheetCell { sheet, cell } => format!("工作表 {sheet} 单元格 {cell}"),
+        Location::Picture {
+            part,
+            paragraph,
+            table,
+            row,
+            col,
+            sheet,
+            cell,
+            picture,
+            line,
+            ..
+        } => {
+            let place = match (paragraph, table, row, col, sheet, cell) {
+                (Some(p), ..) => format!("段落{} ", n(p)),
+                (None, Some(t), Some(r), Some(c), ..) => {
+                    format!("表{} 行{} 列{} ", n(t), n(r), n(c))
+                }
+                (.., Some(s), Some(c)) => format!("工作表 {s} 单元格 {c} "),
+                _ => String::new(),
+            };
+            format!(
+                "{}{place}图片{picture} 第{line}行（OCR）",
+                part_label(*part)
+            )
+        }
         Location::Line { line } => format!("第{line}行"),
         Location::File {} => "整个文件".to_string(),
     }

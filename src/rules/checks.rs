@@ -166,6 +166,7 @@ pub(crate) fn near(a: &Location, b: &Location) -> bool {
     match (a, b) {
         (Location::Page { page: x }, Location::Page { page: y }) => x == y,
         (Location::OcrLine { page: x, .. }, Location::OcrLine { page: y, .. }) => x == y,
+        (Location::Picture { picture: x, .. }, Location::Picture { picture: y, .. }) => x == y,
         (
             Location::Paragraph {
                 paragraph: x,

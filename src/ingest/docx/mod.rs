@@ -41,6 +41,7 @@ mod walk;
 mod tests;
 
 use super::flow::{HeadingPath, Sink};
+use super::ocr::embedded::{Anchor, Embedded, read_pictures};
 use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
@@ -108,6 +109,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let mut walker = Walker::new(Part::Body, &styles, Some(&mut headings), &mut sink);
     let outcome = walker.walk(&body_xml, ctx);
     let alt_chunks = walker.alt_chunks;
+    let picture_refs = std::mem::take(&mut walker.pictures);
     drop(body_xml);
     refuse_unread(&main, &outcome, sink.len())?;
     let mut stop = settle(&main, outcome, &mut out);
@@ -144,7 +146,14 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
 
     let embedded = package.count_under(&format!("{dir}embeddings/"));
     let kinds = format!("in {dir}embeddings/ (Word, Excel, OLE packages)");
-    Ok(package::finish(out, sink, embedded, &kinds))
+    let pictures = if stop {
+        Vec::new()
+    } else {
+        package.pictures(&main, picture_refs, &mut out)
+    };
+    let mut out = package::finish(out, sink, embedded, &kinds);
+    read_pictures(pictures, ctx, &mut out);
+    Ok(out)
 }
 
 /// The opened package plus a case-insensitive name index (OPC part names are case-insensitive).
@@ -207,6 +216,48 @@ impl<'b, 'c> Package<'b, 'c> {
             .keys()
             .filter(|n| n.starts_with(dir) && !n.ends_with('/'))
             .count()
+    }
+
+    /// The pictures the body refers to (`refs`: relationship id and place), read from the
+    /// package through `{main}`'s relationships; an id without a part inside the package (an
+    /// external link) is passed over.
+    fn pictures(
+        &mut self,
+        main: &str,
+        refs: Vec<(String, Anchor)>,
+        out: &mut Extracted,
+    ) -> Vec<Embedded> {
+        if refs.is_empty() {
+            return Vec::new();
+        }
+        let (dir, file) = main.rsplit_once('/').unwrap_or(("", main));
+        let rels_name = if dir.is_empty() {
+            format!("_rels/{file}.rels")
+        } else {
+            format!("{dir}/_rels/{file}.rels")
+        };
+        let Some(rels) = self.find(&rels_name).and_then(|i| self.read_part(i).ok()) else {
+            return Vec::new();
+        };
+        let targets = package::relationship_targets(&rels.0, dir);
+        let mut pictures = Vec::new();
+        for (id, anchor) in refs {
+            let Some(target) = targets.get(&id) else {
+                continue;
+            };
+            let Some(idx) = self.find(target) else {
+                continue;
+            };
+            match self.parts.read_bytes(idx) {
+                Ok(bytes) => pictures.push(Embedded {
+                    anchor,
+                    name: target.clone(),
+                    bytes,
+                }),
+                Err(e) => out.notes.push(format!("picture {target}: {}", e.message())),
+            }
+        }
+        pictures
     }
 
     /// Hint for a zip that is not a Word document.

@@ -23,6 +23,7 @@
 use super::styles::{Styles, outline_to_level};
 use crate::ingest::ReadContext;
 use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
+use crate::ingest::ocr::embedded::Anchor;
 use crate::ingest::package::attr;
 use crate::model::Part;
 use quick_xml::Reader;
@@ -70,6 +71,8 @@ pub(super) struct Walker<'a> {
     texts: usize,
     /// `w:altChunk` elements seen (embedded HTML/MHT/RTF not read).
     pub alt_chunks: u32,
+    /// Pictures met (DrawingML `a:blip`, VML `v:imagedata`): their relationship id and place.
+    pub pictures: Vec<(String, Anchor)>,
 }
 
 impl<'a> Walker<'a> {
@@ -93,7 +96,29 @@ impl<'a> Walker<'a> {
             runs: 0,
             texts: 0,
             alt_chunks: 0,
+            pictures: Vec::new(),
         }
+    }
+
+    /// Records a picture (relationship `id`) where the walk is now: the open table cell, else
+    /// the open paragraph, else just the part.
+    fn picture(&mut self, id: String) {
+        let anchor = if let Some((part, table, row, col)) = self.containers.open_cell() {
+            Anchor::Cell {
+                part,
+                table,
+                row,
+                col,
+            }
+        } else if let Some(paragraph) = self.paras.iter().rev().find_map(|p| p.index) {
+            Anchor::Paragraph {
+                part: self.part,
+                paragraph,
+            }
+        } else {
+            Anchor::Part(self.part)
+        };
+        self.pictures.push((id, anchor));
     }
 
     /// Reads the part's XML to the end, a limit or an error; whatever was open at the end is
@@ -226,6 +251,19 @@ impl<'a> Walker<'a> {
             }
             "altChunk" => {
                 self.alt_chunks += 1;
+                Open::Other
+            }
+            // `mc:Fallback` is skipped above, so a picture in both branches counts once.
+            "blip" => {
+                if let Some(id) = attr(e, "embed") {
+                    self.picture(id);
+                }
+                Open::Other
+            }
+            "imagedata" => {
+                if let Some(id) = attr(e, "id") {
+                    self.picture(id);
+                }
                 Open::Other
             }
             _ => Open::Other,

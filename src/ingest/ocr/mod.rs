@@ -13,8 +13,10 @@
 //! names `tools/setup-parts.sh`, the script that installs one.
 
 mod cache;
+pub(crate) mod embedded;
 mod orient;
 pub(crate) mod picture;
+pub(crate) mod pixels;
 mod tesseract;
 
 pub use orient::{Upright, upright};

@@ -41,7 +41,7 @@ pub struct Upright {
 
 /// Measures how `image` lies: whether its text lines run across or down, and their slope.
 pub fn upright(image: &GrayImage) -> Upright {
-    let small = image::imageops::thumbnail(
+    let small = super::pixels::thumbnail(
         image,
         scaled(image.width(), image),
         scaled(image.height(), image),
@@ -168,7 +168,7 @@ impl Upright {
     pub fn apply(&self, image: &GrayImage) -> GrayImage {
         let turned;
         let page = if self.quarter_turn {
-            turned = image::imageops::rotate90(image);
+            turned = super::pixels::rotate90(image);
             &turned
         } else {
             image
@@ -179,7 +179,7 @@ impl Upright {
             rotate(page, self.skew_degrees, paper(page))
         };
         if self.flipped {
-            image::imageops::rotate180(&level)
+            super::pixels::rotate180(&level)
         } else {
             level
         }

@@ -52,7 +52,7 @@ fn bilinear(image: &GrayImage, x: f32, y: f32) -> u8 {
 
 /// The crop turned half a turn (the classifier said it was upside down).
 pub fn rotate180(image: &GrayImage) -> GrayImage {
-    image::imageops::rotate180(image)
+    crate::ingest::ocr::pixels::rotate180(image)
 }
 
 /// Packs crops into an `n × 3 × 48 × width` tensor: each crop resized to `width` at most
@@ -83,7 +83,7 @@ fn fit_width(crop: &GrayImage, width: u32) -> GrayImage {
     }
     let ratio = crop.width() as f32 / crop.height().max(1) as f32;
     let w = ((ratio * LINE_HEIGHT as f32).ceil() as u32).clamp(1, width);
-    image::imageops::resize(crop, w, LINE_HEIGHT, image::imageops::FilterType::Triangle)
+    crate::ingest::ocr::pixels::resize(crop, w, LINE_HEIGHT, image::imageops::FilterType::Triangle)
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 //! and growing it back by the DB unclip ratio.
 
 use super::geometry::{Point, Quad, RotatedRect, min_area_rect};
+use crate::ingest::ocr::pixels::resize;
 use image::GrayImage;
-use image::imageops::{FilterType, resize};
+use image::imageops::FilterType;
 
 /// Settings of the detector's post-processing; the defaults are PP-OCRv4's.
 #[derive(Debug, Clone, PartialEq)]

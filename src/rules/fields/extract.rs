@@ -658,6 +658,19 @@ fn adjacent(a: &Location, b: &Location) -> bool {
                 page: pb, line: b, ..
             },
         ) => pa == pb && *b == a + 1,
+        // The same for the lines of one picture in a document.
+        (
+            Location::Picture {
+                picture: pa,
+                line: a,
+                ..
+            },
+            Location::Picture {
+                picture: pb,
+                line: b,
+                ..
+            },
+        ) => pa == pb && *b == a + 1,
         _ => false,
     }
 }

@@ -1,0 +1,245 @@
+//! Pictures inside documents → passages: a licence pasted into Word, a certificate photo in a
+//! workbook. Readers find the pictures and where they sit ([`Anchor`]); this reads each one by
+//! OCR and locates its lines as [`Location::Picture`], so a reviewer sees "段落12 图片1 第3行".
+//!
+//! Small pictures are passed over: below [`MIN_SIDE`] pixels a side or [`MIN_PIXELS`] in all, a
+//! picture is a logo, an icon, a signature or a QR code, never a page of text. Formats the image
+//! decoders do not read (EMF/WMF drawings) are counted in a note, not failed. The pictures share
+//! the file's clock: when it runs out, the rest are not read and the file says so.
+
+use super::picture::decode_one;
+use super::{OcrMode, engine, read_page_cached};
+use crate::ingest::{Extracted, ReadContext, ReadError};
+use crate::model::{Location, Part, Passage};
+
+/// Pictures narrower or lower than this are not read (icons, logos, seals, signatures).
+pub const MIN_SIDE: u32 = 120;
+/// Pictures of fewer pixels than this are not read: a 400 × 300 crop at 150 dpi still holds a
+/// few lines of a licence.
+pub const MIN_PIXELS: u64 = 100_000;
+
+/// Where a picture sits in its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// In a paragraph (0-based, as [`Location::Paragraph`] counts) of `part`.
+    Paragraph { part: Part, paragraph: u32 },
+    /// In a table cell (as [`Location::TableCell`]).
+    Cell {
+        part: Part,
+        table: u32,
+        row: u32,
+        col: u32,
+    },
+    /// Anchored at a sheet's cell (A1).
+    Sheet { sheet: String, cell: String },
+    /// Somewhere in `part`, place unknown.
+    Part(Part),
+}
+
+/// One picture a reader found: where it is, its name in the package (for notes), its bytes.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    pub anchor: Anchor,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads `pictures` (in document order) by OCR into `out`: their lines become passages after the
+/// document's own, and notes say what was passed over and why.
+pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mut Extracted) {
+    if pictures.is_empty() {
+        return;
+    }
+    let count = pictures.len();
+    if ctx.limits.ocr == OcrMode::Off {
+        out.notes.push(format!(
+            "{count} picture(s) in the document not read (--ocr off)"
+        ));
+        return;
+    }
+    let engine = match engine(ctx.limits.ocr_engine) {
+        Ok(engine) => engine,
+        Err(e) => {
+            out.notes
+                .push(format!("{count} picture(s) in the document not read: {e}"));
+            return;
+        }
+    };
+    let deadline = ctx.deadline();
+    let (mut small, mut undecodable, mut read, mut empty) = (0usize, Vec::new(), 0usize, 0usize);
+    for (i, picture) in pictures.into_iter().enumerate() {
+        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if let Err(e) = ctx.check_time() {
+            out.notes.push(format!(
+                "pictures {number}–{count} of the document not read: {e}"
+            ));
+            out.truncated.get_or_insert_with(|| e.to_string());
+            break;
+        }
+        let image = match decode_one(&picture.bytes) {
+            Ok(image) => image,
+            Err(ReadError::LimitExceeded(why)) => {
+                out.notes
+                    .push(format!("picture {number} ({}): {why}", picture.name));
+                continue;
+            }
+            Err(_) => {
+                undecodable.push(picture.name);
+                continue;
+            }
+        };
+        let (w, h) = image.dimensions();
+        if w < MIN_SIDE || h < MIN_SIDE || u64::from(w) * u64::from(h) < MIN_PIXELS {
+            small += 1;
+            continue;
+        }
+        let text = match read_page_cached(engine, &image, deadline, ctx.limits.ocr_cache.as_deref())
+        {
+            Ok(text) => text,
+            Err(super::OcrError::Timeout) => {
+                let why = format!("OCR of picture {number}: {}", ctx.time.spent_message());
+                out.notes.push(why.clone());
+                out.truncated.get_or_insert(why);
+                break;
+            }
+            Err(e) => {
+                out.notes
+                    .push(format!("picture {number} ({}): {e}", picture.name));
+                continue;
+            }
+        };
+        let before = out.passages.len();
+        out.passages.extend(
+            text.lines
+                .into_iter()
+                .filter(|l| !l.text.trim().is_empty())
+                .enumerate()
+                .map(|(k, line)| {
+                    let location = located(
+                        &picture.anchor,
+                        number,
+                        u32::try_from(k + 1).unwrap_or(u32::MAX),
+                        line.bbox,
+                    );
+                    let mut passage = Passage::new(line.text, location);
+                    passage.ocr_confidence = Some(line.confidence);
+                    passage
+                }),
+        );
+        if out.passages.len() > before {
+            read += 1;
+        } else {
+            empty += 1;
+        }
+    }
+    if read > 0 {
+        out.notes.push(format!(
+            "{read} picture(s) in the document read by OCR ({})",
+            engine.name()
+        ));
+    }
+    if empty > 0 {
+        out.notes.push(format!(
+            "{empty} picture(s) in the document had no legible text"
+        ));
+    }
+    if small > 0 {
+        out.notes.push(format!(
+            "{small} small picture(s) (logos, icons, signatures) not read"
+        ));
+    }
+    if !undecodable.is_empty() {
+        out.notes.push(format!(
+            "{} picture(s) in a format not read (e.g. EMF/WMF drawings): {}",
+            undecodable.len(),
+            undecodable.join(", ")
+        ));
+    }
+}
+
+/// The location of line `line` (box `bbox`) of picture `picture` at `anchor`.
+fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location {
+    let (mut part, mut paragraph, mut table, mut row, mut col, mut sheet, mut cell) =
+        (Part::Body, None, None, None, None, None, None);
+    match anchor {
+        Anchor::Paragraph {
+            part: p,
+            paragraph: n,
+        } => (part, paragraph) = (*p, Some(*n)),
+        Anchor::Cell {
+            part: p,
+            table: t,
+            row: r,
+            col: c,
+        } => (part, table, row, col) = (*p, Some(*t), Some(*r), Some(*c)),
+        Anchor::Sheet { sheet: s, cell: c } => (sheet, cell) = (Some(s.clone()), Some(c.clone())),
+        Anchor::Part(p) => part = *p,
+    }
+    Location::Picture {
+        part,
+        paragraph,
+        table,
+        row,
+        col,
+        sheet,
+        cell,
+        picture,
+        line,
+        bbox,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_picture_in_a_cell_is_located_at_the_cell() {
+        let at = located(
+            &Anchor::Cell {
+                part: Part::Body,
+                table: 1,
+                row: 2,
+                col: 0,
+            },
+            3,
+            4,
+            [1, 2, 3, 4],
+        );
+        let json = serde_json::to_string(&at).expect("json");
+        assert_eq!(
+            json,
+            r#"{"table":1,"row":2,"col":0,"picture":3,"line":4,"bbox":[1,2,3,4]}"#
+        );
+        let back: Location = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, at);
+        let sheet = located(
+            &Anchor::Sheet {
+                sheet: "证照".into(),
+                cell: "B3".into(),
+            },
+            1,
+            1,
+            [0, 0, 9, 9],
+        );
+        let back: Location =
+            serde_json::from_str(&serde_json::to_string(&sheet).expect("json")).expect("parse");
+        assert_eq!(back, sheet);
+    }
+
+    #[test]
+    fn off_reads_nothing_and_says_so() {
+        let mut limits = crate::ingest::Limits::default();
+        limits.ocr = OcrMode::Off;
+        let ctx = ReadContext::new(limits);
+        let mut out = Extracted::default();
+        let picture = Embedded {
+            anchor: Anchor::Part(Part::Body),
+            name: "word/media/image1.png".into(),
+            bytes: Vec::new(),
+        };
+        read_pictures(vec![picture], &ctx, &mut out);
+        assert!(out.passages.is_empty());
+        assert!(out.notes[0].contains("--ocr off"), "{:?}", out.notes);
+    }
+}
