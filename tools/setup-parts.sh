@@ -25,6 +25,8 @@ debian_packages=(
     tesseract-ocr-script-hans  # Han (Simplified) script model
     tesseract-ocr-osd          # orientation and script detection (--psm 0)
     poppler-utils              # pdftotext / pdftoppm
+    antiword                   # oracle of the .doc reader's real-world test (tests/legacy_doc.rs)
+    catdoc                     # the second .doc oracle (tests/legacy_doc.rs)
     fonts-wqy-zenhei           # CJK font for fixtures/scans/gen.py
 )
 

@@ -192,7 +192,7 @@ pub(super) fn code_page_of_language(lid: u16) -> &'static Encoding {
             0x1F | 0x2C => WINDOWS_1254,
             0x0D => WINDOWS_1255,
             0x01 | 0x20 | 0x29 => WINDOWS_1256,
-            0x25 | 0x26 | 0x27 => WINDOWS_1257,
+            0x25..=0x27 => WINDOWS_1257,
             0x2A => WINDOWS_1258,
             0x1E => WINDOWS_874,
             _ => WINDOWS_1252,

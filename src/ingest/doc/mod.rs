@@ -56,9 +56,9 @@ use text::{Bytes8, Damage, Text};
 
 const OLE2_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// True for the files this reader answers for: a compound file with a `WordDocument` stream
-/// (Word 97–2003, Word 6/95, WPS), a Microsoft Works word-processor file, or a Word 1/2 file
-/// (the last two to say what they are).
+/// True for the files of kind `doc` this reader answers for: every compound file but a
+/// PowerPoint one (Word 97–2003, Word 6/95, WPS; a damaged container, which it reports
+/// corrupt; a Microsoft Works file, which it names), and Word 1/2 files (also named).
 pub fn handles(bytes: &[u8]) -> bool {
     if word2_magic(bytes) {
         return true;
@@ -66,7 +66,10 @@ pub fn handles(bytes: &[u8]) -> bool {
     if !bytes.starts_with(&OLE2_MAGIC) {
         return false;
     }
-    Ole::open(bytes).is_ok_and(|ole| ole.has("WordDocument") || is_works(&ole))
+    match Ole::open(bytes) {
+        Ok(ole) => !ole.has("PowerPoint Document"),
+        Err(_) => true,
+    }
 }
 
 /// Word for Windows 1.x/2.0 files are not compound files: they start with their FIB.
@@ -209,9 +212,11 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             "{pictures} picture(s) or drawn object(s) in the text not read"
         ));
     }
-    if ole.has("ObjectPool") {
-        out.notes
-            .push("embedded objects (ObjectPool: Excel, Word, OLE packages) not read".into());
+    let embedded = ole.embedded_objects();
+    if embedded > 0 {
+        out.notes.push(format!(
+            "{embedded} embedded object(s) (ObjectPool: Excel, Word, OLE packages) not read"
+        ));
     }
     out.passages = sink.into_passages();
     Ok(out)
