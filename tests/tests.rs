@@ -9,6 +9,7 @@ mod hostile;
 mod hostile_fs;
 mod hostile_inbox;
 mod index;
+mod legacy_doc;
 mod ocr;
 mod realworld;
 mod report;

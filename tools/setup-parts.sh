@@ -26,6 +26,8 @@ debian_packages=(
     tesseract-ocr-script-hans  # Han (Simplified) script model
     tesseract-ocr-osd          # orientation and script detection (--psm 0)
     poppler-utils              # pdftotext / pdftoppm
+    antiword                   # oracle of the .doc reader's real-world test (tests/legacy_doc.rs)
+    catdoc                     # the second .doc oracle (tests/legacy_doc.rs)
     fonts-wqy-zenhei           # CJK font for fixtures/scans/gen.py
 )
 # PP-OCR's parts come as pip wheels (tools/setup-onnx.sh); pip itself from Debian if missing.

@@ -11,6 +11,7 @@
 //! What this stage leaves to others: deciding what text *means* (rules), flags such as
 //! `extension_mismatch` (rules, from [`Document::declared_kind`]) and storage (index).
 
+pub mod doc;
 pub mod docx;
 pub mod names;
 pub mod ocr;
@@ -277,6 +278,7 @@ fn read_kind(
         FileKind::Image => ocr::picture::read(bytes, ctx),
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
+        FileKind::Doc if doc::handles(bytes) => doc::read(bytes, ctx),
         FileKind::Doc | FileKind::Ofd | FileKind::Rtf | FileKind::Pptx => Err(
             ReadError::Unsupported(sniff::unsupported_message(name, bytes)),
         ),

@@ -45,6 +45,10 @@ pub fn sniff(name: &str, bytes: &[u8]) -> FileKind {
     if is_image(bytes) {
         return FileKind::Image;
     }
+    if super::doc::word2_magic(bytes) {
+        // Word for Windows 1/2: not a compound file; the Word reader says what it is.
+        return FileKind::Doc;
+    }
     if bytes.starts_with(b"{\\rtf") {
         return FileKind::Rtf;
     }

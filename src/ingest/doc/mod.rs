@@ -1,0 +1,223 @@
+//! Word 97–2003 binary reader (`.doc`, `.dot`, and WPS Office's `.wps`, which is the same
+//! format): a compound file → located passages of the body, its tables and text boxes, and of
+//! every header, footer, footnote, endnote and comment.
+//!
+//! # Why our own reader
+//!
+//! No maintained small crate reads the format, and the one we looked at decodes Word 95's
+//! 8-bit text as cp1252, which turns a Chinese Word 95 file into junk. The format itself needs
+//! little to get the text out right (MS-DOC; Apache POI's HWPF and antiword read it the same
+//! way, and were the reference for the offsets):
+//!
+//! 1. [`ole`]: the compound file (a short final sector, as WPS writes it, padded first);
+//! 2. [`fib`]: the File Information Block — version, encryption, subdocument lengths, where the
+//!    tables are;
+//! 3. [`pieces`]: the piece table, CP → bytes (UTF-16 or 8-bit);
+//! 4. [`props`]: paragraph properties (tables, headings) and deleted revisions from the
+//!    formatted disk pages;
+//! 5. [`stories`]: which CP range is the body, a header, a footer, a note;
+//! 6. [`text`] decodes the characters and [`layout`] turns marks into paragraphs and cells.
+//!
+//! # Shape of the result
+//!
+//! As the docx reader's: [`Location::Paragraph`](crate::model::Location::Paragraph) for
+//! paragraphs (0-based, counted per part, empty ones counted), one
+//! [`Location::TableCell`](crate::model::Location::TableCell) passage per cell at its cell
+//! index in the row, nested tables with their outer path; body passages carry their headings
+//! (built-in heading styles or a direct outline level). Headers and footers come from every
+//! section, footnotes, endnotes and comments after them.
+//!
+//! # Refused
+//!
+//! Encrypted files (RC4 or XOR: the FIB's `fEncrypted`) are `encrypted`; Word 1/2 files
+//! and Microsoft Works word-processor files (also named `.wps`, but another format: no
+//! `WordDocument` stream) are `unsupported` with a message saying what they are. Word 6/95
+//! files are read: their 8-bit text in the code page of the file's language (GBK for Chinese),
+//! the Far East editions' text as UTF-16; their tables by the heuristic of [`layout`].
+
+mod fib;
+mod layout;
+mod ole;
+mod pieces;
+mod props;
+mod stories;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use super::clock::Clock;
+use super::flow::Sink;
+use super::{Extracted, ReadContext, ReadError};
+use fib::{Fib, Version};
+use layout::Layout;
+use ole::Ole;
+use text::{Bytes8, Damage, Text};
+
+const OLE2_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// True for the files of kind `doc` this reader answers for: every compound file but a
+/// PowerPoint one (Word 97–2003, Word 6/95, WPS; a damaged container, which it reports
+/// corrupt; a Microsoft Works file, which it names), and Word 1/2 files (also named).
+pub fn handles(bytes: &[u8]) -> bool {
+    if word2_magic(bytes) {
+        return true;
+    }
+    if !bytes.starts_with(&OLE2_MAGIC) {
+        return false;
+    }
+    match Ole::open(bytes) {
+        Ok(ole) => !ole.has("PowerPoint Document"),
+        Err(_) => true,
+    }
+}
+
+/// Word for Windows 1.x/2.0 files are not compound files: they start with their FIB.
+pub(crate) fn word2_magic(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.get(..4),
+        Some([0x9B | 0xDB, 0xA5, 0x21 | 0x2C | 0x2D, 0x00])
+    )
+}
+
+/// Microsoft Works 4–9 word-processor files keep their text in a `CONTENTS` stream (with
+/// `SPELLING`, `MatOST` and the like beside it) and have no `WordDocument` stream.
+fn is_works(ole: &Ole<'_>) -> bool {
+    !ole.has("WordDocument") && ole.has("CONTENTS")
+}
+
+/// Reads a Word 97–2003 or Word 6/95 binary document into passages.
+pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
+    if word2_magic(bytes) {
+        return Err(ReadError::Unsupported(
+            "Word for Windows 1.x/2.0 document (a format from before Word 6): not read by \
+             certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice \
+             --headless --convert-to docx)"
+                .into(),
+        ));
+    }
+    let mut ole = Ole::open(bytes)?;
+    if is_works(&ole) {
+        return Err(ReadError::Unsupported(
+            "Microsoft Works word-processor file (.wps from Microsoft Works, not WPS Office): \
+             not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. \
+             libreoffice --headless --convert-to docx)"
+                .into(),
+        ));
+    }
+    let word = ole.read("WordDocument")?.ok_or_else(|| {
+        ReadError::Corrupt(
+            "compound file without a WordDocument stream: not a Word document".into(),
+        )
+    })?;
+    let fib = Fib::parse(&word)?;
+    if fib.encrypted {
+        let how = if fib.obfuscated {
+            "XOR obfuscation"
+        } else {
+            "RC4 encryption"
+        };
+        return Err(ReadError::Encrypted(format!(
+            "password-protected Word document ({how}); ask the applicant for an unprotected copy"
+        )));
+    }
+    let table = match fib.version {
+        Version::Word97 => ole.read(fib.table_stream)?.ok_or_else(|| {
+            ReadError::Corrupt(format!(
+                "the Word document has no {} stream (its piece table and properties)",
+                fib.table_stream
+            ))
+        })?,
+        Version::Word6 => Vec::new(),
+    };
+    let table: &[u8] = match fib.version {
+        Version::Word97 => &table,
+        Version::Word6 => &word,
+    };
+    ctx.check_time()?;
+
+    let pieces = pieces::pieces(&fib, &word, table)?;
+    let paragraph_props = props::paragraphs(table, &word, fib.papx_bins, ctx);
+    let deleted = props::deletions(table, &word, fib.chpx_bins, ctx);
+    ctx.check_time()?;
+    let bytes8 = match fib.version {
+        Version::Word97 => Bytes8::Compressed,
+        Version::Word6 => Bytes8::CodePage(fib.code_page()),
+    };
+    let text = Text {
+        stream: &word,
+        pieces: &pieces,
+        bytes8,
+        deleted: &deleted,
+    };
+
+    let mut out = Extracted::default();
+    let mut sink = Sink::new(ctx.limits.max_passages);
+    let mut layout = Layout::new(&mut sink, &paragraph_props);
+    let mut clock = Clock::new(ctx);
+    let mut damage = Damage::default();
+    for story in stories::stories(&fib, table) {
+        if layout.full() {
+            break;
+        }
+        layout.begin(story);
+        let result = text.read(story.start, story.end, &mut layout, &mut clock, &mut damage);
+        layout.end();
+        if let Err(e) = result {
+            out.truncated.get_or_insert(e.to_string());
+            break;
+        }
+    }
+    let pictures = layout.pictures;
+    let cut = layout.cut_paragraphs;
+    out.notes.extend(layout.headings_note());
+    drop(layout);
+
+    if sink.full() {
+        out.truncated.get_or_insert_with(|| {
+            "more passages than the per-file limit; the rest was not read".into()
+        });
+    }
+    if ole.padded {
+        out.notes
+            .push("the compound file ends in a short sector (as WPS writes it); padded".into());
+    }
+    if fib.version == Version::Word6 {
+        out.notes.push(format!(
+            "Word 6/95 document (nFib {}), text decoded as {}; table cells found by their marks only",
+            fib.nfib,
+            if fib.far_east_word6 {
+                "UTF-16"
+            } else {
+                fib.code_page().name()
+            }
+        ));
+    } else if paragraph_props.is_empty() {
+        out.notes
+            .push("paragraph properties unreadable; table cells found by their marks only".into());
+    }
+    if damage.missing_cps > 0 {
+        out.notes.push(format!(
+            "{} characters lie past the end of the WordDocument stream (a damaged piece table) and were not read",
+            damage.missing_cps
+        ));
+    }
+    if cut > 0 {
+        out.notes.push(format!(
+            "{cut} paragraph(s) longer than 1 MiB were cut; the rest of each was not read"
+        ));
+    }
+    if pictures > 0 {
+        out.notes.push(format!(
+            "{pictures} picture(s) or drawn object(s) in the text not read"
+        ));
+    }
+    let embedded = ole.embedded_objects();
+    if embedded > 0 {
+        out.notes.push(format!(
+            "{embedded} embedded object(s) (ObjectPool: Excel, Word, OLE packages) not read"
+        ));
+    }
+    out.passages = sink.into_passages();
+    Ok(out)
+}
