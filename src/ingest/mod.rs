@@ -15,6 +15,7 @@ pub mod docx;
 pub mod names;
 pub mod ocr;
 pub(crate) mod odt;
+pub mod ofd;
 pub mod paddle;
 pub mod pdf;
 pub(crate) mod sheet;
@@ -273,9 +274,10 @@ fn read_kind(
         FileKind::Image => ocr::picture::read(bytes, ctx),
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
-        FileKind::Doc | FileKind::Ofd | FileKind::Rtf | FileKind::Pptx => Err(
-            ReadError::Unsupported(sniff::unsupported_message(name, bytes)),
-        ),
+        FileKind::Ofd => ofd::read(bytes, ctx),
+        FileKind::Doc | FileKind::Rtf | FileKind::Pptx => Err(ReadError::Unsupported(sniff::unsupported_message(
+            name, bytes,
+        ))),
         FileKind::Unknown => Err(ReadError::Unsupported(
             "unknown file type: not a PDF, Word, spreadsheet, text, zip or image file".into(),
         )),
