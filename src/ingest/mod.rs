@@ -18,6 +18,7 @@ pub(crate) mod odt;
 pub mod ofd;
 pub mod paddle;
 pub mod pdf;
+pub mod pptx;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
 pub(crate) mod text;
@@ -275,7 +276,8 @@ fn read_kind(
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
         FileKind::Ofd => ofd::read(bytes, ctx),
-        FileKind::Doc | FileKind::Rtf | FileKind::Pptx => Err(ReadError::Unsupported(sniff::unsupported_message(
+        FileKind::Pptx => pptx::read(bytes, ctx),
+        FileKind::Doc | FileKind::Rtf => Err(ReadError::Unsupported(sniff::unsupported_message(
             name, bytes,
         ))),
         FileKind::Unknown => Err(ReadError::Unsupported(
