@@ -19,6 +19,7 @@ pub mod ofd;
 pub mod paddle;
 pub mod pdf;
 pub mod pptx;
+pub mod rtf;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
 pub(crate) mod text;
@@ -277,7 +278,8 @@ fn read_kind(
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
         FileKind::Ofd => ofd::read(bytes, ctx),
         FileKind::Pptx => pptx::read(bytes, ctx),
-        FileKind::Doc | FileKind::Rtf => Err(ReadError::Unsupported(sniff::unsupported_message(
+        FileKind::Rtf => rtf::read(bytes, ctx),
+        FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
             name, bytes,
         ))),
         FileKind::Unknown => Err(ReadError::Unsupported(
