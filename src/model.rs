@@ -87,7 +87,7 @@ pub enum FileStatus {
     Encrypted,
     /// Damaged beyond recovery, or not what it claims to be.
     Corrupt,
-    /// Recognised, but a format certsift does not read (.doc, .wps, .ofd…).
+    /// Recognised, but a format certsift does not read (.doc, .wps, .ppt…).
     Unsupported,
     /// No bytes, or no text at all.
     Empty,

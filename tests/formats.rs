@@ -57,14 +57,17 @@ fn all_text(doc: &Document) -> String {
 /// Reads `file`, checks its kind and status, and returns it with its recall against `reference`.
 fn read_and_recall(file: &str, reference: &str, kind: FileKind) -> (Document, f64) {
     let path = formats_dir().join(file);
+    let started = Instant::now();
     let doc = read_one(&path);
+    let took = started.elapsed();
     assert_eq!(doc.kind, kind, "{file}");
     assert_eq!(doc.status, FileStatus::Ok, "{file}: {:?}", doc.error);
     let reference = std::fs::read_to_string(formats_dir().join(reference)).expect("reference");
     let recall = cjk_recall(&reference, &all_text(&doc));
     eprintln!(
-        "{file}: CJK recall {recall:.4} ({} passages)",
-        doc.passages.len()
+        "{file}: CJK recall {recall:.4} ({} passages, {} bytes in {took:.2?})",
+        doc.passages.len(),
+        doc.bytes
     );
     assert!(
         recall >= 0.98,
