@@ -19,7 +19,8 @@
 //! header and footer text (`\header`, `\footer`…) as their parts. Destinations that are not
 //! text are skipped: font, colour and style tables, document info, pictures, objects' data,
 //! field instructions (a field's result is kept), and every `{\*\…}` destination certsift does
-//! not know.
+//! not know. List numbers as shown (`\listtext`, `\pntext`: `第一条`, `1.`) are kept, as
+//! LibreOffice's own text export keeps them.
 //!
 //! Bounds: group depth ([`MAX_DEPTH`]), the file's clock (every token), `max_passages`.
 
@@ -183,8 +184,6 @@ const SKIPPED: &[&str] = &[
     "sp",
     "sn",
     "sv",
-    "listtext",
-    "pntext",
     "pntxta",
     "pntxtb",
     "bkmkstart",

@@ -144,3 +144,17 @@ fn hostile_rtf_is_bounded() {
         let _ = read(junk, &ctx());
     }
 }
+
+#[test]
+fn list_numbers_are_kept_as_shown() {
+    let rtf = format!(
+        "{{\\rtf1\\ansi{{\\*\\listtable{{\\list{{\\listlevel{{\\leveltext {}}}}}}}}}\\pard{{\\listtext {}\\tab}}{}\\par}}",
+        u("第%1条"),
+        u("第一条"),
+        u("投诉处理")
+    );
+    assert_eq!(
+        texts(&read_ok(read, rtf.as_bytes())),
+        vec!["第一条\t投诉处理"]
+    );
+}
