@@ -5,6 +5,9 @@
 //! - per format: files, MB, pages (PDF), MB/s and pages/s with one thread;
 //! - `pdftotext` (poppler) on the same readable PDFs in the same run, and the ratio of
 //!   milliseconds per page, since this machine is noisy and only same-run ratios mean anything;
+//! - LibreOffice's conversion of the same RTF and PowerPoint files (to text, and to PDF for
+//!   decks, Impress having no text export) beside certsift's MB/s (OFD has no LibreOffice
+//!   filter);
 //! - a whole-folder ingest with 1 thread and with all cores, and the speed-up;
 //! - peak resident memory of the process (VmHWM).
 //!
@@ -50,6 +53,7 @@ fn main() {
     one_thread.install(|| {
         per_format(&files);
         pdf_against_pdftotext(&files);
+        office_against_libreoffice(&files);
     });
     // The whole corpus is dominated by one 2.3 MB, 67-page PDF (its pages are read in
     // parallel); the nightly batch reads many bundles of ordinary files, so the sample inbox
@@ -239,4 +243,64 @@ fn peak_rss() -> Option<String> {
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
         .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+/// certsift's MB/s on the readable RTF and PowerPoint files beside LibreOffice converting the
+/// same files (one `soffice` process per format, so its start-up is paid once per format).
+fn office_against_libreoffice(files: &[(String, Vec<u8>)]) {
+    let ctx = ReadContext::new(Limits::default());
+    println!("\nRTF and PowerPoint, one thread, beside LibreOffice (soffice --headless):");
+    for (kind, target) in [
+        (FileKind::Rtf, "txt:Text (encoded):UTF8"),
+        (FileKind::Pptx, "pdf"),
+    ] {
+        let chosen: Vec<(&String, &Vec<u8>)> = files
+            .iter()
+            .filter(|(name, bytes)| {
+                let doc = read_isolated(name, bytes, &ctx.restart());
+                doc.kind == kind && doc.status == FileStatus::Ok
+            })
+            .map(|(n, b)| (n, b))
+            .collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        let bytes: u64 = chosen.iter().map(|(_, b)| b.len() as u64).sum();
+        let mut ours = Duration::MAX;
+        for _ in 0..5 {
+            let started = Instant::now();
+            for (name, b) in &chosen {
+                let _ = read_isolated(name, b, &ctx.restart());
+            }
+            ours = ours.min(started.elapsed());
+        }
+        let out = std::env::temp_dir().join(format!("certsift-bench-lo-{}", std::process::id()));
+        let started = Instant::now();
+        let status = Command::new("soffice")
+            .args(["--headless", "--convert-to", target, "--outdir"])
+            .arg(&out)
+            .args(chosen.iter().map(|(n, _)| n.as_str()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let theirs = started.elapsed();
+        let _ = std::fs::remove_dir_all(&out);
+        let rate = |d: Duration| mb(bytes) / d.as_secs_f64().max(1e-9);
+        print!(
+            "  {:<5} {} files, {:.2} MB: certsift {:.2} ms ({:.1} MB/s, best of 5)",
+            kind.as_str(),
+            chosen.len(),
+            mb(bytes),
+            ours.as_secs_f64() * 1e3,
+            rate(ours)
+        );
+        match status {
+            Ok(s) if s.success() => println!(
+                "; LibreOffice → {target} {:.0} ms ({:.3} MB/s, start-up included)",
+                theirs.as_secs_f64() * 1e3,
+                rate(theirs)
+            ),
+            _ => println!("; LibreOffice not installed or failed: no baseline"),
+        }
+    }
 }

@@ -87,7 +87,7 @@ pub enum FileStatus {
     Encrypted,
     /// Damaged beyond recovery, or not what it claims to be.
     Corrupt,
-    /// Recognised, but a format certsift does not read (.doc, .wps, .ofd…).
+    /// Recognised, but a format certsift does not read (.doc, .wps, .ppt…).
     Unsupported,
     /// No bytes, or no text at all.
     Empty,
@@ -143,7 +143,7 @@ impl Part {
 
 /// Where a passage sits inside its file, exactly as the report contract spells it: only the keys
 /// that apply are present (`{"page": 3}`, `{"table": 0, "row": 2, "col": 1}`,
-/// `{"sheet": "网点", "cell": "A3:F3"}`, `{"line": 7}`).
+/// `{"sheet": "网点", "cell": "A3:F3"}`, `{"line": 7}`, `{"slide": 3, "paragraph": 0}`).
 ///
 /// Pages and lines are 1-based; paragraphs, tables, rows and columns 0-based (contract).
 /// Deserialising tries the variants in declaration order, so the most specific shapes come first.
@@ -184,6 +184,27 @@ pub enum Location {
         line: u32,
         /// The line's box in the picture's pixels: left, top, right, bottom.
         bbox: [u32; 4],
+    },
+    /// A PowerPoint slide's paragraph or table cell. First: no other shape has a `slide` key,
+    /// and a cell's `table`/`row`/`col` would otherwise be taken for a Word table cell.
+    Slide {
+        /// 1-based slide number, in presentation order.
+        slide: u32,
+        /// 0-based index of the paragraph among the slide's (or its notes') paragraphs in
+        /// reading order; a table cell has the index of its first paragraph.
+        paragraph: u32,
+        /// True for the slide's speaker notes.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        notes: bool,
+        /// For a table cell: the 0-based index of the table on the slide.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<u32>,
+        /// For a table cell: its 0-based row.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        row: Option<u32>,
+        /// For a table cell: its 0-based grid column.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        col: Option<u32>,
     },
     /// A Word table cell; `row`/`col` are grid positions (a merged cell is reported once, at its
     /// first grid column). `nested` holds the outer cells' path for a table inside a table.
@@ -258,6 +279,23 @@ impl fmt::Display for Location {
             Part::Comment => "批注 ",
         };
         match self {
+            Location::Slide {
+                slide,
+                paragraph,
+                notes,
+                table,
+                row,
+                col,
+            } => {
+                write!(f, "slide {slide}")?;
+                if *notes {
+                    f.write_str(" notes")?;
+                }
+                match (table, row, col) {
+                    (Some(t), Some(r), Some(c)) => write!(f, " table {t} r{r} c{c}"),
+                    _ => write!(f, " ¶{paragraph}"),
+                }
+            }
             Location::Page { page } => write!(f, "p.{page}"),
             Location::OcrLine { page, line, .. } => write!(f, "p.{page} line {line} (OCR)"),
             Location::Paragraph { part, paragraph } => {

@@ -3,6 +3,7 @@
 mod batch;
 mod cli;
 mod fixtures;
+mod formats;
 mod heldout;
 mod heldout_bundles;
 mod hostile;

@@ -16,8 +16,11 @@ pub mod docx;
 pub mod names;
 pub mod ocr;
 pub(crate) mod odt;
+pub mod ofd;
 pub mod paddle;
 pub mod pdf;
+pub mod pptx;
+pub mod rtf;
 pub(crate) mod sheet;
 pub(crate) mod sniff;
 pub(crate) mod text;
@@ -279,9 +282,12 @@ fn read_kind(
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.
         FileKind::Doc if odt::is_odt(bytes) => odt::read(bytes, ctx),
         FileKind::Doc if doc::handles(bytes) => doc::read(bytes, ctx),
-        FileKind::Doc | FileKind::Ofd | FileKind::Rtf | FileKind::Pptx => Err(
-            ReadError::Unsupported(sniff::unsupported_message(name, bytes)),
-        ),
+        FileKind::Ofd => ofd::read(bytes, ctx),
+        FileKind::Pptx => pptx::read(bytes, ctx),
+        FileKind::Rtf => rtf::read(bytes, ctx),
+        FileKind::Doc => Err(ReadError::Unsupported(sniff::unsupported_message(
+            name, bytes,
+        ))),
         FileKind::Unknown => Err(ReadError::Unsupported(
             "unknown file type: not a PDF, Word, spreadsheet, text, zip or image file".into(),
         )),

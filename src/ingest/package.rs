@@ -125,14 +125,27 @@ impl<'b, 'c> Package<'b, 'c> {
             .map(|raw| String::from_utf8_lossy(raw).replace('\\', "/"))
     }
 
+    /// The member names' raw bytes in entry order (for readers that decode GBK names).
+    pub(super) fn raw_member_names(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.zip.file_names_raw()
+    }
+
     /// Decompresses entry `idx` within the size bounds and decodes it ([`read_part`]).
     pub(super) fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
         read_part(&mut self.zip, idx, self.limits)
     }
 
-    /// Decompresses entry `idx` within the size bounds, as bytes (a picture).
-    pub(super) fn read_bytes(&mut self, idx: usize) -> Result<Vec<u8>, PartError> {
-        read_raw(&mut self.zip, idx, self.limits).map(|(bytes, ..)| bytes)
+    /// Decompresses entry `idx` within the size bounds, undecoded (an image for OCR).
+    pub(super) fn read_bytes(
+        &mut self,
+        idx: usize,
+    ) -> Result<(Vec<u8>, Option<String>), PartError> {
+        read_bounded(&mut self.zip, idx, self.limits)
+    }
+
+    /// The uncompressed size entry `idx` declares, without reading it (0 when unreadable).
+    pub(super) fn declared_size(&mut self, idx: usize) -> u64 {
+        self.zip.by_index_raw(idx).map_or(0, |e| e.size())
     }
 }
 
@@ -144,9 +157,14 @@ fn read_part<R: Read + Seek>(
     idx: usize,
     limits: &Limits,
 ) -> Result<(String, Option<String>), PartError> {
-    let (buf, mut note, name) = read_raw(zip, idx, limits)?;
+    let (buf, mut note) = read_bounded(zip, idx, limits)?;
     let (text, lossy) = decode(&buf);
     if lossy && note.is_none() {
+        let name = zip
+            .by_index_raw(idx)
+            .ok()
+            .and_then(|f| f.name().ok().map(|n| n.into_owned()))
+            .unwrap_or_default();
         note = Some(format!(
             "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
         ));
@@ -154,13 +172,13 @@ fn read_part<R: Read + Seek>(
     Ok((text.into_owned(), note))
 }
 
-/// Decompresses zip entry `idx` within the size bounds of `limits`: the bytes, for an entry
-/// damaged part-way a note saying the bytes before the damage were kept, and its name.
-fn read_raw<R: Read + Seek>(
+/// Decompresses zip entry `idx` within the size bounds of `limits`, keeping the bytes read
+/// before a read error part-way (with a note saying so).
+fn read_bounded<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     idx: usize,
     limits: &Limits,
-) -> Result<(Vec<u8>, Option<String>, String), PartError> {
+) -> Result<(Vec<u8>, Option<String>), PartError> {
     let mut file = zip
         .by_index(idx)
         .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
@@ -196,7 +214,7 @@ fn read_raw<R: Read + Seek>(
             "{name} is damaged ({e}); the text decompressed before the damage was kept"
         ));
     }
-    Ok((buf, note, name))
+    Ok((buf, note))
 }
 
 /// The targets of an OPC relationships part (`_rels/*.rels`) by id, resolved against `base`

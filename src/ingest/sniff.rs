@@ -85,6 +85,10 @@ fn sniff_zip(name: &str, bytes: &[u8]) -> FileKind {
             FileKind::Docx
         } else if find(scan, b"xl/").is_some() {
             FileKind::Xlsx
+        } else if find(scan, b"ppt/").is_some() {
+            FileKind::Pptx
+        } else if find(scan, b"OFD.xml").is_some() || find(scan, b"Doc_0/").is_some() {
+            FileKind::Ofd
         } else if find(scan, b"[Content_Types].xml").is_some() {
             // An OOXML package cut before its main part: only the name can say which.
             match kind_from_extension(name) {
@@ -290,6 +294,21 @@ mod tests {
             sniff("a.docx", &zip_with(&["01 营业执照.pdf"])),
             FileKind::Zip
         );
+    }
+
+    #[test]
+    fn cut_ofd_and_pptx_packages_keep_their_kind() {
+        for (members, kind) in [
+            (&["OFD.xml", "Doc_0/Document.xml"][..], FileKind::Ofd),
+            (
+                &["ppt/presentation.xml", "ppt/slides/slide1.xml"][..],
+                FileKind::Pptx,
+            ),
+        ] {
+            let bytes = zip_with(members);
+            assert_eq!(sniff("x.bin", &bytes), kind);
+            assert_eq!(sniff("x.bin", &bytes[..bytes.len() / 2]), kind);
+        }
     }
 
     #[test]

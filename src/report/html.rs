@@ -101,6 +101,22 @@ fn field_label<'a>(names: &'a Names, name: &'a str) -> &'a str {
 fn location_label(location: &Location) -> String {
     let n = |i: &u32| i.saturating_add(1);
     match location {
+        Location::Slide {
+            slide,
+            paragraph,
+            notes,
+            table,
+            row,
+            col,
+        } => {
+            let notes = if *notes { " 备注" } else { "" };
+            match (table, row, col) {
+                (Some(t), Some(r), Some(c)) => {
+                    format!("第{slide}张幻灯片{notes} 表{} 行{} 列{}", n(t), n(r), n(c))
+                }
+                _ => format!("第{slide}张幻灯片{notes} 段落{}", n(paragraph)),
+            }
+        }
         Location::Page { page } => format!("第{page}页"),
         Location::OcrLine { page, line, .. } => format!("第{page}页 第{line}行（OCR）"),
         Location::Paragraph { part, paragraph } => {
@@ -928,6 +944,20 @@ mod tests {
     #[test]
     fn locations_read_as_a_person_counts() {
         assert_eq!(location_label(&Location::Page { page: 3 }), "第3页");
+        let slide = |notes, cell: Option<(u32, u32, u32)>| Location::Slide {
+            slide: 3,
+            paragraph: 1,
+            notes,
+            table: cell.map(|c| c.0),
+            row: cell.map(|c| c.1),
+            col: cell.map(|c| c.2),
+        };
+        assert_eq!(location_label(&slide(false, None)), "第3张幻灯片 段落2");
+        assert_eq!(location_label(&slide(true, None)), "第3张幻灯片 备注 段落2");
+        assert_eq!(
+            location_label(&slide(false, Some((0, 1, 2)))),
+            "第3张幻灯片 表1 行2 列3"
+        );
         assert_eq!(
             location_label(&Location::Paragraph {
                 part: Part::Header,

@@ -188,6 +188,15 @@ pub(crate) fn near(a: &Location, b: &Location) -> bool {
         ) => t == u && p == q,
         (Location::SheetCell { sheet: s, .. }, Location::SheetCell { sheet: t, .. }) => s == t,
         (Location::File {}, Location::File {}) => true,
+        // A slide is read like a page: its text and its notes each one place.
+        (
+            Location::Slide {
+                slide: x, notes: n, ..
+            },
+            Location::Slide {
+                slide: y, notes: m, ..
+            },
+        ) => x == y && n == m,
         _ => false,
     }
 }

@@ -11,6 +11,7 @@
 
 #![cfg(unix)]
 
+pub mod formats;
 pub mod office;
 pub mod pdf;
 pub mod zips;
@@ -79,6 +80,7 @@ pub fn plant_all(dir: &Path) -> Vec<Planted> {
     std::fs::create_dir_all(dir).expect("mkdir");
     let mut planted = Vec::new();
     office::plant(dir, &mut planted);
+    formats::plant(dir, &mut planted);
     pdf::plant(dir, &mut planted);
     zips::plant(dir, &mut planted);
     plant_file_system(dir, &mut planted);

@@ -249,7 +249,7 @@ impl<'b, 'c> Package<'b, 'c> {
                 continue;
             };
             match self.parts.read_bytes(idx) {
-                Ok(bytes) => pictures.push(Embedded {
+                Ok((bytes, _)) => pictures.push(Embedded {
                     anchor,
                     name: target.clone(),
                     bytes,

@@ -89,7 +89,7 @@ fn image_error(e: image::ImageError) -> ReadError {
 }
 
 /// A jpg, png or bmp as grey, transparent areas on white.
-pub(super) fn decode_one(bytes: &[u8]) -> Result<GrayImage, ReadError> {
+pub(crate) fn decode_one(bytes: &[u8]) -> Result<GrayImage, ReadError> {
     let reader = || -> Result<image::ImageReader<Cursor<&[u8]>>, ReadError> {
         let mut reader = image::ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()

@@ -21,7 +21,7 @@ struct Line {
 }
 
 /// Blocks of a page's text, each block's lines joined by `\n`.
-pub(super) fn blocks(page: &PageText) -> Vec<String> {
+pub(crate) fn blocks(page: &PageText) -> Vec<String> {
     let mut runs: Vec<&Run> = page
         .runs
         .iter()

@@ -20,6 +20,10 @@ mod scans;
 mod tounicode;
 mod walker;
 
+// The OFD reader lays its glyph runs out the same way (`ingest/ofd`).
+pub(crate) use layout::blocks;
+pub(crate) use walker::{PageText, Run};
+
 use super::{Extracted, ReadContext, ReadError};
 use crate::model::{Location, Passage};
 use lopdf::Document;

@@ -52,38 +52,38 @@ pub(super) fn mul(m: &Matrix, n: &Matrix) -> Matrix {
 /// A piece of text laid out along one direction, in its reading frame (x along the text,
 /// y up across lines).
 #[derive(Debug, Clone)]
-pub(super) struct Run {
+pub(crate) struct Run {
     /// Text direction in quarter turns (0 = left to right on the page as displayed).
-    pub(super) quadrant: u8,
+    pub(crate) quadrant: u8,
     /// Start along the text.
-    pub(super) x: f32,
+    pub(crate) x: f32,
     /// End along the text.
-    pub(super) x_end: f32,
+    pub(crate) x_end: f32,
     /// Baseline position across lines (bigger = earlier line).
-    pub(super) y: f32,
+    pub(crate) y: f32,
     /// Font size on the page.
-    pub(super) size: f32,
+    pub(crate) size: f32,
     /// Byte range of the run's text in [`PageText::text`].
-    pub(super) start: usize,
+    pub(crate) start: usize,
     /// End of that range.
-    pub(super) end: usize,
+    pub(crate) end: usize,
 }
 
 /// What one page gave.
 #[derive(Debug, Default)]
-pub(super) struct PageText {
+pub(crate) struct PageText {
     /// All runs' text, back to back (runs point into it).
-    pub(super) text: String,
+    pub(crate) text: String,
     /// The runs in drawing order.
-    pub(super) runs: Vec<Run>,
+    pub(crate) runs: Vec<Run>,
     /// Glyphs whose font gives no usable Unicode (or junk).
-    pub(super) unusable_glyphs: usize,
+    pub(crate) unusable_glyphs: usize,
     /// Images were drawn.
-    pub(super) has_images: bool,
+    pub(crate) has_images: bool,
     /// The page hit the operator cap.
-    pub(super) truncated: bool,
+    pub(crate) truncated: bool,
     /// Why a font of the page maps only part of its codes, when a limit cut its ToUnicode map.
-    pub(super) limited: Option<String>,
+    pub(crate) limited: Option<String>,
 }
 
 #[derive(Clone)]

@@ -671,6 +671,32 @@ fn adjacent(a: &Location, b: &Location) -> bool {
                 ..
             },
         ) => pa == pb && *b == a + 1,
+        (
+            Location::Slide {
+                slide: sa,
+                paragraph: pa,
+                notes: na,
+                table: ta,
+                row: ra,
+                col: ca,
+            },
+            Location::Slide {
+                slide: sb,
+                paragraph: pb,
+                notes: nb,
+                table: tb,
+                row: rb,
+                col: cb,
+            },
+        ) => {
+            sa == sb
+                && na == nb
+                && match (ta, tb) {
+                    (Some(_), Some(_)) => ta == tb && ra == rb && cb > ca,
+                    (None, None) => *pb == pa + 1,
+                    _ => false,
+                }
+        }
         _ => false,
     }
 }

@@ -1,0 +1,10 @@
+//! The RTF reader must return (Ok or a status) on any bytes: no panic, no hang, bounded memory.
+#![no_main]
+use certsift::ingest::{Limits, ReadContext, rtf};
+use libfuzzer_sys::fuzz_target;
+use std::time::Duration;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = Limits { max_file_time: Duration::from_secs(5), ..Limits::default() };
+    let _ = rtf::read(data, &ReadContext::new(limits));
+});

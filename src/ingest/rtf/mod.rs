@@ -1,0 +1,628 @@
+//! RTF reader: paragraphs and table cells of a Rich Text document, as WPS, Word, WordPad and
+//! LibreOffice write them for Chinese text.
+//!
+//! # Why our own tokenizer
+//!
+//! Chinese RTF carries its text three ways, often in one file: `\'xx` escapes of the document's
+//! ANSI code page (`\ansicpg936`: two escapes in a row are *one* GBK character, so bytes must be
+//! gathered before decoding), `\'xx` escapes in the code page of the current font (a font with
+//! `\fcharset134` means GBK whatever the document's code page), and `\uN` with `\ucN` fallback
+//! characters to skip. The RTF crates we looked at decode escapes byte by byte as Latin-1 or
+//! ignore `\ucN`, which garbles exactly these files; a reader that does it right is a small
+//! tokenizer ([`lexer`]) and the group state below.
+//!
+//! # Shape of the result
+//!
+//! As for Word: body paragraphs are [`Location::Paragraph`] (0-based, empty paragraphs
+//! counted, only non-empty emitted), table cells one passage each at [`Location::TableCell`]
+//! (`\intbl` paragraphs, `\cell` ends a cell, `\row` a row; a table is a run of rows),
+//! header and footer text (`\header`, `\footer`…) as their parts. Destinations that are not
+//! text are skipped: font, colour and style tables, document info, pictures, objects' data,
+//! field instructions (a field's result is kept), and every `{\*\…}` destination certsift does
+//! not know. List numbers as shown (`\listtext`, `\pntext`: `第一条`, `1.`) are kept, as
+//! LibreOffice's own text export keeps them.
+//!
+//! Bounds: group depth ([`MAX_DEPTH`]), the file's clock (every token), `max_passages`.
+
+mod lexer;
+
+#[cfg(test)]
+mod tests;
+
+use super::clock::Clock;
+use super::{Extracted, ReadContext, ReadError};
+use crate::model::{Location, Part, Passage};
+use encoding_rs::Encoding;
+use lexer::{Lexer, Token};
+use std::collections::HashMap;
+
+/// Deepest group nesting followed; real documents stay under 30.
+const MAX_DEPTH: usize = 512;
+
+/// Reads an RTF document. Errors: [`ReadError::Corrupt`] when it does not start as RTF,
+/// [`ReadError::LimitExceeded`] when time runs out before any text was read.
+pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    if !bytes[start..].starts_with(b"{\\rtf") {
+        return Err(ReadError::Corrupt(
+            "not an RTF document: it does not start with {\\rtf".into(),
+        ));
+    }
+    let mut reader = Reader::new(ctx.limits.max_passages);
+    let mut lexer = Lexer::new(&bytes[start..]);
+    let mut clock = Clock::new(ctx);
+    let mut out = Extracted::default();
+    while let Some(token) = lexer.next_token() {
+        if let Err(e) = clock.tick() {
+            out.truncated = Some(e.to_string());
+            break;
+        }
+        if let Err(stop) = reader.token(token) {
+            out.truncated = Some(stop);
+            break;
+        }
+        if reader.full {
+            out.truncated =
+                Some("more passages than the per-file limit; the rest was not read".into());
+            break;
+        }
+    }
+    reader.finish();
+    if reader.unknown_codepage {
+        out.notes.push(
+            "the RTF names a code page certsift does not know; its 8-bit text was read as Windows-1252".into(),
+        );
+    }
+    out.passages = reader.into_passages();
+    if out.passages.is_empty()
+        && let Some(why) = out.truncated.take()
+    {
+        return Err(ReadError::LimitExceeded(why));
+    }
+    Ok(out)
+}
+
+/// What a group's destination means for its text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Dest {
+    /// Text of `part`.
+    Text(Part),
+    /// Not text.
+    Skip,
+    /// The font table: `\fN`, `\fcharsetN`, `\cpgN` define fonts.
+    FontTable,
+}
+
+/// The state a group inherits from its parent and may change.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    dest: Dest,
+    /// Fallback characters after `\uN`.
+    uc: u32,
+    /// Current font (`\fN`).
+    font: Option<i32>,
+    /// The double-byte font of `\dbch` text (`\afN` after `\dbch`).
+    dbch_font: Option<i32>,
+    dbch: bool,
+}
+
+/// A table being read.
+#[derive(Debug, Default)]
+struct Table {
+    part: Option<Part>,
+    index: u32,
+    row: u32,
+    col: u32,
+    /// Paragraphs of the open cell.
+    paras: Vec<String>,
+}
+
+struct Reader {
+    stack: Vec<Group>,
+    /// `\*` seen: the next control word starts an optional destination.
+    star: bool,
+    /// Fallback characters still to skip after `\uN`.
+    skip: u32,
+    /// High surrogate of a `\uN` pair.
+    high: Option<u16>,
+    /// Bytes of 8-bit text not yet decoded (two GBK escapes make one character).
+    bytes: Vec<u8>,
+    bytes_encoding: &'static Encoding,
+    /// The document's code page (`\ansicpgN`).
+    ansi: &'static Encoding,
+    /// Code page of each font of the font table.
+    fonts: HashMap<i32, &'static Encoding>,
+    /// The font being defined in the font table.
+    defining: Option<i32>,
+    /// The paragraph being read, and whether it is in a table (`\intbl`).
+    para: String,
+    in_table: bool,
+    table: Option<Table>,
+    next_table: [u32; 2],
+    paragraphs: [u32; 3],
+    passages: [Vec<Passage>; 3],
+    total: usize,
+    max: usize,
+    full: bool,
+    unknown_codepage: bool,
+}
+
+fn slot(part: Part) -> usize {
+    match part {
+        Part::Header => 1,
+        Part::Footer => 2,
+        _ => 0,
+    }
+}
+
+/// Destinations whose content is not document text.
+const SKIPPED: &[&str] = &[
+    "colortbl",
+    "stylesheet",
+    "info",
+    "pict",
+    "object",
+    "objdata",
+    "fldinst",
+    "datafield",
+    "themedata",
+    "colorschememapping",
+    "latentstyles",
+    "datastore",
+    "xmlnstbl",
+    "listtable",
+    "listoverridetable",
+    "rsidtbl",
+    "generator",
+    "filetbl",
+    "revtbl",
+    "pgdsctbl",
+    "nonshppict",
+    "sp",
+    "sn",
+    "sv",
+    "pntxta",
+    "pntxtb",
+    "bkmkstart",
+    "bkmkend",
+    "footnote",
+    "annotation",
+    "atnid",
+    "atnauthor",
+    "xe",
+    "tc",
+    "private",
+    "upr",
+];
+
+impl Reader {
+    fn new(max: usize) -> Reader {
+        Reader {
+            stack: Vec::new(),
+            star: false,
+            skip: 0,
+            high: None,
+            bytes: Vec::new(),
+            bytes_encoding: encoding_rs::WINDOWS_1252,
+            ansi: encoding_rs::WINDOWS_1252,
+            fonts: HashMap::new(),
+            defining: None,
+            para: String::new(),
+            in_table: false,
+            table: None,
+            next_table: [0; 2],
+            paragraphs: [0; 3],
+            passages: Default::default(),
+            total: 0,
+            max,
+            full: false,
+            unknown_codepage: false,
+        }
+    }
+
+    fn group(&self) -> Group {
+        self.stack.last().copied().unwrap_or(Group {
+            dest: Dest::Text(Part::Body),
+            uc: 1,
+            font: None,
+            dbch_font: None,
+            dbch: false,
+        })
+    }
+
+    fn group_mut(&mut self) -> Option<&mut Group> {
+        self.stack.last_mut()
+    }
+
+    /// Changes the current group's state (nothing outside any group).
+    fn update_group(&mut self, change: impl FnOnce(&mut Group)) {
+        if let Some(g) = self.stack.last_mut() {
+            change(g);
+        }
+    }
+
+    fn text_part(&self) -> Option<Part> {
+        match self.group().dest {
+            Dest::Text(part) => Some(part),
+            _ => None,
+        }
+    }
+
+    /// The code page 8-bit text is decoded with now: the current font's, unless it is a
+    /// single-byte one and `\dbch` text names a double-byte font; else the document's.
+    fn encoding(&self) -> &'static Encoding {
+        let g = self.group();
+        let of = |font: Option<i32>| font.and_then(|f| self.fonts.get(&f).copied());
+        let font = of(g.font);
+        if g.dbch
+            && let Some(dbcs) = of(g.dbch_font).filter(|e| is_dbcs(e))
+            && font.is_none_or(|e| !is_dbcs(e))
+        {
+            return dbcs;
+        }
+        font.unwrap_or(self.ansi)
+    }
+
+    fn token(&mut self, token: Token<'_>) -> Result<(), String> {
+        match token {
+            Token::Open => {
+                self.flush_bytes();
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "the RTF nests groups deeper than {MAX_DEPTH} levels; the rest was not read"
+                    ));
+                }
+                let mut g = self.group();
+                if self.stack.is_empty() {
+                    g.dest = Dest::Text(Part::Body);
+                }
+                self.stack.push(g);
+                self.skip = 0;
+                self.star = false;
+            }
+            Token::Close => {
+                self.flush_bytes();
+                self.stack.pop();
+                self.skip = 0;
+                self.star = false;
+                if self.stack.is_empty() {
+                    self.end_paragraph();
+                }
+            }
+            Token::Word(name, param) => {
+                if self.skip > 0 && !matches!(name, "par" | "cell" | "row") {
+                    self.skip -= 1;
+                    return Ok(());
+                }
+                let star = std::mem::take(&mut self.star);
+                self.word(name, param, star);
+            }
+            Token::Symbol(c) => {
+                if c == b'*' {
+                    self.star = true;
+                    return Ok(());
+                }
+                if self.skip > 0 {
+                    self.skip -= 1;
+                    return Ok(());
+                }
+                match c {
+                    b'~' => self.push_char('\u{a0}'),
+                    b'_' => self.push_char('-'),
+                    b'{' | b'}' | b'\\' => self.push_char(char::from(c)),
+                    b'\t' => self.push_char('\t'),
+                    _ => {}
+                }
+            }
+            Token::Byte(b) => {
+                if self.skip > 0 {
+                    self.skip -= 1;
+                    return Ok(());
+                }
+                self.push_byte(b);
+            }
+            Token::Text(text) => {
+                let mut text = text;
+                while self.skip > 0 && !text.is_empty() {
+                    self.skip -= 1;
+                    text = &text[1..];
+                }
+                for &b in text {
+                    self.push_byte(b);
+                }
+            }
+            Token::Binary => {}
+        }
+        Ok(())
+    }
+
+    fn word(&mut self, name: &str, param: Option<i32>, star: bool) {
+        let dest = self.group().dest;
+        if dest == Dest::FontTable {
+            match name {
+                "f" => self.defining = param,
+                "fcharset" => {
+                    if let (Some(f), Some(enc)) = (self.defining, param.and_then(charset_encoding))
+                    {
+                        self.fonts.insert(f, enc);
+                    }
+                }
+                "cpg" => {
+                    if let (Some(f), Some(enc)) = (self.defining, param.and_then(codepage)) {
+                        self.fonts.insert(f, enc);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match name {
+            "ansicpg" => match param.and_then(codepage) {
+                Some(enc) => self.ansi = enc,
+                None => self.unknown_codepage = true,
+            },
+            "fonttbl" => self.set_dest(Dest::FontTable),
+            "ud" => self.set_dest(Dest::Text(self.text_part().unwrap_or(Part::Body))),
+            "header" | "headerl" | "headerr" | "headerf" => self.set_dest(Dest::Text(Part::Header)),
+            "footer" | "footerl" | "footerr" | "footerf" => self.set_dest(Dest::Text(Part::Footer)),
+            _ if SKIPPED.contains(&name) || star => self.set_dest(Dest::Skip),
+            _ if dest == Dest::Skip => {}
+            "uc" => {
+                let uc = u32::try_from(param.unwrap_or(1)).unwrap_or(1).min(8);
+                self.update_group(|g| g.uc = uc);
+            }
+            "u" => {
+                let n = param.unwrap_or(0);
+                let unit = if n < 0 { n + 65536 } else { n };
+                self.push_unit(u16::try_from(unit).unwrap_or(0xFFFD));
+                self.skip = self.group().uc;
+            }
+            "f" => self.set_font(param),
+            "af" if self.group().dbch => self.update_group(|g| g.dbch_font = param),
+            "dbch" => self.update_group(|g| g.dbch = true),
+            "loch" | "hich" | "plain" => self.update_group(|g| g.dbch = false),
+            "par" | "sect" => self.end_paragraph(),
+            "pard" => self.in_table = false,
+            "intbl" => self.in_table = true,
+            "cell" | "nestcell" => self.end_cell(),
+            "row" | "nestrow" => self.end_row(),
+            "line" => self.push_char('\n'),
+            "tab" => self.push_char('\t'),
+            "emdash" => self.push_char('—'),
+            "endash" => self.push_char('–'),
+            "emspace" | "enspace" | "qmspace" => self.push_char(' '),
+            "lquote" => self.push_char('‘'),
+            "rquote" => self.push_char('’'),
+            "ldblquote" => self.push_char('“'),
+            "rdblquote" => self.push_char('”'),
+            "bullet" => self.push_char('•'),
+            _ => {}
+        }
+    }
+
+    fn set_dest(&mut self, dest: Dest) {
+        self.flush_bytes();
+        if let Some(g) = self.group_mut() {
+            g.dest = dest;
+        }
+    }
+
+    fn set_font(&mut self, font: Option<i32>) {
+        self.flush_bytes();
+        if let Some(g) = self.group_mut() {
+            g.font = font;
+        }
+    }
+
+    fn push_byte(&mut self, b: u8) {
+        if self.text_part().is_none() {
+            return;
+        }
+        let enc = self.encoding();
+        if enc != self.bytes_encoding {
+            self.flush_bytes();
+            self.bytes_encoding = enc;
+        }
+        self.bytes.push(b);
+    }
+
+    fn flush_bytes(&mut self) {
+        if self.bytes.is_empty() {
+            return;
+        }
+        let (text, _) = self.bytes_encoding.decode_without_bom_handling(&self.bytes);
+        let text = text.into_owned();
+        self.bytes.clear();
+        for c in text.chars() {
+            self.push_decoded(c);
+        }
+    }
+
+    fn push_unit(&mut self, unit: u16) {
+        self.flush_bytes();
+        if (0xD800..0xDC00).contains(&unit) {
+            self.high = Some(unit);
+            return;
+        }
+        let c = match self.high.take() {
+            Some(high) if (0xDC00..0xE000).contains(&unit) => {
+                let code =
+                    0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                char::from_u32(code).unwrap_or('\u{FFFD}')
+            }
+            _ => char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'),
+        };
+        self.push_decoded(c);
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.flush_bytes();
+        self.push_decoded(c);
+    }
+
+    fn push_decoded(&mut self, c: char) {
+        if self.text_part().is_some() && (c == '\n' || c == '\t' || !c.is_control()) {
+            self.para.push(c);
+        }
+    }
+
+    fn end_paragraph(&mut self) {
+        self.flush_bytes();
+        let part = self.text_part().unwrap_or(Part::Body);
+        let text = std::mem::take(&mut self.para);
+        let text = text.trim();
+        if self.in_table {
+            let table = self.open_table(part);
+            if !text.is_empty() {
+                table.paras.push(text.to_string());
+            }
+            return;
+        }
+        self.close_table();
+        let counter = &mut self.paragraphs[slot(part)];
+        let paragraph = *counter;
+        *counter = paragraph.saturating_add(1);
+        if !text.is_empty() {
+            let passage = Passage::new(text, Location::Paragraph { part, paragraph });
+            self.emit(part, passage);
+        }
+    }
+
+    fn open_table(&mut self, part: Part) -> &mut Table {
+        if self.table.is_none() {
+            let counter = &mut self.next_table[usize::from(part != Part::Body)];
+            let index = *counter;
+            *counter = index.saturating_add(1);
+            self.table = Some(Table {
+                part: Some(part),
+                index,
+                ..Table::default()
+            });
+        }
+        self.table.get_or_insert_with(Table::default)
+    }
+
+    fn end_cell(&mut self) {
+        self.flush_bytes();
+        let part = self.text_part().unwrap_or(Part::Body);
+        let text = std::mem::take(&mut self.para);
+        let text = text.trim().to_string();
+        let table = self.open_table(part);
+        if !text.is_empty() {
+            table.paras.push(text);
+        }
+        let paras = std::mem::take(&mut table.paras);
+        let (index, row, col, part) = (
+            table.index,
+            table.row,
+            table.col,
+            table.part.unwrap_or(part),
+        );
+        table.col = col.saturating_add(1);
+        if !paras.is_empty() {
+            let location = Location::TableCell {
+                part,
+                table: index,
+                row,
+                col,
+                nested: None,
+            };
+            self.emit(part, Passage::new(paras.join("\n"), location));
+        }
+    }
+
+    fn end_row(&mut self) {
+        if let Some(t) = self.table.as_mut() {
+            t.row = t.row.saturating_add(1);
+            t.col = 0;
+            t.paras.clear();
+        }
+        self.para.clear();
+        // The row's paragraph properties end with it; a paragraph after it without `\intbl`
+        // ends the table.
+        self.in_table = false;
+    }
+
+    fn close_table(&mut self) {
+        self.table = None;
+    }
+
+    fn emit(&mut self, part: Part, passage: Passage) {
+        if self.total >= self.max {
+            self.full = true;
+            return;
+        }
+        self.total += 1;
+        self.passages[slot(part)].push(passage);
+    }
+
+    /// Ends the text left open at the end of the file.
+    fn finish(&mut self) {
+        self.flush_bytes();
+        if !self.para.trim().is_empty() {
+            self.in_table = false;
+            let keep = std::mem::take(&mut self.stack);
+            self.end_paragraph();
+            self.stack = keep;
+        }
+    }
+
+    fn into_passages(self) -> Vec<Passage> {
+        self.passages.into_iter().flatten().collect()
+    }
+}
+
+fn is_dbcs(e: &'static Encoding) -> bool {
+    e == encoding_rs::GB18030
+        || e == encoding_rs::BIG5
+        || e == encoding_rs::SHIFT_JIS
+        || e == encoding_rs::EUC_KR
+}
+
+/// The encoding of a Windows code page (`\ansicpgN`, `\cpgN`); GBK (936) is decoded as GB18030,
+/// its superset.
+fn codepage(cp: i32) -> Option<&'static Encoding> {
+    Some(match cp {
+        936 | 54936 | 20936 => encoding_rs::GB18030,
+        950 => encoding_rs::BIG5,
+        932 => encoding_rs::SHIFT_JIS,
+        949 => encoding_rs::EUC_KR,
+        874 => encoding_rs::WINDOWS_874,
+        1250 => encoding_rs::WINDOWS_1250,
+        1251 => encoding_rs::WINDOWS_1251,
+        1252 | 437 | 850 => encoding_rs::WINDOWS_1252,
+        1253 => encoding_rs::WINDOWS_1253,
+        1254 => encoding_rs::WINDOWS_1254,
+        1255 => encoding_rs::WINDOWS_1255,
+        1256 => encoding_rs::WINDOWS_1256,
+        1257 => encoding_rs::WINDOWS_1257,
+        1258 => encoding_rs::WINDOWS_1258,
+        10000 => encoding_rs::MACINTOSH,
+        65001 => encoding_rs::UTF_8,
+        _ => return None,
+    })
+}
+
+/// The code page a font's `\fcharsetN` implies; `None` for ANSI and default (the document's).
+fn charset_encoding(charset: i32) -> Option<&'static Encoding> {
+    codepage(match charset {
+        77 => 10000,
+        128 => 932,
+        129 => 949,
+        134 => 936,
+        136 => 950,
+        161 => 1253,
+        162 => 1254,
+        163 => 1258,
+        177 => 1255,
+        178 => 1256,
+        186 => 1257,
+        204 => 1251,
+        222 => 874,
+        238 => 1250,
+        _ => return None,
+    })
+}
