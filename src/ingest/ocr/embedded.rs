@@ -30,8 +30,6 @@ pub enum Anchor {
         row: u32,
         col: u32,
     },
-    /// Anchored at a sheet's cell (A1).
-    Sheet { sheet: String, cell: String },
     /// Somewhere in `part`, place unknown.
     Part(Part),
 }
@@ -159,22 +157,18 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
 
 /// The location of line `line` (box `bbox`) of picture `picture` at `anchor`.
 fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location {
-    let (mut part, mut paragraph, mut table, mut row, mut col, mut sheet, mut cell) =
-        (Part::Body, None, None, None, None, None, None);
-    match anchor {
-        Anchor::Paragraph {
-            part: p,
-            paragraph: n,
-        } => (part, paragraph) = (*p, Some(*n)),
+    // Workbook pictures (anchored at a sheet cell) are not read yet: no sheet or cell here.
+    let (sheet, cell) = (None, None);
+    let (part, paragraph, table, row, col) = match anchor {
+        Anchor::Paragraph { part, paragraph } => (*part, Some(*paragraph), None, None, None),
         Anchor::Cell {
-            part: p,
-            table: t,
-            row: r,
-            col: c,
-        } => (part, table, row, col) = (*p, Some(*t), Some(*r), Some(*c)),
-        Anchor::Sheet { sheet: s, cell: c } => (sheet, cell) = (Some(s.clone()), Some(c.clone())),
-        Anchor::Part(p) => part = *p,
-    }
+            part,
+            table,
+            row,
+            col,
+        } => (*part, None, Some(*table), Some(*row), Some(*col)),
+        Anchor::Part(part) => (*part, None, None, None, None),
+    };
     Location::Picture {
         part,
         paragraph,
@@ -213,25 +207,14 @@ mod tests {
         );
         let back: Location = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, at);
-        let sheet = located(
-            &Anchor::Sheet {
-                sheet: "证照".into(),
-                cell: "B3".into(),
-            },
-            1,
-            1,
-            [0, 0, 9, 9],
-        );
-        let back: Location =
-            serde_json::from_str(&serde_json::to_string(&sheet).expect("json")).expect("parse");
-        assert_eq!(back, sheet);
     }
 
     #[test]
     fn off_reads_nothing_and_says_so() {
-        let mut limits = crate::ingest::Limits::default();
-        limits.ocr = OcrMode::Off;
-        let ctx = ReadContext::new(limits);
+        let ctx = ReadContext::new(crate::ingest::Limits {
+            ocr: OcrMode::Off,
+            ..crate::ingest::Limits::default()
+        });
         let mut out = Extracted::default();
         let picture = Embedded {
             anchor: Anchor::Part(Part::Body),

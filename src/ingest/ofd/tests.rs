@@ -236,7 +236,7 @@ fn a_scan_that_cannot_be_decoded_or_is_jbig2_stays_needs_ocr_with_a_note() {
         let bytes = image_page_ofd(format, name, b"\x89PNG broken", "0 0 210 297");
         let x = read_ok(read, &bytes);
         assert_eq!(x.ocr_pages, vec![1], "{format}");
-        if crate::ingest::ocr::engine().is_ok() {
+        if crate::ingest::ocr::engine(crate::ingest::ocr::EngineChoice::Auto).is_ok() {
             assert!(
                 x.notes.iter().any(|n| n.contains("page 1")),
                 "{format}: {:?}",
@@ -248,7 +248,7 @@ fn a_scan_that_cannot_be_decoded_or_is_jbig2_stays_needs_ocr_with_a_note() {
 
 #[test]
 fn a_scanned_licence_is_read_by_ocr_when_an_engine_is_installed() {
-    if crate::ingest::ocr::engine().is_err() {
+    if crate::ingest::ocr::engine(crate::ingest::ocr::EngineChoice::Auto).is_err() {
         eprintln!("SKIP: no OCR engine installed");
         return;
     }
