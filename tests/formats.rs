@@ -8,7 +8,7 @@
 //! shows, the share the reader gives (`cargo test --test tests formats -- --nocapture` prints
 //! it per file).
 
-use crate::util::{fixtures_dir, realworld_or_skip};
+use crate::util::{all_text, fixtures_dir, realworld_or_skip, recall};
 use certsift::ingest::{Limits, read_bundle, read_path};
 use certsift::model::{Document, FileKind, FileStatus, IndicatorStatus, Location, Part};
 use certsift::normalize::is_han;
@@ -16,7 +16,6 @@ use certsift::rules;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use unicode_normalization::UnicodeNormalization;
 
 fn formats_dir() -> PathBuf {
     fixtures_dir().join("formats")
@@ -25,33 +24,6 @@ fn formats_dir() -> PathBuf {
 fn read_one(path: &Path) -> Document {
     let docs = read_path(path, &path.to_string_lossy(), &Limits::default());
     docs.into_iter().next().expect("one document")
-}
-
-/// Multiset recall of the reference's Han characters in `ours`.
-fn cjk_recall(reference: &str, ours: &str) -> f64 {
-    let count = |s: &str| {
-        let mut m: HashMap<char, usize> = HashMap::new();
-        for c in s.nfkc().filter(|c| is_han(*c)) {
-            *m.entry(c).or_default() += 1;
-        }
-        m
-    };
-    let (want, have) = (count(reference), count(ours));
-    let total: usize = want.values().sum();
-    let found: usize = want
-        .iter()
-        .map(|(c, n)| (*n).min(have.get(c).copied().unwrap_or(0)))
-        .sum();
-    assert!(total > 0, "reference without Chinese text");
-    found as f64 / total as f64
-}
-
-fn all_text(doc: &Document) -> String {
-    doc.passages
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Reads `file`, checks its kind and status, and returns it with its recall against `reference`.
@@ -63,7 +35,8 @@ fn read_and_recall(file: &str, reference: &str, kind: FileKind) -> (Document, f6
     assert_eq!(doc.kind, kind, "{file}");
     assert_eq!(doc.status, FileStatus::Ok, "{file}: {:?}", doc.error);
     let reference = std::fs::read_to_string(formats_dir().join(reference)).expect("reference");
-    let recall = cjk_recall(&reference, &all_text(&doc));
+    let (recall, total) = recall(&all_text(&doc), &reference, is_han);
+    assert!(total > 0, "{file}: reference without Chinese text");
     eprintln!(
         "{file}: CJK recall {recall:.4} ({} passages, {} bytes in {took:.2?})",
         doc.passages.len(),

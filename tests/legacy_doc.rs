@@ -6,7 +6,7 @@
 //! The real-world part skips, saying so, when `../shared` is absent; its oracle comparison
 //! skips when antiword or catdoc is missing (`tools/setup-parts.sh` installs both).
 
-use crate::util::{certsift, fixtures_dir, realworld_or_skip};
+use crate::util::{all_text, certsift, fixtures_dir, realworld_or_skip, recall};
 use certsift::ingest::{Limits, ReadContext, read_isolated};
 use certsift::model::{Document, FileKind, FileStatus, Location, Part};
 use certsift::normalize::is_han;
@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use unicode_normalization::UnicodeNormalization;
 
 fn doc_fixtures() -> PathBuf {
     fixtures_dir().join("formats/doc")
@@ -26,37 +25,6 @@ fn read_file(path: &Path) -> Document {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x.doc");
     read_isolated(name, &bytes, &ReadContext::new(Limits::default()))
-}
-
-fn joined(doc: &Document) -> String {
-    doc.passages
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Multiset recall of the characters `keep` selects, NFKC on both sides: Σ min(ours, ref) /
-/// Σ ref, and Σ ref.
-fn recall(ours: &str, reference: &str, keep: fn(char) -> bool) -> (f64, usize) {
-    let count = |text: &str| {
-        let mut counts: HashMap<char, usize> = HashMap::new();
-        for c in text.nfkc().filter(|&c| keep(c)) {
-            *counts.entry(c).or_default() += 1;
-        }
-        counts
-    };
-    let (ours, reference) = (count(ours), count(reference));
-    let total: usize = reference.values().sum();
-    let hit: usize = reference
-        .iter()
-        .map(|(c, n)| (*n).min(ours.get(c).copied().unwrap_or(0)))
-        .sum();
-    if total == 0 {
-        (1.0, 0)
-    } else {
-        (hit as f64 / total as f64, total)
-    }
 }
 
 fn visible(c: char) -> bool {
@@ -83,7 +51,7 @@ fn libreoffice_doc_and_wps_recall_cjk_against_libreoffice_text() {
         for deleted in DELETED_IN_FIXTURES {
             reference = reference.replace(deleted, "");
         }
-        let ours = joined(&doc);
+        let ours = all_text(&doc);
         let (han, total) = recall(&ours, &reference, is_han);
         let (all, _) = recall(&ours, &reference, visible);
         eprintln!(
@@ -319,7 +287,7 @@ fn realworld_doc_files_get_a_status_fast_and_recall_what_antiword_or_catdoc_read
                 doc.error.as_deref().unwrap_or("")
             ));
         }
-        let ours = joined(&doc);
+        let ours = all_text(&doc);
         let mut figure = (String::from("-"), String::from("-"));
         if oracles && doc.status == FileStatus::Ok {
             // Our text against each oracle, cleaned of what it prints that is not text: the
@@ -385,9 +353,9 @@ fn realworld_doc_files_get_a_status_fast_and_recall_what_antiword_or_catdoc_read
     }
     let word6 = read_file(&root.join("doc/poi-Word6.doc"));
     assert!(
-        joined(&word6).contains("The quick brown fox jumps over the lazy dog"),
+        all_text(&word6).contains("The quick brown fox jumps over the lazy dog"),
         "Word 6 text garbled: {:?}",
-        joined(&word6)
+        all_text(&word6)
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

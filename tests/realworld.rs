@@ -4,7 +4,7 @@
 //!
 //! Skips (saying so) when `../shared` is absent. The files are never copied into the repo.
 
-use crate::util::realworld_or_skip;
+use crate::util::{realworld_or_skip, recall};
 use certsift::ingest::{Limits, read_inputs};
 use certsift::model::{Document, FileKind, FileStatus};
 use certsift::normalize::is_han;
@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use unicode_normalization::UnicodeNormalization;
 
 /// Reads every corpus file (references and the manifest left out) in a worker thread; fails the
 /// test instead of hanging if the whole corpus is not done within `deadline`.
@@ -230,28 +229,6 @@ const RECALL_EXEMPT: &[(&str, &str)] = &[(
     "reference NOT trustworthy (manifest): poppler garbles this bad ToUnicode",
 )];
 
-/// Multiset recall of Han characters: Σ min(ours, ref) / Σ ref, both sides NFKC-normalised.
-fn han_recall(ours: &str, reference: &str) -> (f64, usize) {
-    let count = |text: &str| {
-        let mut counts: HashMap<char, usize> = HashMap::new();
-        for c in text.nfkc().filter(|&c| is_han(c)) {
-            *counts.entry(c).or_default() += 1;
-        }
-        counts
-    };
-    let (ours, reference) = (count(ours), count(reference));
-    let total: usize = reference.values().sum();
-    let hit: usize = reference
-        .iter()
-        .map(|(c, n)| (*n).min(ours.get(c).copied().unwrap_or(0)))
-        .sum();
-    if total == 0 {
-        (1.0, 0)
-    } else {
-        (hit as f64 / total as f64, total)
-    }
-}
-
 #[test]
 fn realworld_cjk_recall_against_reference_extractions() {
     let Some(root) = realworld_or_skip("realworld_cjk_recall_against_reference_extractions") else {
@@ -271,7 +248,7 @@ fn realworld_cjk_recall_against_reference_extractions() {
         };
         let reference = std::fs::read_to_string(&reference_path).expect("reference");
         let ours: Vec<&str> = doc.passages.iter().map(|p| p.text.as_str()).collect();
-        let (recall, total) = han_recall(&ours.join("\n"), &reference);
+        let (recall, total) = recall(&ours.join("\n"), &reference, is_han);
         if total == 0 {
             continue;
         }

@@ -1,8 +1,43 @@
 //! Shared helpers: the shared real-world corpus (skipped when absent), temp dirs, running the
 //! binary, tiny in-memory archives.
 
+use certsift::model::Document;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use unicode_normalization::UnicodeNormalization;
+
+/// Multiset recall of the characters `keep` selects, both sides NFKC-normalised: Σ min(ours,
+/// ref) / Σ ref, and Σ ref (1.0 when the reference has none).
+pub fn recall(ours: &str, reference: &str, keep: fn(char) -> bool) -> (f64, usize) {
+    let count = |text: &str| {
+        let mut counts: HashMap<char, usize> = HashMap::new();
+        for c in text.nfkc().filter(|&c| keep(c)) {
+            *counts.entry(c).or_default() += 1;
+        }
+        counts
+    };
+    let (ours, reference) = (count(ours), count(reference));
+    let total: usize = reference.values().sum();
+    let hit: usize = reference
+        .iter()
+        .map(|(c, n)| (*n).min(ours.get(c).copied().unwrap_or(0)))
+        .sum();
+    if total == 0 {
+        (1.0, 0)
+    } else {
+        (hit as f64 / total as f64, total)
+    }
+}
+
+/// A document's passages' text, one passage a line.
+pub fn all_text(doc: &Document) -> String {
+    doc.passages
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// `../shared` beside the checkout (or `$CERTSIFT_SHARED`), when present.
 pub fn shared_dir() -> Option<PathBuf> {
