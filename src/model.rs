@@ -150,12 +150,11 @@ impl Part {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Location {
-    /// A line read by OCR from a picture inside a document (a licence pasted into Word, a
-    /// certificate photo in a workbook): where the picture sits — the paragraph or table cell
-    /// holding it, or the sheet cell it is anchored at — which picture it is (1-based, in the
-    /// document's order), and the line on it with its box in the picture's pixels. First, as it
-    /// has the most keys: [`Location::TableCell`], [`Location::Paragraph`] and
-    /// [`Location::SheetCell`] would otherwise take its place keys when deserialising.
+    /// A line read by OCR from a picture inside a document (a licence pasted into Word): where
+    /// the picture sits — the paragraph or table cell holding it — which picture it is (1-based,
+    /// in the document's order), and the line on it with its box in the picture's pixels. Before
+    /// [`Location::TableCell`] and [`Location::Paragraph`], which would otherwise take its place
+    /// keys when deserialising.
     Picture {
         /// Document part, omitted for the body.
         #[serde(default = "body", skip_serializing_if = "Part::is_body")]
@@ -172,12 +171,6 @@ pub enum Location {
         /// The cell's grid column.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         col: Option<u32>,
-        /// The sheet of a workbook picture.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sheet: Option<String>,
-        /// The A1 cell a workbook picture's top-left corner is anchored at.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        cell: Option<String>,
         /// 1-based picture number in the document.
         picture: u32,
         /// 1-based line on the picture, in reading order.
@@ -321,17 +314,14 @@ impl fmt::Display for Location {
                 table,
                 row,
                 col,
-                sheet,
-                cell,
                 picture,
                 line,
                 ..
             } => {
                 write!(f, "{}", part_prefix(part))?;
-                match (paragraph, table, row, col, sheet, cell) {
+                match (paragraph, table, row, col) {
                     (Some(p), ..) => write!(f, "¶{p} ")?,
-                    (None, Some(t), Some(r), Some(c), ..) => write!(f, "table {t} r{r} c{c} ")?,
-                    (.., Some(s), Some(c)) => write!(f, "{s}!{c} ")?,
+                    (None, Some(t), Some(r), Some(c)) => write!(f, "table {t} r{r} c{c} ")?,
                     _ => {}
                 }
                 write!(f, "picture {picture} line {line} (OCR)")

@@ -147,18 +147,13 @@ fn location_label(location: &Location) -> String {
             table,
             row,
             col,
-            sheet,
-            cell,
             picture,
             line,
             ..
         } => {
-            let place = match (paragraph, table, row, col, sheet, cell) {
+            let place = match (paragraph, table, row, col) {
                 (Some(p), ..) => format!("段落{} ", n(p)),
-                (None, Some(t), Some(r), Some(c), ..) => {
-                    format!("表{} 行{} 列{} ", n(t), n(r), n(c))
-                }
-                (.., Some(s), Some(c)) => format!("工作表 {s} 单元格 {c} "),
+                (None, Some(t), Some(r), Some(c)) => format!("表{} 行{} 列{} ", n(t), n(r), n(c)),
                 _ => String::new(),
             };
             format!(

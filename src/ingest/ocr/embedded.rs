@@ -1,5 +1,5 @@
-//! Pictures inside documents → passages: a licence pasted into Word, a certificate photo in a
-//! workbook. Readers find the pictures and where they sit ([`Anchor`]); this reads each one by
+//! Pictures inside documents → passages: a licence pasted into Word (workbooks, ODF and .doc
+//! files do not hand theirs over yet). Readers find the pictures and where they sit ([`Anchor`]); this reads each one by
 //! OCR and locates its lines as [`Location::Picture`], so a reviewer sees "段落12 图片1 第3行".
 //!
 //! Small pictures are passed over: below [`MIN_SIDE`] pixels a side or [`MIN_PIXELS`] in all, a
@@ -157,8 +157,6 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
 
 /// The location of line `line` (box `bbox`) of picture `picture` at `anchor`.
 fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location {
-    // Workbook pictures (anchored at a sheet cell) are not read yet: no sheet or cell here.
-    let (sheet, cell) = (None, None);
     let (part, paragraph, table, row, col) = match anchor {
         Anchor::Paragraph { part, paragraph } => (*part, Some(*paragraph), None, None, None),
         Anchor::Cell {
@@ -175,8 +173,6 @@ fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location
         table,
         row,
         col,
-        sheet,
-        cell,
         picture,
         line,
         bbox,
