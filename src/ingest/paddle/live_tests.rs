@@ -11,22 +11,30 @@ use super::measure::{
 use super::*;
 use std::time::{Duration, Instant};
 
-#[test]
-fn reads_rendered_licence_pages_in_order() {
+/// The installed parts and the rendered test pages (in `dir`), or `None` after saying why the
+/// test skips.
+fn parts_and_pages(dir: &std::path::Path) -> Option<(Parts, Vec<super::measure::Page>)> {
     let parts = match Parts::locate() {
         Ok(p) => p,
         Err(e) => {
             println!("skipped: {e}");
-            return;
+            return None;
         }
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pages = match render_pages(dir.path()) {
-        Ok(p) => p,
+    match render_pages(dir) {
+        Ok(pages) => Some((parts, pages)),
         Err(e) => {
             println!("skipped: cannot render the test pages: {e}");
-            return;
+            None
         }
+    }
+}
+
+#[test]
+fn reads_rendered_licence_pages_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some((parts, pages)) = parts_and_pages(dir.path()) else {
+        return;
     };
     let start = Instant::now();
     let engine = PaddleEngine::with_parts(&parts, Config::default()).expect("engine");
@@ -88,20 +96,9 @@ fn reads_rendered_licence_pages_in_order() {
 
 #[test]
 fn reads_turned_pages_upright_in_order() {
-    let parts = match Parts::locate() {
-        Ok(p) => p,
-        Err(e) => {
-            println!("skipped: {e}");
-            return;
-        }
-    };
     let dir = tempfile::tempdir().expect("tempdir");
-    let pages = match render_pages(dir.path()) {
-        Ok(p) => p,
-        Err(e) => {
-            println!("skipped: cannot render the test pages: {e}");
-            return;
-        }
+    let Some((parts, pages)) = parts_and_pages(dir.path()) else {
+        return;
     };
     let engine = PaddleEngine::with_parts(&parts, Config::default()).expect("engine");
     let page = &pages[0];
