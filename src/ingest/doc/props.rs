@@ -135,13 +135,18 @@ fn pages<'w>(table: &[u8], word: &'w [u8], bins: (u32, u32)) -> Vec<&'w [u8]> {
         .collect()
 }
 
-/// Paragraph properties by the offset of their marks; empty when the file has none readable.
-pub(super) fn paragraphs(
+/// The runs of every FKP page the bin table `bins` points to: each run's file offsets and what
+/// `decode` makes of the page at the run's entry offset (`None` when the entry lies off the
+/// page). `entry_size` is the size of one entry after the run offsets: 13 for a PAPX page's
+/// `BxPap`, 1 for a CHPX page's offset byte. A run `decode` gives `None` for is left out.
+fn fkp_runs<T: Copy + Default>(
     table: &[u8],
     word: &[u8],
     bins: Option<(u32, u32)>,
     ctx: &ReadContext,
-) -> Runs<ParaProps> {
+    entry_size: usize,
+    decode: impl Fn(&[u8], Option<usize>) -> Option<T>,
+) -> Runs<T> {
     let mut out = Runs::default();
     let Some(bins) = bins else {
         return out;
@@ -156,17 +161,29 @@ pub(super) fn paragraphs(
             let (Some(start), Some(end)) = (u32_at(page, 4 * i), u32_at(page, 4 * (i + 1))) else {
                 break;
             };
-            let bx = 4 * (crun + 1) + 13 * i;
-            let props = page
-                .get(bx)
-                .and_then(|&b| papx(page, 2 * usize::from(b)))
-                .unwrap_or_default();
-            if start < end {
-                out.runs.push((start, end, props));
+            let entry = page
+                .get(4 * (crun + 1) + entry_size * i)
+                .map(|&b| 2 * usize::from(b));
+            if start < end
+                && let Some(value) = decode(page, entry)
+            {
+                out.runs.push((start, end, value));
             }
         }
     }
     out.finish()
+}
+
+/// Paragraph properties by the offset of their marks; empty when the file has none readable.
+pub(super) fn paragraphs(
+    table: &[u8],
+    word: &[u8],
+    bins: Option<(u32, u32)>,
+    ctx: &ReadContext,
+) -> Runs<ParaProps> {
+    fkp_runs(table, word, bins, ctx, 13, |page, at| {
+        Some(at.and_then(|at| papx(page, at)).unwrap_or_default())
+    })
 }
 
 /// The properties of the `PapxInFkp` at `at` of a page (offset 0: none given).
@@ -213,42 +230,15 @@ pub(super) fn deletions(
     bins: Option<(u32, u32)>,
     ctx: &ReadContext,
 ) -> Runs<()> {
-    let mut out = Runs::default();
-    let Some(bins) = bins else {
-        return out;
-    };
-    let mut clock = Clock::new(ctx);
-    for page in pages(table, word, bins) {
-        let crun = usize::from(page[PAGE - 1]);
-        for i in 0..crun {
-            if clock.tick().is_err() {
-                return out.finish();
-            }
-            let (Some(start), Some(end)) = (u32_at(page, 4 * i), u32_at(page, 4 * (i + 1))) else {
-                break;
-            };
-            let Some(&b) = page.get(4 * (crun + 1) + i) else {
-                break;
-            };
-            let at = 2 * usize::from(b);
-            if at == 0 || start >= end {
-                continue;
-            }
-            let Some(cb) = page.get(at).map(|&c| usize::from(c)) else {
-                continue;
-            };
-            let Some(grpprl) = page.get(at + 1..(at + 1 + cb).min(page.len())) else {
-                continue;
-            };
-            // 1 = on; 0x81 = the opposite of the style's value, and styles are not deleted.
-            let deleted = sprms(grpprl)
-                .any(|(op, operand)| op == 0x0800 && matches!(operand.first(), Some(1 | 0x81)));
-            if deleted {
-                out.runs.push((start, end, ()));
-            }
-        }
-    }
-    out.finish()
+    fkp_runs(table, word, bins, ctx, 1, |page, at| {
+        let at = at.filter(|&at| at != 0)?;
+        let cb = usize::from(*page.get(at)?);
+        let grpprl = page.get(at + 1..(at + 1 + cb).min(page.len()))?;
+        // 1 = on; 0x81 = the opposite of the style's value, and styles are not deleted.
+        sprms(grpprl)
+            .any(|(op, operand)| op == 0x0800 && matches!(operand.first(), Some(1 | 0x81)))
+            .then_some(())
+    })
 }
 
 #[cfg(test)]
