@@ -10,6 +10,17 @@ use crate::model::{Location, Part};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
+/// An OLE2 compound file holding the given root streams (a `.doc`, an encrypted OOXML…).
+pub(crate) fn compound(streams: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("create");
+    for (name, data) in streams {
+        let mut s = file.create_stream(format!("/{name}")).expect("stream");
+        s.write_all(data).expect("write");
+    }
+    file.flush().expect("flush");
+    file.into_inner().into_inner()
+}
+
 /// A context with the default limits, its clock started now.
 pub(crate) fn ctx() -> ReadContext {
     ReadContext::new(Limits::default())

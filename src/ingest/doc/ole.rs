@@ -112,17 +112,7 @@ impl<'b> Ole<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn compound(streams: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("create");
-        for (name, data) in streams {
-            let mut s = file.create_stream(format!("/{name}")).expect("stream");
-            s.write_all(data).expect("write");
-        }
-        file.flush().expect("flush");
-        file.into_inner().into_inner()
-    }
+    use crate::ingest::test_support::compound;
 
     #[test]
     fn a_short_final_sector_is_padded_and_streams_read() {

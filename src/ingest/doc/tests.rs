@@ -3,21 +3,10 @@
 //! LibreOffice fixtures of `fixtures/formats/doc` (made by its `gen.py`).
 
 use super::{handles, read};
-use crate::ingest::test_support::{self, cell, ctx, para};
+use crate::ingest::test_support::{self, cell, compound, ctx, para};
 use crate::ingest::{Extracted, ReadError};
 use crate::model::{Location, Part};
-use std::io::{Cursor, Write};
-
-/// A compound file holding the given root streams.
-fn compound(streams: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("create");
-    for (name, data) in streams {
-        let mut s = file.create_stream(format!("/{name}")).expect("stream");
-        s.write_all(data).expect("write");
-    }
-    file.flush().expect("flush");
-    file.into_inner().into_inner()
-}
+use std::io::Cursor;
 
 fn put16(b: &mut [u8], at: usize, v: u16) {
     b[at..at + 2].copy_from_slice(&v.to_le_bytes());

@@ -5,7 +5,6 @@ use super::read;
 use crate::ingest::test_support::{self, cell, ctx, located_texts, para, texts};
 use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
 use crate::model::{Location, Part};
-use std::io::{Cursor, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -417,17 +416,10 @@ fn random_and_truncated_bytes_are_corrupt() {
 
 #[test]
 fn encrypted_package_is_reported_as_encrypted() {
-    let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
-    cfb.create_stream("/EncryptionInfo")
-        .expect("stream")
-        .write_all(&[4, 0, 4, 0])
-        .expect("w");
-    cfb.create_stream("/EncryptedPackage")
-        .expect("stream")
-        .write_all(&[0u8; 600])
-        .expect("w");
-    cfb.flush().expect("flush");
-    let bytes = cfb.into_inner().into_inner();
+    let bytes = crate::ingest::test_support::compound(&[
+        ("EncryptionInfo", &[4, 0, 4, 0]),
+        ("EncryptedPackage", &[0u8; 600]),
+    ]);
     let err = read(&bytes, &ctx()).expect_err("encrypted");
     assert!(
         matches!(&err, ReadError::Encrypted(m) if m.contains("password-protected Word document")),
