@@ -6,6 +6,7 @@ mod fixtures;
 mod formats;
 mod heldout;
 mod heldout_bundles;
+mod heldout_scans;
 mod hostile;
 mod hostile_fs;
 mod hostile_inbox;
