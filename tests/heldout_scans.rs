@@ -109,9 +109,11 @@ fn score(file: &toml::Table, bundle: &Bundle, fields: &[FieldValue]) -> Scored {
     let fields = wanted
         .into_iter()
         .map(|(name, ours, value)| {
+            // A person's certificate names its holder as `certificate_person`.
+            let person = (ours == "certificate_holder").then_some("certificate_person");
             let got: Vec<String> = fields
                 .iter()
-                .filter(|f| f.name == ours)
+                .filter(|f| f.name == ours || Some(f.name.as_str()) == person)
                 .map(value_text)
                 .collect();
             (name.to_string(), value, got)
@@ -239,11 +241,12 @@ fn heldout_scans_are_read_with_their_fields() {
         .map(|s| s.path.as_str())
         .collect();
     assert!(uscc_wrong.is_empty(), "USCC misread on {uscc_wrong:?}");
-    // Floors under the first measurement (0.856 mean, 0.841 of fields), so that a regression
-    // fails; issue 12's goal is 0.95 of fields, which this set does not reach yet.
-    assert!(mean >= 0.80, "mean char accuracy {mean:.3}");
+    // Floors under what was measured (0.860 mean, 41 of 44 fields; the first measurement, before
+    // seal ink was lightened and branch and personal certificates were read, gave 0.856 and 37),
+    // so that a regression fails; issue 12's goal is 0.95 of fields, not reached yet.
+    assert!(mean >= 0.82, "mean char accuracy {mean:.3}");
     assert!(
-        field_share >= 0.80,
+        field_share >= 0.88,
         "fields exact {right_fields}/{all_fields}"
     );
 }
