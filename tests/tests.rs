@@ -2,6 +2,7 @@
 
 mod batch;
 mod cli;
+mod doc_mutations;
 mod fixtures;
 mod formats;
 mod heldout;

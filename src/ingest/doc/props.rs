@@ -126,10 +126,18 @@ fn pages<'w>(table: &[u8], word: &'w [u8], bins: (u32, u32)) -> Vec<&'w [u8]> {
         return Vec::new();
     };
     let n = plc.len().saturating_sub(4) / 8;
-    (0..n)
+    // Each page once: a bin table naming one page 60,000 times would decode its runs as often
+    // (`tests/hostile/doc.rs`); distinct pages are bounded by the stream's size.
+    let mut numbers: Vec<u32> = (0..n)
         .filter_map(|i| u32_at(plc, 4 * (n + 1) + 4 * i))
+        .map(|pn| pn & 0x003F_FFFF)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+        .into_iter()
         .filter_map(|pn| {
-            let at = usize::try_from(pn & 0x003F_FFFF).ok()?.checked_mul(PAGE)?;
+            let at = usize::try_from(pn).ok()?.checked_mul(PAGE)?;
             word.get(at..at.checked_add(PAGE)?)
         })
         .collect()
