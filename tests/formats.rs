@@ -297,6 +297,77 @@ fn formats_xlsb_evidence_is_found_by_the_rules() {
     assert_eq!(network.files, ["服务网点一览表.xlsb"], "{network:?}");
 }
 
+/// LibreOffice's RTF of footnotes in mid-sentence and a table nested in a cell: each footnote
+/// is a passage of the `footnote` part and the sentence around it stays one passage; the inner
+/// table's cells are passages of their own with the outer cell's path. (LibreOffice's text
+/// export shows only the footnotes' numbers, so the recall counts the body and the tables.)
+#[test]
+fn rtf_libreoffice_footnotes_and_nested_table() {
+    let (doc, _) = read_and_recall(
+        "rtf/售后服务制度-脚注与嵌套表.rtf",
+        "rtf/售后服务制度-脚注与嵌套表.ref.txt",
+        FileKind::Rtf,
+    );
+    let body = |paragraph| Location::Paragraph {
+        part: Part::Body,
+        paragraph,
+    };
+    let footnote = |paragraph| Location::Paragraph {
+        part: Part::Footnote,
+        paragraph,
+    };
+    let cell = |row, col, nested: Option<&str>| Location::TableCell {
+        part: Part::Body,
+        table: 0,
+        row,
+        col,
+        nested: nested.map(str::to_string),
+    };
+    let got: Vec<(&str, &Location)> = doc
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
+    let expected: Vec<(&str, Location)> = vec![
+        ("售后服务管理制度", body(0)),
+        (
+            "顾客投诉由客服中心统一受理，接到投诉后24小时内答复顾客。",
+            body(1),
+        ),
+        (
+            "产品保修期内免费维修，配件供应期不少于产品停产后八年。",
+            body(2),
+        ),
+        ("服务项目", cell(0, 0, None)),
+        ("承诺内容", cell(0, 1, None)),
+        ("维修服务", cell(1, 0, None)),
+        ("部件", cell(0, 0, Some("t0r1c1"))),
+        ("保修期", cell(0, 1, Some("t0r1c1"))),
+        ("压缩机", cell(1, 0, Some("t0r1c1"))),
+        ("十年", cell(1, 1, Some("t0r1c1"))),
+        ("整机", cell(2, 0, Some("t0r1c1"))),
+        ("三年", cell(2, 1, Some("t0r1c1"))),
+        // LibreOffice 7.4 writes the row after a nested table without ending the outer cell
+        // and row (`…\nestrow}{\nonesttables\par}\pard\intbl 回访\cell\trowd…\cell\cell\row`),
+        // and reads its own RTF back as we do: 回访 in the outer cell after the inner table,
+        // the last row's text one cell to the right (its HTML export of this file shows these
+        // cells). The well-formed nesting Word writes is in `ingest::rtf::tests`.
+        ("主要部件保修期如下：\n回访", cell(1, 1, None)),
+        (
+            "维修完成后3日内电话回访，回访记录保存三年。",
+            cell(1, 2, None),
+        ),
+        ("特此公布。", body(3)),
+        (
+            "客服中心设在兰溪市丹溪大道1055号，电话0579-88222001。",
+            footnote(0),
+        ),
+        ("保修期自购买之日起计算，以发票日期为准。", footnote(1)),
+    ];
+    let expected: Vec<(&str, &Location)> = expected.iter().map(|(t, l)| (*t, l)).collect();
+    assert_eq!(got, expected);
+}
+
 #[test]
 fn formats_evidence_is_found_by_the_rules() {
     let dir = tempfile::tempdir().expect("tempdir");
