@@ -15,6 +15,7 @@ mod legacy_doc;
 mod ocr;
 mod realworld;
 mod report;
+mod report_format;
 mod rules;
 mod util;
 mod worker;
