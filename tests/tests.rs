@@ -2,6 +2,7 @@
 
 mod batch;
 mod cli;
+mod doc_mutations;
 mod fixtures;
 mod formats;
 mod heldout;
@@ -15,6 +16,7 @@ mod legacy_doc;
 mod ocr;
 mod realworld;
 mod report;
+mod report_format;
 mod rules;
 mod util;
 mod worker;
