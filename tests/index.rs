@@ -50,8 +50,9 @@ fn search_in(index: &Path, args: &[&str]) -> Vec<Value> {
     ];
     all.extend_from_slice(args);
     let out = certsift(&all);
+    // Exit 1 is "no hits", with nothing on stdout.
     assert!(
-        out.status.success(),
+        out.status.success() || (out.status.code() == Some(1) && out.stdout.is_empty()),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -219,19 +220,91 @@ fn reindexing_a_bundle_replaces_it() {
 }
 
 #[test]
-fn no_hits_is_empty_output_and_success() {
+fn no_hits_says_so_and_exits_1() {
     let out = certsift(&[
         "search",
         "--index",
         path_str(inbox_index()),
         "不存在的词语组合",
     ]);
-    assert!(
-        out.status.success(),
+    assert_eq!(
+        out.status.code(),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 hits"));
+}
+
+/// A page says which hits of how many it shows, and `--offset` gives the next ones.
+#[test]
+fn results_say_how_many_of_how_many_and_page_on() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["search", "--index", path_str(inbox_index()), "售后服务"];
+        args.extend_from_slice(extra);
+        let out = certsift(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let total = search(&["售后服务"]).len();
+    assert!(total > 4, "the sample inbox says 售后服务 often: {total}");
+    let first = run(&["--limit", "2"]);
+    let footer = first.lines().last().expect("a footer");
+    assert!(
+        footer.contains(&format!("2 of {total} hits")) && footer.contains("--offset 2"),
+        "{footer}"
+    );
+    let second = run(&["--limit", "2", "--offset", "2"]);
+    let footer2 = second.lines().last().expect("a footer");
+    assert!(
+        footer2.contains(&format!("第 3–4 条，共 {total} 条")),
+        "{footer2}"
+    );
+    assert_ne!(first.lines().next(), second.lines().next(), "another page");
+    let json = certsift(&[
+        "search",
+        "--json",
+        "--limit",
+        "2",
+        "--index",
+        path_str(inbox_index()),
+        "售后服务",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&json.stdout).lines().count(), 2);
+    assert!(String::from_utf8_lossy(&json.stderr).contains(&format!("of {total} hits")));
+}
+
+/// A mistyped filter is refused with what may be named, not answered with nothing.
+#[test]
+fn unknown_filter_values_are_refused_with_the_valid_ones() {
+    for (flag, value, listed) in [
+        ("--bundle", "没有这个申请包", "鼎盛机电-2026"),
+        ("--clause", "9.9", "5.3"),
+        ("--material", "licence", "business_license"),
+    ] {
+        let out = certsift(&["search", "--index", path_str(inbox_index()), flag, value]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(value) && stderr.contains(listed),
+            "{flag}: {stderr}"
+        );
+    }
+    // A real clause or material with no passage is 0 hits, not an error.
+    let out = certsift(&[
+        "search",
+        "--index",
+        path_str(inbox_index()),
+        "--clause",
+        "5.3.2",
+        "不存在的词语组合",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
@@ -253,4 +326,27 @@ fn searching_a_missing_index_is_an_error() {
     ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index"));
+}
+
+/// `OR` widens, `-word` narrows, and a malformed query is refused, through the binary.
+#[test]
+fn or_and_minus_work_and_malformed_operators_are_refused() {
+    let one = search(&["投诉"]).len();
+    let either = search(&["投诉", "OR", "配件"]).len();
+    let without = search(&["投诉 -处理"]).len();
+    assert!(either > one, "OR finds more: {either} vs {one}");
+    assert!(without < one, "-处理 leaves some out: {without} vs {one}");
+    assert_eq!(search(&["投诉", "NOT", "处理"]).len(), without);
+    assert_eq!(search(&["--", "投诉", "-处理"]).len(), without);
+    for bad in [&["投诉", "OR"][..], &["-"][..], &["NOT"][..]] {
+        let mut args = vec!["search", "--index", path_str(inbox_index())];
+        args.extend_from_slice(bad);
+        let out = certsift(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -95,7 +95,9 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
     /// Words (all must match), "quoted phrases" or codes; several arguments are joined with
-    /// spaces. May be empty with a filter (lists what the filter keeps).
+    /// spaces. May be empty with a filter (lists what the filter keeps). `OR` between two
+    /// takes either; `NOT word` leaves out passages that say it (`-word` too, inside one quoted
+    /// argument or after `--`, since a bare `-word` reads as an option).
     pub query: Vec<String>,
     /// Only passages cited for this clause or below it (5.3 includes 5.3.2).
     #[arg(long, value_name = "CLAUSE")]
@@ -109,6 +111,9 @@ pub struct SearchArgs {
     /// Most hits shown.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
+    /// Hits to skip first, for the next page (`--offset 20` after the first 20).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: usize,
     /// One JSON object per hit, one per line.
     #[arg(long)]
     pub json: bool,

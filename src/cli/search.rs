@@ -1,7 +1,9 @@
 //! `certsift search --index DIR [QUERY]`: print matching passages, best first. Human output is
 //! bundle, file, location and a snippet with the matched words in bold (only on a terminal, so
-//! pipes get plain text); `--json` prints one hit per line. No hits: no output, success.
+//! pipes get plain text), then how many of how many were shown; `--json` prints one hit per
+//! line. No hits: "0 hits" on stderr and exit 1, as ripgrep does.
 
+use super::Failure;
 use super::args::SearchArgs;
 use anyhow::{Context, Result};
 use certsift::index::{Filters, Hit, Index};
@@ -20,23 +22,102 @@ struct JsonHit<'a> {
     materials: &'a [certsift::model::MaterialId],
 }
 
-/// Runs the subcommand; output goes to `out`.
+/// Runs the subcommand; output goes to `out`. Exit 1 with "0 hits" when nothing matches (as
+/// ripgrep does), 2 when the search cannot run (no index, a bad query, an unknown filter value).
 pub fn run(args: &SearchArgs, out: &mut dyn Write) -> Result<()> {
     let index = Index::open(&args.index)?;
+    check_filters(args, &index)?;
     let filters = Filters {
         clause: args.clause.clone(),
         bundle: args.bundle.clone(),
         material: args.material.clone(),
     };
-    let hits = index
-        .search(&args.query.join(" "), &filters, args.limit)
-        .context("search failed")?;
+    let page = index
+        .search_page(&args.query.join(" "), &filters, args.offset, args.limit)
+        .map_err(|e| Failure::new(2, format!("search failed: {e}")))?;
     let bold = !args.json && std::io::stdout().is_terminal();
-    for hit in &hits {
+    for hit in &page.hits {
         if args.json {
             write_json(hit, out)?;
         } else {
             write_human(hit, bold, out)?;
+        }
+    }
+    if page.total == 0 {
+        return Err(Failure::new(1, "0 条结果 (0 hits)".into()).into());
+    }
+    let (first, last) = (args.offset + 1, args.offset + page.hits.len());
+    let shown = if page.hits.is_empty() {
+        format!(
+            "第 {first} 条起没有结果，共 {} 条 (no hits after {}; {} in all)",
+            page.total, args.offset, page.total
+        )
+    } else if page.hits.len() < page.total {
+        let more = if last < page.total {
+            format!("; --offset {last} for more")
+        } else {
+            String::new()
+        };
+        format!(
+            "第 {first}–{last} 条，共 {} 条 ({} of {} hits{more})",
+            page.total,
+            page.hits.len(),
+            page.total
+        )
+    } else {
+        format!("共 {} 条 ({} hits)", page.total, page.total)
+    };
+    // JSON lines stay one hit per line on stdout; the count goes beside them on stderr.
+    if args.json {
+        eprintln!("{shown}");
+    } else {
+        writeln!(out, "{shown}")?;
+    }
+    Ok(())
+}
+
+/// Refuses a `--bundle`, `--clause` or `--material` that names nothing, listing what may be
+/// named: an empty result would read as "no evidence" when the filter was mistyped. Clauses and
+/// materials are the catalog's (a real one with no passage gives 0 hits); bundles the index's.
+fn check_filters(args: &SearchArgs, index: &Index) -> Result<()> {
+    let refuse = |what: &str, given: &str, valid: Vec<String>| -> anyhow::Error {
+        Failure::new(
+            2,
+            format!(
+                "{what} `{given}` 不存在 (unknown); 可用的有 (valid): {}",
+                valid.join(", ")
+            ),
+        )
+        .into()
+    };
+    if let Some(bundle) = &args.bundle {
+        let bundles = index.bundles().context("cannot list the index's bundles")?;
+        if !bundles.contains(bundle) {
+            return Err(refuse("--bundle", bundle, bundles));
+        }
+    }
+    if args.clause.is_none() && args.material.is_none() {
+        return Ok(());
+    }
+    let rules = super::config::rules(None)?;
+    if let Some(clause) = &args.clause {
+        let wanted = clause.trim().trim_end_matches('.');
+        let ids: Vec<String> = rules.indicators().iter().map(|i| i.id.0.clone()).collect();
+        let known = ids
+            .iter()
+            .any(|id| id == wanted || id.starts_with(&format!("{wanted}.")));
+        if !known {
+            let top: Vec<String> = ids
+                .into_iter()
+                .filter(|id| id.matches('.').count() <= 1)
+                .collect();
+            return Err(refuse("--clause", clause, top));
+        }
+    }
+    if let Some(material) = &args.material {
+        let ids: Vec<String> = rules.materials().iter().map(|m| m.id.0.clone()).collect();
+        if !ids.contains(material) {
+            return Err(refuse("--material", material, ids));
         }
     }
     Ok(())

@@ -7,12 +7,13 @@
 //! carry the model's [`Location`](crate::model::Location). Reading files and judging them are
 //! left to `ingest` and `rules`; this module never re-reads a file.
 
+mod query;
 mod schema;
 mod search;
 mod tokenizer;
 
 use schema::Fields;
-pub use search::{Filters, Hit};
+pub use search::{Filters, Hit, Page};
 
 use crate::model::{Bundle, IndicatorId, Location};
 use crate::rules::Assessment;

@@ -1,18 +1,20 @@
-//! Query → hits. A query is split into parts at whitespace outside quotes; each part is put in
-//! matching form ([`crate::normalize::for_matching`]) and becomes a phrase query over the CJK
-//! bigram tokens, and all parts must match (AND). So `投诉 处理` finds passages with both words,
+//! Query → hits. The query is parsed by [`super::query`] (words, "phrases", `OR`, `-word`);
+//! each term is put in matching form ([`crate::normalize::for_matching`]) and becomes a phrase
+//! query over the CJK bigram tokens. So `投诉 处理` finds passages with both words,
 //! `"投诉 处理"` only the phrase (`投诉处理`, since matching form drops spaces between CJK
 //! characters), `400-800-1234` the number as written. A word (not a quoted phrase) also matches
 //! what the passage sits under (its headings, a sheet's header row), with less weight. Filters
-//! (clause, bundle, material) narrow without changing the score. Hits carry the model's [`Location`], a plain-text snippet of the
-//! passage's matching form and the byte ranges to highlight in it.
+//! (clause, bundle, material) narrow without changing the score. Hits carry the model's
+//! [`Location`], a plain-text snippet of the passage's matching form and the byte ranges to
+//! highlight in it.
 
+use super::query::{QueryPart, parse};
 use super::schema::clause_prefixes;
 use super::tokenizer::{CjkBigramTokenizer, is_bigram_char};
 use super::{Index, IndexError, Result};
 use crate::model::{IndicatorId, Location, MaterialId};
 use std::ops::Range;
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
 };
@@ -50,6 +52,15 @@ impl Filters {
     }
 }
 
+/// One page of hits, and how many passages match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The hits of this page, best first.
+    pub hits: Vec<Hit>,
+    /// Passages matching the query and filters, on every page.
+    pub total: usize,
+}
+
 /// One matching passage.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -78,36 +89,52 @@ impl Index {
     /// with no filter, an unbalanced quote or a query with nothing searchable in it is
     /// [`IndexError::Query`].
     pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+        self.search_page(query, filters, 0, limit)
+            .map(|page| page.hits)
+    }
+
+    /// [`Index::search`] one page at a time: the hits after the first `offset`, at most `limit`
+    /// of them, and how many match in all, so a caller can say "20 of 63".
+    pub fn search_page(
+        &self,
+        query: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page> {
         let f = &self.fields;
-        let parts = split_query(query)?;
-        if parts.is_empty() && filters.is_empty() {
-            return Err(IndexError::Query(
-                "nothing to search for: give words, or --clause, --bundle or --material".into(),
-            ));
+        let parsed = parse(query)?;
+        if parsed.is_empty() && filters.is_empty() {
+            return Err(IndexError::Query(if parsed.excluded.is_empty() {
+                "nothing to search for: give words, or --clause, --bundle or --material".into()
+            } else {
+                "only words to leave out: give a word to find, or --clause, --bundle or --material"
+                    .into()
+            }));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for part in &parts {
-            let in_text = part_query(f.normalized, &part.text)?;
-            if part.quoted {
-                clauses.push((Occur::Must, in_text));
-                continue;
+        for group in &parsed.groups {
+            let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for part in group {
+                either.push((Occur::Should, self.part_query(part)?));
             }
-            // A word matches the passage's text, or what it sits under (a record row under its
-            // table's header), the latter worth less.
-            let in_context = Box::new(BoostQuery::new(
-                all_bigrams_query(f.context, &part.text)?,
-                CONTEXT_BOOST,
-            ));
-            let either =
-                BooleanQuery::new(vec![(Occur::Should, in_text), (Occur::Should, in_context)]);
-            clauses.push((Occur::Must, Box::new(either)));
-            // Only adds to the score of a passage that matches: every passage of a licence's
-            // page carries the page's values, but only those saying the words are hits.
-            let as_field = Box::new(BoostQuery::new(
-                all_bigrams_query(f.field_values, &part.text)?,
-                FIELD_VALUE_BOOST,
-            ));
-            clauses.push((Occur::Should, as_field));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            for part in group.iter().filter(|p| !p.quoted) {
+                // Only adds to the score of a passage that matches: every passage of a
+                // licence's page carries the page's values, but only those saying the words
+                // are hits.
+                let as_field = Box::new(BoostQuery::new(
+                    all_bigrams_query(f.field_values, &part.text)?,
+                    FIELD_VALUE_BOOST,
+                ));
+                clauses.push((Occur::Should, as_field));
+            }
+        }
+        for part in &parsed.excluded {
+            // All of the term's bigrams, not its phrase: tantivy's phrase scorer, driven by an
+            // exclusion, is asked to seek backwards (a debug assertion in 0.27). Leaving out a
+            // passage that has the bigrams apart is the safe side of "must not say it".
+            clauses.push((Occur::MustNot, all_bigrams_query(f.normalized, &part.text)?));
         }
         let mut filter = |field: Field, value: &str| {
             let term = TermQuery::new(
@@ -132,22 +159,28 @@ impl Index {
         if let Some(material) = &filters.material {
             filter(f.material, material);
         }
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top: Vec<(f32, DocAddress)> = if parts.is_empty() {
+        if limit == 0 {
+            let total = searcher.search(&query, &Count)?;
+            return Ok(Page {
+                hits: Vec::new(),
+                total,
+            });
+        }
+        let (top, total): (Vec<(f32, DocAddress)>, usize) = if parsed.is_empty() {
             // A listing (filters only): evidence order, best first, as the report cites it.
             let by_rank = TopDocs::with_limit(limit)
+                .and_offset(offset)
                 .order_by_fast_field::<u64>(super::schema::EVIDENCE_RANK, Order::Asc);
-            searcher
-                .search(&query, &by_rank)?
-                .into_iter()
-                .map(|(_, address)| (0.0, address))
-                .collect()
+            let (top, total) = searcher.search(&query, &(by_rank, Count))?;
+            let top = top.into_iter().map(|(_, address)| (0.0, address)).collect();
+            (top, total)
         } else {
-            searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
+            let by_score = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_score();
+            searcher.search(&query, &(by_score, Count))?
         };
         let mut snippets = SnippetGenerator::create(&searcher, &query, f.normalized)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
@@ -194,7 +227,25 @@ impl Index {
                 materials: all(f.material).into_iter().map(MaterialId).collect(),
             });
         }
-        Ok(hits)
+        Ok(Page { hits, total })
+    }
+
+    /// One term's query: a quoted phrase in the passage's own text; a word in its text, or in
+    /// what it sits under (a record row under its table's header), the latter worth less.
+    fn part_query(&self, part: &QueryPart) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        let in_text = part_query(f.normalized, &part.text)?;
+        if part.quoted {
+            return Ok(in_text);
+        }
+        let in_context = Box::new(BoostQuery::new(
+            all_bigrams_query(f.context, &part.text)?,
+            CONTEXT_BOOST,
+        ));
+        Ok(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, in_text),
+            (Occur::Should, in_context),
+        ])))
     }
 }
 
@@ -268,54 +319,6 @@ fn all_bigrams_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
         })
         .collect();
     Ok(Box::new(BooleanQuery::new(terms)))
-}
-
-/// Splits a query at whitespace outside quotes (`"`, `＂`, `“`, `”`); a quoted stretch is one
-/// part whatever it holds. An unclosed quote is an error, not a guess.
-pub(crate) fn split_query(query: &str) -> Result<Vec<QueryPart>> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in query.chars() {
-        if matches!(c, '"' | '＂' | '“' | '”') {
-            if !current.trim().is_empty() {
-                parts.push(QueryPart {
-                    text: std::mem::take(&mut current),
-                    quoted,
-                });
-            }
-            quoted = !quoted;
-            current.clear();
-        } else if c.is_whitespace() && !quoted {
-            if !current.is_empty() {
-                parts.push(QueryPart {
-                    text: std::mem::take(&mut current),
-                    quoted: false,
-                });
-            }
-        } else {
-            current.push(c);
-        }
-    }
-    if quoted {
-        return Err(IndexError::Query(format!("unbalanced quote in `{query}`")));
-    }
-    if !current.is_empty() {
-        parts.push(QueryPart {
-            text: current,
-            quoted: false,
-        });
-    }
-    Ok(parts)
-}
-
-/// One part of a query: a word, or a quoted phrase.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct QueryPart {
-    /// As typed, quotes removed.
-    pub(crate) text: String,
-    /// Written in quotes: the exact phrase, in the passage's own text only.
-    pub(crate) quoted: bool,
 }
 
 /// The first `n` characters of `text`.
@@ -444,6 +447,26 @@ mod tests {
         assert_eq!(count(&index, "投诉 处理"), 1);
         assert_eq!(count(&index, "\"投诉 处理\""), 1);
         assert_eq!(count(&index, "投诉 结果"), 0);
+    }
+
+    #[test]
+    fn or_widens_and_minus_narrows() {
+        let index = index(&[
+            "投诉处理流程",
+            "投诉受理登记",
+            "计划设立投诉受理岗位",
+            "处理结果",
+        ]);
+        assert_eq!(count(&index, "投诉 处理 OR 受理"), 3);
+        assert_eq!(count(&index, "投诉 处理 OR 受理 -计划"), 2);
+        assert_eq!(count(&index, "投诉 -计"), 2);
+        assert_eq!(count(&index, "投诉 NOT \"计划 设立\""), 2);
+        assert_eq!(count(&index, "处理 OR 受理 OR 登记"), 4);
+        let page = index
+            .search_page("投诉", &Filters::default(), 1, 1)
+            .expect("page");
+        assert_eq!((page.hits.len(), page.total), (1, 3));
+        assert!(index.search("-计划", &Filters::default(), 10).is_err());
     }
 
     #[test]
@@ -629,23 +652,5 @@ mod tests {
             .add_bundle(&bundle("b", &["售后服务"]), &empty_assessment(), date)
             .expect("add");
         assert_eq!(count(&index, "售后"), 1);
-    }
-
-    #[test]
-    fn split_query_handles_quotes() {
-        let parts = |q: &str| -> Vec<(String, bool)> {
-            split_query(q)
-                .expect("split")
-                .into_iter()
-                .map(|p| (p.text, p.quoted))
-                .collect()
-        };
-        let part = |t: &str, quoted| (t.to_string(), quoted);
-        assert_eq!(
-            parts("a \"b c\" d"),
-            [part("a", false), part("b c", true), part("d", false)]
-        );
-        assert_eq!(parts("“售后 服务”"), [part("售后 服务", true)]);
-        assert!(split_query("  ").expect("split").is_empty());
     }
 }
