@@ -7,14 +7,14 @@ use std::path::PathBuf;
 /// What stops a command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An input or output path could not be used.
-    #[error("{path}: {source}")]
+    /// An input or output path could not be used. The cause is in the message and not also
+    /// the error's `source()`: printed as a chain (`{:#}`), it would say its reason twice.
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The path concerned.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 

@@ -18,7 +18,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("certsift: {err:#}");
-            let code = err.downcast_ref::<cli::Failure>().map_or(1, |f| f.code);
+            // One scheme for every command: 0 done, 1 done with problems or nothing found (a
+            // `Failure` says so), 2 could not run.
+            let code = err.downcast_ref::<cli::Failure>().map_or(2, |f| f.code);
             ExitCode::from(code)
         }
     }

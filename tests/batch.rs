@@ -166,7 +166,10 @@ fn a_run_writes_every_output_and_reports_follow_the_contract() {
     }
 
     let Some(shared) = shared_dir() else {
-        eprintln!("SKIP schema part of a_run_writes_every_output…: ../shared absent");
+        crate::util::skip(
+            "schema part of a_run_writes_every_output…",
+            "../shared absent",
+        );
         return;
     };
     let schema = read_json(&shared.join("domain/report.schema.json"));

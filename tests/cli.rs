@@ -79,9 +79,11 @@ fn gbk_named_zip_members_come_out_in_chinese() {
 #[test]
 fn missing_input_is_an_error_that_names_the_path() {
     let out = certsift(&["extract", "/nonexistent/申报材料"]);
-    assert_eq!(out.status.code(), Some(1));
+    // Could not run: exit 2, the path named, the OS's reason said once.
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/申报材料"), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
 
 #[test]
@@ -94,4 +96,86 @@ fn human_output_lists_status_and_locations() {
     assert!(stdout.contains("[txt · ok · 1 passages]"), "{stdout}");
     assert!(stdout.contains("line 1  投诉处理"), "{stdout}");
     assert!(stdout.contains("1 files: 1 ok"), "{stdout}");
+}
+
+/// `check` refuses what is not one applicant's bundle, and says which command was meant.
+#[test]
+fn check_refuses_an_inbox_a_lone_file_and_an_empty_folder() {
+    let inbox = crate::util::fixtures_dir().join("inbox");
+    let readme = crate::util::fixtures_dir().join("../README.md");
+    let empty = tempfile::tempdir().expect("tempdir");
+    for (path, says) in [
+        (inbox.as_path(), "certsift run"),
+        (readme.as_path(), "certsift extract"),
+        (empty.path(), "no file"),
+    ] {
+        let out = certsift(&["check", path.to_str().expect("utf-8")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path:?}: {stderr}");
+        assert!(stderr.contains(says), "{path:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{path:?}: no report printed");
+    }
+}
+
+/// A `.zip` bundle that is not a zip: the headline is that nothing could be read, exit 1.
+#[test]
+fn an_unreadable_zip_bundle_says_so_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zip = dir.path().join("华信家电.zip");
+    let junk: Vec<u8> = (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&zip, junk).expect("write");
+    let out = certsift(&[
+        "check",
+        "--as-of",
+        "2026-11-28",
+        zip.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let headline = stdout
+        .lines()
+        .position(|l| l.contains("no file of the bundle could be read"));
+    let first_flag = stdout.lines().position(|l| l.contains("material_missing"));
+    assert!(
+        matches!((headline, first_flag), (Some(h), Some(f)) if h < f),
+        "{stdout}"
+    );
+}
+
+/// `run` on one bundle refuses (its subfolders are not applicants); loose files beside real
+/// bundles are named in a warning.
+#[test]
+fn run_refuses_a_bundle_and_warns_of_loose_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = crate::util::fixtures_dir().join("inbox/优选生活-2026");
+    let out_dir = dir.path().join("out");
+    let out = certsift(&[
+        "run",
+        bundle.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("certsift check"), "{stderr}");
+
+    let inbox = dir.path().join("inbox");
+    let one = inbox.join("华信家电");
+    std::fs::create_dir_all(&one).expect("mkdir");
+    std::fs::write(one.join("售后服务制度.txt"), "顾客投诉24小时内响应").expect("write");
+    std::fs::write(inbox.join("说明.txt"), "loose").expect("write");
+    let out = certsift(&[
+        "run",
+        inbox.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--as-of",
+        "2026-11-28",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("说明.txt") && stderr.contains("were not read"),
+        "{stderr}"
+    );
 }

@@ -236,9 +236,9 @@ fn realworld_doc_files_get_a_status_fast_and_recall_what_antiword_or_catdoc_read
     assert!(names.len() >= 40, "{} doc files listed", names.len());
     let oracles = tool_present("antiword") && tool_present("catdoc");
     if !oracles {
-        eprintln!(
-            "SKIP the antiword/catdoc comparison: install them with tools/setup-parts.sh \
-             (Debian packages antiword, catdoc)"
+        crate::util::skip(
+            "the antiword/catdoc comparison",
+            "install them with tools/setup-parts.sh (Debian packages antiword, catdoc)",
         );
     }
     let expected: &[(&str, FileStatus)] = &[

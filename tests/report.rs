@@ -38,8 +38,9 @@ fn report_of(bundle: &std::path::Path) -> Value {
 #[test]
 fn every_fixture_report_validates_against_the_contract_schema() {
     let Some(shared) = shared_dir() else {
-        eprintln!(
-            "SKIP every_fixture_report_validates_against_the_contract_schema: ../shared absent"
+        crate::util::skip(
+            "every_fixture_report_validates_against_the_contract_schema",
+            "../shared absent",
         );
         return;
     };

@@ -69,12 +69,20 @@ pub fn char_accuracy(truth: &str, read: &str) -> f64 {
     1.0 - edit_distance(&t, &r) as f64 / t.len().max(1) as f64
 }
 
-/// True when an OCR engine is installed; otherwise prints why `test` skips.
+/// Says on the terminal that `test` skips, and why. Written to the stderr handle itself, not
+/// with `eprintln!`: the test harness captures the print macros of passing tests, so a skip
+/// would be silent in the normal `cargo test` output.
+pub fn skip(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
+}
+
+/// True when an OCR engine is installed; otherwise says why `test` skips.
 pub fn engine_or_skip(test: &str) -> bool {
     match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto) {
         Ok(_) => true,
         Err(why) => {
-            eprintln!("SKIP {test}: {why}");
+            skip(test, &why.to_string());
             false
         }
     }
@@ -93,7 +101,10 @@ pub fn realworld_or_skip(test: &str) -> Option<PathBuf> {
     match shared_dir() {
         Some(dir) => Some(dir.join("realworld")),
         None => {
-            eprintln!("SKIP {test}: ../shared/realworld is absent (set CERTSIFT_SHARED to run it)");
+            skip(
+                test,
+                "../shared/realworld is absent (set CERTSIFT_SHARED to run it)",
+            );
             None
         }
     }

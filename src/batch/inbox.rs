@@ -42,6 +42,73 @@ pub fn as_inbox(dir: &Path) -> std::io::Result<Option<Vec<Source>>> {
     Ok((loose == 0 && !sources.is_empty()).then_some(sources))
 }
 
+/// What a folder given as an inbox or a bundle holds at its top level, to tell the two apart
+/// before a command reads the wrong one (an inbox graded as one applicant, a bundle's
+/// subfolders graded as applicants).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// Direct subfolders and zips, sorted by path.
+    pub sources: Vec<Source>,
+    /// Names of the loose files beside them (OS clutter and hidden files aside), sorted.
+    pub loose: Vec<String>,
+    /// How many of `sources` look like an applicant's bundle of their own: a zip, or a folder
+    /// holding a business licence by its name (营业执照) within a few levels.
+    pub bundle_like: usize,
+    /// Whether a loose file is named as a business licence.
+    pub loose_licence: bool,
+}
+
+/// Surveys `dir` (see [`Survey`]).
+pub fn survey(dir: &Path) -> std::io::Result<Survey> {
+    let (sources, _) = scan(dir)?;
+    let mut loose: Vec<String> = std::fs::read_dir(dir)?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| escape(&e.file_name()))
+        .filter(|name| {
+            !is_system_clutter(name)
+                && !name.starts_with('.')
+                && !name.to_ascii_lowercase().ends_with(".zip")
+        })
+        .collect();
+    loose.sort();
+    let bundle_like = sources
+        .iter()
+        .filter(|s| s.path.is_file() || holds_a_licence(&s.path, 3))
+        .count();
+    let loose_licence = loose.iter().any(|n| names_a_licence(n));
+    Ok(Survey {
+        sources,
+        loose,
+        bundle_like,
+        loose_licence,
+    })
+}
+
+/// A file name that says it is a business licence.
+fn names_a_licence(name: &str) -> bool {
+    name.contains("营业执照") || name.contains("执照")
+}
+
+/// Whether `dir`, or a folder under it down to `depth` levels, holds a file named as a licence.
+fn holds_a_licence(dir: &Path, depth: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link {
+            return false;
+        }
+        if path.is_dir() {
+            depth > 0 && holds_a_licence(&path, depth - 1)
+        } else {
+            names_a_licence(&escape(&e.file_name()))
+        }
+    })
+}
+
 /// The folder's bundles (direct subfolders and zips, sorted by path) and its number of loose
 /// files. A symlink to a folder or zip counts as a bundle; it is read only when it resolves
 /// inside `dir` (see the module's docs).
@@ -138,6 +205,30 @@ fn hash_file(path: &Path) -> Result<[u8; 32], ReadError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_survey_tells_an_inbox_from_a_bundle() {
+        let inbox = tempfile::tempdir().expect("tempdir");
+        for name in ["华信家电", "鼎盛机电"] {
+            let dir = inbox.path().join(name).join("资质");
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            std::fs::write(dir.join("营业执照.pdf"), "x").expect("write");
+        }
+        std::fs::write(inbox.path().join("优选.zip"), b"PK").expect("write");
+        let seen = super::survey(inbox.path()).expect("survey");
+        assert_eq!((seen.sources.len(), seen.bundle_like), (3, 3));
+        assert!(seen.loose.is_empty() && !seen.loose_licence);
+
+        let bundle = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(bundle.path().join("制度")).expect("mkdir");
+        std::fs::write(bundle.path().join("制度/投诉处理办法.docx"), "x").expect("write");
+        std::fs::write(bundle.path().join("营业执照副本.jpg"), "x").expect("write");
+        std::fs::write(bundle.path().join(".DS_Store"), "x").expect("write");
+        let seen = super::survey(bundle.path()).expect("survey");
+        assert_eq!((seen.sources.len(), seen.bundle_like), (1, 0));
+        assert_eq!(seen.loose, ["营业执照副本.jpg"]);
+        assert!(seen.loose_licence);
+    }
+
     use super::*;
 
     #[test]

@@ -2,8 +2,9 @@
 //! the folder (or the built-in rules), runs every example and counter-example, and prints either
 //! `OK: N rules, M examples` or one `file:line: message` per problem (exit status 1).
 
+use super::Failure;
 use super::args::{RulesAction, RulesArgs};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use certsift::rules::{self, RulesError};
 use std::io::Write;
 
@@ -30,7 +31,7 @@ fn check(dir: Option<&std::path::Path>, out: &mut dyn Write) -> Result<()> {
                 writeln!(out, "{p}")?;
             }
             out.flush()?;
-            bail!("{} problem(s) in the rules", problems.len())
+            Err(Failure::new(1, format!("{} problem(s) in the rules", problems.len())).into())
         }
     }
 }

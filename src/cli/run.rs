@@ -34,11 +34,18 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         jobs,
         full: args.full,
     };
+    let loose = inbox_shape(&args.inbox).map_err(setup)?;
+    if let Some(warning) = &loose {
+        eprintln!("{warning}");
+    }
     let progress = Progress::new(std::io::stdout().is_terminal());
     let stats = certsift::batch::run(&settings, &progress)
         .map_err(|err| Failure::new(2, err.to_string()))?;
     progress.finish();
     write_closing(&stats, &args.out, out)?;
+    if let Some(warning) = &loose {
+        writeln!(out, "{warning}")?;
+    }
     if stats.failed > 0 {
         out.flush()?;
         return Err(Failure::new(
@@ -51,6 +58,40 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Refuses an inbox that is one applicant's bundle (a licence at its top level, no subfolder
+/// holding one: its subfolders would be graded as applicants and its files ignored), and
+/// returns the warning to give when loose files beside the bundles will not be read.
+fn inbox_shape(inbox: &std::path::Path) -> Result<Option<String>> {
+    if !inbox.is_dir() {
+        return Ok(None); // the batch says what is wrong with the path.
+    }
+    let survey = certsift::batch::inbox::survey(inbox)?;
+    if survey.loose.is_empty() {
+        return Ok(None);
+    }
+    if survey.bundle_like == 0 && survey.loose_licence {
+        return Err(anyhow::anyhow!(
+            "`{p}` 看起来是一个申请包，不是收件箱 (this looks like one bundle, not an inbox: a \
+             licence lies at its top level and no subfolder holds one): 用 `certsift check {p}` \
+             检查它，或把它放进一个收件箱文件夹",
+            p = inbox.display()
+        ));
+    }
+    let shown: Vec<&str> = survey.loose.iter().take(5).map(String::as_str).collect();
+    let more = survey.loose.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" …（另有 {more} 个）")
+    } else {
+        String::new()
+    };
+    Ok(Some(format!(
+        "警告：收件箱顶层的 {n} 个文件不属于任何申请包，未处理 (warning: {n} loose file(s) at the \
+         inbox's top level belong to no bundle and were not read): {}{more}",
+        shown.join(", "),
+        n = survey.loose.len()
+    )))
 }
 
 /// Two bars on a terminal — bundles finished, and files on disk read (a zip bundle is one

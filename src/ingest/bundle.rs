@@ -29,7 +29,7 @@ pub fn read_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Document>> 
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.clone(),
-            source,
+            cause: source,
         })?;
         let shown = slash_path(path);
         if meta.is_dir() {
@@ -65,7 +65,7 @@ pub fn read_bundle_observed(
     let id = bundle_id(path);
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let deadlines = Deadlines::none().starting(TimeScope::Bundle, limits.max_bundle_time);
     let mut documents = if meta.is_dir() {

@@ -42,7 +42,7 @@ pub struct Entry {
 pub fn list_entries(dir: &Path) -> Result<Vec<Entry>> {
     let root = std::fs::canonicalize(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -52,7 +52,7 @@ pub fn list_entries(dir: &Path) -> Result<Vec<Entry>> {
             Err(source) if current == dir => {
                 return Err(Error::Io {
                     path: current,
-                    source,
+                    cause: source,
                 });
             }
             Err(err) => {

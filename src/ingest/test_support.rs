@@ -103,9 +103,18 @@ pub(crate) fn shared_corpus(test: &str, sub: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIP {test}: ../shared/realworld/{sub} is absent (set CERTSIFT_SHARED to run it)"
+        skip(
+            test,
+            &format!("../shared/realworld/{sub} is absent (set CERTSIFT_SHARED to run it)"),
         );
         None
     }
+}
+
+/// Says on the terminal that `test` skips, and why. Written to the stderr handle itself, not
+/// with `eprintln!`: the test harness captures the print macros of passing tests, so a skip
+/// would be silent in the normal `cargo test` output.
+pub(crate) fn skip(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
 }

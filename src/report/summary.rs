@@ -41,9 +41,33 @@ impl Names {
 /// Writes the summary of `report` to `out`.
 pub fn write(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
     write_header(report, out)?;
+    write_unreadable(report, out)?;
     write_flags(report, out)?;
     write_materials(report, names, out)?;
     write_indicators(report, names, out)
+}
+
+/// When no file of the bundle could be read (a zip that is not one, every file encrypted), that
+/// is the headline: every "missing" below follows from it, and the applicant must resend.
+fn write_unreadable(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+    if report.files.is_empty() || report.files.iter().any(|f| f.status == FileStatus::Ok) {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\n✗ 没有一个文件可以读取 (no file of the bundle could be read): 下面的材料缺失都由此而来，\
+         请申请人重新提交 (everything reported missing below follows from this)"
+    )?;
+    for file in &report.files {
+        writeln!(
+            out,
+            "    {}  {}  {}",
+            file.path,
+            file.status,
+            file.error.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
 }
 
 fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {

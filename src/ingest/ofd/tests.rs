@@ -249,7 +249,10 @@ fn a_scan_that_cannot_be_decoded_or_is_jbig2_stays_needs_ocr_with_a_note() {
 #[test]
 fn a_scanned_licence_is_read_by_ocr_when_an_engine_is_installed() {
     if crate::ingest::ocr::engine(crate::ingest::ocr::EngineChoice::Auto).is_err() {
-        eprintln!("SKIP: no OCR engine installed");
+        crate::ingest::test_support::skip(
+            "OFD scan test",
+            "no OCR engine installed (tools/setup-parts.sh)",
+        );
         return;
     }
     let scan = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scans");
@@ -258,7 +261,7 @@ fn a_scanned_licence_is_read_by_ocr_when_an_engine_is_installed() {
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|e| e == "png"))
     }) else {
-        eprintln!("SKIP: no PNG scan in fixtures/scans");
+        crate::ingest::test_support::skip("OFD scan test", "no PNG scan in fixtures/scans");
         return;
     };
     let image = std::fs::read(&png).expect("scan");

@@ -17,14 +17,17 @@ fn parts_and_pages(dir: &std::path::Path) -> Option<(Parts, Vec<super::measure::
     let parts = match Parts::locate() {
         Ok(p) => p,
         Err(e) => {
-            println!("skipped: {e}");
+            crate::ingest::test_support::skip("PP-OCR live test", &e.to_string());
             return None;
         }
     };
     match render_pages(dir) {
         Ok(pages) => Some((parts, pages)),
         Err(e) => {
-            println!("skipped: cannot render the test pages: {e}");
+            crate::ingest::test_support::skip(
+                "PP-OCR live test",
+                &format!("cannot render the test pages: {e}"),
+            );
             None
         }
     }

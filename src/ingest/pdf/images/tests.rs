@@ -820,8 +820,9 @@ fn a_decoded_scan_matches_pdftoppm() {
         .output()
         .is_ok();
     if !has_pdftoppm {
-        eprintln!(
-            "SKIP a_decoded_scan_matches_pdftoppm: pdftoppm is not installed (apt-get install poppler-utils)"
+        crate::ingest::test_support::skip(
+            "a_decoded_scan_matches_pdftoppm",
+            "pdftoppm is not installed (tools/setup-parts.sh installs poppler-utils)",
         );
         return;
     }
