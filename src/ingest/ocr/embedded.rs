@@ -1,6 +1,7 @@
-//! Pictures inside documents → passages: a licence pasted into Word (workbooks, ODF and .doc
-//! files do not hand theirs over yet). Readers find the pictures and where they sit ([`Anchor`]); this reads each one by
-//! OCR and locates its lines as [`Location::Picture`], so a reviewer sees "段落12 图片1 第3行".
+//! Pictures inside documents → passages: a licence pasted into Word (`.docx`, `.doc`), an ODF
+//! text, a workbook or a slide. Readers find the pictures and where they sit ([`Anchor`]); this
+//! reads each one by OCR and locates its lines as [`Location::Picture`], so a reviewer sees
+//! "段落12 图片1 第3行" or "工作表 营业执照 单元格 B3 图片1 第3行".
 //!
 //! Small pictures are passed over: below [`MIN_SIDE`] pixels a side or [`MIN_PIXELS`] in all, a
 //! picture is a logo, an icon, a signature or a QR code, never a page of text. Formats the image
@@ -30,6 +31,11 @@ pub enum Anchor {
         row: u32,
         col: u32,
     },
+    /// In a workbook: on `sheet`, its top-left corner anchored at `cell` (A1; `None` for a
+    /// picture placed at an absolute position).
+    Sheet { sheet: String, cell: Option<String> },
+    /// On a slide (1-based, in presentation order).
+    Slide(u32),
     /// Somewhere in `part`, place unknown.
     Part(Part),
 }
@@ -157,22 +163,33 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
 
 /// The location of line `line` (box `bbox`) of picture `picture` at `anchor`.
 fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location {
-    let (part, paragraph, table, row, col) = match anchor {
-        Anchor::Paragraph { part, paragraph } => (*part, Some(*paragraph), None, None, None),
+    let (mut part, mut paragraph, mut table, mut row, mut col) =
+        (Part::Body, None, None, None, None);
+    let (mut sheet, mut cell, mut slide) = (None, None, None);
+    match anchor {
+        Anchor::Paragraph {
+            part: p,
+            paragraph: i,
+        } => (part, paragraph) = (*p, Some(*i)),
         Anchor::Cell {
-            part,
-            table,
-            row,
-            col,
-        } => (*part, None, Some(*table), Some(*row), Some(*col)),
-        Anchor::Part(part) => (*part, None, None, None, None),
-    };
+            part: p,
+            table: t,
+            row: r,
+            col: c,
+        } => (part, table, row, col) = (*p, Some(*t), Some(*r), Some(*c)),
+        Anchor::Sheet { sheet: s, cell: c } => (sheet, cell) = (Some(s.clone()), c.clone()),
+        Anchor::Slide(s) => slide = Some(*s),
+        Anchor::Part(p) => part = *p,
+    }
     Location::Picture {
         part,
         paragraph,
         table,
         row,
         col,
+        sheet,
+        cell,
+        slide,
         picture,
         line,
         bbox,
@@ -203,6 +220,52 @@ mod tests {
         );
         let back: Location = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, at);
+    }
+
+    /// Every anchor's location survives JSON: the untagged enum tries `Picture` first, and no
+    /// other shape (a slide paragraph, a sheet cell, a table cell) takes a picture's keys.
+    #[test]
+    fn every_anchor_round_trips_through_json() {
+        let anchors = [
+            Anchor::Paragraph {
+                part: Part::Header,
+                paragraph: 7,
+            },
+            Anchor::Sheet {
+                sheet: "营业执照".into(),
+                cell: Some("B3".into()),
+            },
+            Anchor::Slide(2),
+            Anchor::Part(Part::Body),
+        ];
+        let expected = [
+            r#"{"part":"header","paragraph":7,"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"sheet":"营业执照","cell":"B3","picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"slide":2,"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+        ];
+        for (anchor, want) in anchors.iter().zip(expected) {
+            let at = located(anchor, 1, 2, [0, 0, 9, 9]);
+            let json = serde_json::to_string(&at).expect("json");
+            assert_eq!(json, want);
+            let back: Location = serde_json::from_str(&json).expect("parse");
+            assert_eq!(back, at, "{json}");
+        }
+        let at = located(&Anchor::Slide(2), 1, 2, [0, 0, 9, 9]);
+        assert_eq!(at.to_string(), "slide 2 picture 1 line 2 (OCR)");
+        let sheet = Anchor::Sheet {
+            sheet: "执照".into(),
+            cell: Some("B3".into()),
+        };
+        assert_eq!(
+            located(&sheet, 1, 2, [0; 4]).to_string(),
+            "执照!B3 picture 1 line 2 (OCR)"
+        );
+        // The shapes a picture must not be mistaken for still read as themselves.
+        let slide: Location = serde_json::from_str(r#"{"slide":2,"paragraph":0}"#).expect("slide");
+        assert!(matches!(slide, Location::Slide { .. }));
+        let cell: Location = serde_json::from_str(r#"{"sheet":"a","cell":"B3"}"#).expect("cell");
+        assert!(matches!(cell, Location::SheetCell { .. }));
     }
 
     #[test]
