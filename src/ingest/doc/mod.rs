@@ -219,7 +219,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             data: data.as_deref(),
             chpx_bins: fib.chpx_bins,
         };
-        pictures::pictures(streams, &picture_chars, ctx)
+        pictures::pictures(streams, &picture_chars, ctx, &mut out.notes)
     } else {
         Vec::new()
     };

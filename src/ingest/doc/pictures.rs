@@ -24,7 +24,7 @@
 use super::fib::{FcLcb, u32_at};
 use crate::ingest::ReadContext;
 use crate::ingest::clock::Clock;
-use crate::ingest::ocr::embedded::{Anchor, Embedded};
+use crate::ingest::ocr::embedded::{Anchor, Budget, Embedded};
 use crate::model::Part;
 
 /// A formatted disk page.
@@ -43,13 +43,16 @@ const MAX_PICTURES: usize = 1_000;
 const MAX_RECORDS: usize = 4_096;
 
 /// The inline pictures at `chars` (the `0x01` characters the layout placed: stream offset and
-/// place), then the floating ones of the BStore, in that order.
+/// place), then the floating ones of the BStore, in that order; `notes` says what was left out
+/// for the per-file size limit.
 pub(super) fn pictures(
     streams: Streams<'_>,
     chars: &[(u64, Anchor)],
     ctx: &ReadContext,
+    notes: &mut Vec<String>,
 ) -> Vec<Embedded> {
     let mut out = Vec::new();
+    let mut budget = Budget::new(&ctx.limits);
     if let Some(data) = streams.data
         && !chars.is_empty()
     {
@@ -66,34 +69,58 @@ pub(super) fn pictures(
                 continue;
             }
             seen.push(offset);
-            if let Some((kind, bytes)) = picf_blip(data, offset) {
-                out.push(Embedded {
-                    anchor: anchor.clone(),
-                    name: format!("Data@{offset:#x}.{kind}"),
-                    bytes,
-                });
+            if let Some((kind, blip)) = picf_blip(data, offset) {
+                let name = format!("Data@{offset:#x}.{kind}");
+                if let Some(bytes) = budget
+                    .admit(&name, blip.len() as u64)
+                    .then(|| owned(kind, blip))
+                    .flatten()
+                {
+                    out.push(Embedded {
+                        anchor: anchor.clone(),
+                        name,
+                        bytes,
+                    });
+                }
             }
         }
     }
     let inline = out.len();
-    for (i, (kind, bytes)) in bstore_blips(streams.word, streams.table, ctx)
+    for (i, (kind, blip)) in bstore_blips(streams.word, streams.table, ctx)
         .into_iter()
         .enumerate()
     {
         if out.len() >= MAX_PICTURES {
             break;
         }
+        let name = format!("BStore#{}.{kind}", i + 1);
+        if !budget.admit(&name, blip.len() as u64) {
+            continue;
+        }
+        let Some(bytes) = owned(kind, blip) else {
+            continue;
+        };
         // A blip both inline and in the BStore (the same file pasted twice) is read once.
         if out[..inline].iter().any(|p| p.bytes == bytes) {
             continue;
         }
         out.push(Embedded {
             anchor: Anchor::Part(Part::Body),
-            name: format!("BStore#{}.{kind}", i + 1),
+            name,
             bytes,
         });
     }
+    notes.extend(budget.note());
     out
+}
+
+/// A blip's bytes ready to decode: a DIB (`bmp`) given its file header, the others as they are.
+fn owned(kind: &str, blip: &[u8]) -> Option<Vec<u8>> {
+    if kind == "bmp" {
+        bmp_of_dib(blip)
+    } else {
+        Some(blip.to_vec())
+    }
 }
 
 /// The streams the pictures are found in.
@@ -197,7 +224,7 @@ fn sprms(mut grpprl: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
 
 /// The blip of the `PICFAndOfficeArtData` at `offset` of the `Data` stream: its kind (file
 /// extension) and bytes ready to decode.
-fn picf_blip(data: &[u8], offset: u32) -> Option<(&'static str, Vec<u8>)> {
+fn picf_blip(data: &[u8], offset: u32) -> Option<(&'static str, &[u8])> {
     let at = usize::try_from(offset).ok()?;
     let lcb = usize::try_from(u32_at(data, at)?).ok()?;
     let cb_header = usize::from(u16::from_le_bytes([*data.get(at + 4)?, *data.get(at + 5)?]));
@@ -213,18 +240,25 @@ fn picf_blip(data: &[u8], offset: u32) -> Option<(&'static str, Vec<u8>)> {
     first_blip(block.get(from..)?)
 }
 
-/// The first BLIP among the OfficeArt records of `records`, looking into file blocks.
-fn first_blip(records: &[u8]) -> Option<(&'static str, Vec<u8>)> {
+/// The first BLIP among the OfficeArt records of `records`, looking into a file block (one
+/// level: a block holds a blip, never another block, so a file that nests them is refused
+/// rather than followed down the stack).
+fn first_blip(records: &[u8]) -> Option<(&'static str, &[u8])> {
+    blip_in(records, true)
+}
+
+fn blip_in(records: &[u8], into_blocks: bool) -> Option<(&'static str, &[u8])> {
     let mut at = 0usize;
     for _ in 0..MAX_RECORDS {
         let (instance, kind, len) = header(records, at)?;
         let body = records.get(at + 8..(at + 8).checked_add(len)?.min(records.len()))?;
         match kind {
             // OfficeArtFBSE: 36 bytes, the name, then the embedded blip.
-            0xF007 => {
+            0xF007 if into_blocks => {
                 let name = usize::from(*body.get(33)?);
-                return first_blip(body.get(36 + name..)?);
+                return blip_in(body.get(36 + name..)?, false);
             }
+            0xF007 => return None,
             0xF018..=0xF117 => return blip(instance, kind, body),
             _ => at = at.checked_add(8 + len)?,
         }
@@ -241,8 +275,9 @@ fn header(b: &[u8], at: usize) -> Option<(u16, u16, usize)> {
 }
 
 /// A BLIP record's picture (`body` after its header): the UID(s), for bitmaps a tag byte, for
-/// metafiles a 34-byte header, then the bytes. An odd instance means a second UID.
-fn blip(instance: u16, kind: u16, body: &[u8]) -> Option<(&'static str, Vec<u8>)> {
+/// metafiles a 34-byte header, then the bytes (a DIB without its file header, see [`owned`]).
+/// An odd instance means a second UID.
+fn blip(instance: u16, kind: u16, body: &[u8]) -> Option<(&'static str, &[u8])> {
     let uids = if instance & 1 == 1 { 32 } else { 16 };
     let (ext, skip) = match kind {
         0xF01A => ("emf", uids + 34),
@@ -255,15 +290,7 @@ fn blip(instance: u16, kind: u16, body: &[u8]) -> Option<(&'static str, Vec<u8>)
         _ => return None,
     };
     let bytes = body.get(skip..)?;
-    if bytes.is_empty() {
-        return None;
-    }
-    let bytes = if kind == 0xF01F {
-        bmp_of_dib(bytes)?
-    } else {
-        bytes.to_vec()
-    };
-    Some((ext, bytes))
+    (!bytes.is_empty()).then_some((ext, bytes))
 }
 
 /// A device-independent bitmap with the 14-byte BMP file header image decoders expect.
@@ -297,7 +324,11 @@ fn bmp_of_dib(dib: &[u8]) -> Option<Vec<u8>> {
 
 /// The blips of the drawing group's BStore (floating pictures), each from its file block or
 /// from `foDelay` in the `WordDocument` stream; unused entries (`cRef` 0) are left out.
-fn bstore_blips(word: &[u8], table: &[u8], ctx: &ReadContext) -> Vec<(&'static str, Vec<u8>)> {
+fn bstore_blips<'a>(
+    word: &'a [u8],
+    table: &'a [u8],
+    ctx: &ReadContext,
+) -> Vec<(&'static str, &'a [u8])> {
     let mut out = Vec::new();
     // fcDggInfo is entry 50 of fibRgFcLcb97, which starts at 0x9A.
     let (Some(fc), Some(lcb)) = (u32_at(word, 0x9A + 8 * 50), u32_at(word, 0x9A + 8 * 50 + 4))
@@ -360,7 +391,7 @@ fn bstore_blips(word: &[u8], table: &[u8], ctx: &ReadContext) -> Vec<(&'static s
 }
 
 /// The blip of one BStore file block: embedded after its name, else at `foDelay` of `word`.
-fn fbse_blip(body: &[u8], word: &[u8]) -> Option<(&'static str, Vec<u8>)> {
+fn fbse_blip<'a>(body: &'a [u8], word: &'a [u8]) -> Option<(&'static str, &'a [u8])> {
     let size = usize::try_from(u32_at(body, 20)?).ok()?;
     let refs = u32_at(body, 24)?;
     let delay = usize::try_from(u32_at(body, 28)?).ok()?;
@@ -369,8 +400,8 @@ fn fbse_blip(body: &[u8], word: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         return None;
     }
     match body.get(36 + name..).filter(|rest| rest.len() >= 8) {
-        Some(rest) => first_blip(rest),
-        None if size >= 8 => first_blip(word.get(delay..delay.checked_add(size)?)?),
+        Some(rest) => blip_in(rest, false),
+        None if size >= 8 => blip_in(word.get(delay..delay.checked_add(size)?)?, false),
         None => None,
     }
 }
@@ -422,10 +453,7 @@ mod tests {
     fn a_picf_gives_its_blip() {
         let mut data = vec![0xAAu8; 16];
         data.extend(picf(b"\x89PNG fake"));
-        assert_eq!(
-            picf_blip(&data, 16),
-            Some(("png", b"\x89PNG fake".to_vec()))
-        );
+        assert_eq!(picf_blip(&data, 16), Some(("png", &b"\x89PNG fake"[..])));
         // Not a PICF there, or one whose length runs past the stream.
         assert_eq!(picf_blip(&data, 0), None);
         let cut = &data[..data.len() - 3];
@@ -486,12 +514,44 @@ mod tests {
         table.extend(&group);
         assert_eq!(
             bstore_blips(&word, &table, &ctx()),
-            vec![("png", b"one".to_vec())]
+            vec![("png", &b"one"[..])]
         );
         // A drawing group cut short gives what fits, and never panics.
         for cut in 0..table.len() {
             let _ = bstore_blips(&word, &table[..cut], &ctx());
         }
+    }
+
+    /// Cut short or with any byte changed, a picture's records give a picture or none, never a
+    /// panic or a read past the stream.
+    #[test]
+    fn damaged_records_never_panic() {
+        let mut data = vec![0u8; 8];
+        data.extend(picf(b"\x89PNG fake"));
+        for cut in 0..data.len() {
+            let _ = picf_blip(&data[..cut], 8);
+        }
+        for at in 8..data.len() {
+            for value in [0x00, 0x07, 0x66, 0x80, 0xF0, 0xFF] {
+                let mut bad = data.clone();
+                bad[at] = value;
+                let _ = picf_blip(&bad, 8);
+                let _ = first_blip(&bad[8..]);
+            }
+        }
+    }
+
+    #[test]
+    fn nested_file_blocks_are_refused_not_followed() {
+        let mut nested = png_blip(b"deep");
+        for _ in 0..1_000 {
+            nested = fbse(&nested, 1);
+        }
+        assert_eq!(first_blip(&nested), None);
+        assert_eq!(
+            first_blip(&fbse(&png_blip(b"one"), 1)),
+            Some(("png", &b"one"[..]))
+        );
     }
 
     #[test]

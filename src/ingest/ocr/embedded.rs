@@ -10,8 +10,9 @@
 
 use super::picture::decode_one;
 use super::{OcrMode, engine, read_page_cached};
-use crate::ingest::{Extracted, ReadContext, ReadError};
+use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
 use crate::model::{Location, Part, Passage};
+use std::collections::HashSet;
 
 /// Pictures narrower or lower than this are not read (icons, logos, seals, signatures).
 pub const MIN_SIDE: u32 = 120;
@@ -46,6 +47,52 @@ pub struct Embedded {
     pub anchor: Anchor,
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// What readers may take out of one file for OCR: each picture once (a picture placed twice is
+/// read at its first place), and at most [`Limits::max_file_bytes`] of pictures in all, so a
+/// file that refers to one big picture a thousand times costs one copy, not a thousand.
+#[derive(Debug)]
+pub struct Budget {
+    seen: HashSet<String>,
+    left: u64,
+    refused: usize,
+}
+
+impl Budget {
+    /// A budget for one file under `limits`.
+    pub fn new(limits: &Limits) -> Budget {
+        Budget {
+            seen: HashSet::new(),
+            left: limits.max_file_bytes,
+            refused: 0,
+        }
+    }
+
+    /// True when picture `name` (a package member, a stream offset) of `size` bytes is to be
+    /// taken: not taken before, and within what is left (which it then uses up).
+    pub fn admit(&mut self, name: &str, size: u64) -> bool {
+        if self.seen.contains(name) {
+            return false;
+        }
+        if size > self.left {
+            self.refused += 1;
+            return false;
+        }
+        self.left -= size;
+        self.seen.insert(name.to_string());
+        true
+    }
+
+    /// The reviewer's note when pictures were left out for the total.
+    pub fn note(&self) -> Option<String> {
+        (self.refused > 0).then(|| {
+            format!(
+                "{} picture(s) not read: the document's pictures together exceed the per-file size limit",
+                self.refused
+            )
+        })
+    }
 }
 
 /// Reads `pictures` (in document order) by OCR into `out`: their lines become passages after the
@@ -266,6 +313,19 @@ mod tests {
         assert!(matches!(slide, Location::Slide { .. }));
         let cell: Location = serde_json::from_str(r#"{"sheet":"a","cell":"B3"}"#).expect("cell");
         assert!(matches!(cell, Location::SheetCell { .. }));
+    }
+
+    #[test]
+    fn the_budget_takes_each_picture_once_and_stops_at_the_total() {
+        let mut budget = Budget::new(&crate::ingest::Limits {
+            max_file_bytes: 100,
+            ..crate::ingest::Limits::default()
+        });
+        assert!(budget.admit("a.png", 60));
+        assert!(!budget.admit("a.png", 60), "the same picture twice");
+        assert!(!budget.admit("b.png", 41), "over the total");
+        assert!(budget.admit("c.png", 40));
+        assert!(budget.note().is_some_and(|n| n.starts_with("1 picture(s)")));
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod walk;
 mod tests;
 
 use super::flow::Sink;
-use super::ocr::embedded::{Anchor, Embedded, read_pictures};
+use super::ocr::embedded::{Anchor, Budget, Embedded, read_pictures};
 use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
@@ -108,7 +108,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let pictures = if stop || out.truncated.is_some() {
         Vec::new()
     } else {
-        package.pictures(picture_refs, &mut out)
+        package.pictures(picture_refs, ctx, &mut out)
     };
     let mut out = package::finish(out, sink, embedded, kinds);
     read_pictures(pictures, ctx, &mut out);
@@ -181,14 +181,23 @@ impl<'b, 'c> Package<'b, 'c> {
 
     /// The pictures the walk met (`refs`: member name and place), read from the package; a
     /// name the package does not hold is passed over with a note.
-    fn pictures(&mut self, refs: Vec<(String, Anchor)>, out: &mut Extracted) -> Vec<Embedded> {
+    fn pictures(
+        &mut self,
+        refs: Vec<(String, Anchor)>,
+        ctx: &ReadContext,
+        out: &mut Extracted,
+    ) -> Vec<Embedded> {
         let mut pictures = Vec::new();
+        let mut budget = Budget::new(&ctx.limits);
         let mut missing = 0usize;
         for (name, anchor) in refs {
             let Some(idx) = self.find(&name) else {
                 missing += 1;
                 continue;
             };
+            if !budget.admit(&name, self.parts.declared_size(idx)) {
+                continue;
+            }
             match self.parts.read_bytes(idx) {
                 Ok((bytes, _)) => pictures.push(Embedded {
                     anchor,
@@ -203,6 +212,7 @@ impl<'b, 'c> Package<'b, 'c> {
                 "{missing} picture(s) the document refers to are not in the package"
             ));
         }
+        out.notes.extend(budget.note());
         pictures
     }
 }

@@ -20,7 +20,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use super::ocr::embedded::{Anchor, Embedded, read_pictures};
+use super::ocr::embedded::{Anchor, Budget, Embedded, read_pictures};
 use super::package::{self, PartError, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use std::collections::HashMap;
@@ -67,6 +67,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     out.pages = Some(u32::try_from(slides.len()).unwrap_or(u32::MAX));
     let mut passages = Vec::new();
     let mut pictures = Vec::new();
+    let mut budget = Budget::new(&ctx.limits);
     let mut hidden = Vec::new();
     let mut charts = 0usize;
     let mut read_any = false;
@@ -123,7 +124,14 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         let slide_rels = package.rels_of(part, ctx, &mut out);
         charts += slide_rels.iter().filter(|r| r.kind == "chart").count();
         if !stop {
-            package.pictures(number, &picture_ids, &slide_rels, &mut pictures, &mut out);
+            package.pictures(
+                number,
+                &picture_ids,
+                &slide_rels,
+                &mut budget,
+                &mut pictures,
+                &mut out,
+            );
         }
         for (kind, notes) in [("diagramData", false), ("notesSlide", true)] {
             let mut sink = SlideSink {
@@ -179,6 +187,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             .push(format!("{embedded} embedded object(s) {kinds} not read"));
     }
     out.passages = passages;
+    out.notes.extend(budget.note());
     read_pictures(pictures, ctx, &mut out);
     Ok(out)
 }
@@ -273,6 +282,7 @@ impl<'b, 'c> Package<'b, 'c> {
         number: u32,
         ids: &[String],
         rels: &[rels::Rel],
+        budget: &mut Budget,
         pictures: &mut Vec<Embedded>,
         out: &mut Extracted,
     ) {
@@ -287,6 +297,9 @@ impl<'b, 'c> Package<'b, 'c> {
                 ));
                 continue;
             };
+            if !budget.admit(&rel.target, self.parts.declared_size(idx)) {
+                continue;
+            }
             match self.parts.read_bytes(idx) {
                 Ok((bytes, _)) => pictures.push(Embedded {
                     anchor: Anchor::Slide(number),

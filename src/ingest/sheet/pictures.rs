@@ -16,7 +16,7 @@
 
 use super::rows::a1;
 use crate::ingest::clock::Clock;
-use crate::ingest::ocr::embedded::{Anchor, Embedded};
+use crate::ingest::ocr::embedded::{Anchor, Budget, Embedded};
 use crate::ingest::package::{self, Package, attr, relationship_targets};
 use crate::ingest::{Extracted, ReadContext};
 use quick_xml::Reader;
@@ -43,6 +43,7 @@ pub(super) fn workbook_pictures(
     }
     let sheets = book.sheets(ctx);
     let mut pictures = Vec::new();
+    let mut budget = Budget::new(&ctx.limits);
     for (sheet, part) in sheets {
         if ctx.check_time().is_err() || pictures.len() >= MAX_PICTURES {
             break;
@@ -77,6 +78,9 @@ pub(super) fn workbook_pictures(
                     ));
                     continue;
                 };
+                if !budget.admit(target, book.zip.declared_size(idx)) {
+                    continue;
+                }
                 match book.zip.read_bytes(idx) {
                     Ok((bytes, _)) => pictures.push(Embedded {
                         anchor: Anchor::Sheet {
@@ -91,6 +95,7 @@ pub(super) fn workbook_pictures(
             }
         }
     }
+    out.notes.extend(budget.note());
     pictures
 }
 
