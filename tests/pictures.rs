@@ -128,3 +128,98 @@ fn with_ocr_off_the_picture_is_named_in_a_note() {
         );
     }
 }
+
+/// A PNG that declares 60000 × 60000 pixels (3.6 gigapixels) and holds almost nothing.
+fn huge_png() -> Vec<u8> {
+    fn chunk(kind: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut crc_input = kind.to_vec();
+        crc_input.extend(body);
+        let mut out = u32::try_from(body.len())
+            .expect("small")
+            .to_be_bytes()
+            .to_vec();
+        out.extend(&crc_input);
+        out.extend(crc32(&crc_input).to_be_bytes());
+        out
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = 60_000u32.to_be_bytes().to_vec();
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// The workbook fixture made hostile: its drawing cut off mid-element after a second anchor
+/// whose picture relationship points out of the package, and its picture replaced by one that
+/// declares 3.6 gigapixels. The file stays `ok` with its cell, and notes say what was lost.
+#[test]
+fn a_hostile_workbook_drawing_costs_notes_not_the_file() {
+    let fixture =
+        std::fs::read(fixtures_dir().join("formats/pictures/营业执照.xlsx")).expect("xlsx");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(fixture)).expect("zip");
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).expect("entry");
+        let name = file.name().expect("name").into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).expect("read");
+        let bytes = match name.as_str() {
+            "xl/media/image1.png" => huge_png(),
+            "xl/drawings/drawing1.xml" => {
+                let xml = String::from_utf8(bytes).expect("utf-8");
+                let end = xml.find("</xdr:wsDr>").expect("root end");
+                let second = r#"<xdr:oneCellAnchor><xdr:from><xdr:col>3</xdr:col><xdr:row>0</xdr:row></xdr:from><xdr:pic><xdr:blipFill><a:blip r:embed="rId2"/></xdr:blipFill></xdr:pic></xdr:oneCellAnchor><xdr:twoCellAnchor><xdr:pic></xdr:wsDr>"#;
+                format!("{}{second}", &xml[..end]).into_bytes()
+            }
+            "xl/drawings/_rels/drawing1.xml.rels" => {
+                let xml = String::from_utf8(bytes).expect("utf-8");
+                xml.replace(
+                    "</Relationships>",
+                    r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../../../../../etc/passwd"/></Relationships>"#,
+                )
+                .into_bytes()
+            }
+            _ => bytes,
+        };
+        entries.push((name, bytes));
+    }
+    let raw: Vec<(&[u8], &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_bytes(), b.as_slice()))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("营业执照.xlsx");
+    std::fs::write(&path, crate::util::zip_with_raw_names(&raw)).expect("write");
+    let out = certsift(&["extract", "--json", path.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["status"], "ok", "{doc}");
+    let notes = doc["notes"].to_string();
+    assert!(notes.contains("not well-formed"), "{notes}");
+    assert!(notes.contains("etc/passwd"), "{notes}");
+    if certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto).is_ok() {
+        assert!(notes.contains("picture 1 (xl/media/image1.png)"), "{notes}");
+    }
+    assert!(doc.to_string().contains("营业执照复印件"), "{doc}");
+}
