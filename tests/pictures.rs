@@ -1,8 +1,8 @@
 //! Pictures inside documents, end to end (issues 12 and 13): a bundle whose business licence
-//! exists only as a picture pasted into a Word (`.docx`, `.doc`), ODF, Excel or PowerPoint file
-//! (`fixtures/formats/pictures/`, made by LibreOffice from `gen.py`) is checked, and the
-//! licence's 统一社会信用代码 is read from the picture by OCR, located at the picture, with the
-//! file marked `ocr`. Prints the fields read from each format and the seconds each check took.
+//! exists only as a picture pasted into a Word (`.docx`, `.doc` inline and floating), ODF, Excel
+//! or PowerPoint file (`fixtures/formats/pictures/`, made by LibreOffice from `gen.py`) is
+//! checked, and the licence's 统一社会信用代码 is read from the picture by OCR, located at the
+//! picture, with the file marked `ocr`. Prints the fields read from each format and the seconds each check took.
 //! Skips with a message naming `tools/setup-parts.sh` where no OCR engine is installed.
 
 use crate::util::{certsift, fixtures_dir};
@@ -12,11 +12,13 @@ use std::time::Instant;
 /// The code on the licence in the picture (`fixtures/scans/truth.toml`, `lic-jinqiao`).
 const USCC: &str = "91330108MA2H4R6T32";
 
-/// The fixtures and what their picture's location must name besides the picture.
-const FORMATS: [(&str, &str); 5] = [
+/// The fixtures and what their picture's location must name besides the picture (a floating
+/// `.doc` picture is located in the body only: where it floats is not read).
+const FORMATS: [(&str, &str); 6] = [
     ("营业执照.docx", "paragraph"),
     ("营业执照.odt", "paragraph"),
     ("营业执照.doc", "paragraph"),
+    ("营业执照-浮动.doc", "picture"),
     ("营业执照.xlsx", "sheet"),
     ("营业执照.pptx", "slide"),
 ];

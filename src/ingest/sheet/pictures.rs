@@ -180,10 +180,7 @@ type Placed = (String, Option<String>);
 /// The pictures of one drawing part: each `a:blip`'s relationship id inside an `xdr:pic`, with
 /// the A1 cell of its anchor's `xdr:from` (`None` for an absolute anchor). `Err` says where the
 /// XML broke; the pictures before it are kept.
-fn anchored_pictures(
-    xml: &str,
-    ctx: &ReadContext,
-) -> (Vec<Placed>, Result<(), String>) {
+fn anchored_pictures(xml: &str, ctx: &ReadContext) -> (Vec<Placed>, Result<(), String>) {
     let mut reader = Reader::from_str(xml);
     let mut clock = Clock::new(ctx);
     let mut found = Vec::new();
