@@ -13,12 +13,12 @@ use std::time::Instant;
 const USCC: &str = "91330108MA2H4R6T32";
 
 /// The fixtures and what their picture's location must name besides the picture (a floating
-/// `.doc` picture is located in the body only: where it floats is not read).
+/// `.doc` picture: the paragraph it is anchored to).
 const FORMATS: [(&str, &str); 6] = [
     ("营业执照.docx", "paragraph"),
     ("营业执照.odt", "paragraph"),
     ("营业执照.doc", "paragraph"),
-    ("营业执照-浮动.doc", "picture"),
+    ("营业执照-浮动.doc", "paragraph"),
     ("营业执照.xlsx", "sheet"),
     ("营业执照.pptx", "slide"),
 ];

@@ -66,8 +66,12 @@ pub(super) struct Layout<'s> {
     /// Picture characters (`0x01`) met: their offset in the `WordDocument` stream and the
     /// paragraph or cell holding them.
     pub picture_chars: Vec<(u64, Anchor)>,
-    /// Picture characters of the paragraph being read, placed when its mark comes.
-    pending_pictures: Vec<u64>,
+    /// The places of the main document's drawn-object characters (`0x08`), in text order: the
+    /// k-th is where the k-th floating shape of `PlcfSpaMom` is anchored.
+    pub drawn_anchors: Vec<Anchor>,
+    /// Picture (`0x01`, with its offset) and drawn-object (`0x08`) characters of the paragraph
+    /// being read, placed when its mark comes.
+    pending_pictures: Vec<(u8, u64)>,
     /// Paragraphs cut at [`MAX_PARAGRAPH_BYTES`].
     pub cut_paragraphs: u32,
 }
@@ -92,6 +96,7 @@ impl<'s> Layout<'s> {
             after_cell_end: false,
             pictures: 0,
             picture_chars: Vec::new(),
+            drawn_anchors: Vec::new(),
             pending_pictures: Vec::new(),
             cut_paragraphs: 0,
         }
@@ -99,8 +104,12 @@ impl<'s> Layout<'s> {
 
     /// The picture characters read since the last mark sit at `anchor`.
     fn place_pictures(&mut self, anchor: Anchor) {
-        for fc in self.pending_pictures.drain(..) {
-            self.picture_chars.push((fc, anchor.clone()));
+        for (code, fc) in self.pending_pictures.drain(..) {
+            if code == 0x01 {
+                self.picture_chars.push((fc, anchor.clone()));
+            } else {
+                self.drawn_anchors.push(anchor.clone());
+            }
         }
     }
 
@@ -345,10 +354,12 @@ impl Chars for Layout<'_> {
             // A picture in a field's code is the field's data (a hyperlink's), not a picture.
             0x01 | 0x08 if self.keeps_text() => {
                 self.pictures = self.pictures.saturating_add(1);
-                if code == 0x01
-                    && self.picture_chars.len() + self.pending_pictures.len() < MAX_PICTURE_CHARS
+                let recorded = self.picture_chars.len() + self.drawn_anchors.len();
+                // Drawn objects are numbered by PlcfSpaMom for the main document only.
+                if (code == 0x01 || self.story.main)
+                    && recorded + self.pending_pictures.len() < MAX_PICTURE_CHARS
                 {
-                    self.pending_pictures.push(fc);
+                    self.pending_pictures.push((code, fc));
                 }
             }
             _ => {}

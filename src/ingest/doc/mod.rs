@@ -173,6 +173,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
     let drawn = layout.pictures;
     let picture_chars = std::mem::take(&mut layout.picture_chars);
+    let drawn_anchors = std::mem::take(&mut layout.drawn_anchors);
     let cut = layout.cut_paragraphs;
     out.notes.extend(layout.headings_note());
     drop(layout);
@@ -219,7 +220,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             data: data.as_deref(),
             chpx_bins: fib.chpx_bins,
         };
-        pictures::pictures(streams, &picture_chars, ctx, &mut out.notes)
+        pictures::pictures(streams, &picture_chars, &drawn_anchors, ctx, &mut out.notes)
     } else {
         Vec::new()
     };

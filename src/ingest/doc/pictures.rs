@@ -13,8 +13,10 @@
 //!   (the layout's property runs keep only what the text needs).
 //! - **Floating pictures**: the blips of the OfficeArt BStore in the drawing group
 //!   (`fcDggInfo` of the FIB, in the table stream), each embedded in its `OfficeArtFBSE` or at
-//!   `foDelay` in the `WordDocument` stream. Where each floats (`PlcfSpa`) is not read: they
-//!   are anchored to the body.
+//!   `foDelay` in the `WordDocument` stream. A main-document picture is anchored to the
+//!   paragraph or cell of its drawn-object character (`0x08`): the k-th shape of `PlcfSpaMom`
+//!   sits at the k-th such character, and its shape's `pib` property names its blip. Pictures
+//!   of headers and footers, and blips no shape names, are anchored to the body.
 //!
 //! BLIPs: JPEG, PNG, TIFF and DIB (given a BMP file header) are handed on; EMF, WMF and PICT
 //! metafiles are too, for the OCR stage to count as a format it does not read. Every offset and
@@ -26,6 +28,7 @@ use crate::ingest::ReadContext;
 use crate::ingest::clock::Clock;
 use crate::ingest::ocr::embedded::{Anchor, Budget, Embedded};
 use crate::model::Part;
+use std::collections::HashMap;
 
 /// A formatted disk page.
 const PAGE: usize = 512;
@@ -48,6 +51,7 @@ const MAX_RECORDS: usize = 4_096;
 pub(super) fn pictures(
     streams: Streams<'_>,
     chars: &[(u64, Anchor)],
+    drawn: &[Anchor],
     ctx: &ReadContext,
     notes: &mut Vec<String>,
 ) -> Vec<Embedded> {
@@ -86,14 +90,12 @@ pub(super) fn pictures(
         }
     }
     let inline = out.len();
-    for (i, (kind, blip)) in bstore_blips(streams.word, streams.table, ctx)
-        .into_iter()
-        .enumerate()
-    {
+    let floating = floating_anchors(streams.word, streams.table, drawn, ctx);
+    for (index, kind, blip) in bstore_blips(streams.word, streams.table, ctx) {
         if out.len() >= MAX_PICTURES {
             break;
         }
-        let name = format!("BStore#{}.{kind}", i + 1);
+        let name = format!("BStore#{index}.{kind}");
         if !budget.admit(&name, blip.len() as u64) {
             continue;
         }
@@ -105,7 +107,10 @@ pub(super) fn pictures(
             continue;
         }
         out.push(Embedded {
-            anchor: Anchor::Part(Part::Body),
+            anchor: floating
+                .get(&index)
+                .cloned()
+                .unwrap_or(Anchor::Part(Part::Body)),
             name,
             bytes,
         });
@@ -328,7 +333,7 @@ fn bstore_blips<'a>(
     word: &'a [u8],
     table: &'a [u8],
     ctx: &ReadContext,
-) -> Vec<(&'static str, &'a [u8])> {
+) -> Vec<(u32, &'static str, &'a [u8])> {
     let mut out = Vec::new();
     // fcDggInfo is entry 50 of fibRgFcLcb97, which starts at 0x9A.
     let (Some(fc), Some(lcb)) = (u32_at(word, 0x9A + 8 * 50), u32_at(word, 0x9A + 8 * 50 + 4))
@@ -363,17 +368,18 @@ fn bstore_blips<'a>(
             else {
                 break;
             };
-            let mut k = 0usize;
+            let (mut k, mut index) = (0usize, 0u32);
             while let Some((_, kind, len)) = header(store, k) {
+                index = index.saturating_add(1);
                 if clock.tick().is_err() || out.len() >= MAX_PICTURES {
                     break;
                 }
                 let end = (k + 8).saturating_add(len).min(store.len());
                 if kind == 0xF007
                     && let Some(body) = store.get(k + 8..end)
-                    && let Some(found) = fbse_blip(body, word)
+                    && let Some((kind, blip)) = fbse_blip(body, word)
                 {
-                    out.push(found);
+                    out.push((index, kind, blip));
                 }
                 let Some(next) = k.checked_add(8 + len) else {
                     break;
@@ -388,6 +394,118 @@ fn bstore_blips<'a>(
         at = next;
     }
     out
+}
+
+/// The drawing group and drawings (`OfficeArtContent`, `fcDggInfo`: entry 50 of fibRgFcLcb97,
+/// which starts at 0x9A) in the table stream.
+fn drawing_info<'a>(word: &[u8], table: &'a [u8]) -> Option<&'a [u8]> {
+    let fc = usize::try_from(u32_at(word, 0x9A + 8 * 50)?).ok()?;
+    let lcb = usize::try_from(u32_at(word, 0x9A + 8 * 50 + 4)?).ok()?;
+    (lcb > 0).then(|| table.get(fc..fc.checked_add(lcb)?.min(table.len())))?
+}
+
+/// Where each floating picture of the main document sits, by its 1-based BStore index: the
+/// `k`-th shape of `PlcfSpaMom` (entry 40 of fibRgFcLcb97) is anchored at the `k`-th
+/// drawn-object character of the text (`drawn`, from the layout), and its shape's `pib`
+/// property (in the main document's drawing) names the blip it shows. A picture shown twice
+/// keeps its first place.
+fn floating_anchors(
+    word: &[u8],
+    table: &[u8],
+    drawn: &[Anchor],
+    ctx: &ReadContext,
+) -> HashMap<u32, Anchor> {
+    let mut out = HashMap::new();
+    let Some(spa) = u32_at(word, 0x9A + 8 * 40)
+        .zip(u32_at(word, 0x9A + 8 * 40 + 4))
+        .and_then(|(fc, lcb)| {
+            let fc = usize::try_from(fc).ok()?;
+            table.get(fc..fc.checked_add(usize::try_from(lcb).ok()?)?)
+        })
+    else {
+        return out;
+    };
+    // PlcfSpa: n + 1 CPs, then n 26-byte SPAs whose first field is the shape id.
+    let n = spa.len().saturating_sub(4) / 30;
+    let Some(pibs) = drawing_info(word, table).map(|info| shape_pibs(info, ctx)) else {
+        return out;
+    };
+    for (k, anchor) in drawn.iter().enumerate().take(n) {
+        if let Some(pib) = u32_at(spa, 4 * (n + 1) + 26 * k).and_then(|spid| pibs.get(&spid)) {
+            out.entry(*pib).or_insert_with(|| anchor.clone());
+        }
+    }
+    out
+}
+
+/// The `pib` (1-based BStore index of the picture shown) of every shape of the main document's
+/// drawing, by shape id. The drawings follow the drawing group in `info`, each a `dgglbl` byte
+/// (0: main document) and an `OfficeArtDgContainer`.
+fn shape_pibs(info: &[u8], ctx: &ReadContext) -> HashMap<u32, u32> {
+    let mut out = HashMap::new();
+    let Some((_, 0xF000, len)) = header(info, 0) else {
+        return out;
+    };
+    let mut at = 8usize.saturating_add(len);
+    let mut clock = Clock::new(ctx);
+    while let (Some(&label), Some((_, kind, len))) = (info.get(at), header(info, at + 1)) {
+        let body = info.get(at + 9..(at + 9).saturating_add(len).min(info.len()));
+        if label == 0
+            && kind == 0xF002
+            && let Some(body) = body
+        {
+            shapes_in(body, 0, &mut clock, &mut out);
+        }
+        let Some(next) = at.checked_add(9 + len) else {
+            break;
+        };
+        at = next;
+    }
+    out
+}
+
+/// Walks the containers of a drawing (`body`) for shape containers, bounded in depth and by the
+/// clock, recording each shape's id and `pib`.
+fn shapes_in(body: &[u8], depth: usize, clock: &mut Clock<'_>, out: &mut HashMap<u32, u32>) {
+    if depth > 8 {
+        return;
+    }
+    let mut at = 0usize;
+    let (mut spid, mut pib) = (None, None);
+    while let Some((instance, kind, len)) = header(body, at) {
+        if clock.tick().is_err() {
+            return;
+        }
+        let end = (at + 8).saturating_add(len).min(body.len());
+        let Some(child) = body.get(at + 8..end) else {
+            break;
+        };
+        match kind {
+            // Group and shape containers.
+            0xF003 | 0xF004 => shapes_in(child, depth + 1, clock, out),
+            // OfficeArtFSP: the shape id first.
+            0xF00A => spid = u32_at(child, 0),
+            // Primary and tertiary property tables: 6-byte entries, pid 0x104 is `pib`.
+            0xF00B | 0xF122 => {
+                for i in 0..usize::from(instance) {
+                    let Some(opid) = child.get(6 * i..6 * i + 2) else {
+                        break;
+                    };
+                    if u16::from_le_bytes([opid[0], opid[1]]) & 0x3FFF == 0x0104 {
+                        pib = u32_at(child, 6 * i + 2);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let Some(next) = at.checked_add(8 + len) else {
+            break;
+        };
+        at = next;
+    }
+    if let (Some(spid), Some(pib)) = (spid, pib) {
+        out.insert(spid, pib);
+    }
 }
 
 /// The blip of one BStore file block: embedded after its name, else at `foDelay` of `word`.
@@ -514,7 +632,7 @@ mod tests {
         table.extend(&group);
         assert_eq!(
             bstore_blips(&word, &table, &ctx()),
-            vec![("png", &b"one"[..])]
+            vec![(1, "png", &b"one"[..])]
         );
         // A drawing group cut short gives what fits, and never panics.
         for cut in 0..table.len() {
@@ -552,6 +670,48 @@ mod tests {
             first_blip(&fbse(&png_blip(b"one"), 1)),
             Some(("png", &b"one"[..]))
         );
+    }
+
+    #[test]
+    fn a_floating_picture_is_anchored_at_its_shapes_character() {
+        // The main drawing: a group holding shape 1025, whose `pib` is BStore entry 1.
+        let mut fsp = 1025u32.to_le_bytes().to_vec();
+        fsp.extend([0; 4]);
+        let mut fopt = (0x4104u16).to_le_bytes().to_vec();
+        fopt.extend(1u32.to_le_bytes());
+        let shape = record(
+            0xF,
+            0xF004,
+            &[record(2, 0xF00A, &fsp), record(1, 0xF00B, &fopt)].concat(),
+        );
+        let drawing = record(0xF, 0xF002, &record(0xF, 0xF003, &shape));
+        let mut info = record(0xF, 0xF000, &[]);
+        info.push(0);
+        info.extend(drawing);
+        // PlcfSpaMom: CPs 5 and 6, one SPA for shape 1025.
+        let mut spa = 5u32.to_le_bytes().to_vec();
+        spa.extend(6u32.to_le_bytes());
+        spa.extend(1025u32.to_le_bytes());
+        spa.extend([0; 22]);
+        let mut table = info.clone();
+        let spa_at = u32::try_from(table.len()).expect("small");
+        table.extend(&spa);
+        let mut word = vec![0u8; 0x9A + 8 * 51];
+        let put = |word: &mut Vec<u8>, entry: usize, fc: u32, lcb: usize| {
+            let at = 0x9A + 8 * entry;
+            word[at..at + 4].copy_from_slice(&fc.to_le_bytes());
+            word[at + 4..at + 8].copy_from_slice(&u32::try_from(lcb).expect("small").to_le_bytes());
+        };
+        put(&mut word, 50, 0, info.len());
+        put(&mut word, 40, spa_at, spa.len());
+        let at = Anchor::Paragraph {
+            part: Part::Body,
+            paragraph: 3,
+        };
+        let anchors = floating_anchors(&word, &table, std::slice::from_ref(&at), &ctx());
+        assert_eq!(anchors.get(&1), Some(&at));
+        // No drawn-object character, no place.
+        assert!(floating_anchors(&word, &table, &[], &ctx()).is_empty());
     }
 
     #[test]
