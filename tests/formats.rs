@@ -1,8 +1,8 @@
-//! The OFD, PowerPoint and RTF readers end to end on the fixtures of `fixtures/formats/` (made
-//! by real writers: our own OFD writer, python-pptx and LibreOffice Impress, LibreOffice Writer
-//! and a WPS-style RTF; each folder's `gen.py` says how), against the text references beside
-//! them; the rules find the evidence inside them; and every OFD of the shared corpus gets a
-//! status.
+//! The OFD, PowerPoint, RTF and xlsb readers end to end on the fixtures of `fixtures/formats/`
+//! (made by real writers: our own OFD writer, python-pptx and LibreOffice Impress, LibreOffice
+//! Writer and a WPS-style RTF, our own BIFF12 writer for xlsb; each folder's `gen.py` says how),
+//! against the text references beside them (LibreOffice's own reading); the rules find the
+//! evidence inside them; and every OFD of the shared corpus gets a status.
 //!
 //! Recall is CJK-character multiset recall after NFKC: of the Chinese characters the reference
 //! shows, the share the reader gives (`cargo test --test tests formats -- --nocapture` prints
@@ -184,6 +184,188 @@ fn rtf_fixtures_decode_unicode_and_gbk_escapes_with_tables() {
             doc.path
         );
     }
+}
+
+/// The sheet, A1 range and text of the first passage holding `needle`.
+fn sheet_cell<'d>(doc: &'d Document, needle: &str) -> (&'d str, &'d str, &'d str) {
+    let p = doc
+        .passages
+        .iter()
+        .find(|p| p.text.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not found in {}", all_text(doc)));
+    match &p.location {
+        Location::SheetCell { sheet, cell } => (sheet.as_str(), cell.as_str(), p.text.as_str()),
+        other => panic!("{needle}: {other:?}"),
+    }
+}
+
+/// The xlsb fixture (our BIFF12 writer, `fixtures/formats/xlsb/gen.py`; LibreOffice imports
+/// xlsb but cannot write it) against LibreOffice's CSV of every sheet: Chinese sheet names,
+/// shared and inline strings, RK integers, reals and a date cell, each row at its A1 range.
+#[test]
+fn xlsb_fixture_is_read_sheet_by_sheet_with_cell_ranges() {
+    let (book, _) = read_and_recall(
+        "xlsb/服务网点一览表.xlsb",
+        "xlsb/服务网点一览表.ref.csv",
+        FileKind::Xlsb,
+    );
+    assert_eq!(book.pages, Some(2));
+    let at = |needle: &str| sheet_cell(&book, needle);
+    assert_eq!(
+        at("兰溪服务中心"),
+        (
+            "服务网点",
+            "A3:F3",
+            "1 | 兰溪服务中心 | 兰溪市丹溪大道1055号 | 0579-88222001 | 王建国 | 自营"
+        )
+    );
+    assert_eq!(at("杭州授权服务商").1, "A6:F6");
+    assert_eq!(
+        at("刘先生"),
+        (
+            "投诉处理台账",
+            "A3:F3",
+            "2025-04-12 | 刘先生 | 安装师傅迟到2小时 | 致歉并赠送清洗服务 | 4.5 | 已结案"
+        )
+    );
+    // An inline string (BrtCellSt) and an integer in a column of reals.
+    assert_eq!(
+        at("上门调整减震垫").2,
+        "2025-08-04 | 张女士 | 空调外机噪音大 | 上门调整减震垫，顾客满意 | 24 | 已结案"
+    );
+    let row = book
+        .passages
+        .iter()
+        .find(|p| p.text.contains("周先生"))
+        .expect("row");
+    assert_eq!(
+        row.headings,
+        [
+            "2025年顾客投诉处理台账",
+            "投诉日期 | 顾客 | 投诉内容 | 处理结果 | 用时（小时） | 状态"
+        ]
+    );
+}
+
+/// The rules find the complaint ledger (5.3.2) and the outlet list (5.1.1) in the xlsb rows,
+/// located by sheet and range, and classify the workbook as the service-network list.
+#[test]
+fn formats_xlsb_evidence_is_found_by_the_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = formats_dir().join("xlsb/服务网点一览表.xlsb");
+    std::fs::copy(&from, dir.path().join("服务网点一览表.xlsb")).expect("copy");
+    let bundle = read_bundle(dir.path(), &Limits::default()).expect("bundle");
+    let compiled = rules::compile(&rules::load_default().expect("rules")).expect("compile");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+    let assessment = rules::assess(&bundle, &compiled, as_of);
+    let indicator = |id: &str| {
+        assessment
+            .indicators
+            .iter()
+            .find(|i| i.id.0 == id)
+            .unwrap_or_else(|| panic!("{id} assessed"))
+    };
+    let complaint = indicator("5.3.2");
+    assert_eq!(
+        complaint.status,
+        IndicatorStatus::Supported,
+        "{complaint:?}"
+    );
+    let hit = complaint
+        .evidence
+        .iter()
+        .find(|e| e.rule.0 == "complaint-ledger-row")
+        .unwrap_or_else(|| panic!("no ledger row: {complaint:?}"));
+    assert!(
+        matches!(&hit.location, Location::SheetCell { sheet, .. } if sheet == "投诉处理台账"),
+        "{hit:?}"
+    );
+    let outlets = indicator("5.1.1");
+    assert!(
+        outlets
+            .evidence
+            .iter()
+            .any(|e| e.rule.0 == "service-outlet-list-row"
+                && matches!(&e.location, Location::SheetCell { sheet, .. } if sheet == "服务网点")),
+        "{outlets:?}"
+    );
+    let network = assessment
+        .materials
+        .iter()
+        .find(|m| m.id.0 == "service_network_list")
+        .expect("service_network_list");
+    assert_eq!(network.files, ["服务网点一览表.xlsb"], "{network:?}");
+}
+
+/// LibreOffice's RTF of footnotes in mid-sentence and a table nested in a cell: each footnote
+/// is a passage of the `footnote` part and the sentence around it stays one passage; the inner
+/// table's cells are passages of their own with the outer cell's path. (LibreOffice's text
+/// export shows only the footnotes' numbers, so the recall counts the body and the tables.)
+#[test]
+fn rtf_libreoffice_footnotes_and_nested_table() {
+    let (doc, _) = read_and_recall(
+        "rtf/售后服务制度-脚注与嵌套表.rtf",
+        "rtf/售后服务制度-脚注与嵌套表.ref.txt",
+        FileKind::Rtf,
+    );
+    let body = |paragraph| Location::Paragraph {
+        part: Part::Body,
+        paragraph,
+    };
+    let footnote = |paragraph| Location::Paragraph {
+        part: Part::Footnote,
+        paragraph,
+    };
+    let cell = |row, col, nested: Option<&str>| Location::TableCell {
+        part: Part::Body,
+        table: 0,
+        row,
+        col,
+        nested: nested.map(str::to_string),
+    };
+    let got: Vec<(&str, &Location)> = doc
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
+    let expected: Vec<(&str, Location)> = vec![
+        ("售后服务管理制度", body(0)),
+        (
+            "顾客投诉由客服中心统一受理，接到投诉后24小时内答复顾客。",
+            body(1),
+        ),
+        (
+            "产品保修期内免费维修，配件供应期不少于产品停产后八年。",
+            body(2),
+        ),
+        ("服务项目", cell(0, 0, None)),
+        ("承诺内容", cell(0, 1, None)),
+        ("维修服务", cell(1, 0, None)),
+        ("部件", cell(0, 0, Some("t0r1c1"))),
+        ("保修期", cell(0, 1, Some("t0r1c1"))),
+        ("压缩机", cell(1, 0, Some("t0r1c1"))),
+        ("十年", cell(1, 1, Some("t0r1c1"))),
+        ("整机", cell(2, 0, Some("t0r1c1"))),
+        ("三年", cell(2, 1, Some("t0r1c1"))),
+        // LibreOffice 7.4 writes the row after a nested table without ending the outer cell
+        // and row (`…\nestrow}{\nonesttables\par}\pard\intbl 回访\cell\trowd…\cell\cell\row`),
+        // and reads its own RTF back as we do: 回访 in the outer cell after the inner table,
+        // the last row's text one cell to the right (its HTML export of this file shows these
+        // cells). The well-formed nesting Word writes is in `ingest::rtf::tests`.
+        ("主要部件保修期如下：\n回访", cell(1, 1, None)),
+        (
+            "维修完成后3日内电话回访，回访记录保存三年。",
+            cell(1, 2, None),
+        ),
+        ("特此公布。", body(3)),
+        (
+            "客服中心设在兰溪市丹溪大道1055号，电话0579-88222001。",
+            footnote(0),
+        ),
+        ("保修期自购买之日起计算，以发票日期为准。", footnote(1)),
+    ];
+    let expected: Vec<(&str, &Location)> = expected.iter().map(|(t, l)| (*t, l)).collect();
+    assert_eq!(got, expected);
 }
 
 #[test]

@@ -3,54 +3,14 @@
 //! Prints the measured character accuracy, fields found and seconds per page. Tests that need an
 //! engine skip with a message naming `tools/setup-parts.sh` where tesseract is not installed.
 
-use crate::util::{certsift, fixtures_dir};
+use crate::util::{certsift, char_accuracy, comparable, engine_or_skip, fixtures_dir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// True when an OCR engine is installed; otherwise prints why `test` skips.
-fn engine_or_skip(test: &str) -> bool {
-    match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto) {
-        Ok(_) => true,
-        Err(why) => {
-            eprintln!("SKIP {test}: {why}");
-            false
-        }
-    }
-}
-
 fn truth() -> toml::Table {
     let text = std::fs::read_to_string(fixtures_dir().join("scans/truth.toml")).expect("truth");
     toml::from_str(&text).expect("truth.toml parses")
-}
-
-/// The form both sides are compared in: the matching form (NFKC: `（` is `(`), no whitespace.
-fn comparable(text: &str) -> String {
-    certsift::normalize::for_matching(text)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
-
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let best = (prev[j + 1] + 1)
-                .min(cur[j] + 1)
-                .min(prev[j] + usize::from(ca != cb));
-            cur.push(best);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// 1 − CER: one minus the edit distance over the truth's length.
-fn char_accuracy(truth: &str, read: &str) -> f64 {
-    let (t, r): (Vec<char>, Vec<char>) = (truth.chars().collect(), read.chars().collect());
-    1.0 - edit_distance(&t, &r) as f64 / t.len().max(1) as f64
 }
 
 fn str_of<'a>(table: &'a toml::Table, key: &str) -> Option<&'a str> {

@@ -2,10 +2,12 @@
 
 mod batch;
 mod cli;
+mod doc_mutations;
 mod fixtures;
 mod formats;
 mod heldout;
 mod heldout_bundles;
+mod heldout_scans;
 mod hostile;
 mod hostile_fs;
 mod hostile_inbox;
@@ -15,6 +17,7 @@ mod ocr;
 mod pictures;
 mod realworld;
 mod report;
+mod report_format;
 mod rules;
 mod util;
 mod worker;

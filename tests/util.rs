@@ -39,6 +39,47 @@ pub fn all_text(doc: &Document) -> String {
         .join("\n")
 }
 
+/// The form both sides are compared in: the matching form (NFKC: `（` is `(`), no whitespace.
+pub fn comparable(text: &str) -> String {
+    certsift::normalize::for_matching(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Levenshtein distance between two character sequences.
+pub fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let best = (prev[j + 1] + 1)
+                .min(cur[j] + 1)
+                .min(prev[j] + usize::from(ca != cb));
+            cur.push(best);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// 1 − CER: one minus the edit distance over the truth's length.
+pub fn char_accuracy(truth: &str, read: &str) -> f64 {
+    let (t, r): (Vec<char>, Vec<char>) = (truth.chars().collect(), read.chars().collect());
+    1.0 - edit_distance(&t, &r) as f64 / t.len().max(1) as f64
+}
+
+/// True when an OCR engine is installed; otherwise prints why `test` skips.
+pub fn engine_or_skip(test: &str) -> bool {
+    match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto) {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("SKIP {test}: {why}");
+            false
+        }
+    }
+}
+
 /// `../shared` beside the checkout (or `$CERTSIFT_SHARED`), when present.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("CERTSIFT_SHARED")

@@ -11,6 +11,7 @@
 
 #![cfg(unix)]
 
+pub mod doc;
 pub mod formats;
 pub mod office;
 pub mod pdf;
@@ -81,6 +82,7 @@ pub fn plant_all(dir: &Path) -> Vec<Planted> {
     let mut planted = Vec::new();
     office::plant(dir, &mut planted);
     formats::plant(dir, &mut planted);
+    doc::plant(dir, &mut planted);
     pdf::plant(dir, &mut planted);
     zips::plant(dir, &mut planted);
     plant_file_system(dir, &mut planted);

@@ -1,6 +1,6 @@
 //! Paragraph and character properties, as far as the text needs them: which paragraphs sit in
-//! tables (and end cells or rows), which are headings, and which characters are deleted
-//! revisions.
+//! tables (and end cells or rows), which are headings, and which characters Word does not show
+//! (deleted revisions, hidden text).
 //!
 //! Word 97 keeps properties in 512-byte formatted disk pages (FKPs) in the `WordDocument`
 //! stream, found through the bin tables `PlcfBtePapx`/`PlcfBteChpx` of the table stream
@@ -93,7 +93,7 @@ impl<T: Copy> Runs<T> {
 }
 
 /// The sprms of a Word 97 property list: (opcode, operand).
-fn sprms(mut grpprl: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+pub(super) fn sprms(mut grpprl: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     std::iter::from_fn(move || {
         let op = u16::from_le_bytes([*grpprl.first()?, *grpprl.get(1)?]);
         let rest = grpprl.get(2..)?;
@@ -126,10 +126,18 @@ fn pages<'w>(table: &[u8], word: &'w [u8], bins: (u32, u32)) -> Vec<&'w [u8]> {
         return Vec::new();
     };
     let n = plc.len().saturating_sub(4) / 8;
-    (0..n)
+    // Each page once: a bin table naming one page 60,000 times would decode its runs as often
+    // (`tests/hostile/doc.rs`); distinct pages are bounded by the stream's size.
+    let mut numbers: Vec<u32> = (0..n)
         .filter_map(|i| u32_at(plc, 4 * (n + 1) + 4 * i))
+        .map(|pn| pn & 0x003F_FFFF)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+        .into_iter()
         .filter_map(|pn| {
-            let at = usize::try_from(pn & 0x003F_FFFF).ok()?.checked_mul(PAGE)?;
+            let at = usize::try_from(pn).ok()?.checked_mul(PAGE)?;
             word.get(at..at.checked_add(PAGE)?)
         })
         .collect()
@@ -223,21 +231,70 @@ fn papx(page: &[u8], at: usize) -> Option<ParaProps> {
     Some(props)
 }
 
-/// File-offset runs of characters marked as deleted revisions (`sprmCFRMarkDel`).
+/// `sprmCFRMarkDel`: the character is a deleted revision.
+pub(super) const SPRM_DELETED: u16 = 0x0800;
+/// `sprmCFVanish`: the character is hidden text.
+pub(super) const SPRM_HIDDEN: u16 = 0x083C;
+
+/// What a character's properties say about whether Word shows it, each property `None` when
+/// the properties at hand do not set it (so a piece's modifier can be laid over the formatted
+/// disk pages' value, as Word applies it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Shown {
+    /// A deleted revision (`sprmCFRMarkDel`).
+    pub deleted: Option<bool>,
+    /// Hidden text (`sprmCFVanish`), which Word neither shows nor prints by default.
+    pub hidden: Option<bool>,
+}
+
+impl Shown {
+    /// The marks a list of sprms sets; a later sprm overrides an earlier one.
+    pub(super) fn from_sprms<'a>(sprms: impl IntoIterator<Item = (u16, &'a [u8])>) -> Shown {
+        let mut out = Shown::default();
+        for (op, operand) in sprms {
+            // Both are toggles: 1 = on, 0 = off, 0x81 = the opposite of the style's value and
+            // 0x80 the style's own (styles are neither deleted nor hidden).
+            let on = matches!(operand.first(), Some(1 | 0x81));
+            match op {
+                SPRM_DELETED => out.deleted = Some(on),
+                SPRM_HIDDEN => out.hidden = Some(on),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// These marks laid over `base`: what `self` sets wins.
+    pub(super) fn over(self, base: Shown) -> Shown {
+        Shown {
+            deleted: self.deleted.or(base.deleted),
+            hidden: self.hidden.or(base.hidden),
+        }
+    }
+
+    /// True when Word does not show the character.
+    pub(super) fn is_left_out(self) -> bool {
+        self.deleted == Some(true) || self.hidden == Some(true)
+    }
+
+    fn is_set(self) -> bool {
+        self.deleted.is_some() || self.hidden.is_some()
+    }
+}
+
+/// File-offset runs of characters whose character properties (CHPX) mark them deleted
+/// revisions or hidden text; runs that set neither are left out.
 pub(super) fn deletions(
     table: &[u8],
     word: &[u8],
     bins: Option<(u32, u32)>,
     ctx: &ReadContext,
-) -> Runs<()> {
+) -> Runs<Shown> {
     fkp_runs(table, word, bins, ctx, 1, |page, at| {
         let at = at.filter(|&at| at != 0)?;
         let cb = usize::from(*page.get(at)?);
         let grpprl = page.get(at + 1..(at + 1 + cb).min(page.len()))?;
-        // 1 = on; 0x81 = the opposite of the style's value, and styles are not deleted.
-        sprms(grpprl)
-            .any(|(op, operand)| op == 0x0800 && matches!(operand.first(), Some(1 | 0x81)))
-            .then_some(())
+        Some(Shown::from_sprms(sprms(grpprl))).filter(|s| s.is_set())
     })
 }
 
@@ -301,7 +358,21 @@ mod tests {
         let (table, word) = with_page(page);
         let runs = deletions(&table, &word, Some((0, 12)), &ctx());
         assert_eq!(runs.at(605), None);
-        assert_eq!(runs.at(615), Some(()));
+        let marks = runs.at(615).expect("run 1");
+        assert_eq!(marks.deleted, Some(true));
+        assert!(marks.is_left_out());
+    }
+
+    #[test]
+    fn hidden_and_deleted_marks_toggle_and_lay_over_each_other() {
+        let hidden = Shown::from_sprms([(SPRM_HIDDEN, &[0x81u8][..])]);
+        assert!(hidden.is_left_out());
+        let shown = Shown::from_sprms([(SPRM_HIDDEN, &[1u8][..]), (SPRM_HIDDEN, &[0x80u8][..])]);
+        assert_eq!(shown.hidden, Some(false));
+        // A piece's modifier that says "not hidden" wins over hidden formatting below it.
+        assert!(!shown.over(hidden).is_left_out());
+        assert!(Shown::default().over(hidden).is_left_out());
+        assert!(!Shown::from_sprms([(0x0835, &[1u8][..])]).is_set());
     }
 
     #[test]

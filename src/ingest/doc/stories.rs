@@ -81,11 +81,15 @@ fn header_stories(fib: &Fib, table: &[u8], (start, end): (u32, u32)) -> Vec<Stor
         .filter_map(|i| u32_at(plc, 4 * i))
         .collect();
     let mut out = Vec::new();
+    // CPs only go forward: a story that starts before the last one ended is cut to what is
+    // new, so a PlcfHdd alternating 0 and N cannot read the subdocument once per entry.
+    let mut read_to = 0u32;
     for (i, pair) in cps.windows(2).enumerate() {
-        let (a, b) = (pair[0], pair[1]);
+        let (a, b) = (pair[0].max(read_to), pair[1]);
         if i < 6 || a >= b {
             continue;
         }
+        read_to = b;
         let part = match (i - 6) % 6 {
             0 | 1 | 4 => Part::Header,
             _ => Part::Footer,
@@ -157,6 +161,25 @@ mod tests {
             ]
         );
         assert!(s[0].main && !s[1].main);
+    }
+
+    #[test]
+    fn a_plcfhdd_that_goes_back_reads_each_cp_once() {
+        let lengths = Lengths {
+            text: 10,
+            headers: 40,
+            ..Lengths::default()
+        };
+        let mut cps = vec![0u32; 6];
+        cps.extend((0..1000).map(|i| if i % 2 == 0 { 0 } else { 40 }));
+        let table: Vec<u8> = cps.iter().flat_map(|c| c.to_le_bytes()).collect();
+        let s = stories(&fib(lengths, Some((0, table.len() as u32))), &table);
+        let header_cps: u32 = s
+            .iter()
+            .filter(|s| s.part != Part::Body)
+            .map(|s| s.end - s.start)
+            .sum();
+        assert_eq!(header_cps, 40, "{s:?}");
     }
 
     #[test]

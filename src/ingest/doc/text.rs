@@ -11,7 +11,7 @@
 
 use super::ReadError;
 use super::pieces::{Piece, Width};
-use super::props::Runs;
+use super::props::{Runs, Shown};
 use crate::ingest::clock::Clock;
 use encoding_rs::Encoding;
 
@@ -32,12 +32,13 @@ pub(super) enum Bytes8 {
     CodePage(&'static Encoding),
 }
 
-/// The text of one file: its stream, pieces and deleted revisions.
+/// The text of one file: its stream, pieces, and the runs of characters the formatted disk
+/// pages mark deleted or hidden.
 pub(super) struct Text<'a> {
     pub stream: &'a [u8],
     pub pieces: &'a [Piece],
     pub bytes8: Bytes8,
-    pub deleted: &'a Runs<()>,
+    pub deleted: &'a Runs<Shown>,
 }
 
 /// Characters stored past the end of the stream (a damaged piece table), for the notes.
@@ -47,8 +48,9 @@ pub(super) struct Damage {
 }
 
 impl Text<'_> {
-    /// Hands the characters of CPs `start..end` to `out`, deleted revisions left out except
-    /// their cell marks (a table keeps its shape).
+    /// Hands the characters of CPs `start..end` to `out`, leaving out what Word does not show
+    /// (deleted revisions and hidden text, by the formatted disk pages with the piece's
+    /// property modifier laid over them) except cell marks (a table keeps its shape).
     pub(super) fn read(
         &self,
         start: u32,
@@ -80,7 +82,12 @@ impl Text<'_> {
                     Width::Utf16 => u16::from_le_bytes([raw[0], raw[1]]),
                     Width::Byte => u16::from(raw[0]),
                 };
-                let deleted = !self.deleted.is_empty() && self.deleted.at(fc).is_some();
+                let marked = if self.deleted.is_empty() {
+                    Shown::default()
+                } else {
+                    self.deleted.at(fc).unwrap_or_default()
+                };
+                let deleted = piece.shown.over(marked).is_left_out();
                 if unit < 0x20 {
                     if deleted && unit != 0x07 {
                         continue;
@@ -232,12 +239,14 @@ mod tests {
                 end: 5,
                 fc: 24,
                 width: Width::Utf16,
+                shown: Shown::default(),
             },
             Piece {
                 start: 5,
                 end: 12,
                 fc: 16,
                 width: Width::Byte,
+                shown: Shown::default(),
             },
         ];
         let deleted = Runs::default();
@@ -254,6 +263,44 @@ mod tests {
     }
 
     #[test]
+    fn a_piece_marked_deleted_or_hidden_is_left_out_but_its_cell_marks_kept() {
+        let mut stream = Vec::new();
+        for u in "承诺\u{7}旧文字\u{7}隐藏\r新承诺\r".encode_utf16() {
+            stream.extend(u.to_le_bytes());
+        }
+        let piece = |start: u32, end: u32, shown| Piece {
+            start,
+            end,
+            fc: 2 * start,
+            width: Width::Utf16,
+            shown,
+        };
+        let deleted = Shown {
+            deleted: Some(true),
+            hidden: None,
+        };
+        let hidden = Shown {
+            deleted: None,
+            hidden: Some(true),
+        };
+        let pieces = [
+            piece(0, 3, Shown::default()),
+            piece(3, 7, deleted),
+            piece(7, 10, hidden),
+            piece(10, 14, Shown::default()),
+        ];
+        let runs = Runs::default();
+        let text = Text {
+            stream: &stream,
+            pieces: &pieces,
+            bytes8: Bytes8::Compressed,
+            deleted: &runs,
+        };
+        // The deleted piece's cell mark stays; the hidden piece's paragraph mark goes with it.
+        assert_eq!(read(&text, 0, 14).out, "承诺||新承诺|");
+    }
+
+    #[test]
     fn word6_gbk_bytes_decode_with_the_code_page() {
         let (gbk, _, _) = encoding_rs::GBK.encode("服务网点\r");
         let pieces = [Piece {
@@ -261,6 +308,7 @@ mod tests {
             end: gbk.len() as u32,
             fc: 0,
             width: Width::Byte,
+            shown: Shown::default(),
         }];
         let deleted = Runs::default();
         let text = Text {
@@ -286,6 +334,7 @@ mod tests {
             end: 10,
             fc: 4,
             width: Width::Byte,
+            shown: Shown::default(),
         }];
         let deleted = Runs::default();
         let text = Text {

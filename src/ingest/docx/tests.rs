@@ -538,7 +538,9 @@ fn realworld_files_read_without_panic_or_hang() {
         let started = Instant::now();
         let result = read(&bytes, &ctx());
         let first = started.elapsed();
-        assert!(first < Duration::from_secs(5), "{name} took {first:?}");
+        // A hang guard, not a speed target (speed is in `cargo bench --bench ingest`): a file
+        // with a picture is OCRed, seconds in an unoptimised build on a busy machine.
+        assert!(first < Duration::from_secs(60), "{name} took {first:?}");
         // Best of a few more runs: the figure reported for speed.
         let took = (0..4)
             .map(|_| {

@@ -14,6 +14,7 @@
 
 mod cache;
 pub(crate) mod embedded;
+pub(crate) mod ink;
 mod orient;
 pub(crate) mod picture;
 pub(crate) mod pixels;

@@ -6,7 +6,7 @@
 //! may declare 100 000 × 100 000 pixels). Pages are decoded and read one at a time, so a
 //! 200-page TIFF holds one page in memory.
 
-use super::{OcrMode, engine, page_passages, read_error, read_page_cached};
+use super::{OcrMode, engine, ink, page_passages, read_error, read_page_cached};
 use crate::ingest::{Extracted, ReadContext, ReadError};
 use image::GrayImage;
 use std::io::Cursor;
@@ -102,16 +102,36 @@ pub(crate) fn decode_one(bytes: &[u8]) -> Result<GrayImage, ReadError> {
         return Err(refused);
     }
     let decoded = reader()?.decode().map_err(image_error)?;
-    Ok(if decoded.color().has_alpha() {
-        let la = decoded.to_luma_alpha8();
-        GrayImage::from_fn(la.width(), la.height(), |x, y| {
-            let [l, a] = la.get_pixel(x, y).0;
-            let (l, a) = (u32::from(l), u32::from(a));
-            image::Luma([((l * a + 255 * (255 - a)) / 255) as u8])
-        })
-    } else {
-        decoded.to_luma8()
+    let colour = decoded.color().has_color();
+    Ok(match (colour, decoded.color().has_alpha()) {
+        (false, false) => decoded.to_luma8(),
+        (false, true) => {
+            let la = decoded.to_luma_alpha8();
+            GrayImage::from_fn(la.width(), la.height(), |x, y| {
+                let [l, a] = la.get_pixel(x, y).0;
+                on_white(l, a)
+            })
+        }
+        (true, false) => {
+            let rgb = decoded.to_rgb8();
+            let (w, h) = rgb.dimensions();
+            GrayImage::from_raw(w, h, ink::rgb_to_grey(rgb.as_raw()))
+                .unwrap_or_else(|| decoded.to_luma8())
+        }
+        (true, true) => {
+            let rgba = decoded.to_rgba8();
+            GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let [r, g, b, a] = rgba.get_pixel(x, y).0;
+                on_white(ink::grey(r, g, b), a)
+            })
+        }
     })
+}
+
+/// A grey value with alpha `a`, laid on white paper.
+fn on_white(grey: u8, a: u8) -> image::Luma<u8> {
+    let (l, a) = (u32::from(grey), u32::from(a));
+    image::Luma([((l * a + 255 * (255 - a)) / 255) as u8])
 }
 
 /// Every page of a TIFF, in order, to `each` (1-based page numbers), at most `max_pages`.
@@ -157,7 +177,7 @@ fn tiff_pages(
     }
 }
 
-/// A decoded TIFF page as grey (luma of RGB, CMYK as printed).
+/// A decoded TIFF page as grey (RGB by [`ink::grey`], CMYK as printed).
 fn tiff_grey(
     w: u32,
     h: u32,
@@ -167,7 +187,7 @@ fn tiff_grey(
     use tiff::ColorType as C;
     use tiff::decoder::DecodingResult as D;
     let n = (w as usize) * (h as usize);
-    let luma = |r: u32, g: u32, b: u32| ((r * 299 + g * 587 + b * 114) / 1000) as u8;
+    let luma = |r: u32, g: u32, b: u32| ink::grey(r as u8, g as u8, b as u8);
     let grey: Option<Vec<u8>> = match (color, data) {
         (C::Gray(8), D::U8(v)) => Some(v),
         (C::Gray(16), D::U16(v)) => Some(v.iter().map(|p| (p >> 8) as u8).collect()),

@@ -855,9 +855,10 @@ mod tests {
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 took.as_secs_f64() * 1000.0
             );
-            // A few seconds in release; an unoptimised test build on a shared 2-core machine
-            // gets more room (the largest file, 67 pages and 2.3 MB, takes ~0.5 s in release).
-            let bound = Duration::from_secs(if cfg!(debug_assertions) { 15 } else { 5 });
+            // A hang guard, not a speed target (that is `cargo bench --bench ingest`): the
+            // largest file, 67 pages and 2.3 MB, takes ~0.5 s in release, but a scanned page is
+            // OCRed, ~8 s in an unoptimised build and more on a busy 2-core machine.
+            let bound = Duration::from_secs(if cfg!(debug_assertions) { 60 } else { 20 });
             assert!(took < bound, "{path:?} took {took:?}");
         }
     }

@@ -16,7 +16,20 @@
 //! As for Word: body paragraphs are [`Location::Paragraph`] (0-based, empty paragraphs
 //! counted, only non-empty emitted), table cells one passage each at [`Location::TableCell`]
 //! (`\intbl` paragraphs, `\cell` ends a cell, `\row` a row; a table is a run of rows),
-//! header and footer text (`\header`, `\footer`…) as their parts. Destinations that are not
+//! header and footer text (`\header`, `\footer`…) as their parts.
+//!
+//! Nested tables (RTF 1.6+: `\itapN` gives a paragraph's table depth, `\nestcell` and
+//! `\nestrow` end a nested cell and row, the row's properties sit in `{\*\nesttableprops …}`)
+//! are read as cells of their own, numbered within the outer cell and located with its path
+//! (`nested: "t0r1c1"`), as the Word readers do; the `{\nonesttables …}` copy for old readers
+//! is skipped.
+//!
+//! Footnotes and endnotes (`{\footnote …}`, `\ftnalt` for an endnote) sit in the middle of the
+//! paragraph that cites them; their text is read as a part of its own (`footnote`,
+//! `endnote`, paragraphs counted per part), and the citing paragraph goes on after the group
+//! without it.
+//!
+//! Destinations that are not
 //! text are skipped: font, colour and style tables, document info, pictures, objects' data,
 //! field instructions (a field's result is kept), and every `{\*\…}` destination certsift does
 //! not know. List numbers as shown (`\listtext`, `\pntext`: `第一条`, `1.`) are kept, as
@@ -38,6 +51,9 @@ use std::collections::HashMap;
 
 /// Deepest group nesting followed; real documents stay under 30.
 const MAX_DEPTH: usize = 512;
+/// Deepest table nesting followed (`\itapN`; Word allows 63 levels): a larger `N` is read as
+/// this, so a hostile `\itap2000000000` cannot open two billion tables.
+const MAX_TABLE_DEPTH: u32 = 64;
 
 /// Reads an RTF document. Errors: [`ReadError::Corrupt`] when it does not start as RTF,
 /// [`ReadError::LimitExceeded`] when time runs out before any text was read.
@@ -110,14 +126,30 @@ struct Group {
 }
 
 /// A table being read.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Table {
-    part: Option<Part>,
+    part: Part,
+    /// Index among the part's top-level tables, or among the outer cell's tables.
     index: u32,
+    /// The outer cells' path for a nested table (`t0r1c1`, `t0r1c1/t0r0c2`).
+    nested: Option<String>,
     row: u32,
     col: u32,
     /// Paragraphs of the open cell.
     paras: Vec<String>,
+    /// Tables opened so far in the open cell.
+    inner_tables: u32,
+}
+
+/// The paragraph and tables a note interrupted, given back when its group closes.
+#[derive(Debug)]
+struct Interrupted {
+    /// Group depth of the note's group.
+    depth: usize,
+    para: String,
+    in_table: bool,
+    itap: u32,
+    tables: Vec<Table>,
 }
 
 struct Reader {
@@ -137,24 +169,33 @@ struct Reader {
     fonts: HashMap<i32, &'static Encoding>,
     /// The font being defined in the font table.
     defining: Option<i32>,
-    /// The paragraph being read, and whether it is in a table (`\intbl`).
+    /// The paragraph being read, whether it is in a table (`\intbl`) and how deep (`\itapN`).
     para: String,
     in_table: bool,
-    table: Option<Table>,
+    itap: u32,
+    /// Open tables, outermost first: the one at index `d - 1` holds the cells of depth `d`.
+    tables: Vec<Table>,
+    /// Stories a footnote or endnote interrupted, innermost last.
+    interrupted: Vec<Interrupted>,
     next_table: [u32; 2],
-    paragraphs: [u32; 3],
-    passages: [Vec<Passage>; 3],
+    paragraphs: [u32; PARTS],
+    passages: [Vec<Passage>; PARTS],
     total: usize,
     max: usize,
     full: bool,
     unknown_codepage: bool,
 }
 
+/// Parts read, each with its own paragraph count and passages, in output order.
+const PARTS: usize = 5;
+
 fn slot(part: Part) -> usize {
     match part {
         Part::Header => 1,
         Part::Footer => 2,
-        _ => 0,
+        Part::Footnote => 3,
+        Part::Endnote => 4,
+        Part::Body | Part::Comment => 0,
     }
 }
 
@@ -188,7 +229,8 @@ const SKIPPED: &[&str] = &[
     "pntxtb",
     "bkmkstart",
     "bkmkend",
-    "footnote",
+    "nesttableprops",
+    "nonesttables",
     "annotation",
     "atnid",
     "atnauthor",
@@ -212,9 +254,11 @@ impl Reader {
             defining: None,
             para: String::new(),
             in_table: false,
-            table: None,
+            itap: 1,
+            tables: Vec::new(),
+            interrupted: Vec::new(),
             next_table: [0; 2],
-            paragraphs: [0; 3],
+            paragraphs: [0; PARTS],
             passages: Default::default(),
             total: 0,
             max,
@@ -285,6 +329,13 @@ impl Reader {
             }
             Token::Close => {
                 self.flush_bytes();
+                if self
+                    .interrupted
+                    .last()
+                    .is_some_and(|i| i.depth == self.stack.len())
+                {
+                    self.end_note();
+                }
                 self.stack.pop();
                 self.skip = 0;
                 self.star = false;
@@ -293,7 +344,8 @@ impl Reader {
                 }
             }
             Token::Word(name, param) => {
-                if self.skip > 0 && !matches!(name, "par" | "cell" | "row") {
+                if self.skip > 0 && !matches!(name, "par" | "cell" | "row" | "nestcell" | "nestrow")
+                {
                     self.skip -= 1;
                     return Ok(());
                 }
@@ -368,6 +420,12 @@ impl Reader {
             "ud" => self.set_dest(Dest::Text(self.text_part().unwrap_or(Part::Body))),
             "header" | "headerl" | "headerr" | "headerf" => self.set_dest(Dest::Text(Part::Header)),
             "footer" | "footerl" | "footerr" | "footerf" => self.set_dest(Dest::Text(Part::Footer)),
+            "footnote" if matches!(dest, Dest::Text(_)) => self.begin_note(),
+            "ftnalt" if dest == Dest::Text(Part::Footnote) => {
+                self.set_dest(Dest::Text(Part::Endnote))
+            }
+            // Ends a nested row although it sits in the skipped `\nesttableprops`.
+            "nestrow" => self.end_row(self.nested_depth()),
             _ if SKIPPED.contains(&name) || star => self.set_dest(Dest::Skip),
             _ if dest == Dest::Skip => {}
             "uc" => {
@@ -385,10 +443,19 @@ impl Reader {
             "dbch" => self.update_group(|g| g.dbch = true),
             "loch" | "hich" | "plain" => self.update_group(|g| g.dbch = false),
             "par" | "sect" => self.end_paragraph(),
-            "pard" => self.in_table = false,
+            "pard" => {
+                self.in_table = false;
+                self.itap = 1;
+            }
             "intbl" => self.in_table = true,
-            "cell" | "nestcell" => self.end_cell(),
-            "row" | "nestrow" => self.end_row(),
+            "itap" => {
+                let depth = u32::try_from(param.unwrap_or(1)).unwrap_or(0);
+                self.itap = depth.min(MAX_TABLE_DEPTH);
+                self.in_table = depth > 0;
+            }
+            "cell" => self.end_cell(1),
+            "nestcell" => self.end_cell(self.nested_depth()),
+            "row" => self.end_row(1),
             "line" => self.push_char('\n'),
             "tab" => self.push_char('\t'),
             "emdash" => self.push_char('—'),
@@ -469,19 +536,34 @@ impl Reader {
         }
     }
 
+    /// The table depth of the current paragraph: 0 outside tables.
+    fn depth(&self) -> usize {
+        if self.in_table {
+            self.itap.max(1) as usize
+        } else {
+            0
+        }
+    }
+
+    /// The depth a `\nestcell` or `\nestrow` ends: the paragraph's, at least 2.
+    fn nested_depth(&self) -> usize {
+        self.itap.max(2) as usize
+    }
+
     fn end_paragraph(&mut self) {
         self.flush_bytes();
         let part = self.text_part().unwrap_or(Part::Body);
         let text = std::mem::take(&mut self.para);
         let text = text.trim();
-        if self.in_table {
-            let table = self.open_table(part);
+        let depth = self.depth();
+        if depth > 0 {
+            let table = self.table_at(depth, part);
             if !text.is_empty() {
                 table.paras.push(text.to_string());
             }
             return;
         }
-        self.close_table();
+        self.tables.clear();
         let counter = &mut self.paragraphs[slot(part)];
         let paragraph = *counter;
         *counter = paragraph.saturating_add(1);
@@ -491,63 +573,117 @@ impl Reader {
         }
     }
 
-    fn open_table(&mut self, part: Part) -> &mut Table {
-        if self.table.is_none() {
-            let counter = &mut self.next_table[usize::from(part != Part::Body)];
-            let index = *counter;
-            *counter = index.saturating_add(1);
-            self.table = Some(Table {
-                part: Some(part),
+    /// The table of cells at `depth` (1 = outermost), opening it and the levels above it when
+    /// they are not open (a nested one in the open cell of the level above) and closing the
+    /// levels below it.
+    fn table_at(&mut self, depth: usize, part: Part) -> &mut Table {
+        self.tables.truncate(depth);
+        while self.tables.len() < depth {
+            let (index, nested) = match self.tables.last_mut() {
+                Some(outer) => {
+                    let index = outer.inner_tables;
+                    outer.inner_tables = index.saturating_add(1);
+                    let here = format!("t{}r{}c{}", outer.index, outer.row, outer.col);
+                    let path = match &outer.nested {
+                        Some(p) => format!("{p}/{here}"),
+                        None => here,
+                    };
+                    (index, Some(path))
+                }
+                None => {
+                    let counter = &mut self.next_table[usize::from(part != Part::Body)];
+                    let index = *counter;
+                    *counter = index.saturating_add(1);
+                    (index, None)
+                }
+            };
+            self.tables.push(Table {
+                part,
                 index,
-                ..Table::default()
+                nested,
+                row: 0,
+                col: 0,
+                paras: Vec::new(),
+                inner_tables: 0,
             });
         }
-        self.table.get_or_insert_with(Table::default)
+        let last = self.tables.len() - 1;
+        &mut self.tables[last]
     }
 
-    fn end_cell(&mut self) {
+    /// Ends the open cell of the table at `depth` (`\cell`: 1; `\nestcell`: deeper).
+    fn end_cell(&mut self, depth: usize) {
         self.flush_bytes();
         let part = self.text_part().unwrap_or(Part::Body);
         let text = std::mem::take(&mut self.para);
         let text = text.trim().to_string();
-        let table = self.open_table(part);
+        let table = self.table_at(depth, part);
         if !text.is_empty() {
             table.paras.push(text);
         }
         let paras = std::mem::take(&mut table.paras);
-        let (index, row, col, part) = (
-            table.index,
-            table.row,
-            table.col,
-            table.part.unwrap_or(part),
-        );
-        table.col = col.saturating_add(1);
+        let location = Location::TableCell {
+            part: table.part,
+            table: table.index,
+            row: table.row,
+            col: table.col,
+            nested: table.nested.clone(),
+        };
+        let part = table.part;
+        table.col = table.col.saturating_add(1);
+        table.inner_tables = 0;
         if !paras.is_empty() {
-            let location = Location::TableCell {
-                part,
-                table: index,
-                row,
-                col,
-                nested: None,
-            };
             self.emit(part, Passage::new(paras.join("\n"), location));
         }
     }
 
-    fn end_row(&mut self) {
-        if let Some(t) = self.table.as_mut() {
-            t.row = t.row.saturating_add(1);
-            t.col = 0;
-            t.paras.clear();
+    /// Ends the row of the table at `depth` (`\row`: 1; `\nestrow`: deeper).
+    fn end_row(&mut self, depth: usize) {
+        if self.tables.len() >= depth {
+            self.tables.truncate(depth);
+            if let Some(t) = self.tables.last_mut() {
+                t.row = t.row.saturating_add(1);
+                t.col = 0;
+                t.paras.clear();
+                t.inner_tables = 0;
+            }
         }
         self.para.clear();
-        // The row's paragraph properties end with it; a paragraph after it without `\intbl`
-        // ends the table.
-        self.in_table = false;
+        if depth == 1 {
+            // The row's paragraph properties end with it; a paragraph after it without
+            // `\intbl` ends the table.
+            self.in_table = false;
+            self.itap = 1;
+        }
     }
 
-    fn close_table(&mut self) {
-        self.table = None;
+    /// A footnote's group opens in the middle of a paragraph: that paragraph and its tables
+    /// wait until the group closes, and the note's text becomes a part of its own.
+    fn begin_note(&mut self) {
+        self.flush_bytes();
+        self.interrupted.push(Interrupted {
+            depth: self.stack.len(),
+            para: std::mem::take(&mut self.para),
+            in_table: std::mem::take(&mut self.in_table),
+            itap: std::mem::replace(&mut self.itap, 1),
+            tables: std::mem::take(&mut self.tables),
+        });
+        self.set_dest(Dest::Text(Part::Footnote));
+    }
+
+    /// The note's group closes: its last paragraph ends, and the interrupted one goes on.
+    fn end_note(&mut self) {
+        self.flush_bytes();
+        if !self.para.trim().is_empty() {
+            self.in_table = false;
+            self.end_paragraph();
+        }
+        if let Some(i) = self.interrupted.pop() {
+            self.para = i.para;
+            self.in_table = i.in_table;
+            self.itap = i.itap;
+            self.tables = i.tables;
+        }
     }
 
     fn emit(&mut self, part: Part, passage: Passage) {

@@ -158,3 +158,80 @@ fn list_numbers_are_kept_as_shown() {
         vec!["第一条\t投诉处理"]
     );
 }
+
+#[test]
+fn a_footnote_is_its_own_part_and_the_sentence_around_it_stays_whole() {
+    let rtf = format!(
+        "{{\\rtf1\\ansi\\pard {}{{\\super\\chftn}}{{\\footnote\\pard\\plain {{\\super\\chftn}} {}\\par {}}}{}\\par\
+\\pard {}{{\\footnote\\ftnalt\\pard {}}}\\par}}",
+        u("接到投诉后24小时内"),
+        u("本制度自2026年1月1日起施行。"),
+        u("第二段注释"),
+        u("答复顾客。"),
+        u("第二段"),
+        u("尾注文字")
+    );
+    let x = read_ok(read, rtf.as_bytes());
+    assert_eq!(
+        located_texts(&x),
+        vec![
+            ("接到投诉后24小时内答复顾客。", &para(Part::Body, 0)),
+            ("第二段", &para(Part::Body, 1)),
+            ("本制度自2026年1月1日起施行。", &para(Part::Footnote, 0)),
+            ("第二段注释", &para(Part::Footnote, 1)),
+            ("尾注文字", &para(Part::Endnote, 0)),
+        ]
+    );
+}
+
+#[test]
+fn nested_tables_are_cells_with_their_outer_path() {
+    // Word's and LibreOffice's way: the inner cells at `\itap2` end with `\nestcell`, the
+    // inner row's properties and `\nestrow` in `\*\nesttableprops`, the copy for old readers
+    // in `\nonesttables`; the outer cell ends with `\cell`.
+    let inner_row = |a: &str, b: &str| {
+        format!(
+            "\\pard\\intbl\\itap2 {}\\nestcell {}\\nestcell{{\\*\\nesttableprops\\trowd\\cellx500\\cellx1000\\nestrow}}{{\\nonesttables\\par}}",
+            u(a),
+            u(b)
+        )
+    };
+    let rtf = format!(
+        "{{\\rtf1\\ansi\\trowd\\cellx1000\\cellx2000\\pard\\intbl {}\\cell {}\\cell\\row\
+\\trowd\\cellx1000\\cellx2000\\pard\\intbl {}\\cell\\pard\\intbl\\itap1 {}\\par{}{}\\pard\\intbl\\itap1 {}\\cell\\row\
+\\pard {}\\par}}",
+        u("项目"),
+        u("承诺"),
+        u("维修"),
+        u("见下表："),
+        inner_row("压缩机", "十年"),
+        inner_row("整机", "三年"),
+        u("以上"),
+        u("表后")
+    );
+    let x = read_ok(read, rtf.as_bytes());
+    let nested = |row, col| crate::model::Location::TableCell {
+        part: Part::Body,
+        table: 0,
+        row,
+        col,
+        nested: Some("t0r1c1".into()),
+    };
+    assert_eq!(
+        located_texts(&x),
+        vec![
+            ("项目", &cell(0, 0, 0, None)),
+            ("承诺", &cell(0, 0, 1, None)),
+            ("维修", &cell(0, 1, 0, None)),
+            ("压缩机", &nested(0, 0)),
+            ("十年", &nested(0, 1)),
+            ("整机", &nested(1, 0)),
+            ("三年", &nested(1, 1)),
+            ("见下表：\n以上", &cell(0, 1, 1, None)),
+            ("表后", &para(Part::Body, 0)),
+        ]
+    );
+    // A hostile depth opens no more than the cap.
+    let deep = "{\\rtf1 \\pard\\intbl\\itap2000000000 x\\nestcell\\par}";
+    assert_eq!(texts(&read_ok(read, deep.as_bytes())), vec!["x"]);
+}

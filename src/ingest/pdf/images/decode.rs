@@ -9,6 +9,7 @@
 use super::ccitt;
 use super::{MAX_PIXELS, Resources};
 use crate::ingest::clock::Clock;
+use crate::ingest::ocr::ink;
 use crate::ingest::{ReadContext, ReadError};
 use image::GrayImage;
 use lopdf::{Dictionary, Document, Object, Stream};
@@ -235,8 +236,8 @@ impl FilterChain {
     }
 }
 
-/// A DCT (JPEG) stream → grey, by `zune-jpeg`. One- and three-component JPEGs decode straight
-/// to luma (the Y plane: no colour conversion); CMYK/YCCK go through RGB.
+/// A DCT (JPEG) stream → grey, by `zune-jpeg`. One-component JPEGs decode straight to luma;
+/// colour ones go through RGB, so that seal red is lightened ([`ink::grey`]).
 fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
     use zune_jpeg::JpegDecoder;
     use zune_jpeg::zune_core::bytestream::ZCursor;
@@ -251,11 +252,8 @@ fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
     probe.decode_headers().map_err(|e| damaged(&e))?;
     let (w, h) = probe.dimensions().ok_or_else(|| damaged(&"no size"))?;
     check_pixels(w as u64, h as u64)?;
-    let four = matches!(
-        probe.input_colorspace(),
-        Some(ColorSpace::CMYK | ColorSpace::YCCK)
-    );
-    let out = if four {
+    let colour = !matches!(probe.input_colorspace(), Some(ColorSpace::Luma) | None);
+    let out = if colour {
         ColorSpace::RGB
     } else {
         ColorSpace::Luma
@@ -263,11 +261,8 @@ fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
     let mut decoder =
         JpegDecoder::new_with_options(ZCursor::new(data), options.jpeg_set_out_colorspace(out));
     let pixels = decoder.decode().map_err(|e| damaged(&e))?;
-    let mut grey: Vec<u8> = if four {
-        pixels
-            .chunks_exact(3)
-            .map(|p| luma(p[0], p[1], p[2]))
-            .collect()
+    let mut grey: Vec<u8> = if colour {
+        ink::rgb_to_grey(&pixels)
     } else {
         pixels
     };
@@ -279,11 +274,6 @@ fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
         u32::try_from(h).map_err(|_| damaged(&"size"))?,
     );
     GrayImage::from_raw(w, h, grey).ok_or_else(|| damaged(&"fewer pixels than its size"))
-}
-
-/// ITU-R BT.601 luma, integer.
-fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
 }
 
 /// What a pixel's components mean, for turning them into grey.
@@ -316,7 +306,7 @@ impl Colour {
         let at = |i: usize| c.get(i).copied().unwrap_or(0);
         match self {
             Colour::Gray | Colour::Lab => at(0),
-            Colour::Rgb => luma(at(0), at(1), at(2)),
+            Colour::Rgb => ink::grey(at(0), at(1), at(2)),
             Colour::Cmyk => {
                 let ink = (30 * u32::from(at(0)) + 59 * u32::from(at(1)) + 11 * u32::from(at(2)))
                     / 100

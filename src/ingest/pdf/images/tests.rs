@@ -355,7 +355,11 @@ fn indexed_image_looks_up_its_palette() {
     let s = Stream::new(image_dict(W, H, cs, 8), with_red);
     let (doc, id) = pdf(vec![("Im1", s)], PLACE_UPRIGHT, no_extra);
     let img = only_image(&doc, id).image;
-    assert_eq!(img.get_pixel(0, H - 1).0[0], 76, "red's luma");
+    assert_eq!(
+        img.get_pixel(0, H - 1).0[0],
+        crate::ingest::ocr::ink::grey(255, 0, 0),
+        "red, lightened as seal ink"
+    );
     let mut fixed = img.clone();
     fixed.put_pixel(0, H - 1, image::Luma([255]));
     assert_picture(&fixed, upright, 0);
