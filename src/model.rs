@@ -150,11 +150,13 @@ impl Part {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Location {
-    /// A line read by OCR from a picture inside a document (a licence pasted into Word): where
-    /// the picture sits — the paragraph or table cell holding it — which picture it is (1-based,
-    /// in the document's order), and the line on it with its box in the picture's pixels. Before
-    /// [`Location::TableCell`] and [`Location::Paragraph`], which would otherwise take its place
-    /// keys when deserialising.
+    /// A line read by OCR from a picture inside a document (a licence pasted into Word, WPS,
+    /// LibreOffice, Excel or PowerPoint): where the picture sits — the paragraph or table cell
+    /// holding it, the sheet cell its top-left corner is anchored at, or its slide — which
+    /// picture it is (1-based, in the document's order), and the line on it with its box in the
+    /// picture's pixels. First, as it has the most keys and is the only shape with `picture`:
+    /// [`Location::Slide`], [`Location::TableCell`], [`Location::SheetCell`] and
+    /// [`Location::Paragraph`] would otherwise take its place keys when deserialising.
     Picture {
         /// Document part, omitted for the body.
         #[serde(default = "body", skip_serializing_if = "Part::is_body")]
@@ -171,6 +173,15 @@ pub enum Location {
         /// The cell's grid column.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         col: Option<u32>,
+        /// The sheet of a workbook picture.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sheet: Option<String>,
+        /// The A1 cell a workbook picture's top-left corner is anchored at.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cell: Option<String>,
+        /// The 1-based slide of a presentation picture.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slide: Option<u32>,
         /// 1-based picture number in the document.
         picture: u32,
         /// 1-based line on the picture, in reading order.
@@ -314,6 +325,9 @@ impl fmt::Display for Location {
                 table,
                 row,
                 col,
+                sheet,
+                cell,
+                slide,
                 picture,
                 line,
                 ..
@@ -323,6 +337,14 @@ impl fmt::Display for Location {
                     (Some(p), ..) => write!(f, "¶{p} ")?,
                     (None, Some(t), Some(r), Some(c)) => write!(f, "table {t} r{r} c{c} ")?,
                     _ => {}
+                }
+                match (sheet, cell) {
+                    (Some(s), Some(c)) => write!(f, "{s}!{c} ")?,
+                    (Some(s), None) => write!(f, "{s} ")?,
+                    _ => {}
+                }
+                if let Some(s) = slide {
+                    write!(f, "slide {s} ")?;
                 }
                 write!(f, "picture {picture} line {line} (OCR)")
             }

@@ -14,6 +14,7 @@ mod hostile_inbox;
 mod index;
 mod legacy_doc;
 mod ocr;
+mod pictures;
 mod realworld;
 mod report;
 mod report_format;

@@ -143,6 +143,11 @@ impl<'b, 'c> Package<'b, 'c> {
         read_bounded(&mut self.zip, idx, self.limits)
     }
 
+    /// The limits its parts are read within.
+    pub(super) fn limits(&self) -> &Limits {
+        self.limits
+    }
+
     /// The uncompressed size entry `idx` declares, without reading it (0 when unreadable).
     pub(super) fn declared_size(&mut self, idx: usize) -> u64 {
         self.zip.by_index_raw(idx).map_or(0, |e| e.size())

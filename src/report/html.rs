@@ -147,13 +147,21 @@ fn location_label(location: &Location) -> String {
             table,
             row,
             col,
+            sheet,
+            cell,
+            slide,
             picture,
             line,
             ..
         } => {
-            let place = match (paragraph, table, row, col) {
+            let place = match (paragraph, table, row, col, sheet, cell, slide) {
                 (Some(p), ..) => format!("段落{} ", n(p)),
-                (None, Some(t), Some(r), Some(c)) => format!("表{} 行{} 列{} ", n(t), n(r), n(c)),
+                (None, Some(t), Some(r), Some(c), ..) => {
+                    format!("表{} 行{} 列{} ", n(t), n(r), n(c))
+                }
+                (.., Some(s), Some(c), _) => format!("工作表 {s} 单元格 {c} "),
+                (.., Some(s), None, _) => format!("工作表 {s} "),
+                (.., Some(s)) => format!("第{s}张幻灯片 "),
                 _ => String::new(),
             };
             format!(

@@ -19,18 +19,22 @@
 //!   PAGE or TOC is dropped, the text shown is kept).
 //! - `0x0B` (line break) → `\n`, `0x09` → `\t`, `0x1E` (non-breaking hyphen) → `-`; other control
 //!   characters (pictures `0x01`, note references `0x02`, drawn objects `0x08`, optional
-//!   hyphens `0x1F`…) are dropped.
+//!   hyphens `0x1F`…) are dropped; each picture character is recorded with the paragraph or
+//!   table cell its mark closes, for [`super::pictures`].
 
 use super::props::{ParaProps, Runs};
 use super::stories::Story;
 use super::text::Chars;
 use crate::ingest::flow::{Containers, HeadingPath, Sink};
+use crate::ingest::ocr::embedded::Anchor;
 use crate::model::Part;
 
 /// Deepest field nesting followed; deeper fields are treated as code (dropped).
 const MAX_FIELD_DEPTH: usize = 64;
 /// Longest paragraph kept, in bytes; the rest of a longer one is dropped with a note.
 const MAX_PARAGRAPH_BYTES: usize = 1 << 20;
+/// Most picture characters recorded; each may cost an OCR run.
+const MAX_PICTURE_CHARS: usize = 1_000;
 
 /// What a mark ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +61,17 @@ pub(super) struct Layout<'s> {
     deep_fields: u32,
     /// Heuristic mode: the last mark ended a cell and no text came since.
     after_cell_end: bool,
-    /// Pictures and drawn objects met (not read; the notes say so).
+    /// Pictures and drawn objects met.
     pub pictures: u32,
+    /// Picture characters (`0x01`) met: their offset in the `WordDocument` stream and the
+    /// paragraph or cell holding them.
+    pub picture_chars: Vec<(u64, Anchor)>,
+    /// The places of the main document's drawn-object characters (`0x08`), in text order: the
+    /// k-th is where the k-th floating shape of `PlcfSpaMom` is anchored.
+    pub drawn_anchors: Vec<Anchor>,
+    /// Picture (`0x01`, with its offset) and drawn-object (`0x08`) characters of the paragraph
+    /// being read, placed when its mark comes.
+    pending_pictures: Vec<(u8, u64)>,
     /// Paragraphs cut at [`MAX_PARAGRAPH_BYTES`].
     pub cut_paragraphs: u32,
 }
@@ -82,7 +95,21 @@ impl<'s> Layout<'s> {
             deep_fields: 0,
             after_cell_end: false,
             pictures: 0,
+            picture_chars: Vec::new(),
+            drawn_anchors: Vec::new(),
+            pending_pictures: Vec::new(),
             cut_paragraphs: 0,
+        }
+    }
+
+    /// The picture characters read since the last mark sit at `anchor`.
+    fn place_pictures(&mut self, anchor: Anchor) {
+        for (code, fc) in self.pending_pictures.drain(..) {
+            if code == 0x01 {
+                self.picture_chars.push((fc, anchor.clone()));
+            } else {
+                self.drawn_anchors.push(anchor.clone());
+            }
         }
     }
 
@@ -110,6 +137,8 @@ impl<'s> Layout<'s> {
             self.mark(0x0D, None);
         }
         self.text.clear();
+        let part = self.part();
+        self.place_pictures(Anchor::Part(part));
         self.close_tables_to(0);
     }
 
@@ -222,6 +251,10 @@ impl<'s> Layout<'s> {
         if depth == 0 {
             self.close_tables_to(0);
             let index = self.sink.next_paragraph(part);
+            self.place_pictures(Anchor::Paragraph {
+                part,
+                paragraph: index,
+            });
             let slot = self.sink.slot(part);
             if let Some(mut passage) = self.containers.paragraph_passage(part, text, Some(index)) {
                 if part == Part::Body {
@@ -247,6 +280,18 @@ impl<'s> Layout<'s> {
             return;
         }
         self.open_to(depth);
+        if !self.pending_pictures.is_empty() {
+            let anchor = match self.containers.open_cell() {
+                Some((part, table, row, col)) => Anchor::Cell {
+                    part,
+                    table,
+                    row,
+                    col,
+                },
+                None => Anchor::Part(part),
+            };
+            self.place_pictures(anchor);
+        }
         let _ = self.containers.paragraph_passage(part, text, None);
         match mark {
             Mark::Paragraph => self.after_cell_end = false,
@@ -307,7 +352,16 @@ impl Chars for Layout<'_> {
             0x09 => self.push("\t"),
             0x1E => self.push("-"),
             // A picture in a field's code is the field's data (a hyperlink's), not a picture.
-            0x01 | 0x08 if self.keeps_text() => self.pictures = self.pictures.saturating_add(1),
+            0x01 | 0x08 if self.keeps_text() => {
+                self.pictures = self.pictures.saturating_add(1);
+                let recorded = self.picture_chars.len() + self.drawn_anchors.len();
+                // Drawn objects are numbered by PlcfSpaMom for the main document only.
+                if (code == 0x01 || self.story.main)
+                    && recorded + self.pending_pictures.len() < MAX_PICTURE_CHARS
+                {
+                    self.pending_pictures.push((code, fc));
+                }
+            }
             _ => {}
         }
     }

@@ -16,7 +16,8 @@
 //! 4. [`props`]: paragraph properties (tables, headings) and deleted revisions from the
 //!    formatted disk pages;
 //! 5. [`stories`]: which CP range is the body, a header, a footer, a note;
-//! 6. [`text`] decodes the characters and [`layout`] turns marks into paragraphs and cells.
+//! 6. [`text`] decodes the characters and [`layout`] turns marks into paragraphs and cells;
+//! 7. [`pictures`]: the inline and floating pictures, read by OCR after the text.
 //!
 //! # Shape of the result
 //!
@@ -38,6 +39,7 @@
 mod fib;
 mod layout;
 mod ole;
+mod pictures;
 mod pieces;
 mod props;
 mod stories;
@@ -48,6 +50,7 @@ mod tests;
 
 use super::clock::Clock;
 use super::flow::Sink;
+use super::ocr::embedded::read_pictures;
 use super::{Extracted, ReadContext, ReadError};
 use fib::{Fib, Version};
 use layout::Layout;
@@ -168,7 +171,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             break;
         }
     }
-    let pictures = layout.pictures;
+    let drawn = layout.pictures;
+    let picture_chars = std::mem::take(&mut layout.picture_chars);
+    let drawn_anchors = std::mem::take(&mut layout.drawn_anchors);
     let cut = layout.cut_paragraphs;
     out.notes.extend(layout.headings_note());
     drop(layout);
@@ -207,9 +212,24 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             "{cut} paragraph(s) longer than 1 MiB were cut; the rest of each was not read"
         ));
     }
-    if pictures > 0 {
+    let found = if fib.version == Version::Word97 && out.truncated.is_none() {
+        let data = ole.read("Data").ok().flatten();
+        let streams = pictures::Streams {
+            word: &word,
+            table,
+            data: data.as_deref(),
+            chpx_bins: fib.chpx_bins,
+        };
+        pictures::pictures(streams, &picture_chars, &drawn_anchors, ctx, &mut out.notes)
+    } else {
+        Vec::new()
+    };
+    let unfound = usize::try_from(drawn)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(found.len());
+    if unfound > 0 {
         out.notes.push(format!(
-            "{pictures} picture(s) or drawn object(s) in the text not read"
+            "{unfound} drawn object(s) or picture(s) in the text without a picture to read"
         ));
     }
     let embedded = ole.embedded_objects();
@@ -219,5 +239,6 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         ));
     }
     out.passages = sink.into_passages();
+    read_pictures(found, ctx, &mut out);
     Ok(out)
 }

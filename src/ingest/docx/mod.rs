@@ -41,7 +41,7 @@ mod walk;
 mod tests;
 
 use super::flow::{HeadingPath, Sink};
-use super::ocr::embedded::{Anchor, Embedded, read_pictures};
+use super::ocr::embedded::{Anchor, Budget, Embedded, read_pictures};
 use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::Part;
@@ -241,6 +241,7 @@ impl<'b, 'c> Package<'b, 'c> {
         };
         let targets = package::relationship_targets(&rels.0, dir);
         let mut pictures = Vec::new();
+        let mut budget = Budget::new(self.parts.limits());
         for (id, anchor) in refs {
             let Some(target) = targets.get(&id) else {
                 continue;
@@ -248,6 +249,9 @@ impl<'b, 'c> Package<'b, 'c> {
             let Some(idx) = self.find(target) else {
                 continue;
             };
+            if !budget.admit(target, self.parts.declared_size(idx)) {
+                continue;
+            }
             match self.parts.read_bytes(idx) {
                 Ok((bytes, _)) => pictures.push(Embedded {
                     anchor,
@@ -257,6 +261,7 @@ impl<'b, 'c> Package<'b, 'c> {
                 Err(e) => out.notes.push(format!("picture {target}: {}", e.message())),
             }
         }
+        out.notes.extend(budget.note());
         pictures
     }
 

@@ -521,6 +521,14 @@ fn realworld_files_read_without_panic_or_hang() {
         return;
     };
     let dump = std::env::var_os("DOCX_DUMP").is_some();
+    // The reader's own time: pictures are not OCRed here (an engine reads a certificate's
+    // pictures for seconds in a debug build; `tests/pictures.rs` measures that end to end).
+    let ctx = || {
+        ReadContext::new(Limits {
+            ocr: crate::ingest::ocr::OcrMode::Off,
+            ..Limits::default()
+        })
+    };
     for path in files {
         let name = path
             .file_name()

@@ -1,6 +1,7 @@
-//! Pictures inside documents → passages: a licence pasted into Word (workbooks, ODF and .doc
-//! files do not hand theirs over yet). Readers find the pictures and where they sit ([`Anchor`]); this reads each one by
-//! OCR and locates its lines as [`Location::Picture`], so a reviewer sees "段落12 图片1 第3行".
+//! Pictures inside documents → passages: a licence pasted into Word (`.docx`, `.doc`), an ODF
+//! text, a workbook or a slide. Readers find the pictures and where they sit ([`Anchor`]); this
+//! reads each one by OCR and locates its lines as [`Location::Picture`], so a reviewer sees
+//! "段落12 图片1 第3行" or "工作表 营业执照 单元格 B3 图片1 第3行".
 //!
 //! Small pictures are passed over: below [`MIN_SIDE`] pixels a side or [`MIN_PIXELS`] in all, a
 //! picture is a logo, an icon, a signature or a QR code, never a page of text. Formats the image
@@ -9,8 +10,9 @@
 
 use super::picture::decode_one;
 use super::{OcrMode, engine, read_page_cached};
-use crate::ingest::{Extracted, ReadContext, ReadError};
+use crate::ingest::{Extracted, Limits, ReadContext, ReadError};
 use crate::model::{Location, Part, Passage};
+use std::collections::HashSet;
 
 /// Pictures narrower or lower than this are not read (icons, logos, seals, signatures).
 pub const MIN_SIDE: u32 = 120;
@@ -30,6 +32,11 @@ pub enum Anchor {
         row: u32,
         col: u32,
     },
+    /// In a workbook: on `sheet`, its top-left corner anchored at `cell` (A1; `None` for a
+    /// picture placed at an absolute position).
+    Sheet { sheet: String, cell: Option<String> },
+    /// On a slide (1-based, in presentation order).
+    Slide(u32),
     /// Somewhere in `part`, place unknown.
     Part(Part),
 }
@@ -40,6 +47,52 @@ pub struct Embedded {
     pub anchor: Anchor,
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// What readers may take out of one file for OCR: each picture once (a picture placed twice is
+/// read at its first place), and at most [`Limits::max_file_bytes`] of pictures in all, so a
+/// file that refers to one big picture a thousand times costs one copy, not a thousand.
+#[derive(Debug)]
+pub struct Budget {
+    seen: HashSet<String>,
+    left: u64,
+    refused: usize,
+}
+
+impl Budget {
+    /// A budget for one file under `limits`.
+    pub fn new(limits: &Limits) -> Budget {
+        Budget {
+            seen: HashSet::new(),
+            left: limits.max_file_bytes,
+            refused: 0,
+        }
+    }
+
+    /// True when picture `name` (a package member, a stream offset) of `size` bytes is to be
+    /// taken: not taken before, and within what is left (which it then uses up).
+    pub fn admit(&mut self, name: &str, size: u64) -> bool {
+        if self.seen.contains(name) {
+            return false;
+        }
+        if size > self.left {
+            self.refused += 1;
+            return false;
+        }
+        self.left -= size;
+        self.seen.insert(name.to_string());
+        true
+    }
+
+    /// The reviewer's note when pictures were left out for the total.
+    pub fn note(&self) -> Option<String> {
+        (self.refused > 0).then(|| {
+            format!(
+                "{} picture(s) not read: the document's pictures together exceed the per-file size limit",
+                self.refused
+            )
+        })
+    }
 }
 
 /// Reads `pictures` (in document order) by OCR into `out`: their lines become passages after the
@@ -157,22 +210,33 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
 
 /// The location of line `line` (box `bbox`) of picture `picture` at `anchor`.
 fn located(anchor: &Anchor, picture: u32, line: u32, bbox: [u32; 4]) -> Location {
-    let (part, paragraph, table, row, col) = match anchor {
-        Anchor::Paragraph { part, paragraph } => (*part, Some(*paragraph), None, None, None),
+    let (mut part, mut paragraph, mut table, mut row, mut col) =
+        (Part::Body, None, None, None, None);
+    let (mut sheet, mut cell, mut slide) = (None, None, None);
+    match anchor {
+        Anchor::Paragraph {
+            part: p,
+            paragraph: i,
+        } => (part, paragraph) = (*p, Some(*i)),
         Anchor::Cell {
-            part,
-            table,
-            row,
-            col,
-        } => (*part, None, Some(*table), Some(*row), Some(*col)),
-        Anchor::Part(part) => (*part, None, None, None, None),
-    };
+            part: p,
+            table: t,
+            row: r,
+            col: c,
+        } => (part, table, row, col) = (*p, Some(*t), Some(*r), Some(*c)),
+        Anchor::Sheet { sheet: s, cell: c } => (sheet, cell) = (Some(s.clone()), c.clone()),
+        Anchor::Slide(s) => slide = Some(*s),
+        Anchor::Part(p) => part = *p,
+    }
     Location::Picture {
         part,
         paragraph,
         table,
         row,
         col,
+        sheet,
+        cell,
+        slide,
         picture,
         line,
         bbox,
@@ -203,6 +267,65 @@ mod tests {
         );
         let back: Location = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, at);
+    }
+
+    /// Every anchor's location survives JSON: the untagged enum tries `Picture` first, and no
+    /// other shape (a slide paragraph, a sheet cell, a table cell) takes a picture's keys.
+    #[test]
+    fn every_anchor_round_trips_through_json() {
+        let anchors = [
+            Anchor::Paragraph {
+                part: Part::Header,
+                paragraph: 7,
+            },
+            Anchor::Sheet {
+                sheet: "营业执照".into(),
+                cell: Some("B3".into()),
+            },
+            Anchor::Slide(2),
+            Anchor::Part(Part::Body),
+        ];
+        let expected = [
+            r#"{"part":"header","paragraph":7,"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"sheet":"营业执照","cell":"B3","picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"slide":2,"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+            r#"{"picture":1,"line":2,"bbox":[0,0,9,9]}"#,
+        ];
+        for (anchor, want) in anchors.iter().zip(expected) {
+            let at = located(anchor, 1, 2, [0, 0, 9, 9]);
+            let json = serde_json::to_string(&at).expect("json");
+            assert_eq!(json, want);
+            let back: Location = serde_json::from_str(&json).expect("parse");
+            assert_eq!(back, at, "{json}");
+        }
+        let at = located(&Anchor::Slide(2), 1, 2, [0, 0, 9, 9]);
+        assert_eq!(at.to_string(), "slide 2 picture 1 line 2 (OCR)");
+        let sheet = Anchor::Sheet {
+            sheet: "执照".into(),
+            cell: Some("B3".into()),
+        };
+        assert_eq!(
+            located(&sheet, 1, 2, [0; 4]).to_string(),
+            "执照!B3 picture 1 line 2 (OCR)"
+        );
+        // The shapes a picture must not be mistaken for still read as themselves.
+        let slide: Location = serde_json::from_str(r#"{"slide":2,"paragraph":0}"#).expect("slide");
+        assert!(matches!(slide, Location::Slide { .. }));
+        let cell: Location = serde_json::from_str(r#"{"sheet":"a","cell":"B3"}"#).expect("cell");
+        assert!(matches!(cell, Location::SheetCell { .. }));
+    }
+
+    #[test]
+    fn the_budget_takes_each_picture_once_and_stops_at_the_total() {
+        let mut budget = Budget::new(&crate::ingest::Limits {
+            max_file_bytes: 100,
+            ..crate::ingest::Limits::default()
+        });
+        assert!(budget.admit("a.png", 60));
+        assert!(!budget.admit("a.png", 60), "the same picture twice");
+        assert!(!budget.admit("b.png", 41), "over the total");
+        assert!(budget.admit("c.png", 40));
+        assert!(budget.note().is_some_and(|n| n.starts_with("1 picture(s)")));
     }
 
     #[test]

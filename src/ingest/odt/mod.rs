@@ -40,6 +40,7 @@ mod walk;
 mod tests;
 
 use super::flow::Sink;
+use super::ocr::embedded::{Anchor, Budget, Embedded, read_pictures};
 use super::package::{self, PartError, attr, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use quick_xml::NsReader;
@@ -83,6 +84,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let mut walker = Walker::new(&mut sink);
     let outcome = walker.walk(&content, ctx);
     out.notes.extend(walker.heading_note());
+    let mut picture_refs = std::mem::take(&mut walker.pictures);
     drop(content);
     refuse_unread("content.xml", &outcome, sink.len())?;
     let stop = settle("content.xml", outcome, &mut out);
@@ -95,13 +97,22 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             Some("page headers and footers were not read"),
         )
     {
-        let outcome = Walker::new(&mut sink).walk(&styles, ctx);
+        let mut walker = Walker::new(&mut sink);
+        let outcome = walker.walk(&styles, ctx);
+        picture_refs.append(&mut walker.pictures);
         settle("styles.xml", outcome, &mut out);
     }
 
     let embedded = package.embedded_objects();
     let kinds = "(charts, spreadsheets, formulas in Object N/)";
-    Ok(package::finish(out, sink, embedded, kinds))
+    let pictures = if stop || out.truncated.is_some() {
+        Vec::new()
+    } else {
+        package.pictures(picture_refs, ctx, &mut out)
+    };
+    let mut out = package::finish(out, sink, embedded, kinds);
+    read_pictures(pictures, ctx, &mut out);
+    Ok(out)
 }
 
 /// The opened zip with the member names (ODF names are case-sensitive; a case-insensitive match
@@ -166,5 +177,42 @@ impl<'b, 'c> Package<'b, 'c> {
 
     fn read_part(&mut self, idx: usize) -> Result<(String, Option<String>), PartError> {
         self.parts.read_part(idx)
+    }
+
+    /// The pictures the walk met (`refs`: member name and place), read from the package; a
+    /// name the package does not hold is passed over with a note.
+    fn pictures(
+        &mut self,
+        refs: Vec<(String, Anchor)>,
+        ctx: &ReadContext,
+        out: &mut Extracted,
+    ) -> Vec<Embedded> {
+        let mut pictures = Vec::new();
+        let mut budget = Budget::new(&ctx.limits);
+        let mut missing = 0usize;
+        for (name, anchor) in refs {
+            let Some(idx) = self.find(&name) else {
+                missing += 1;
+                continue;
+            };
+            if !budget.admit(&name, self.parts.declared_size(idx)) {
+                continue;
+            }
+            match self.parts.read_bytes(idx) {
+                Ok((bytes, _)) => pictures.push(Embedded {
+                    anchor,
+                    name,
+                    bytes,
+                }),
+                Err(e) => out.notes.push(format!("picture {name}: {}", e.message())),
+            }
+        }
+        if missing > 0 {
+            out.notes.push(format!(
+                "{missing} picture(s) the document refers to are not in the package"
+            ));
+        }
+        out.notes.extend(budget.note());
+        pictures
     }
 }

@@ -468,3 +468,94 @@ fn a_huge_heading_is_cut_where_it_heads_other_passages() {
         assert_eq!(passage.headings[0].chars().count(), 201);
     }
 }
+
+/// The pictures a walk of `body` records: member name and place.
+fn pictures_of(body: &str) -> Vec<(String, crate::ingest::ocr::embedded::Anchor)> {
+    let mut sink = crate::ingest::flow::Sink::new(1000);
+    let mut walker = super::walk::Walker::new(&mut sink);
+    walker.walk(&content(body), &ctx());
+    std::mem::take(&mut walker.pictures)
+}
+
+#[test]
+fn pictures_are_recorded_at_their_paragraph_or_cell() {
+    use crate::ingest::ocr::embedded::Anchor;
+    let image = |href: &str| {
+        format!(
+            r#"<draw:frame text:anchor-type="as-char"><draw:image xlink:href="{href}" xmlns:xlink="http://www.w3.org/1999/xlink"/></draw:frame>"#
+        )
+    };
+    let body = format!(
+        r#"<text:p>附件：营业执照</text:p><text:p>{}</text:p>
+        <table:table><table:table-row><table:table-cell><text:p>照片</text:p></table:table-cell><table:table-cell><text:p>{}</text:p></table:table-cell></table:table-row></table:table>
+        <draw:frame><draw:image xlink:href="Pictures/v.svg" xmlns:xlink="http://www.w3.org/1999/xlink"/><draw:image xlink:href="./Pictures/v.png" xmlns:xlink="http://www.w3.org/1999/xlink"/></draw:frame>
+        <text:p>{}{}{}</text:p>"#,
+        image("Pictures/licence.png"),
+        image("Pictures/photo.jpg"),
+        image("http://example.org/a.png"),
+        image("../outside.png"),
+        image("./ObjectReplacements/Object 1"),
+    );
+    assert_eq!(
+        pictures_of(&body),
+        vec![
+            (
+                "Pictures/licence.png".to_string(),
+                Anchor::Paragraph {
+                    part: Part::Body,
+                    paragraph: 1
+                }
+            ),
+            (
+                "Pictures/photo.jpg".to_string(),
+                Anchor::Cell {
+                    part: Part::Body,
+                    table: 0,
+                    row: 0,
+                    col: 1
+                }
+            ),
+            // A page-anchored frame with an SVG and its PNG fallback: once, the PNG.
+            ("Pictures/v.png".to_string(), Anchor::Part(Part::Body)),
+        ]
+    );
+}
+
+#[test]
+fn pictures_are_handed_to_ocr_and_missing_ones_noted() {
+    let frame = |href: &str| {
+        format!(
+            r#"<draw:frame><draw:image xlink:href="{href}" xmlns:xlink="http://www.w3.org/1999/xlink"/></draw:frame>"#
+        )
+    };
+    let body = format!(
+        "<text:p>附件</text:p><text:p>{}{}</text:p>",
+        frame("Pictures/a.png"),
+        frame("Pictures/missing.png")
+    );
+    let bytes = package(
+        MIMETYPE,
+        &[
+            ("content.xml", &content(&body)),
+            ("Pictures/a.png", "not a png"),
+        ],
+    );
+    let limits = Limits {
+        ocr: crate::ingest::ocr::OcrMode::Off,
+        ..Limits::default()
+    };
+    let x = read(&bytes, &ReadContext::new(limits)).expect("reads");
+    assert_eq!(texts(&x), vec!["附件"]);
+    assert!(
+        x.notes
+            .iter()
+            .any(|n| n.contains("1 picture(s) in the document not read (--ocr off)")),
+        "{:?}",
+        x.notes
+    );
+    assert!(
+        x.notes.iter().any(|n| n.contains("not in the package")),
+        "{:?}",
+        x.notes
+    );
+}

@@ -27,10 +27,15 @@
 //!   column, `table:number-columns-spanned` reserves the columns its covered cells fill (also
 //!   when a writer omits them), `table:number-rows-repeated` advances the row. A repeated
 //!   non-empty cell or row is reported once, at its first position; repeat counts are clamped
-//!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition.
+//!   to [`MAX_REPEAT`], so a declared 16384-column (or 2³¹) repeat costs one addition;
+//! - pictures (`draw:frame` holding `draw:image xlink:href="Pictures/…"`) are recorded with the
+//!   table cell, else the paragraph, that holds the frame, for OCR after the walk. A frame with
+//!   several images (an SVG with a PNG fallback) counts once, by its first raster image;
+//!   object replacement images and links out of the package are not pictures of the document.
 
 use crate::ingest::ReadContext;
 use crate::ingest::flow::{self, Container, Containers, HeadingPath, Sink};
+use crate::ingest::ocr::embedded::Anchor;
 use crate::ingest::package::{Outcome, attr};
 use crate::model::Part;
 use quick_xml::NsReader;
@@ -92,6 +97,7 @@ fn ns_of(resolved: &ResolveResult<'_>) -> Ns {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Open {
     Para,
+    Frame,
     Container,
     Table,
     Cell,
@@ -165,6 +171,10 @@ pub(super) struct Walker<'a> {
     containers: Containers,
     /// Automatic paragraph style → its parent (`P1` → `Title`), from `office:automatic-styles`.
     parents: HashMap<String, String>,
+    /// The open `draw:frame`s: where each sits and the images it holds so far.
+    frames: Vec<(Anchor, Vec<String>)>,
+    /// Pictures met, in document order: their member name and place.
+    pub(super) pictures: Vec<(String, Anchor)>,
 }
 
 impl<'a> Walker<'a> {
@@ -178,6 +188,48 @@ impl<'a> Walker<'a> {
             paras: Vec::new(),
             containers: Containers::default(),
             parents: HashMap::new(),
+            frames: Vec::new(),
+            pictures: Vec::new(),
+        }
+    }
+
+    /// Where a frame opening now sits: the open table cell, else the innermost paragraph with a
+    /// place among the part's paragraphs, else just the story.
+    fn anchor(&self) -> Anchor {
+        if let Some((part, table, row, col)) = self.containers.open_cell() {
+            return Anchor::Cell {
+                part,
+                table,
+                row,
+                col,
+            };
+        }
+        match self.paras.iter().rev().find(|p| p.index.is_some()) {
+            Some(Para {
+                index: Some(paragraph),
+                part,
+                ..
+            }) => Anchor::Paragraph {
+                part: *part,
+                paragraph: *paragraph,
+            },
+            _ => Anchor::Part(self.story().unwrap_or(Part::Body)),
+        }
+    }
+
+    /// Closes a frame: its first raster image (else its first image) is a picture.
+    fn end_frame(&mut self) {
+        let Some((anchor, images)) = self.frames.pop() else {
+            return;
+        };
+        let chosen = images
+            .iter()
+            .find(|name| is_raster(name))
+            .or_else(|| images.first());
+        if let Some(name) = chosen
+            && self.pictures.len() < MAX_PICTURES
+        {
+            self.pictures.push((name.clone(), anchor));
         }
     }
 
@@ -270,6 +322,20 @@ impl<'a> Walker<'a> {
                 })
             }
             (Ns::Office, "annotation") => self.open_story(Part::Comment),
+            (Ns::Draw, "frame") => {
+                let anchor = self.anchor();
+                self.frames.push((anchor, Vec::new()));
+                Open::Frame
+            }
+            (Ns::Draw, "image") => {
+                if let Some(name) = attr(e, "href").and_then(|h| package_member(&h))
+                    && let Some((_, images)) = self.frames.last_mut()
+                    && images.len() < 8
+                {
+                    images.push(name);
+                }
+                Open::Other
+            }
             (Ns::Draw, "text-box") => {
                 self.containers.push(Container::TextBox);
                 Open::Container
@@ -398,6 +464,7 @@ impl<'a> Walker<'a> {
         match kind {
             Open::Skip => self.skipping = self.skipping.saturating_sub(1),
             Open::Para => self.end_para(),
+            Open::Frame => self.end_frame(),
             Open::Container => self.containers.pop_story_or_text_box(),
             Open::Cell => self
                 .containers
@@ -457,6 +524,30 @@ impl flow::Walk<Ns> for Walker<'_> {
     fn text(&mut self, s: &str) {
         self.push_text(s);
     }
+}
+
+/// Most pictures recorded per part: more is no licence bundle, and each costs an OCR.
+const MAX_PICTURES: usize = 10_000;
+
+/// The package member an image's `xlink:href` names (`Pictures/1.png`, `./Pictures/1.png`), or
+/// `None` for a link out of the package (`http:`, `file:`, `../`), an object's replacement
+/// image or an empty reference.
+fn package_member(href: &str) -> Option<String> {
+    let name = href.trim().trim_start_matches("./");
+    let outside = name.is_empty()
+        || name.starts_with('/')
+        || name.starts_with("..")
+        || name.contains(':')
+        || name.starts_with("ObjectReplacements/");
+    (!outside).then(|| name.to_string())
+}
+
+/// True for the image formats the OCR decoders read (by the member's extension).
+fn is_raster(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// The document-title paragraph style (`Title`; WPS may localise it as `标题`).

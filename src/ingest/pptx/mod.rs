@@ -6,7 +6,8 @@
 //! nested tables, its paragraphs sit in shapes, and its tables carry their merges on every cell;
 //! what is shared is the bounded package ([`super::package`]) and the event loop
 //! ([`super::flow::walk`]). The slide order is `ppt/presentation.xml`'s `p:sldIdLst` through its
-//! relationships ([`rels`]), not the part names; SmartArt text (`diagramData` parts: org charts
+//! relationships ([`rels`]), not the part names; shapes in reading order ([`walk`]); pictures
+//! (`p:pic`) read by OCR and located at their slide; SmartArt text (`diagramData` parts: org charts
 //! are common in company profiles) is read with its slide, charts and embedded objects are only
 //! counted in a note.
 //!
@@ -19,6 +20,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
+use super::ocr::embedded::{Anchor, Budget, Embedded, read_pictures};
 use super::package::{self, PartError, refuse_unread, secondary_part, settle};
 use super::{Extracted, ReadContext, ReadError, sniff};
 use std::collections::HashMap;
@@ -64,6 +66,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
     out.pages = Some(u32::try_from(slides.len()).unwrap_or(u32::MAX));
     let mut passages = Vec::new();
+    let mut pictures = Vec::new();
+    let mut budget = Budget::new(&ctx.limits);
     let mut hidden = Vec::new();
     let mut charts = 0usize;
     let mut read_any = false;
@@ -107,9 +111,11 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             table: 0,
             out: &mut passages,
             max: ctx.limits.max_passages,
+            pictures: Vec::new(),
         };
         let outcome = walk::walk(&xml, &mut sink, ctx);
         let (next_paragraph, next_table) = (sink.paragraph, sink.table);
+        let picture_ids = std::mem::take(&mut sink.pictures);
         drop(xml);
         if slides.len() == 1 {
             refuse_unread(part, &outcome, passages.len())?;
@@ -117,6 +123,16 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         let mut stop = settle(part, outcome, &mut out);
         let slide_rels = package.rels_of(part, ctx, &mut out);
         charts += slide_rels.iter().filter(|r| r.kind == "chart").count();
+        if !stop {
+            package.pictures(
+                number,
+                &picture_ids,
+                &slide_rels,
+                &mut budget,
+                &mut pictures,
+                &mut out,
+            );
+        }
         for (kind, notes) in [("diagramData", false), ("notesSlide", true)] {
             let mut sink = SlideSink {
                 slide: number,
@@ -125,6 +141,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
                 table: if notes { 0 } else { next_table },
                 out: &mut passages,
                 max: ctx.limits.max_passages,
+                pictures: Vec::new(),
             };
             for rel in slide_rels.iter().filter(|r| r.kind == kind) {
                 if stop {
@@ -170,6 +187,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             .push(format!("{embedded} embedded object(s) {kinds} not read"));
     }
     out.passages = passages;
+    out.notes.extend(budget.note());
+    read_pictures(pictures, ctx, &mut out);
     Ok(out)
 }
 
@@ -254,6 +273,44 @@ impl<'b, 'c> Package<'b, 'c> {
             .collect();
         found.sort();
         found.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// The pictures of slide `number` (`ids`: relationship ids in reading order) out of the
+    /// package into `pictures`; an id without an image part in the package is passed over.
+    fn pictures(
+        &mut self,
+        number: u32,
+        ids: &[String],
+        rels: &[rels::Rel],
+        budget: &mut Budget,
+        pictures: &mut Vec<Embedded>,
+        out: &mut Extracted,
+    ) {
+        for id in ids {
+            let Some(rel) = rels.iter().find(|r| &r.id == id) else {
+                continue;
+            };
+            let Some(idx) = self.find(&rel.target) else {
+                out.notes.push(format!(
+                    "a picture on slide {number} refers to {}, which the package does not hold",
+                    rel.target
+                ));
+                continue;
+            };
+            if !budget.admit(&rel.target, self.parts.declared_size(idx)) {
+                continue;
+            }
+            match self.parts.read_bytes(idx) {
+                Ok((bytes, _)) => pictures.push(Embedded {
+                    anchor: Anchor::Slide(number),
+                    name: rel.target.clone(),
+                    bytes,
+                }),
+                Err(e) => out
+                    .notes
+                    .push(format!("picture {}: {}", rel.target, e.message())),
+            }
+        }
     }
 
     fn count_under(&self, dir: &str) -> usize {

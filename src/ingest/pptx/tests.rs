@@ -232,3 +232,84 @@ fn broken_decks_are_corrupt_or_limited_never_a_panic() {
         let _ = read(&bytes, &ctx());
     }
 }
+
+/// A text box at (`x`, `y`) EMU, or without a position of its own; `title` makes it the title
+/// placeholder.
+fn placed(text: &str, at: Option<(i64, i64)>, title: bool) -> String {
+    let ph = if title { r#"<p:ph type="title"/>"# } else { "" };
+    let xfrm = at.map_or(String::new(), |(x, y)| {
+        format!(r#"<a:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="100" cy="100"/></a:xfrm>"#)
+    });
+    format!(
+        "<p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"t\"/><p:cNvSpPr/><p:nvPr>{ph}</p:nvPr></p:nvSpPr><p:spPr>{xfrm}</p:spPr><p:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>"
+    )
+}
+
+#[test]
+fn shapes_are_read_in_reading_order_title_first() {
+    let shapes = [
+        placed("页脚说明", Some((500_000, 6_000_000)), false),
+        placed("右栏", Some((5_000_000, 1_500_100)), false),
+        // A hair higher than the right column: the same row, read after the left column.
+        placed("左栏", Some((500_000, 1_600_000)), false),
+        placed("正文占位", None, false),
+        placed("公司简介", None, true),
+        placed("第二行", Some((500_000, 3_000_000)), false),
+    ]
+    .concat();
+    let bytes = deck(&[("slide1.xml", slide(&shapes), None)]);
+    let x = read_ok(read, &bytes);
+    assert_eq!(
+        located_texts(&x),
+        vec![
+            ("公司简介", &at(1, 0)),
+            ("正文占位", &at(1, 1)),
+            ("左栏", &at(1, 2)),
+            ("右栏", &at(1, 3)),
+            ("第二行", &at(1, 4)),
+            ("页脚说明", &at(1, 5)),
+        ]
+    );
+}
+
+#[test]
+fn pictures_on_slides_are_handed_to_ocr() {
+    let pic = r#"<p:pic><p:nvPicPr><p:cNvPr id="4" name="执照"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr><p:blipFill><a:blip r:embed="rId7"/></p:blipFill><p:spPr><a:xfrm><a:off x="0" y="900000"/><a:ext cx="1" cy="1"/></a:xfrm></p:spPr></p:pic>"#;
+    let mut bytes = deck(&[(
+        "slide1.xml",
+        slide(&[shape(&["营业执照"]), pic.to_string()].concat()),
+        None,
+    )]);
+    // The deck's builder writes no slide relationships without notes: rebuild with them.
+    let rels = format!(
+        r#"<Relationships><Relationship Id="rId7" Type="{REL}/image" Target="../media/image1.png"/></Relationships>"#
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("zip");
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).expect("entry");
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut b).expect("read");
+        entries.push((f.name().expect("name").into_owned(), b));
+    }
+    entries.push(("ppt/slides/_rels/slide1.xml.rels".into(), rels.into_bytes()));
+    entries.push(("ppt/media/image1.png".into(), b"not a png".to_vec()));
+    let refs: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    bytes = zip_of(&refs);
+    let limits = Limits {
+        ocr: crate::ingest::ocr::OcrMode::Off,
+        ..Limits::default()
+    };
+    let x = read(&bytes, &ReadContext::new(limits)).expect("reads");
+    assert_eq!(texts(&x), vec!["营业执照"]);
+    assert!(
+        x.notes
+            .iter()
+            .any(|n| n.contains("1 picture(s) in the document not read (--ocr off)")),
+        "{:?}",
+        x.notes
+    );
+}

@@ -15,11 +15,15 @@
 //! - **Rows as passages** ([`rows`]): one passage per non-empty row, the sheet's title lines and
 //!   header row carried into the headings of the rows below them.
 //!
+//! - **Pictures on the sheets** ([`pictures`], xlsx only): followed from each sheet's drawing and
+//!   read by OCR after the rows, located at their sheet and anchor cell.
+//!
 //! This module is the entry point: it refuses encrypted packages and dispatches on the sniffed
 //! kind to the format reader, then turns the cells gathered into passages and notes.
 
 mod formats;
 mod guards;
+mod pictures;
 mod rows;
 mod state;
 mod values;
@@ -27,6 +31,7 @@ mod values;
 #[cfg(test)]
 mod test_support;
 
+use super::ocr::embedded::read_pictures;
 use super::{Extracted, ReadContext, ReadError, sniff};
 use crate::model::FileKind;
 use formats::{read_ods, read_xls, read_xlsb, read_xlsx};
@@ -53,7 +58,12 @@ pub fn read(kind: FileKind, bytes: &[u8], ctx: &ReadContext) -> Result<Extracted
             )));
         }
     };
-    state.finish(sheets)
+    let mut out = state.finish(sheets)?;
+    if kind == FileKind::Xlsx && out.truncated.is_none() {
+        let found = pictures::workbook_pictures(bytes, ctx, &mut out);
+        read_pictures(found, ctx, &mut out);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
