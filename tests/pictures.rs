@@ -5,7 +5,7 @@
 //! picture, with the file marked `ocr`. Prints the fields read from each format and the seconds each check took.
 //! Skips with a message naming `tools/setup-parts.sh` where no OCR engine is installed.
 
-use crate::util::{certsift, fixtures_dir};
+use crate::util::{certsift, engine_or_skip, fixtures_dir};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -22,16 +22,6 @@ const FORMATS: [(&str, &str); 6] = [
     ("营业执照.xlsx", "sheet"),
     ("营业执照.pptx", "slide"),
 ];
-
-fn engine_or_skip(test: &str) -> bool {
-    match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto) {
-        Ok(_) => true,
-        Err(why) => {
-            eprintln!("SKIP {test}: {why}");
-            false
-        }
-    }
-}
 
 /// `certsift check --json` of a bundle holding only `file`: the report and the seconds taken.
 fn check_alone(file: &str) -> (Value, f64) {
