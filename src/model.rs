@@ -96,6 +96,21 @@ pub enum FileStatus {
 }
 
 impl FileStatus {
+    /// Whether a file of this status gave no usable text: damaged, locked, empty, of a format
+    /// not read, or stopped by a limit. A material whose files are all so is not present, and
+    /// every view (report, terminal, pages, triage) says so the same way. A scan not yet read
+    /// by OCR is not counted here: the document is there, its text is not.
+    pub fn is_unreadable(self) -> bool {
+        matches!(
+            self,
+            FileStatus::Corrupt
+                | FileStatus::Encrypted
+                | FileStatus::Empty
+                | FileStatus::LimitExceeded
+                | FileStatus::Unsupported
+        )
+    }
+
     /// The contract's spelling, e.g. `"needs_ocr"`.
     pub fn as_str(self) -> &'static str {
         match self {

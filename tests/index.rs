@@ -350,3 +350,28 @@ fn or_and_minus_work_and_malformed_operators_are_refused() {
         );
     }
 }
+
+/// `--color always` marks the matched words even into a pipe; `never` (and a pipe by default)
+/// gives plain text.
+#[test]
+fn color_always_marks_matches_and_never_does_not() {
+    let run = |colour: &str| {
+        let out = certsift(&[
+            "search",
+            "--color",
+            colour,
+            "--index",
+            path_str(inbox_index()),
+            "配件",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    assert!(run("always").contains("\u{1b}[1m"));
+    assert!(!run("never").contains('\u{1b}'));
+    assert!(!run("auto").contains('\u{1b}'), "a pipe is not a terminal");
+}

@@ -11,6 +11,33 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Colour and bold in terminal output: auto = only on a terminal and when NO_COLOR is not
+    /// set; always; never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorArg {
+    /// Whether to colour a stream that `is_terminal` or not, `no_color` being whether the
+    /// NO_COLOR convention's variable is set to something.
+    pub fn wanted(self, is_terminal: bool, no_color: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => is_terminal && !no_color,
+        }
+    }
 }
 
 /// The subcommands.

@@ -45,7 +45,7 @@ pub fn run() -> Result<()> {
         Command::Check(args) => check::run(args, &mut out),
         Command::Rules(args) => rules::run(args, &mut out),
         Command::Index(args) => index::run(args, &mut out),
-        Command::Search(args) => search::run(args, &mut out),
+        Command::Search(args) => search::run(args, colour(cli.color), &mut out),
         Command::Run(args) => run::run(args, &mut out),
         Command::Worker(_) => Ok(()),
     };
@@ -55,6 +55,13 @@ pub fn run() -> Result<()> {
         Err(e) if is_broken_pipe(&e) => Ok(()),
         other => other,
     }
+}
+
+/// Whether stdout gets colour and bold, by `--color` and the NO_COLOR convention.
+fn colour(choice: args::ColorArg) -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    choice.wanted(std::io::stdout().is_terminal(), no_color)
 }
 
 /// `certsift extract … | head` closes the pipe early; that is success, not an error.

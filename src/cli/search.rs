@@ -7,7 +7,7 @@ use super::Failure;
 use super::args::SearchArgs;
 use anyhow::{Context, Result};
 use certsift::index::{Filters, Hit, Index};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// The `--json` line of one hit: the wire shape, kept apart from the library's [`Hit`].
 #[derive(serde::Serialize)]
@@ -24,7 +24,7 @@ struct JsonHit<'a> {
 
 /// Runs the subcommand; output goes to `out`. Exit 1 with "0 hits" when nothing matches (as
 /// ripgrep does), 2 when the search cannot run (no index, a bad query, an unknown filter value).
-pub fn run(args: &SearchArgs, out: &mut dyn Write) -> Result<()> {
+pub fn run(args: &SearchArgs, colour: bool, out: &mut dyn Write) -> Result<()> {
     let index = Index::open(&args.index)?;
     check_filters(args, &index)?;
     let filters = Filters {
@@ -35,7 +35,7 @@ pub fn run(args: &SearchArgs, out: &mut dyn Write) -> Result<()> {
     let page = index
         .search_page(&args.query.join(" "), &filters, args.offset, args.limit)
         .map_err(|e| Failure::new(2, format!("search failed: {e}")))?;
-    let bold = !args.json && std::io::stdout().is_terminal();
+    let bold = !args.json && colour;
     for hit in &page.hits {
         if args.json {
             write_json(hit, out)?;

@@ -7,6 +7,7 @@ use crate::model::{FileStatus, IndicatorStatus, MaterialStatus, Severity};
 use crate::rules::names::field;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
 
 /// Display names and requirements the summary needs from the catalog.
 #[derive(Debug, Default, Clone)]
@@ -150,9 +151,26 @@ fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) ->
         out,
         "\n材料 materials (required present {required_present}/{required_total})"
     )?;
+    let name_width = report
+        .materials
+        .iter()
+        .map(|m| names.name(&m.id.0).width())
+        .max()
+        .unwrap_or(0);
     for material in &report.materials {
         let (mark, detail) = match material.status {
             MaterialStatus::Present => ("✓", material.files.join(", ")),
+            MaterialStatus::Missing if !material.files.is_empty() => (
+                if is_required(&material.id.0) {
+                    "✗"
+                } else {
+                    "–"
+                },
+                format!(
+                    "missing: 文件无法读取 unreadable {}",
+                    material.files.join(", ")
+                ),
+            ),
             MaterialStatus::Missing if is_required(&material.id.0) => {
                 ("✗", "missing (required)".to_string())
             }
@@ -163,10 +181,20 @@ fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) ->
             out,
             "  {mark} {:<28} {}  {detail}",
             material.id.0,
-            names.name(&material.id.0)
+            pad(names.name(&material.id.0), name_width)
         )?;
     }
     Ok(())
+}
+
+/// Terminal columns for an indicator's name (most are 4–8 characters of two columns each).
+const INDICATOR_NAME_COLUMNS: usize = 16;
+
+/// `text` followed by spaces up to `columns` terminal columns: `format!("{:<8}")` counts
+/// characters, and a Chinese character takes two columns, so tables would not line up.
+fn pad(text: &str, columns: usize) -> String {
+    let filler = columns.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(filler))
 }
 
 fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
@@ -215,13 +243,27 @@ fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -
             });
             writeln!(
                 out,
-                "    {mark} {:<6} {:<8} {:<9}{}",
+                "    {mark} {:<6} {} {:<9}{}",
                 indicator.id.0,
-                names.name(&indicator.id.0),
+                pad(names.name(&indicator.id.0), INDICATOR_NAME_COLUMNS),
                 format!("{:?}", indicator.status).to_lowercase(),
                 best.unwrap_or_default()
             )?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_counts_terminal_columns_not_characters() {
+        assert_eq!(pad("营业执照", 10), "营业执照  ");
+        assert_eq!(pad("ISO", 6), "ISO   ");
+        assert_eq!(pad("营业执照复印件", 4), "营业执照复印件");
+        // Names of different lengths end in the same column.
+        assert_eq!(pad("配件供应", 16).width(), pad("服务网点配备", 16).width());
+    }
 }

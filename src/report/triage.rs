@@ -80,18 +80,6 @@ pub struct SummaryRow {
     pub message: Option<String>,
 }
 
-/// File statuses that make a required material's file unusable for review.
-fn unreadable(status: FileStatus) -> bool {
-    matches!(
-        status,
-        FileStatus::Corrupt
-            | FileStatus::Encrypted
-            | FileStatus::Empty
-            | FileStatus::LimitExceeded
-            | FileStatus::Unsupported
-    )
-}
-
 impl SummaryRow {
     /// The row of an assessed bundle. `report_href` is where its HTML report lies relative to
     /// the summary.
@@ -123,7 +111,7 @@ impl SummaryRow {
             bundle: report.bundle.clone(),
             state: RowState::Assessed,
             blocked: false,
-            blockers: blockers(report, names),
+            blockers: blockers(report),
             applicant: find_field(field::COMPANY_NAME).map(|f| f.value.to_string()),
             uscc: find_field(field::USCC).map(|f| f.value.to_string()),
             uscc_valid: find_field(field::USCC).and_then(|f| f.valid),
@@ -183,34 +171,16 @@ impl SummaryRow {
     }
 }
 
-/// What stops a review from starting: every error flag (missing required materials, an expired
-/// licence, codes that disagree…), then every required material whose only files cannot be read.
-fn blockers(report: &BundleReport, names: &Names) -> Vec<String> {
-    let mut reasons: Vec<String> = report
+/// What stops a review from starting: every error flag (missing required materials — also one
+/// whose only files cannot be read, which the materials stage reports missing — an expired
+/// licence, codes that disagree…).
+fn blockers(report: &BundleReport) -> Vec<String> {
+    let reasons: Vec<String> = report
         .flags
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .map(|f| f.message.clone())
         .collect();
-    for material in &report.materials {
-        if !names.required.contains(&material.id.0) || material.files.is_empty() {
-            continue;
-        }
-        let statuses: Vec<FileStatus> = material
-            .files
-            .iter()
-            .filter_map(|path| report.files.iter().find(|f| f.path == *path))
-            .map(|f| f.status)
-            .collect();
-        if !statuses.is_empty() && statuses.iter().all(|s| unreadable(*s)) {
-            let name = names.names.get(&material.id.0).map_or("", String::as_str);
-            reasons.push(format!(
-                "{name} ({}) 的文件无法读取: {}",
-                material.id.0,
-                material.files.join("、")
-            ));
-        }
-    }
     reasons
 }
 

@@ -132,14 +132,24 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
                 Required::Yes => (rules.catalog().severity(flag::MATERIAL_MISSING), "required"),
                 Required::IfApplicable => (Severity::Warning, "needed where applicable"),
             };
+            let message = if m.files.is_empty() {
+                format!(
+                    "{} ({}) not found in the bundle; it is {what}",
+                    info.name, info.id
+                )
+            } else {
+                format!(
+                    "{} ({}) 的文件都无法读取 (its files cannot be read: {}); it is {what}",
+                    info.name,
+                    info.id,
+                    m.files.join(", ")
+                )
+            };
             Some(Flag {
                 code: flag::MATERIAL_MISSING.into(),
                 severity,
-                message: format!(
-                    "{} ({}) not found in the bundle; it is {what}",
-                    info.name, info.id
-                ),
-                files: Vec::new(),
+                message,
+                files: m.files.clone(),
             })
         })
         .collect()

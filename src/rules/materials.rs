@@ -262,7 +262,8 @@ pub fn classify_materials(bundle: &Bundle, rules: &CompiledRules) -> FileMateria
 }
 
 /// A verdict for **every** catalog material, in catalog order: `present` with its files (best
-/// score first), else `not_applicable` when a passage of a read file matches one of the
+/// score first) when one of them could be read, `missing` with them when none could, else
+/// `not_applicable` when a passage of a read file matches one of the
 /// classifier's `not_applicable` declarations, else `missing`.
 pub fn material_findings(
     bundle: &Bundle,
@@ -287,7 +288,16 @@ pub fn material_findings(
                 })
                 .collect();
             with_score.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            let status = if !with_score.is_empty() {
+            let usable = |path: &str| {
+                bundle
+                    .documents
+                    .iter()
+                    .find(|d| d.path == path)
+                    .is_some_and(|d| !d.status.is_unreadable())
+            };
+            // A material whose every file is unreadable (an encrypted licence) is missing, its
+            // files kept so the flag can name them.
+            let status = if with_score.iter().any(|(path, _)| usable(path)) {
                 MaterialStatus::Present
             } else if is_declared_not_applicable(bundle, rules, &m.id) {
                 MaterialStatus::NotApplicable
@@ -485,5 +495,33 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
             ]
         );
         assert_eq!(findings[0].files, vec!["组织结构图.docx".to_string()]);
+    }
+
+    /// One truth: a material whose only file is encrypted is missing (not present with an
+    /// unreadable file), and its file stays listed for the flag to name.
+    #[test]
+    fn a_material_whose_files_are_all_unreadable_is_missing_with_them() {
+        let r = rules();
+        let mut locked = example_document("组织结构图.pdf", None);
+        locked.status = FileStatus::Encrypted;
+        let mut scan = example_document("b/组织结构图-扫描.jpg", None);
+        scan.status = FileStatus::NeedsOcr;
+        for (documents, want) in [
+            (vec![locked.clone()], MaterialStatus::Missing),
+            (vec![locked, scan], MaterialStatus::Present),
+        ] {
+            let bundle = Bundle {
+                id: "b".into(),
+                documents,
+            };
+            let files = classify_materials(&bundle, &r);
+            let findings = material_findings(&bundle, &r, &files);
+            let chart = findings
+                .iter()
+                .find(|f| f.id.0 == "org_chart")
+                .expect("org_chart");
+            assert_eq!(chart.status, want, "{:?}", chart.files);
+            assert!(chart.files.contains(&"组织结构图.pdf".to_string()));
+        }
     }
 }
