@@ -24,6 +24,7 @@
 //! is passed over, never read past.
 
 use super::fib::{FcLcb, u32_at};
+use super::props::{Runs, fkp_runs, sprms};
 use crate::ingest::ReadContext;
 use crate::ingest::clock::Clock;
 use crate::ingest::ocr::embedded::{Anchor, Budget, Embedded};
@@ -142,88 +143,24 @@ pub(super) struct Streams<'a> {
 }
 
 /// Runs of file offsets whose characters have a `sprmCPicLocation`, with its value.
-#[derive(Debug, Default)]
-struct Locations(Vec<(u32, u32, u32)>);
+type Locations = Runs<u32>;
 
-impl Locations {
-    fn at(&self, fc: u64) -> Option<u32> {
-        let i = self
-            .0
-            .partition_point(|(start, _, _)| u64::from(*start) <= fc);
-        let (start, end, value) = *self.0.get(i.checked_sub(1)?)?;
-        (u64::from(start) <= fc && fc < u64::from(end)).then_some(value)
-    }
-}
-
-/// The picture locations of every CHPX page the bin table `bins` names.
+/// The picture locations of every CHPX page the bin table `bins` names (the pages walked by
+/// [`fkp_runs`], each page once, as for the other character properties).
 fn picture_locations(table: &[u8], word: &[u8], bins: FcLcb, ctx: &ReadContext) -> Locations {
-    let mut runs = Vec::new();
-    let Some(plc) = bins.and_then(|(fc, lcb)| {
-        let fc = usize::try_from(fc).ok()?;
-        table.get(fc..fc.checked_add(usize::try_from(lcb).ok()?)?)
-    }) else {
-        return Locations(runs);
-    };
-    let mut clock = Clock::new(ctx);
-    let n = plc.len().saturating_sub(4) / 8;
-    for i in 0..n {
-        let Some(page) = u32_at(plc, 4 * (n + 1) + 4 * i).and_then(|pn| {
-            let at = usize::try_from(pn & 0x003F_FFFF).ok()?.checked_mul(PAGE)?;
-            word.get(at..at.checked_add(PAGE)?)
-        }) else {
-            continue;
-        };
-        let crun = usize::from(page[PAGE - 1]);
-        for r in 0..crun {
-            if clock.tick().is_err() {
-                break;
-            }
-            let (Some(start), Some(end)) = (u32_at(page, 4 * r), u32_at(page, 4 * (r + 1))) else {
-                break;
-            };
-            let Some(at) = page.get(4 * (crun + 1) + r).map(|&b| 2 * usize::from(b)) else {
-                break;
-            };
-            if at == 0 || start >= end {
-                continue;
-            }
-            let Some(&cb) = page.get(at) else { continue };
-            let Some(grpprl) = page.get(at + 1..(at + 1 + usize::from(cb)).min(PAGE)) else {
-                continue;
-            };
-            let (mut location, mut other) = (None, false);
-            for (op, operand) in sprms(grpprl) {
-                match op {
-                    SPRM_PIC_LOCATION => location = u32_at(operand, 0),
-                    SPRM_F_DATA | SPRM_F_OLE2 => other |= operand.first().is_some_and(|&b| b != 0),
-                    _ => {}
-                }
-            }
-            if let (Some(location), false) = (location, other) {
-                runs.push((start, end, location));
+    fkp_runs(table, word, bins, ctx, 1, |page, at| {
+        let at = at.filter(|&at| at != 0)?;
+        let cb = *page.get(at)?;
+        let grpprl = page.get(at + 1..(at + 1 + usize::from(cb)).min(PAGE))?;
+        let (mut location, mut other) = (None, false);
+        for (op, operand) in sprms(grpprl) {
+            match op {
+                SPRM_PIC_LOCATION => location = u32_at(operand, 0),
+                SPRM_F_DATA | SPRM_F_OLE2 => other |= operand.first().is_some_and(|&b| b != 0),
+                _ => {}
             }
         }
-    }
-    runs.sort_by_key(|(start, _, _)| *start);
-    Locations(runs)
-}
-
-/// The sprms of a Word 97 property list: (opcode, operand), each skipped by the size its
-/// opcode declares (MS-DOC §2.2.5.1).
-fn sprms(mut grpprl: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
-    std::iter::from_fn(move || {
-        let op = u16::from_le_bytes([*grpprl.first()?, *grpprl.get(1)?]);
-        let rest = grpprl.get(2..)?;
-        let (skip, len) = match op >> 13 {
-            0 | 1 => (0, 1),
-            2 | 4 | 5 => (0, 2),
-            3 => (0, 4),
-            7 => (0, 3),
-            _ => (1, usize::from(*rest.first()?)),
-        };
-        let operand = rest.get(skip..skip + len)?;
-        grpprl = rest.get(skip + len..).unwrap_or_default();
-        Some((op, operand))
+        location.filter(|_| !other)
     })
 }
 

@@ -147,7 +147,7 @@ fn pages<'w>(table: &[u8], word: &'w [u8], bins: (u32, u32)) -> Vec<&'w [u8]> {
 /// `decode` makes of the page at the run's entry offset (`None` when the entry lies off the
 /// page). `entry_size` is the size of one entry after the run offsets: 13 for a PAPX page's
 /// `BxPap`, 1 for a CHPX page's offset byte. A run `decode` gives `None` for is left out.
-fn fkp_runs<T: Copy + Default>(
+pub(super) fn fkp_runs<T: Copy + Default>(
     table: &[u8],
     word: &[u8],
     bins: Option<(u32, u32)>,
