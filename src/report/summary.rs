@@ -41,16 +41,61 @@ impl Names {
 
 /// Writes the summary of `report` to `out`.
 pub fn write(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+    let paths = Paths::of(report);
     write_header(report, out)?;
-    write_unreadable(report, out)?;
-    write_flags(report, out)?;
-    write_materials(report, names, out)?;
-    write_indicators(report, names, out)
+    write_unreadable(report, &paths, out)?;
+    write_flags(report, &paths, out)?;
+    write_materials(report, names, &paths, out)?;
+    write_indicators(report, names, &paths, out)
+}
+
+/// File paths as the terminal shows them: a zip bundle's members all start with the zip's
+/// name and, often, the one folder it holds (`鼎盛机电-2026.zip!/鼎盛机电售后服务认证申报材料/`),
+/// which the header already names; that shared start is shown as `…/`. The JSON report keeps
+/// whole paths.
+struct Paths(Option<String>);
+
+impl Paths {
+    fn of(report: &BundleReport) -> Paths {
+        let Some((zip, rest)) = report.files.first().and_then(|f| f.path.split_once("!/")) else {
+            return Paths(None);
+        };
+        let all_under = |prefix: &str| report.files.iter().all(|f| f.path.starts_with(prefix));
+        let in_zip = format!("{zip}!/");
+        let in_folder = rest
+            .split_once('/')
+            .map(|(top, _)| format!("{in_zip}{top}/"))
+            .filter(|p| all_under(p));
+        Paths(in_folder.or_else(|| all_under(&in_zip).then_some(in_zip)))
+    }
+
+    fn show(&self, path: &str) -> String {
+        match self.0.as_deref().and_then(|p| path.strip_prefix(p)) {
+            Some(rest) => format!("…/{rest}"),
+            None => path.to_string(),
+        }
+    }
+
+    /// `text` (a flag's message) with the shared start of the paths it names shortened.
+    fn text(&self, text: &str) -> String {
+        match &self.0 {
+            Some(prefix) => text.replace(prefix.as_str(), "…/"),
+            None => text.to_string(),
+        }
+    }
+
+    fn list(&self, paths: &[String]) -> String {
+        paths
+            .iter()
+            .map(|p| self.show(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// When no file of the bundle could be read (a zip that is not one, every file encrypted), that
 /// is the headline: every "missing" below follows from it, and the applicant must resend.
-fn write_unreadable(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_unreadable(report: &BundleReport, paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
     if report.files.is_empty() || report.files.iter().any(|f| f.status == FileStatus::Ok) {
         return Ok(());
     }
@@ -63,9 +108,9 @@ fn write_unreadable(report: &BundleReport, out: &mut dyn Write) -> io::Result<()
         writeln!(
             out,
             "    {}  {}  {}",
-            file.path,
+            paths.show(&file.path),
             file.status,
-            file.error.as_deref().unwrap_or("")
+            paths.text(file.error.as_deref().unwrap_or(""))
         )?;
     }
     Ok(())
@@ -112,7 +157,7 @@ fn write_header(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn write_flags(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_flags(report: &BundleReport, paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
     if report.flags.is_empty() {
         return writeln!(out, "\n问题 flags: none");
     }
@@ -128,14 +173,24 @@ fn write_flags(report: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
         let files = if flag.files.is_empty() {
             String::new()
         } else {
-            format!("  [{}]", flag.files.join(", "))
+            format!("  [{}]", paths.list(&flag.files))
         };
-        writeln!(out, "  {mark} {:<20} {}{files}", flag.code, flag.message)?;
+        writeln!(
+            out,
+            "  {mark} {:<20} {}{files}",
+            flag.code,
+            paths.text(&flag.message)
+        )?;
     }
     Ok(())
 }
 
-fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+fn write_materials(
+    report: &BundleReport,
+    names: &Names,
+    paths: &Paths,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let is_required = |id: &str| names.required.iter().any(|r| r == id);
     let required_total = report
         .materials
@@ -159,7 +214,7 @@ fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) ->
         .unwrap_or(0);
     for material in &report.materials {
         let (mark, detail) = match material.status {
-            MaterialStatus::Present => ("✓", material.files.join(", ")),
+            MaterialStatus::Present => ("✓", paths.list(&material.files)),
             MaterialStatus::Missing if !material.files.is_empty() => (
                 if is_required(&material.id.0) {
                     "✗"
@@ -168,7 +223,7 @@ fn write_materials(report: &BundleReport, names: &Names, out: &mut dyn Write) ->
                 },
                 format!(
                     "missing: 文件无法读取 unreadable {}",
-                    material.files.join(", ")
+                    paths.list(&material.files)
                 ),
             ),
             MaterialStatus::Missing if is_required(&material.id.0) => {
@@ -197,7 +252,12 @@ fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(filler))
 }
 
-fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -> io::Result<()> {
+fn write_indicators(
+    report: &BundleReport,
+    names: &Names,
+    paths: &Paths,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let count = |status| {
         report
             .indicators
@@ -239,7 +299,12 @@ fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -
                 let text: String = e.text.split_whitespace().collect::<Vec<_>>().join(" ");
                 let short: String = text.chars().take(40).collect();
                 let ellipsis = if text.chars().count() > 40 { "…" } else { "" };
-                format!("  {} {} [{}] {short}{ellipsis}", e.file, e.location, e.rule)
+                format!(
+                    "  {} {} [{}] {short}{ellipsis}",
+                    paths.show(&e.file),
+                    e.location,
+                    e.rule
+                )
             });
             writeln!(
                 out,
@@ -257,6 +322,21 @@ fn write_indicators(report: &BundleReport, names: &Names, out: &mut dyn Write) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zip_bundles_shared_start_is_shortened() {
+        let paths = Paths(Some("鼎盛.zip!/申报材料/".into()));
+        assert_eq!(
+            paths.show("鼎盛.zip!/申报材料/02 审计/报告.pdf"),
+            "…/02 审计/报告.pdf"
+        );
+        assert_eq!(paths.show("其他.pdf"), "其他.pdf");
+        assert_eq!(
+            paths.text("鼎盛.zip!/申报材料/a.pdf: 加密"),
+            "…/a.pdf: 加密"
+        );
+        assert_eq!(Paths(None).show("a/b.pdf"), "a/b.pdf");
+    }
 
     #[test]
     fn padding_counts_terminal_columns_not_characters() {
