@@ -95,6 +95,22 @@ pub enum FileStatus {
     LimitExceeded,
 }
 
+impl Document {
+    /// How many pages and pictures of this file were read by OCR: the distinct pages of its
+    /// OCR lines, and the distinct pictures of a document whose pictures were read.
+    pub fn ocr_page_count(&self) -> usize {
+        let mut seen: std::collections::BTreeSet<(bool, u32)> = std::collections::BTreeSet::new();
+        for passage in self.passages.iter().filter(|p| p.ocr_confidence.is_some()) {
+            match passage.location {
+                Location::OcrLine { page, .. } => seen.insert((false, page)),
+                Location::Picture { picture, .. } => seen.insert((true, picture)),
+                _ => false,
+            };
+        }
+        seen.len()
+    }
+}
+
 impl FileStatus {
     /// Whether a file of this status gave no usable text: damaged, locked, empty, of a format
     /// not read, or stopped by a limit. A material whose files are all so is not present, and
@@ -713,4 +729,58 @@ pub struct Flag {
     pub message: String,
     /// The files concerned.
     pub files: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ocr_pages_count_distinct_pages_and_pictures_read_by_ocr() {
+        let line = |page, line| {
+            let mut p = Passage::new(
+                "营业执照",
+                Location::OcrLine {
+                    page,
+                    line,
+                    bbox: [0, 0, 1, 1],
+                },
+            );
+            p.ocr_confidence = Some(0.9);
+            p
+        };
+        let mut picture = Passage::new(
+            "统一社会信用代码",
+            Location::Picture {
+                part: Part::Body,
+                paragraph: Some(3),
+                table: None,
+                row: None,
+                col: None,
+                sheet: None,
+                cell: None,
+                slide: None,
+                picture: 1,
+                line: 1,
+                bbox: [0, 0, 1, 1],
+            },
+        );
+        picture.ocr_confidence = Some(0.8);
+        let text = Passage::new("第一条", Location::Page { page: 1 });
+        let doc = Document {
+            path: "营业执照.pdf".into(),
+            sha256: String::new(),
+            bytes: 0,
+            kind: FileKind::Pdf,
+            declared_kind: None,
+            status: FileStatus::Ok,
+            error: None,
+            passages: vec![line(1, 1), line(1, 2), line(2, 1), picture, text],
+            ocr_pages: Vec::new(),
+            ocr: true,
+            pages: Some(2),
+            notes: Vec::new(),
+        };
+        assert_eq!(doc.ocr_page_count(), 3);
+    }
 }

@@ -96,8 +96,9 @@ pub enum Outcome {
 pub trait Observer: Sync {
     /// The plan, once known.
     fn planned(&self, _plan: &Plan) {}
-    /// A file on disk of `bundle` was read (a zip bundle is one file); from rayon's threads.
-    fn file_read(&self, _bundle: &str) {}
+    /// A file on disk of `bundle` was read (a zip bundle is one file), giving `documents`;
+    /// from rayon's threads.
+    fn file_read(&self, _bundle: &str, _documents: &[crate::model::Document]) {}
     /// A bundle is finished (before its commit).
     fn finished(&self, _bundle: &str, _outcome: &Outcome) {}
 }
@@ -534,7 +535,8 @@ fn process(
     observer: &dyn Observer,
 ) -> Result<Processed, Unprocessed> {
     let work = || -> Result<Processed, Unprocessed> {
-        let on_file = |_: &[crate::model::Document]| observer.file_read(&job.source.id);
+        let on_file =
+            |documents: &[crate::model::Document]| observer.file_read(&job.source.id, documents);
         // Pages read by OCR are kept under OUT: a rerun never reads the same scan twice.
         let limits = Limits {
             ocr_cache: Some(settings.out.join("ocr-cache")),

@@ -12,6 +12,8 @@ use anyhow::Result;
 use certsift::batch::{Observer, Outcome, Plan, RunStats, Settings};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// Runs the subcommand; the closing summary goes to `out`.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
@@ -43,6 +45,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         .map_err(|err| Failure::new(2, err.to_string()))?;
     progress.finish();
     write_closing(&stats, &args.out, out)?;
+    let ocr_pages = progress.ocr_pages.load(Ordering::Relaxed);
+    if ocr_pages > 0 {
+        writeln!(
+            out,
+            "OCR: {ocr_pages} 页 pages or pictures read ({:.2} 页/秒 pages/s over the run)",
+            ocr_pages as f64 / progress.started.elapsed().as_secs_f64().max(1e-3)
+        )?;
+    }
     if let Some(warning) = &loose {
         writeln!(out, "{warning}")?;
     }
@@ -95,12 +105,16 @@ fn inbox_shape(inbox: &std::path::Path) -> Result<Option<String>> {
 }
 
 /// Two bars on a terminal — bundles finished, and files on disk read (a zip bundle is one
-/// file) — drawn on stderr; `tracing` lines otherwise.
+/// file), the latter with the pages read by OCR so far and their rate — drawn on stderr;
+/// `tracing` lines otherwise.
 struct Progress {
     bars: MultiProgress,
     bundles: ProgressBar,
     files: ProgressBar,
     terminal: bool,
+    /// Pages and pictures read by OCR so far (a cache hit counts too: it was a page to read).
+    ocr_pages: AtomicUsize,
+    started: Instant,
 }
 
 impl Progress {
@@ -121,6 +135,8 @@ impl Progress {
             bundles,
             files,
             terminal,
+            ocr_pages: AtomicUsize::new(0),
+            started: Instant::now(),
         }
     }
 
@@ -146,9 +162,19 @@ impl Observer for Progress {
         }
     }
 
-    fn file_read(&self, bundle: &str) {
+    fn file_read(&self, bundle: &str, documents: &[certsift::model::Document]) {
         self.files.inc(1);
-        self.files.set_message(bundle.to_string());
+        let pages: usize = documents.iter().map(|d| d.ocr_page_count()).sum();
+        let total = self.ocr_pages.fetch_add(pages, Ordering::Relaxed) + pages;
+        if total == 0 {
+            self.files.set_message(bundle.to_string());
+        } else {
+            let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+            self.files.set_message(format!(
+                "{bundle} · OCR {total} 页 pages ({:.1} 页/秒)",
+                total as f64 / seconds
+            ));
+        }
     }
 
     fn finished(&self, bundle: &str, outcome: &Outcome) {
