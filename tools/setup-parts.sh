@@ -53,6 +53,15 @@ fi
 # by itself (idempotent: an installed version is left alone).
 bash "$(dirname "$0")/setup-onnx.sh"
 
+# Pillow, for the `python3` on PATH: tools/render-ocr-pages.py draws the pages of the PP-OCR
+# live tests and of `cargo bench --bench ocr` with it (without it they skip and say so). A
+# Debian python refuses plain pip installs (PEP 668), hence the second form.
+if ! python3 -c 'import PIL' >/dev/null 2>&1; then
+    python3 -m pip install --quiet pillow \
+        || python3 -m pip install --quiet --break-system-packages pillow \
+        || echo "tools/setup-parts.sh: Pillow could not be installed; the PP-OCR live tests will skip" >&2
+fi
+
 tesseract --version 2>&1 | head -n 1
 tesseract --list-langs 2>/dev/null | tr '\n' ' '
 echo
