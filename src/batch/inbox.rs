@@ -39,7 +39,7 @@ pub(crate) fn discover(inbox: &Path) -> std::io::Result<Vec<Source>> {
 /// a bundle, with its bundles: a bundle folder always holds at least one loose file.
 pub fn as_inbox(dir: &Path) -> std::io::Result<Option<Vec<Source>>> {
     let (sources, loose) = scan(dir)?;
-    Ok((loose == 0 && !sources.is_empty()).then_some(sources))
+    Ok((loose.is_empty() && !sources.is_empty()).then_some(sources))
 }
 
 /// What a folder given as an inbox or a bundle holds at its top level, to tell the two apart
@@ -60,18 +60,7 @@ pub struct Survey {
 
 /// Surveys `dir` (see [`Survey`]).
 pub fn survey(dir: &Path) -> std::io::Result<Survey> {
-    let (sources, _) = scan(dir)?;
-    let mut loose: Vec<String> = std::fs::read_dir(dir)?
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .map(|e| escape(&e.file_name()))
-        .filter(|name| {
-            !is_system_clutter(name)
-                && !name.starts_with('.')
-                && !name.to_ascii_lowercase().ends_with(".zip")
-        })
-        .collect();
-    loose.sort();
+    let (sources, loose) = scan(dir)?;
     let bundle_like = sources
         .iter()
         .filter(|s| s.path.is_file() || holds_a_licence(&s.path, 3))
@@ -109,13 +98,13 @@ fn holds_a_licence(dir: &Path, depth: u32) -> bool {
     })
 }
 
-/// The folder's bundles (direct subfolders and zips, sorted by path) and its number of loose
-/// files. A symlink to a folder or zip counts as a bundle; it is read only when it resolves
+/// The folder's bundles (direct subfolders and zips, sorted by path) and the names of its loose
+/// files, sorted. A symlink to a folder or zip counts as a bundle; it is read only when it resolves
 /// inside `dir` (see the module's docs).
-fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
+fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, Vec<String>)> {
     let root = std::fs::canonicalize(dir)?;
     let mut sources = Vec::new();
-    let mut loose = 0;
+    let mut loose = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = escape(&entry.file_name());
@@ -142,10 +131,11 @@ fn scan(dir: &Path) -> std::io::Result<(Vec<Source>, usize)> {
                 refused,
             });
         } else {
-            loose += 1;
+            loose.push(name);
         }
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
+    loose.sort();
     Ok((sources, loose))
 }
 
