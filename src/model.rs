@@ -276,10 +276,19 @@ pub enum Location {
         /// The line's box in the page image's pixels: left, top, right, bottom.
         bbox: [u32; 4],
     },
-    /// A PDF page (1-based).
+    /// A text block of a PDF or OFD page: the page (1-based), and where its text layer gives
+    /// positions, which of the page's lines the block holds and the box around them, so that
+    /// evidence points at the lines and not at the whole page.
     Page {
         /// 1-based page number.
         page: u32,
+        /// The block's first and last line among the page's lines (1-based, reading order).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lines: Option<[u32; 2]>,
+        /// The box around those lines in points (1/72 inch) from the page's top-left corner as
+        /// displayed: left, top, right, bottom.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bbox: Option<[u32; 4]>,
     },
     /// A Word paragraph (0-based index among the part's paragraphs).
     Paragraph {
@@ -300,6 +309,25 @@ pub enum Location {
 
 fn body() -> Part {
     Part::Body
+}
+
+impl Location {
+    /// A whole page, no finer place known (a page read as one, an OFD block without positions).
+    pub fn page(page: u32) -> Location {
+        Location::Page {
+            page,
+            lines: None,
+            bbox: None,
+        }
+    }
+
+    /// The page this place is on, for the shapes that have one (text blocks, OCR lines).
+    pub fn page_number(&self) -> Option<u32> {
+        match self {
+            Location::Page { page, .. } | Location::OcrLine { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Location {
@@ -331,7 +359,17 @@ impl fmt::Display for Location {
                     _ => write!(f, " ¶{paragraph}"),
                 }
             }
-            Location::Page { page } => write!(f, "p.{page}"),
+            Location::Page {
+                page,
+                lines: Some([first, last]),
+                ..
+            } if first != last => write!(f, "p.{page} lines {first}–{last}"),
+            Location::Page {
+                page,
+                lines: Some([line, _]),
+                ..
+            } => write!(f, "p.{page} line {line}"),
+            Location::Page { page, .. } => write!(f, "p.{page}"),
             Location::OcrLine { page, line, .. } => write!(f, "p.{page} line {line} (OCR)"),
             Location::Paragraph { part, paragraph } => {
                 write!(f, "{}¶{paragraph}", part_prefix(part))
@@ -766,7 +804,7 @@ mod tests {
             },
         );
         picture.ocr_confidence = Some(0.8);
-        let text = Passage::new("第一条", Location::Page { page: 1 });
+        let text = Passage::new("第一条", Location::page(1));
         let doc = Document {
             path: "营业执照.pdf".into(),
             sha256: String::new(),

@@ -59,7 +59,15 @@ fn kinds() -> Vec<FileKind> {
 /// compile error here), and the variant's name.
 fn locations() -> Vec<(&'static str, Location)> {
     let out = vec![
-        ("page", Location::Page { page: 3 }),
+        ("page", Location::page(3)),
+        (
+            "page block",
+            Location::Page {
+                page: 3,
+                lines: Some([4, 6]),
+                bbox: Some([72, 140, 523, 190]),
+            },
+        ),
         (
             "ocr line",
             Location::OcrLine {

@@ -117,7 +117,17 @@ fn location_label(location: &Location) -> String {
                 _ => format!("第{slide}张幻灯片{notes} 段落{}", n(paragraph)),
             }
         }
-        Location::Page { page } => format!("第{page}页"),
+        Location::Page {
+            page,
+            lines: Some([first, last]),
+            ..
+        } if first != last => format!("第{page}页第{first}–{last}行"),
+        Location::Page {
+            page,
+            lines: Some([line, _]),
+            ..
+        } => format!("第{page}页第{line}行"),
+        Location::Page { page, .. } => format!("第{page}页"),
         Location::OcrLine { page, line, .. } => format!("第{page}页 第{line}行（OCR）"),
         Location::Paragraph { part, paragraph } => {
             format!("{}段落{}", part_label(*part), n(paragraph))
@@ -907,7 +917,7 @@ mod tests {
                 name: "company_name".to_string(),
                 value: evil.into(),
                 file: path.clone(),
-                location: Location::Page { page: 1 },
+                location: Location::page(1),
                 valid: None,
                 group: None,
                 note: None,
@@ -946,7 +956,13 @@ mod tests {
 
     #[test]
     fn locations_read_as_a_person_counts() {
-        assert_eq!(location_label(&Location::Page { page: 3 }), "第3页");
+        assert_eq!(location_label(&Location::page(3)), "第3页");
+        let block = Location::Page {
+            page: 3,
+            lines: Some([4, 6]),
+            bbox: Some([72, 140, 523, 190]),
+        };
+        assert_eq!(location_label(&block), "第3页第4–6行");
         let slide = |notes, cell: Option<(u32, u32, u32)>| Location::Slide {
             slide: 3,
             paragraph: 1,

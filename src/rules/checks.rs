@@ -164,7 +164,7 @@ fn has_material(file: &str, ids: &[&str], fm: &BTreeMap<String, Vec<MaterialId>>
 /// or table: a USCC there belongs to the name there.
 pub(crate) fn near(a: &Location, b: &Location) -> bool {
     match (a, b) {
-        (Location::Page { page: x }, Location::Page { page: y }) => x == y,
+        (Location::Page { page: x, .. }, Location::Page { page: y, .. }) => x == y,
         (Location::OcrLine { page: x, .. }, Location::OcrLine { page: y, .. }) => x == y,
         (Location::Picture { picture: x, .. }, Location::Picture { picture: y, .. }) => x == y,
         (

@@ -403,7 +403,7 @@ mod tests {
             notes: Vec::new(),
             passages: texts
                 .iter()
-                .map(|t| Passage::new(t.to_string(), Location::Page { page: 1 }))
+                .map(|t| Passage::new(t.to_string(), Location::page(1)))
                 .collect(),
         }
     }
@@ -413,7 +413,7 @@ mod tests {
             name: name.into(),
             value: Value::Text(v.into()),
             file: file.into(),
-            location: Location::Page { page: 1 },
+            location: Location::page(1),
             valid: Some(true),
             group: None,
             note: None,
@@ -649,7 +649,7 @@ mod tests {
 
     #[test]
     fn a_licence_copied_into_a_lease_is_the_landlords_block_and_a_form_with_another_code_stays() {
-        let at = |page| Location::Page { page };
+        let at = Location::page;
         let f = |name: &str, v: &str, file: &str, page| {
             let mut x = value(name, v, file);
             x.location = at(page);

@@ -401,6 +401,9 @@ mod tests {
 
     fn lines(drawn: &Drawn) -> Vec<String> {
         crate::ingest::pdf::blocks(&drawn.text)
+            .into_iter()
+            .map(|b| b.text)
+            .collect()
     }
 
     #[test]

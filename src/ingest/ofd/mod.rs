@@ -300,10 +300,14 @@ impl Reader<'_, '_> {
     }
 
     fn push_blocks(&mut self, text: &PageText, number: u32) {
+        // The OFD walker's page coordinates are points with y up from the page's top edge.
         for block in blocks(text) {
-            self.out
-                .passages
-                .push(Passage::new(block, Location::Page { page: number }));
+            let location = Location::Page {
+                page: number,
+                lines: Some(block.lines),
+                bbox: Some(block.bbox_from(0.0, 0.0)),
+            };
+            self.out.passages.push(Passage::new(block.text, location));
         }
     }
 

@@ -3,8 +3,8 @@
 
 use super::read;
 use crate::ingest::ocr::OcrMode;
-use crate::ingest::test_support::{ctx, located_texts, read_ok, texts, zip_of};
-use crate::ingest::{Limits, ReadContext, ReadError, read_isolated};
+use crate::ingest::test_support::{ctx, read_ok, texts, zip_of};
+use crate::ingest::{Extracted, Limits, ReadContext, ReadError, read_isolated};
 use crate::model::{FileStatus, Location};
 use std::time::Duration;
 
@@ -68,8 +68,12 @@ fn simple(pages: &[String]) -> Vec<u8> {
     zip_of(&entries)
 }
 
-fn page(number: u32) -> Location {
-    Location::Page { page: number }
+/// Each passage's text and page.
+fn paged(x: &Extracted) -> Vec<(&str, u32)> {
+    x.passages
+        .iter()
+        .map(|p| (p.text.as_str(), p.location.page_number().unwrap_or(0)))
+        .collect()
 }
 
 #[test]
@@ -87,10 +91,10 @@ fn pages_read_in_order_each_in_reading_order() {
     let x = read_ok(read, &simple(&[first, second]));
     assert_eq!(x.pages, Some(2));
     assert!(x.ocr_pages.is_empty());
-    let found = located_texts(&x);
+    let found = paged(&x);
     let on_page_1: Vec<&str> = found
         .iter()
-        .filter(|(_, l)| **l == page(1))
+        .filter(|(_, l)| *l == 1)
         .map(|(t, _)| *t)
         .collect();
     let joined = on_page_1.join("\n");
@@ -100,7 +104,50 @@ fn pages_read_in_order_each_in_reading_order() {
         .map(|w| joined.find(w).expect("word present"))
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{joined}");
-    assert_eq!(found.last(), Some(&("第二页", &page(2))));
+    assert_eq!(found.last(), Some(&("第二页", 2)));
+}
+
+#[test]
+fn a_block_is_located_by_its_lines_and_box_in_points_from_the_top_left() {
+    // Two blocks: a title at 20 mm from the top, two lines further down (a pitch of 7 mm).
+    let body = [
+        line(20.0, 20.0, "营业执照"),
+        line(20.0, 60.0, "名称：鼎盛机电有限公司"),
+        line(20.0, 67.0, "类型：有限责任公司"),
+    ]
+    .concat();
+    let x = read_ok(read, &simple(&[page_xml("", &body)]));
+    let located: Vec<(&str, &Location)> = x
+        .passages
+        .iter()
+        .map(|p| (p.text.as_str(), &p.location))
+        .collect();
+    let [(title, title_at), (body, body_at)] = located.as_slice() else {
+        panic!("two blocks expected: {located:?}");
+    };
+    assert_eq!(*title, "营业执照");
+    assert!(
+        body.starts_with("名称") && body.ends_with("有限责任公司"),
+        "{body}"
+    );
+    let Location::Page {
+        page: 1,
+        lines: Some([1, 1]),
+        bbox: Some([left, top, right, bottom]),
+    } = title_at
+    else {
+        panic!("{title_at:?}");
+    };
+    // 1 mm = 2.835 pt: x from 20 mm (56.7 pt) over four 5 mm characters to 40 mm (113.4 pt); the
+    // baseline at 25 mm (70.9 pt), 5 mm glyphs above it.
+    let near = |got: u32, want: f32| (got as f32 - want).abs() <= 2.0;
+    assert!(near(*left, 56.7) && near(*right, 113.4), "{title_at:?}");
+    assert!(near(*top, 58.8) && near(*bottom, 74.4), "{title_at:?}");
+    assert!(
+        matches!(body_at, Location::Page { lines: Some([2, 3]), bbox: Some([_, t, _, b]), .. }
+            if *t > *bottom && *b > *t + 25),
+        "{body_at:?}"
+    );
 }
 
 #[test]
@@ -133,7 +180,11 @@ fn absolute_paths_templates_and_annotations_are_read() {
     ]);
     let x = read_ok(read, &bytes);
     assert_eq!(texts(&x), vec!["名称：鼎盛机电有限公司", "市场监督管理局"]);
-    assert!(x.passages.iter().all(|p| p.location == page(1)));
+    assert!(
+        x.passages
+            .iter()
+            .all(|p| p.location.page_number() == Some(1))
+    );
 }
 
 #[test]
@@ -150,10 +201,7 @@ fn several_documents_number_their_pages_on() {
         ("Doc_1/Pages/Page_0/Content.xml", two.as_bytes()),
     ]);
     let x = read_ok(read, &bytes);
-    assert_eq!(
-        located_texts(&x),
-        vec![("第一份", &page(1)), ("第二份", &page(2))]
-    );
+    assert_eq!(paged(&x), vec![("第一份", 1), ("第二份", 2)]);
     assert_eq!(x.pages, Some(2));
     assert!(
         x.notes.iter().any(|n| n.contains("2 documents")),
@@ -336,7 +384,7 @@ fn a_missing_page_is_noted_and_the_others_read() {
         ("Doc_0/Pages/Page_1/Content.xml", second.as_bytes()),
     ]);
     let x = read_ok(read, &bytes);
-    assert_eq!(located_texts(&x), vec![("第二页", &page(2))]);
+    assert_eq!(paged(&x), vec![("第二页", 2)]);
     assert!(
         x.notes.iter().any(|n| n.starts_with("page 1:")),
         "{:?}",

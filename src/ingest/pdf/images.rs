@@ -385,6 +385,13 @@ fn blit(dst: &mut GrayImage, src: &GrayImage, (x, y, w, h): (f32, f32, f32, f32)
     }
 }
 
+/// The top-left corner of page `page_id` as a viewer displays it, in the walker's page
+/// coordinates (`/Rotate` applied, y up): the origin of a text block's box.
+pub(super) fn display_top_left(doc: &Document, page_id: ObjectId) -> (f32, f32) {
+    let b = display_box(doc, page_id, &super::walker::page_rotation(doc, page_id));
+    (b.x0, b.y1)
+}
+
 /// The page's crop box (else media box, inherited), as displayed (`/Rotate` applied).
 fn display_box(doc: &Document, page_id: ObjectId, rotate: &Matrix) -> Rect {
     let mut node = doc.get_dictionary(page_id).ok();

@@ -207,7 +207,7 @@ fn read_page(
         // the page needs OCR all the same.
         let usable: usize = blocks
             .iter()
-            .map(|b| b.chars().filter(|c| !c.is_whitespace()).count())
+            .map(|b| b.text.chars().filter(|c| !c.is_whitespace()).count())
             .sum();
         needs_ocr = page.unusable_glyphs * 2 >= usable;
         notes.push(format!(
@@ -215,9 +215,17 @@ fn read_page(
             page.unusable_glyphs
         ));
     }
+    let (left, top) = images::display_top_left(doc, id);
     let passages = blocks
         .into_iter()
-        .map(|b| Passage::new(b, Location::Page { page: number }))
+        .map(|b| {
+            let location = Location::Page {
+                page: number,
+                lines: Some(b.lines),
+                bbox: Some(b.bbox_from(left, top)),
+            };
+            Passage::new(b.text, location)
+        })
         .collect();
     done(notes, undecodable, needs_ocr, limited, passages)
 }
@@ -559,6 +567,57 @@ mod tests {
         doc.save_to(&mut rotated).expect("save");
         let ex = read(&rotated, &ctx()).expect("read");
         assert_eq!(all_text(&ex), "售后\n服务");
+        // Boxes are of the page as displayed: turned, the 842 pt edge is its width, user-space
+        // y is the distance from its left edge, and x from its top edge.
+        let Some(Location::Page {
+            page: 1,
+            lines: Some([1, 2]),
+            bbox: Some([left, top, right, bottom]),
+        }) = ex.passages.first().map(|p| &p.location)
+        else {
+            panic!("{:?}", ex.passages);
+        };
+        assert_eq!((*left, *right), (100, 124), "two 12 pt glyphs from y = 100");
+        assert!(
+            (68..=70).contains(top) && (102..=104).contains(bottom),
+            "{top}..{bottom}"
+        );
+    }
+
+    #[test]
+    fn a_block_is_located_by_its_lines_and_box_from_the_top_left() {
+        // A title, then a two-line paragraph well below it, on an A4 page (842 pt high).
+        let content = b"BT /F1 12 Tf 72 700 Td <552E540E670D52A1> Tj ET\n\
+            BT /F1 12 Tf 72 600 Td <670D52A1> Tj ET\n\
+            BT /F1 12 Tf 72 585 Td <552E540E> Tj ET";
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
+        let located: Vec<(&str, &Location)> = ex
+            .passages
+            .iter()
+            .map(|p| (p.text.as_str(), &p.location))
+            .collect();
+        assert_eq!(
+            located,
+            vec![
+                (
+                    "售后服务",
+                    &Location::Page {
+                        page: 1,
+                        lines: Some([1, 1]),
+                        // 842 − 700 − 0.85 em above the baseline, 0.25 em below it.
+                        bbox: Some([72, 131, 120, 145]),
+                    }
+                ),
+                (
+                    "服务\n售后",
+                    &Location::Page {
+                        page: 1,
+                        lines: Some([2, 3]),
+                        bbox: Some([72, 231, 96, 260]),
+                    }
+                ),
+            ]
+        );
     }
 
     /// `bytes` re-saved with RC4-128 encryption under the given user password.

@@ -107,7 +107,7 @@ pub(super) fn read_scanned_pages(
     if force {
         // The text layer of a page OCR read is replaced, not doubled.
         ex.passages.retain(|p| match p.location {
-            crate::model::Location::Page { page } => !read.contains_key(&page),
+            crate::model::Location::Page { page, .. } => !read.contains_key(&page),
             _ => true,
         });
     }
@@ -163,12 +163,7 @@ fn merge_in_page_order(
     if read.is_empty() {
         return;
     }
-    let page_of = |p: &crate::model::Passage| match p.location {
-        crate::model::Location::Page { page } | crate::model::Location::OcrLine { page, .. } => {
-            page
-        }
-        _ => 0,
-    };
+    let page_of = |p: &crate::model::Passage| p.location.page_number().unwrap_or(0);
     let old = std::mem::take(passages);
     let mut old = old.into_iter().peekable();
     let numbers: Vec<u32> = read.keys().copied().collect();
@@ -188,7 +183,7 @@ mod tests {
 
     #[test]
     fn ocr_lines_go_after_their_page_and_before_the_next() {
-        let page = |text: &str, page: u32| Passage::new(text, Location::Page { page });
+        let page = |text: &str, page: u32| Passage::new(text, Location::page(page));
         let line = |text: &str, page: u32| {
             Passage::new(
                 text,

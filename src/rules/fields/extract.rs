@@ -648,7 +648,15 @@ fn adjacent(a: &Location, b: &Location) -> bool {
             },
         ) => pa == pb && *b == a + 1,
         (Location::Line { line: a }, Location::Line { line: b }) => *b == a + 1,
-        (Location::Page { page: a }, Location::Page { page: b }) => a == b,
+        // Blocks of one page; where lines are known, `b` must come after `a`.
+        (
+            Location::Page {
+                page: a, lines: la, ..
+            },
+            Location::Page {
+                page: b, lines: lb, ..
+            },
+        ) => a == b && la.zip(*lb).is_none_or(|(la, lb)| lb[0] > la[1]),
         // OCR lines: the next line of the same page (a value under its label).
         (
             Location::OcrLine {

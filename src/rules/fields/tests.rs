@@ -206,10 +206,10 @@ fn certificate_fields_share_a_group() {
         documents: vec![doc(
             "证书/ISO9001证书.pdf",
             vec![
-                Passage::new("证书编号：11725Q30418R1S", Location::Page { page: 1 }),
+                Passage::new("证书编号：11725Q30418R1S", Location::page(1)),
                 Passage::new(
                     "兹证明：鼎盛机电（北京）科技有限公司天津分公司\n发证日期：2024年03月21日    有效期至：2027年03月20日",
-                    Location::Page { page: 1 },
+                    Location::page(1),
                 ),
             ],
         )],
@@ -427,14 +427,14 @@ fn licence_term_split_over_lines_cells_and_paragraphs_gives_the_end() {
             "PDF block, label and value on three lines",
             vec![Passage::new(
                 "营业期限\n2015年06月01日至\n2045年05月31日",
-                Location::Page { page: 1 },
+                Location::page(1),
             )],
         ),
         (
             "PDF, the end in the next block of the page",
             vec![
-                Passage::new("营业期限  2015年06月01日至", Location::Page { page: 1 }),
-                Passage::new("2045年05月31日", Location::Page { page: 1 }),
+                Passage::new("营业期限  2015年06月01日至", Location::page(1)),
+                Passage::new("2045年05月31日", Location::page(1)),
             ],
         ),
         (
@@ -527,7 +527,7 @@ fn licence_term_open_ended_words() {
 
 /// The USCC fields of a licence whose one passage is `text`, read by OCR or typed.
 fn uscc_fields(text: &str, by_ocr: bool) -> Vec<FieldValue> {
-    let mut passage = Passage::new(text, Location::Page { page: 1 });
+    let mut passage = Passage::new(text, Location::page(1));
     if by_ocr {
         passage.ocr_confidence = Some(0.8);
     }
