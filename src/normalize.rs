@@ -35,7 +35,8 @@ pub(crate) fn is_cjk(c: char) -> bool {
 ///    that holds a line break is removed when either side is CJK (`2026年\n5月` → `2026年5月`);
 /// 3. every other whitespace run becomes one space; leading and trailing whitespace goes.
 ///
-/// Byte offsets are not preserved: keep [`crate::model::Passage::text`] for display.
+/// Byte offsets are not preserved: keep [`crate::model::Passage::text`] for display, and use
+/// [`for_matching_mapped`] to point from the matching form back into it.
 ///
 /// ```
 /// use certsift::normalize::for_matching;
@@ -46,34 +47,85 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// ```
 pub fn for_matching(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    fold(text, &mut out, |_, _| {});
+    out
+}
+
+/// The matching form of `text` (as [`for_matching`]) and, for each of its bytes, the byte range
+/// of `text` it came from: a search hit found in the matching form is shown, and marked, in the
+/// text as found. A character NFKC expands (`①` → `1`, `㈱` → `(株)`) maps every byte it gives
+/// to its own range; a space kept between Latin words maps to the whitespace run's first char.
+///
+/// ```
+/// use certsift::normalize::for_matching_mapped;
+/// let found = "ＧＢ／Ｔ 售后\n服务";
+/// let (matching, origin) = for_matching_mapped(found);
+/// assert_eq!(matching, "GB/T 售后服务");
+/// let at = matching.find("售后服务").unwrap();
+/// let (from, to) = (origin[at].start, origin[at + "售后服务".len() - 1].end);
+/// assert_eq!(&found[from..to], "售后\n服务");
+/// ```
+pub fn for_matching_mapped(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    fold(text, &mut out, |source, len| {
+        origin.extend(std::iter::repeat_n(source, len));
+    });
+    (out, origin)
+}
+
+/// The one definition of the matching form: writes it to `out`, telling `pushed` the source
+/// range and byte length of every char it writes.
+///
+/// NFKC is applied per segment (a character with the combining marks that follow it), which
+/// equals NFKC of the whole text except for rare sequences that compose across starters
+/// (conjoining Hangul jamo), and is what lets each output char name its source.
+fn fold(text: &str, out: &mut String, mut pushed: impl FnMut(std::ops::Range<usize>, usize)) {
+    use unicode_normalization::char::canonical_combining_class;
     // Whitespace is held back until the next visible character decides its fate.
-    let mut pending_space = false;
+    let mut pending_space: Option<usize> = None;
     let mut pending_newline = false;
     let mut previous: Option<char> = None;
-    for c in text.nfkc() {
-        if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' {
-            pending_space = true;
-            pending_newline |= matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
-            continue;
-        }
-        if c.is_control() {
-            continue;
-        }
-        if pending_space {
-            if let Some(prev) = previous {
-                let both_cjk = is_cjk(prev) && is_cjk(c);
-                let wrapped = pending_newline && (is_cjk(prev) || is_cjk(c));
-                if !both_cjk && !wrapped {
-                    out.push(' ');
-                }
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, first)) = chars.next() {
+        let mut end = start + first.len_utf8();
+        while let Some(&(at, next)) = chars.peek() {
+            if canonical_combining_class(next) == 0 {
+                break;
             }
-            pending_space = false;
-            pending_newline = false;
+            end = at + next.len_utf8();
+            chars.next();
         }
-        out.push(c);
-        previous = Some(c);
+        let segment = text.get(start..end).unwrap_or_default();
+        for c in segment.nfkc() {
+            if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' {
+                pending_space.get_or_insert(start);
+                pending_newline |= matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+                continue;
+            }
+            if c.is_control() {
+                continue;
+            }
+            if let Some(space_at) = pending_space.take() {
+                if let Some(prev) = previous {
+                    let both_cjk = is_cjk(prev) && is_cjk(c);
+                    let wrapped = pending_newline && (is_cjk(prev) || is_cjk(c));
+                    if !both_cjk && !wrapped {
+                        out.push(' ');
+                        let space_end = text
+                            .get(space_at..)
+                            .and_then(|t| t.chars().next())
+                            .map_or(space_at, |s| space_at + s.len_utf8());
+                        pushed(space_at..space_end, 1);
+                    }
+                }
+                pending_newline = false;
+            }
+            out.push(c);
+            pushed(start..end, c.len_utf8());
+            previous = Some(c);
+        }
     }
-    out
 }
 
 /// Counts the Han characters in `text` (the unit of the real-world recall measure).
@@ -142,6 +194,21 @@ mod properties {
             prop_assert_eq!(for_matching(&once), once.clone());
             prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
             prop_assert!(!once.contains("  "));
+        }
+
+        /// The mapped form is the matching form, and every byte points at a char range of the
+        /// input whose own matching form holds that byte's char.
+        #[test]
+        fn mapped_form_points_back_into_the_text_as_found(text in "[ \\n\\t售后服务投诉处理aZ0-9（），。ＡＢ１２①㈱e\u{301}]{0,40}") {
+            let (mapped, origin) = for_matching_mapped(&text);
+            prop_assert_eq!(&mapped, &for_matching(&text));
+            prop_assert_eq!(origin.len(), mapped.len());
+            for (i, c) in mapped.char_indices() {
+                let source = text.get(origin[i].clone());
+                prop_assert!(source.is_some(), "{:?} at {}", origin[i], i);
+                let source = source.unwrap_or_default();
+                prop_assert!(c == ' ' || for_matching(source).contains(c), "{c} from {source:?}");
+            }
         }
     }
 }

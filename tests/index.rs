@@ -179,6 +179,62 @@ fn clause_prefix_includes_sub_clauses_and_empty_query_lists_evidence() {
 }
 
 #[test]
+fn clause_search_returns_the_passages_the_report_cites_not_their_whole_page() {
+    let bundle = "华信家电-2026";
+    let out = certsift(&[
+        "check",
+        "--json",
+        "--as-of",
+        AS_OF,
+        path_str(&fixtures_dir().join("inbox").join(bundle)),
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let place = |v: &Value| (v["file"].to_string(), v["location"].to_string());
+    let mut cited = std::collections::HashSet::new();
+    for indicator in report["indicators"].as_array().expect("indicators") {
+        if indicator["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("5.3"))
+        {
+            cited.extend(
+                indicator["evidence"]
+                    .as_array()
+                    .expect("evidence")
+                    .iter()
+                    .map(place),
+            );
+        }
+    }
+    let hits = search(&["--clause", "5.3", "--bundle", bundle]);
+    assert!(!hits.is_empty(), "nothing cited for 5.3 in {bundle}");
+    for hit in &hits {
+        assert!(
+            cited.contains(&place(hit)),
+            "not cited by the report: {hit}"
+        );
+    }
+    assert_eq!(hits.len(), cited.len(), "each cited passage once");
+    // The bundle's PDFs are cited by block: a page's line range and box, not the page alone.
+    let pdf_hits: Vec<&Value> = hits
+        .iter()
+        .filter(|h| h["file"].as_str().is_some_and(|f| f.ends_with(".pdf")))
+        .collect();
+    assert!(!pdf_hits.is_empty(), "no PDF evidence for 5.3: {hits:?}");
+    for hit in pdf_hits {
+        let location = &hit["location"];
+        let lines = location["lines"].as_array().expect("lines");
+        assert!(lines[0].as_u64() <= lines[1].as_u64(), "{location}");
+        assert_eq!(
+            location["bbox"].as_array().map(Vec::len),
+            Some(4),
+            "{location}"
+        );
+    }
+}
+
+#[test]
 fn material_filter_keeps_only_files_of_that_material() {
     let hits = search(&["--material", "business_license"]);
     assert!(!hits.is_empty());

@@ -15,6 +15,7 @@ mod index;
 mod legacy_doc;
 mod ocr;
 mod pictures;
+mod readme;
 mod realworld;
 mod report;
 mod report_format;

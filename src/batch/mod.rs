@@ -356,6 +356,27 @@ fn run_locked(
     let loaded = ledger.clone();
     let names = build::names(settings.rules);
 
+    let index_dir = out.join("index");
+    let index_error = |source| Committed::Index(source).or_index(&index_dir);
+    let index = match Index::open_or_create(&index_dir) {
+        // The index is derived data: one written with other fields is rebuilt, and since it
+        // must then hold every bundle again, every bundle is redone.
+        Err(IndexError::OtherSchema(_)) => {
+            tracing::warn!(
+                "{}: the index was written by another version of certsift; it is rebuilt, and every bundle redone",
+                index_dir.display()
+            );
+            std::fs::remove_dir_all(&index_dir).map_err(|source| BatchError::Out {
+                path: index_dir.clone(),
+                source,
+            })?;
+            ledger = Ledger::empty();
+            Index::open_or_create(&index_dir)
+        }
+        other => other,
+    }
+    .map_err(index_error)?;
+
     let Sorted {
         mut plan,
         jobs,
@@ -363,9 +384,6 @@ fn run_locked(
         in_inbox,
     } = sort_work(sources, &ledger, settings);
 
-    let index_dir = out.join("index");
-    let index_error = |source| Committed::Index(source).or_index(&index_dir);
-    let index = Index::open_or_create(&index_dir).map_err(index_error)?;
     let mut writer = index.writer().map_err(index_error)?;
 
     // Bundles that left the inbox: their passages leave the index, their rows stay, withdrawn.

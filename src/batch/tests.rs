@@ -97,6 +97,36 @@ fn a_full_disk_is_said_plainly_and_the_next_run_goes_on() {
     assert_eq!(index.bundles().expect("bundles"), ["华信家电", "鼎盛机电"]);
 }
 
+/// An index written with other fields (an older certsift) cannot be added to: the run rebuilds
+/// it and, as the ledger's bundles would otherwise be missing from it, redoes them all.
+#[test]
+fn an_index_from_another_version_is_rebuilt_and_every_bundle_redone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = inbox_of_two(dir.path());
+    let out = dir.path().join("out");
+    run(&settings(&inbox, &out, false), &Quiet).expect("first run");
+    let index_dir = out.join("index");
+    std::fs::remove_dir_all(&index_dir).expect("remove");
+    std::fs::create_dir_all(&index_dir).expect("mkdir");
+    let mut old = tantivy::schema::Schema::builder();
+    old.add_text_field(
+        "normalized",
+        tantivy::schema::TEXT | tantivy::schema::STORED,
+    );
+    tantivy::Index::create_in_dir(&index_dir, old.build()).expect("an old index");
+    assert!(matches!(
+        Index::open(&index_dir),
+        Err(IndexError::OtherSchema(path)) if path == index_dir
+    ));
+
+    let next = run(&settings(&inbox, &out, false), &Quiet).expect("the rebuilding run");
+    assert_eq!((next.done, next.skipped, next.failed), (2, 0, 0));
+    let index = Index::open(&index_dir).expect("the rebuilt index");
+    assert_eq!(index.bundles().expect("bundles"), ["华信家电", "鼎盛机电"]);
+    let again = run(&settings(&inbox, &out, false), &Quiet).expect("a third run");
+    assert_eq!((again.done, again.skipped), (0, 2), "nothing left to redo");
+}
+
 #[test]
 fn a_full_disk_under_the_ledger_or_the_index_is_said_plainly_too() {
     let dir = tempfile::tempdir().expect("tempdir");

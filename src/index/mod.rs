@@ -56,6 +56,12 @@ pub enum IndexError {
     /// No index exists at the folder given to [`Index::open`].
     #[error("{0}: no index here (build one with `certsift index`)")]
     Missing(PathBuf),
+    /// The folder holds an index whose fields are not this version's (written by an older
+    /// certsift): it cannot be searched or added to, only rebuilt.
+    #[error(
+        "{0}: this index was written by another version of certsift (its fields differ); `certsift run` rebuilds it, or remove the folder and run `certsift index` again"
+    )]
+    OtherSchema(PathBuf),
     /// The user's query cannot be understood (unbalanced quote, nothing searchable).
     #[error("bad query: {0}")]
     Query(String),
@@ -82,8 +88,18 @@ impl Index {
             path: dir.to_path_buf(),
             message: e.to_string(),
         })?;
+        Index::open_with_schema(dir)
+    }
+
+    /// Opens the index in `dir` with this version's schema, creating an empty one if none.
+    fn open_with_schema(dir: &Path) -> Result<Index> {
         let fields = Fields::new();
-        let index = tantivy::Index::open_or_create(open_dir(dir)?, fields.schema.clone())?;
+        let index = match tantivy::Index::open_or_create(open_dir(dir)?, fields.schema.clone()) {
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                return Err(IndexError::OtherSchema(dir.to_path_buf()));
+            }
+            other => other?,
+        };
         Index::wrap(index, fields)
     }
 
@@ -93,9 +109,7 @@ impl Index {
         if !dir.join("meta.json").is_file() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let fields = Fields::new();
-        let index = tantivy::Index::open_or_create(open_dir(dir)?, fields.schema.clone())?;
-        Index::wrap(index, fields)
+        Index::open_with_schema(dir)
     }
 
     /// An index in memory, for tests.
@@ -111,6 +125,10 @@ impl Index {
         index.tokenizers().register(
             tokenizer::NAME,
             TextAnalyzer::from(tokenizer::CjkBigramTokenizer),
+        );
+        index.tokenizers().register(
+            tokenizer::FOUND_NAME,
+            TextAnalyzer::from(tokenizer::FoundTextTokenizer::default()),
         );
         // Manual reload: `add_bundle` reloads right after its commit, so a search that follows
         // always sees it (OnCommitWithDelay would leave a window).
@@ -244,7 +262,7 @@ impl Writer<'_> {
                 let location = serde_json::to_string(&passage.location)
                     .expect("a Location (plain fields, no maps) always serialises");
                 doc.add_text(f.location, location);
-                doc.add_text(f.normalized, &passage.normalized);
+                doc.add_text(f.text, &passage.text);
                 let context = passage_context(passage);
                 if !context.is_empty() {
                     doc.add_text(f.context, context);
@@ -319,10 +337,10 @@ fn open_dir(dir: &Path) -> Result<MmapDirectory> {
 }
 
 /// (file, location) → the indicators whose evidence cites that passage, deduplicated, in
-/// catalog order. Evidence names its passage by file and location, so that pair is the key.
-/// Where a file has several passages at one location (PDF text blocks share their page), all of
-/// them get the indicators cited at that location: the model cannot tell them apart, and for a
-/// clause filter a page-level tag is the honest granularity.
+/// catalog order. Evidence names its passage by file and location, so that pair is the key:
+/// every reader gives each passage its own place (a PDF block its page's line range), so a
+/// clause filter returns the cited passages and not their neighbours. Should two passages
+/// ever share a place (a PDF page whose text layer gives no positions), both get the tag.
 ///
 /// With each passage comes its best rank in any indicator's evidence list (0 = cited first),
 /// which orders a clause's evidence listing as the report orders it.

@@ -20,13 +20,14 @@ pub struct Fields {
     /// The passage's [`crate::model::Location`] as its serde JSON: stored only, read back
     /// into the enum, never parsed as a display string.
     pub location: Field,
-    /// The matching form ([`crate::model::Passage::normalized`]), indexed with the CJK bigram
-    /// tokenizer and positions (phrase queries), and stored: snippets and their highlight
-    /// offsets come from this text, since the tokenizer's offsets point into it.
-    pub normalized: Field,
+    /// The passage's text as found ([`crate::model::Passage::text`]), stored, and indexed by
+    /// its matching form's CJK bigrams with positions (phrase queries) through
+    /// [`super::tokenizer::FoundTextTokenizer`], whose offsets point into the text as found:
+    /// a snippet shows the passage as the document has it, its matches marked where they are.
+    pub text: Field,
     /// What the passage sits under, in matching form: its headings (a Word heading path, a
     /// sheet's title and column header row) and its sheet's name. Indexed like
-    /// [`Fields::normalized`] but without positions, not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
+    /// [`Fields::text`]'s matching form but without positions, not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
     /// found by its table's words (`投诉`, `处理结果`), ranked below passages that say them.
     pub context: Field,
     /// The values the rules read from this passage (the applicant's name and USCC on the
@@ -55,15 +56,17 @@ impl Fields {
     pub fn new() -> Fields {
         let mut builder = Schema::builder();
         let stored_only = TextOptions::default().set_stored();
-        // The passage's raw text is not stored: hits show the matching form, which is what the
-        // highlight offsets point into, and a second stored copy cost a third of the indexing
-        // time (benches/index.rs).
+        // One stored copy of the text, as found: the matching form is not stored too, as a
+        // second stored copy cost a third of the indexing time (benches/index.rs).
+        let found = TextFieldIndexing::default()
+            .set_tokenizer(tokenizer::FOUND_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text_options = TextOptions::default()
+            .set_stored()
+            .set_indexing_options(found);
         let bigrams = TextFieldIndexing::default()
             .set_tokenizer(tokenizer::NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let normalized_options = TextOptions::default()
-            .set_stored()
-            .set_indexing_options(bigrams.clone());
         // Without positions: a heading is matched by all of a word's bigrams, not as an exact
         // phrase, which keeps a sheet's header row, repeated on every row, cheap to index.
         let context_options = TextOptions::default()
@@ -74,9 +77,18 @@ impl Fields {
         let file = builder.add_text_field("file", STORED);
         let kind = builder.add_text_field("kind", STORED);
         let location = builder.add_text_field("location", stored_only);
-        let normalized = builder.add_text_field("normalized", normalized_options);
-        let context = builder.add_text_field("context", context_options.clone());
-        let field_values = builder.add_text_field("field_values", context_options);
+        let text = builder.add_text_field("text", text_options);
+        let context = builder.add_text_field("context", context_options);
+        // Without field norms: few passages hold values, so the average length BM25 divides
+        // by is tiny, and a licence block holding all eight of its values would score as if
+        // it barely said the one asked for. Holding the value is what counts, not its share.
+        let values_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqs)
+                .set_fieldnorms(false),
+        );
+        let field_values = builder.add_text_field("field_values", values_options);
         let indicator = builder.add_text_field("indicator", STRING | STORED);
         let clause = builder.add_text_field("clause", STRING);
         let evidence_rank = builder.add_u64_field(EVIDENCE_RANK, FAST);
@@ -90,7 +102,7 @@ impl Fields {
             file,
             kind,
             location,
-            normalized,
+            text,
             context,
             field_values,
             indicator,

@@ -5,8 +5,8 @@
 //! characters), `400-800-1234` the number as written. A word (not a quoted phrase) also matches
 //! what the passage sits under (its headings, a sheet's header row), with less weight. Filters
 //! (clause, bundle, material) narrow without changing the score. Hits carry the model's
-//! [`Location`], a plain-text snippet of the passage's matching form and the byte ranges to
-//! highlight in it.
+//! [`Location`], a plain-text snippet of the passage as found (its full-width forms and line
+//! wraps as the document has them, on one line) and the byte ranges to highlight in it.
 
 use super::query::{QueryPart, parse};
 use super::schema::clause_prefixes;
@@ -70,8 +70,9 @@ pub struct Hit {
     pub file: String,
     /// Where in the file.
     pub location: Location,
-    /// A stretch of the passage's matching form around the best match (the passage's start
-    /// when the query has no words), plain text.
+    /// A stretch of the passage's text as found around the best match (the passage's start
+    /// when the query has no words), plain text on one line (line breaks and tabs shown as
+    /// spaces).
     pub snippet: String,
     /// Byte ranges of matched words in `snippet`, sorted, not overlapping, on char boundaries.
     pub highlights: Vec<Range<usize>>,
@@ -134,7 +135,7 @@ impl Index {
             // All of the term's bigrams, not its phrase: tantivy's phrase scorer, driven by an
             // exclusion, is asked to seek backwards (a debug assertion in 0.27). Leaving out a
             // passage that has the bigrams apart is the safe side of "must not say it".
-            clauses.push((Occur::MustNot, all_bigrams_query(f.normalized, &part.text)?));
+            clauses.push((Occur::MustNot, all_bigrams_query(f.text, &part.text)?));
         }
         let mut filter = |field: Field, value: &str| {
             let term = TermQuery::new(
@@ -182,7 +183,7 @@ impl Index {
                 .order_by_score();
             searcher.search(&query, &(by_score, Count))?
         };
-        let mut snippets = SnippetGenerator::create(&searcher, &query, f.normalized)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -207,13 +208,13 @@ impl Index {
             let snippet = snippets.snippet_from_doc(&doc);
             let (snippet, highlights) = if snippet.is_empty() || snippet.highlighted().is_empty() {
                 (
-                    leading_chars(&first(f.normalized), SNIPPET_CHARS),
+                    one_line(&leading_chars(&first(f.text), SNIPPET_CHARS)),
                     Vec::new(),
                 )
             } else {
                 (
-                    snippet.fragment().to_string(),
-                    snippet.highlighted().to_vec(),
+                    one_line(snippet.fragment()),
+                    merged(snippet.highlighted().to_vec()),
                 )
             };
             hits.push(Hit {
@@ -234,7 +235,7 @@ impl Index {
     /// what it sits under (a record row under its table's header), the latter worth less.
     fn part_query(&self, part: &QueryPart) -> Result<Box<dyn Query>> {
         let f = &self.fields;
-        let in_text = part_query(f.normalized, &part.text)?;
+        let in_text = part_query(f.text, &part.text)?;
         if part.quoted {
             return Ok(in_text);
         }
@@ -324,6 +325,34 @@ fn all_bigrams_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
 /// The first `n` characters of `text`.
 fn leading_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
+}
+
+/// Highlight ranges sorted, with overlapping or touching ones joined: a CJK word's bigrams
+/// overlap (`售后`, `后服`, `服务`), and the reader wants one mark over `售后服务`.
+fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match out.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => out.push(range),
+        }
+    }
+    out
+}
+
+/// `text` on one line: line breaks and tabs become spaces, byte for byte, so highlight ranges
+/// still hold.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -511,6 +540,73 @@ mod tests {
         }
     }
 
+    /// The snippet is the passage as the document has it (full-width forms, a word wrapped over
+    /// a line break shown as a space), and the highlights mark the match where it is in it.
+    #[test]
+    fn snippets_show_the_text_as_found_with_the_match_marked() {
+        let index = index(&["执行ＧＢ／Ｔ２７９２２标准，建立售后\n服务体系"]);
+        let marked = |query: &str| -> (String, Vec<String>) {
+            let hits = index
+                .search(query, &Filters::default(), 10)
+                .expect("search");
+            let hit = hits.first().unwrap_or_else(|| panic!("{query}: no hit"));
+            let marks = hit
+                .highlights
+                .iter()
+                .map(|r| {
+                    hit.snippet
+                        .get(r.clone())
+                        .expect("on char boundaries")
+                        .to_string()
+                })
+                .collect();
+            (hit.snippet.clone(), marks)
+        };
+        let (snippet, marks) = marked("售后服务");
+        assert_eq!(snippet, "执行ＧＢ／Ｔ２７９２２标准，建立售后 服务体系");
+        assert_eq!(marks, ["售后 服务"]);
+        let (_, marks) = marked("gb");
+        assert_eq!(marks, ["ＧＢ"]);
+    }
+
+    /// A value the rules read from a passage (the applicant's name on the licence) ranks that
+    /// passage above longer-standing mentions of it, also when it is a long block of a page.
+    #[test]
+    fn a_passage_a_field_was_read_from_ranks_first_for_its_value() {
+        let name = "苏州禾川电梯工程有限公司";
+        let licence = format!(
+            "统一社会信用代码\n91320505MA1MXR4K14\n名称\n{name}\n类型\n有限责任公司\n法定代表人\n顾振华\n经营范围\n许可项目：特种设备安装改造修理；建设工程施工。一般项目：电梯、自动扶梯及配件销售"
+        );
+        let mut b = bundle(
+            "b",
+            &[&format!("{name}售后服务管理手册"), &format!("{name}简介")],
+        );
+        let at = Location::Page {
+            page: 1,
+            lines: Some([2, 12]),
+            bbox: Some([62, 101, 525, 620]),
+        };
+        b.documents[0]
+            .passages
+            .push(Passage::new(licence, at.clone()));
+        let mut assessment = empty_assessment();
+        assessment.fields.push(crate::model::FieldValue {
+            name: "company_name".into(),
+            value: crate::model::Value::Text(name.into()),
+            file: b.documents[0].path.clone(),
+            location: at.clone(),
+            valid: None,
+            group: None,
+            note: None,
+        });
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index.add_bundle(&b, &assessment, date).expect("add");
+        let hits = index.search(name, &Filters::default(), 10).expect("search");
+        assert_eq!(hits.len(), 3);
+        assert_eq!(hits[0].location, at, "{hits:?}");
+    }
+
     #[test]
     fn malformed_queries_are_errors() {
         let index = index(&["售后"]);
@@ -641,7 +737,7 @@ mod tests {
             .into_iter()
             .map(|hit| hit.snippet)
             .collect();
-        assert_eq!(listed, ["最佳证据投诉", "次要证据投诉", "第三证据投诉"]);
+        assert_eq!(listed, ["最佳证据 投诉", "次要证据 投诉", "第三证据 投诉"]);
     }
 
     #[test]
