@@ -433,11 +433,12 @@ pub struct Passage {
     pub location: Location,
     /// What this passage sits under, outermost first. Word: the enclosing headings (e.g.
     /// `["第三章 售后服务", "3.2 投诉处理"]`). Spreadsheets: the sheet's title line(s) and the
-    /// column header row (`"网点名称 | 地址 | 电话"`), so a data row keeps its meaning. Empty
-    /// elsewhere.
+    /// column header row (`"网点名称 | 地址 | 电话"`), so a data row keeps its meaning. PDF: the
+    /// titles above the block, told by their larger type. Empty elsewhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headings: Vec<String>,
-    /// Word only: the outline level (1 = 标题 1) when this passage is itself a heading.
+    /// When this passage is itself a heading: its outline level (1 = 标题 1 in Word; in a PDF,
+    /// 1 for the largest heading type size, 2 for the next).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading_level: Option<u8>,
     /// The text the rules and the index work on: see [`crate::normalize::for_matching`].

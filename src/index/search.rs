@@ -23,9 +23,12 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Order, TantivyDocument, Term};
 
-/// The weight of a match in a passage's headings against one in its text: a row found only by
-/// its table's column names ranks below passages that say the words themselves.
-const CONTEXT_BOOST: f32 = 0.3;
+/// The score of a match in a passage's headings alone: constant, and below any match in a
+/// passage's text, so that a row found only by its table's column names, or a block only by
+/// the title it sits under, ranks below every passage that says the words itself. (A share
+/// of the headings' BM25 did not: a short title scores high, and every block under a
+/// 委托维修服务协议 outranked the one passage elsewhere that said 委托维修.)
+const CONTEXT_SCORE: f32 = 0.01;
 
 /// The weight of a match in the values read from a passage (a company name, a USCC) on top of
 /// the match in its text: the licence or certificate that states a name outranks passages that
@@ -239,9 +242,9 @@ impl Index {
         if part.quoted {
             return Ok(in_text);
         }
-        let in_context = Box::new(BoostQuery::new(
+        let in_context = Box::new(ConstScoreQuery::new(
             all_bigrams_query(f.context, &part.text)?,
-            CONTEXT_BOOST,
+            CONTEXT_SCORE,
         ));
         Ok(Box::new(BooleanQuery::new(vec![
             (Occur::Should, in_text),

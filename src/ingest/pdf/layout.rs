@@ -5,7 +5,8 @@
 //! sorted by position along the line, de-duplicated when the same text is drawn again at nearly
 //! the same place, and joined with a space only between non-CJK text separated by a visible gap.
 //! Lines become blocks (one passage each): a large vertical gap (over two font sizes, or clearly
-//! wider than the block's line pitch so far), a change of direction or of font size, or a table
+//! wider than the block's line pitch so far), a change of direction or of font size (by as much
+//! as sets a heading apart, [`super::headings::LARGER`]), or a table
 //! row (a line with wide gaps between its cells) starts a new block.
 
 use super::walker::{PageText, Run};
@@ -36,6 +37,8 @@ pub(crate) struct Block {
     /// `[left, bottom, right, top]`: glyph boxes are estimated from the font size (ascent
     /// 0.85 em above the baseline, descent 0.25 em below), as the walker knows no glyph outline.
     pub(crate) page_box: [f32; 4],
+    /// The largest type size of its lines, in points on the page.
+    pub(crate) size: f32,
 }
 
 impl Block {
@@ -112,7 +115,7 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
                     || line.table_row
                     || gap > 2.0 * size
                     || gap < 0.0
-                    || ratio > 1.4
+                    || ratio >= super::headings::LARGER
                     || pitch.is_some_and(|pitch| gap > 1.3 * pitch + 0.2 * size)
             }
         };
@@ -130,12 +133,14 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
                 block.text.push_str(line.text.trim());
                 block.lines[1] = number;
                 block.page_box = union(block.page_box, line_box);
+                block.size = block.size.max(line.size);
             }
             None => {
                 current = Some(Block {
                     text: line.text.trim().to_string(),
                     lines: [number, number],
                     page_box: line_box,
+                    size: line.size,
                 });
             }
         }

@@ -14,6 +14,7 @@
 
 mod cid2unicode;
 mod fonts;
+mod headings;
 pub(crate) mod images;
 mod layout;
 mod scans;
@@ -78,6 +79,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         )
         .collect();
     let mut undecodable_pages = 0usize;
+    // (passage index, page, type size) of every text block, for the headings.
+    let mut block_sizes: Vec<(usize, u32, f32)> = Vec::new();
     for (result, &(number, _)) in results.into_iter().zip(&wanted) {
         match result {
             PageResult::OutOfTime(e) => return stop_on_time(ex, e, number),
@@ -87,6 +90,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
                 needs_ocr,
                 limited,
                 passages,
+                sizes,
             } => {
                 undecodable_pages += usize::from(undecodable);
                 // A limit that cut a page makes the file `limit_exceeded`, whatever was read
@@ -98,10 +102,18 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
                 if needs_ocr {
                     ex.ocr_pages.push(number);
                 }
+                let first = ex.passages.len();
                 ex.passages.extend(passages);
+                block_sizes.extend(
+                    sizes
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, size)| (first + i, number, size)),
+                );
             }
         }
     }
+    give_headings(&mut ex.passages, &block_sizes);
     if ex.passages.is_empty() && ex.ocr_pages.is_empty() && undecodable_pages == pages.len() {
         // Seen on `pdfjs-issue7665.pdf` (AES-256 R6, empty user password): lopdf opens the
         // file but every content stream comes out undecodable. Saying "empty" would tell the
@@ -130,6 +142,8 @@ enum PageResult {
         limited: Option<String>,
         /// Its text blocks, in reading order.
         passages: Vec<Passage>,
+        /// Each block's type size (for [`headings`]).
+        sizes: Vec<f32>,
     },
 }
 
@@ -147,12 +161,16 @@ fn read_page(
         return PageResult::OutOfTime(e);
     }
     let mut limited: Option<String> = None;
-    let done = |notes, undecodable, needs_ocr, limited, passages| PageResult::Read {
-        undecodable,
-        notes,
-        needs_ocr,
-        limited,
-        passages,
+    let done = |notes, undecodable, needs_ocr, limited, blocks: Vec<(Passage, f32)>| {
+        let (passages, sizes) = blocks.into_iter().unzip();
+        PageResult::Read {
+            undecodable,
+            notes,
+            needs_ocr,
+            limited,
+            passages,
+            sizes,
+        }
     };
     let content = match doc.get_page_content_with_limit(id, MAX_PAGE_CONTENT) {
         Ok(c) => c,
@@ -224,10 +242,27 @@ fn read_page(
                 lines: Some(b.lines),
                 bbox: Some(b.bbox_from(left, top)),
             };
-            Passage::new(b.text, location)
+            let size = b.size;
+            (Passage::new(b.text, location), size)
         })
         .collect();
     done(notes, undecodable, needs_ocr, limited, passages)
+}
+
+/// Gives the text blocks their heading paths ([`headings`]) from their type sizes.
+fn give_headings(passages: &mut [Passage], block_sizes: &[(usize, u32, f32)]) {
+    let mut sizes = block_sizes.iter().peekable();
+    let mut sized: Vec<headings::Sized<'_>> = Vec::with_capacity(block_sizes.len());
+    for (i, passage) in passages.iter_mut().enumerate() {
+        if let Some(&(_, page, size)) = sizes.next_if(|(at, ..)| *at == i) {
+            sized.push(headings::Sized {
+                passage,
+                page,
+                size,
+            });
+        }
+    }
+    headings::assign(&mut sized);
 }
 
 /// The time limit struck while reading page `page`: keep what was read, if anything.
@@ -581,6 +616,31 @@ mod tests {
         assert!(
             (68..=70).contains(top) && (102..=104).contains(bottom),
             "{top}..{bottom}"
+        );
+    }
+
+    #[test]
+    fn a_title_in_larger_type_heads_the_blocks_under_it() {
+        // An 18 pt title, then body text in 10 pt (more of it, so 10 pt is the body size).
+        let content = b"BT /F1 18 Tf 72 760 Td <552E540E670D52A1> Tj ET\n\
+            BT /F1 10 Tf 72 730 Td <670D52A1552E540E670D52A1552E540E> Tj ET\n\
+            BT /F1 10 Tf 72 717 Td <552E540E670D52A1552E540E> Tj ET";
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
+        let got: Vec<(&str, &[String], Option<u8>)> = ex
+            .passages
+            .iter()
+            .map(|p| (p.text.as_str(), p.headings.as_slice(), p.heading_level))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("售后服务", &[][..], Some(1)),
+                (
+                    "服务售后服务售后\n售后服务售后",
+                    &["售后服务".to_string()][..],
+                    None
+                ),
+            ]
         );
     }
 
