@@ -161,9 +161,14 @@ pub fn indicator_findings(
         .assessed_indicators()
         .map(|info| {
             let found = by_indicator.remove(&info.id).unwrap_or_default();
-            let (exclusions, evidence): (Vec<Found>, Vec<Found>) = found
+            let (exclusions, mut evidence): (Vec<Found>, Vec<Found>) = found
                 .into_iter()
                 .partition(|f| f.kind == RuleKind::Exclusion);
+            // A passage that declares the indicator not applicable is not also evidence that
+            // it is applied: 「电梯报废拆除由使用单位委托有资质的回收企业负责，5.2.6条款不适用，申请
+            // 删减」 names a recycler only to say why recycling is none of the applicant's.
+            let declaring: HashSet<(usize, usize)> = exclusions.iter().map(|f| f.order).collect();
+            evidence.retain(|f| !declaring.contains(&f.order));
             let has_strong = evidence
                 .iter()
                 .any(|f| f.evidence.strength == Strength::Strong);
@@ -257,5 +262,32 @@ mod tests {
         assert_eq!(f[1].status, IndicatorStatus::Excluded);
         assert_eq!(f[1].evidence[0].rule.0, "no-recycling");
         assert_eq!(f[2].status, IndicatorStatus::Missing);
+    }
+
+    /// The passage that declares an indicator not applicable does not prove it, though a strong
+    /// rule's words are in it; the same words in another passage still do.
+    #[test]
+    fn a_declaration_of_non_applicability_is_not_its_own_evidence() {
+        let strong = format!(
+            "{RULES}\n[[rule]]\nid = \"recycler\"\nindicator = \"5.2.6\"\nany = [\"回收企业\"]\n"
+        );
+        let rules = crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("evidence-x.toml", &strong),
+        ])
+        .expect("compiles");
+        let declared = "报废商品由使用单位委托回收企业处理，本公司不涉及回收。";
+        let findings = |lines: &[&str]| {
+            let bundle = Bundle {
+                id: "b".into(),
+                documents: vec![doc("a.txt", lines)],
+            };
+            indicator_findings(&bundle, &rules, &FileMaterials::default())
+        };
+        let f = findings(&[declared]);
+        assert_eq!(f[1].status, IndicatorStatus::Excluded, "{:?}", f[1]);
+        let f = findings(&[declared, "废旧电器交由有资质的回收企业统一处理。"]);
+        assert_eq!(f[1].status, IndicatorStatus::Supported, "{:?}", f[1]);
+        assert!(f[1].evidence.iter().all(|e| e.text != declared));
     }
 }
