@@ -103,9 +103,11 @@ fn third_heldout_set_scores_against_its_truth() {
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
-/// The levels reached on the first set (issue 10's closing note, 2026-12-02), a little below.
+/// The levels reached on the first set (issue 10's closing note, 2026-12-02; balanced accuracy
+/// raised once a declaration of non-applicability stopped being its own evidence), a little
+/// below.
 const FLOORS_SEEN: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.53),
+    ("indicator balanced accuracy (4 statuses)", 0.78),
     ("truly missing reported missing", 0.70),
     ("evidence: no trap, indicator has some", 0.95),
     ("materials F1", 0.95),
@@ -116,8 +118,8 @@ const FLOORS_SEEN: &Floors = &[
 ];
 /// The levels reached on the second set, a little below.
 const FLOORS_UNSEEN: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.82),
-    ("truly missing reported missing", 0.85),
+    ("indicator balanced accuracy (4 statuses)", 0.85),
+    ("truly missing reported missing", 0.95),
     ("evidence: no trap, indicator has some", 0.93),
     ("materials F1", 0.89),
     ("fields", 0.98),

@@ -23,6 +23,8 @@ struct Line {
     x0: f32,
     /// Where it ends.
     x1: f32,
+    /// Where its last cell starts, when it is a table row (after its last wide gap).
+    last_cell_x: Option<f32>,
 }
 
 /// One block of a page's text: its lines joined by `\n`, which of the page's lines it holds,
@@ -111,7 +113,7 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
                 let size = p.size.max(line.size).max(1.0);
                 let ratio = p.size.max(line.size) / p.size.min(line.size).max(0.1);
                 p.quadrant != line.quadrant
-                    || p.table_row
+                    || (p.table_row && !continues_last_cell(p, line))
                     || line.table_row
                     || gap > 2.0 * size
                     || gap < 0.0
@@ -148,6 +150,24 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
     }
     out.extend(current);
     out
+}
+
+/// Whether `line` is the wrap of `row`'s last cell: a line with one cell, starting where that
+/// cell starts (within an em), right under it in the same type. A licence printed as a table
+/// wraps its 经营范围 or 营业期限 value this way (「经营范围 通讯设备修理；……」 then
+/// 「电子产品销售；……」 under the value); the wrap belongs to the cell, not to a new block.
+fn continues_last_cell(row: &Line, line: &Line) -> bool {
+    let Some(cell_x) = row.last_cell_x else {
+        return false;
+    };
+    let em = row.size.max(1.0);
+    let gap = row.y - line.y;
+    !line.table_row
+        && row.quadrant == line.quadrant
+        && (line.x0 - cell_x).abs() <= em
+        && gap > 0.0
+        && gap <= 1.8 * em
+        && (row.size - line.size).abs() <= 0.15 * em
 }
 
 /// A line's box in page coordinates (y up), `[left, bottom, right, top]`.
@@ -198,6 +218,7 @@ fn build_line(page: &PageText, members: &[&Run]) -> Line {
     let mut table_gaps = 0;
     let mut size: f32 = 0.0;
     let mut prev_end: Option<f32> = None;
+    let mut last_cell_x: Option<f32> = None;
     for r in members {
         let t = page.text.get(r.start..r.end).unwrap_or("");
         // Fake bold and repeated drawing: the same text again at (almost) the same place.
@@ -216,6 +237,7 @@ fn build_line(page: &PageText, members: &[&Run]) -> Line {
             let em = r.size.max(1.0);
             if gap > 2.0 * em {
                 table_gaps += 1;
+                last_cell_x = Some(r.x);
             }
             let last = text.chars().last();
             let next = t.chars().next();
@@ -243,5 +265,6 @@ fn build_line(page: &PageText, members: &[&Run]) -> Line {
         table_row: table_gaps >= 1,
         x0: kept.iter().map(|r| r.x).fold(f32::INFINITY, f32::min),
         x1: prev_end.unwrap_or(f32::NEG_INFINITY),
+        last_cell_x,
     }
 }

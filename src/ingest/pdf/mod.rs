@@ -740,6 +740,23 @@ mod tests {
     }
 
     #[test]
+    fn a_table_cell_wrapped_onto_the_next_line_stays_in_its_row() {
+        // 名称 | 某某公司, then 售后服务 under the value (the cell wraps), then the next row
+        // 电话 | 400, which is a row of its own.
+        let content = b"BT /F1 12 Tf 1 0 0 1 72 700 Tm <540D79F0> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 700 Tm <67D067D0516C53F8> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 685 Tm <552E540E670D52A1> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 72 665 Tm <75358BDD> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 300 665 Tm <003400300030> Tj ET\n\
+            BT /F1 12 Tf 1 0 0 1 72 645 Tm <552E540E> Tj ET";
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
+        assert_eq!(
+            texts(&ex),
+            vec!["名称某某公司\n售后服务", "电话 400", "售后"]
+        );
+    }
+
+    #[test]
     fn fake_bold_is_printed_once_and_latin_words_keep_spaces() {
         let content = b"BT /F1 12 Tf 72 700 Td (Service) Tj ET\n\
             BT /F1 12 Tf 72.4 700.2 Td (Service) Tj ET\n\
