@@ -431,6 +431,7 @@ impl<'a> Compiler<'a> {
             negation_before: Vec::new(),
             negation_after: Vec::new(),
             scope_ends: Vec::new(),
+            not_yet: Vec::new(),
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
@@ -476,6 +477,7 @@ impl<'a> Compiler<'a> {
         context.negation_after = folded(&v.negation.after);
         context.not_cues = folded(&v.negation.not_cues);
         context.scope_ends = folded(&v.negation.scope_ends);
+        context.not_yet = folded(&v.negation.not_yet);
         for group in v.other_party.iter().take(64) {
             let line = self.line_of(file, group.span(), 1);
             for id in &group.get_ref().indicators {

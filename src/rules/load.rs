@@ -206,6 +206,11 @@ pub struct NegationDef {
     /// the 尚未 governs only what follows it.
     #[serde(default)]
     pub scope_ends: Vec<String>,
+    /// Words that, right before a declaration's word, make it a "not yet" (`暂` in 暂不开展,
+    /// `尚` in 尚不涉及): the applicant has not done it, which is a missing indicator, not one
+    /// that does not apply. Exclusion rules do not count a term so preceded.
+    #[serde(default)]
+    pub not_yet: Vec<String>,
 }
 
 impl Default for NegationDef {
@@ -215,6 +220,7 @@ impl Default for NegationDef {
             after: Vec::new(),
             not_cues: Vec::new(),
             scope_ends: Vec::new(),
+            not_yet: Vec::new(),
             window: default_window(),
         }
     }

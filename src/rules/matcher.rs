@@ -70,6 +70,9 @@ pub(crate) struct CompiledContext {
     pub negation_after: Vec<String>,
     /// Words that end a cue's scope inside a clause (但, 然而…), folded.
     pub scope_ends: Vec<String>,
+    /// `[negation] not_yet` words (暂, 尚…), folded: right before a term, they make an
+    /// exclusion's declaration a "not yet".
+    pub not_yet: Vec<String>,
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
@@ -271,6 +274,8 @@ struct Occurrence {
     is_other_sense: bool,
     /// A negation cue is near.
     is_negated: bool,
+    /// A `not_yet` word stands right before it.
+    is_not_yet: bool,
     /// Bit `g` set: a cue of `[[other_party]]` group `g` stands in the occurrence's clause.
     other_party: u64,
 }
@@ -332,6 +337,7 @@ impl CompiledRules {
                 end: m.end(),
                 is_other_sense: false,
                 is_negated: false,
+                is_not_yet: false,
                 other_party: 0,
             })
             .collect();
@@ -390,6 +396,9 @@ impl CompiledRules {
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues);
+            o.is_not_yet = folded
+                .get(..o.start)
+                .is_some_and(|head| ctx.not_yet.iter().any(|w| head.ends_with(w.as_str())));
             for (g, spans) in party_cues.iter().enumerate() {
                 if has_cue(before, o.start - before.len(), spans) || has_cue(after, o.end, spans) {
                     o.other_party |= 1 << g;
@@ -500,6 +509,10 @@ impl CompiledRules {
                     return false;
                 }
                 if rule.kind == RuleKind::Evidence && o.is_negated {
+                    return false;
+                }
+                // 「暂不开展废旧商品回收」 says it is not done yet, not that it does not apply.
+                if rule.kind == RuleKind::Exclusion && o.is_not_yet {
                     return false;
                 }
             }
@@ -733,6 +746,26 @@ mod tests {
         assert!(!matches(&c, "工会为职工设立意见箱"));
         assert!(matches(&c, "门店设立顾客意见箱，职工另有渠道"));
         assert!(matches(&c, "职工服务站旁设立顾客意见箱"));
+    }
+
+    /// 「暂不开展」 is "not yet", a missing indicator; 「不开展」 and 「不涉及」 declare it does not
+    /// apply. Evidence rules are not affected by `not_yet`.
+    #[test]
+    fn a_not_yet_word_turns_a_declaration_into_a_plain_negation() {
+        let context = CONTEXT.replace("window = 8", "window = 8\nnot_yet = [\"暂\", \"尚\"]");
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nkind = \"exclusion\"\nnear = [{ a = [\"回收\"], b = [\"不开展\", \"不涉及\"], within = 10 }]\n",
+        );
+        assert!(matches(&c, "本公司不开展废旧商品回收"));
+        assert!(matches(&c, "废旧商品回收：不涉及"));
+        assert!(!matches(&c, "本公司暂不开展废旧商品回收"));
+        assert!(!matches(&c, "废旧商品回收尚不涉及"));
+        let evidence = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\nany = [\"回收\"]\n",
+        );
+        assert!(matches(&evidence, "暂存区回收废旧电池"));
     }
 
     #[test]
