@@ -68,10 +68,28 @@ pub fn for_matching(text: &str) -> String {
 pub fn for_matching_mapped(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
-    fold(text, &mut out, |source, len| {
+    for_matching_mapped_into(text, &mut out, &mut origin);
+    (out, origin)
+}
+
+/// [`for_matching_mapped`] into buffers the caller reuses (the index tokenizes every passage).
+pub(crate) fn for_matching_mapped_into(
+    text: &str,
+    out: &mut String,
+    origin: &mut Vec<std::ops::Range<usize>>,
+) {
+    out.clear();
+    origin.clear();
+    fold(text, out, |source, len| {
         origin.extend(std::iter::repeat_n(source, len));
     });
-    (out, origin)
+}
+
+/// Characters NFKC leaves as they are, told without asking it: ASCII other than controls, and
+/// the CJK unified ideographs (no compatibility mapping, no composition). Most of a Chinese
+/// document, so most characters skip the normaliser.
+fn nfkc_keeps(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0x4E00..=0x9FFF)
 }
 
 /// The one definition of the matching form: writes it to `out`, telling `pushed` the source
@@ -80,12 +98,16 @@ pub fn for_matching_mapped(text: &str) -> (String, Vec<std::ops::Range<usize>>) 
 /// NFKC is applied per segment (a character with the combining marks that follow it), which
 /// equals NFKC of the whole text except for rare sequences that compose across starters
 /// (conjoining Hangul jamo), and is what lets each output char name its source.
-fn fold(text: &str, out: &mut String, mut pushed: impl FnMut(std::ops::Range<usize>, usize)) {
+fn fold(text: &str, out: &mut String, pushed: impl FnMut(std::ops::Range<usize>, usize)) {
     use unicode_normalization::char::canonical_combining_class;
-    // Whitespace is held back until the next visible character decides its fate.
-    let mut pending_space: Option<usize> = None;
-    let mut pending_newline = false;
-    let mut previous: Option<char> = None;
+    let mut folder = Folder {
+        text,
+        out,
+        pushed,
+        pending_space: None,
+        pending_newline: false,
+        previous: None,
+    };
     let mut chars = text.char_indices().peekable();
     while let Some((start, first)) = chars.next() {
         let mut end = start + first.len_utf8();
@@ -96,35 +118,58 @@ fn fold(text: &str, out: &mut String, mut pushed: impl FnMut(std::ops::Range<usi
             end = at + next.len_utf8();
             chars.next();
         }
+        if end == start + first.len_utf8() && nfkc_keeps(first) {
+            folder.take(first, start..end);
+            continue;
+        }
         let segment = text.get(start..end).unwrap_or_default();
         for c in segment.nfkc() {
-            if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' {
-                pending_space.get_or_insert(start);
-                pending_newline |= matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
-                continue;
-            }
-            if c.is_control() {
-                continue;
-            }
-            if let Some(space_at) = pending_space.take() {
-                if let Some(prev) = previous {
-                    let both_cjk = is_cjk(prev) && is_cjk(c);
-                    let wrapped = pending_newline && (is_cjk(prev) || is_cjk(c));
-                    if !both_cjk && !wrapped {
-                        out.push(' ');
-                        let space_end = text
-                            .get(space_at..)
-                            .and_then(|t| t.chars().next())
-                            .map_or(space_at, |s| space_at + s.len_utf8());
-                        pushed(space_at..space_end, 1);
-                    }
-                }
-                pending_newline = false;
-            }
-            out.push(c);
-            pushed(start..end, c.len_utf8());
-            previous = Some(c);
+            folder.take(c, start..end);
         }
+    }
+}
+
+/// The state of [`fold`] between the NFKC chars it is given.
+struct Folder<'t, 'o, F> {
+    text: &'t str,
+    out: &'o mut String,
+    pushed: F,
+    /// Whitespace is held back (from this byte) until the next visible char decides its fate.
+    pending_space: Option<usize>,
+    pending_newline: bool,
+    previous: Option<char>,
+}
+
+impl<F: FnMut(std::ops::Range<usize>, usize)> Folder<'_, '_, F> {
+    /// Takes one NFKC char that came from `source`.
+    fn take(&mut self, c: char, source: std::ops::Range<usize>) {
+        if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' {
+            self.pending_space.get_or_insert(source.start);
+            self.pending_newline |= matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+            return;
+        }
+        if c.is_control() {
+            return;
+        }
+        if let Some(space_at) = self.pending_space.take() {
+            if let Some(prev) = self.previous {
+                let both_cjk = is_cjk(prev) && is_cjk(c);
+                let wrapped = self.pending_newline && (is_cjk(prev) || is_cjk(c));
+                if !both_cjk && !wrapped {
+                    self.out.push(' ');
+                    let space_end = self
+                        .text
+                        .get(space_at..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(space_at, |s| space_at + s.len_utf8());
+                    (self.pushed)(space_at..space_end, 1);
+                }
+            }
+            self.pending_newline = false;
+        }
+        self.out.push(c);
+        (self.pushed)(source, c.len_utf8());
+        self.previous = Some(c);
     }
 }
 

@@ -180,7 +180,7 @@ impl Tokenizer for FoundTextTokenizer {
     type TokenStream<'a> = FoundTextStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> FoundTextStream<'a> {
-        (self.matching, self.origin) = crate::normalize::for_matching_mapped(text);
+        crate::normalize::for_matching_mapped_into(text, &mut self.matching, &mut self.origin);
         FoundTextStream {
             inner: CjkBigramStream::new(&self.matching),
             origin: &self.origin,
