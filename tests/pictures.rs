@@ -111,7 +111,7 @@ fn with_ocr_off_the_picture_is_named_in_a_note() {
         let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
         let notes = doc["notes"].to_string();
         assert!(
-            notes.contains("picture(s) in the document not read (--ocr off)"),
+            notes.contains("张图片未读取（OCR 已关闭，--ocr off）"),
             "{file}: {doc}"
         );
         assert!(
@@ -211,7 +211,10 @@ fn a_hostile_workbook_drawing_costs_notes_not_the_file() {
     assert!(notes.contains("not well-formed"), "{notes}");
     assert!(notes.contains("etc/passwd"), "{notes}");
     if certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Auto).is_ok() {
-        assert!(notes.contains("picture 1 (xl/media/image1.png)"), "{notes}");
+        assert!(
+            notes.contains("第 1 张图片（xl/media/image1.png）"),
+            "{notes}"
+        );
     }
     assert!(doc.to_string().contains("营业执照（副本）复印件"), "{doc}");
 }

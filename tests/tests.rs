@@ -22,3 +22,4 @@ mod report_format;
 mod rules;
 mod util;
 mod worker;
+mod zh_messages;

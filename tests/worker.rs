@@ -220,7 +220,7 @@ fn a_worker_that_aborts_or_runs_out_of_memory_costs_only_its_file() {
     assert_eq!(aborted["status"], "corrupt", "{aborted}");
     let message = aborted["error"].as_str().expect("message");
     assert!(
-        message.contains("读取进程异常退出") && message.contains("SIGABRT"),
+        message.contains("读取进程读取此文件时异常退出") && message.contains("SIGABRT"),
         "{message}"
     );
     let starved = file(&files, "n-内存.txt");

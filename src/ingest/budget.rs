@@ -53,16 +53,18 @@ impl TimeBudget {
         let seconds = self.limit.as_secs_f64();
         match self.scope {
             TimeScope::File => format!(
-                "读取超时 (time limit): reading took longer than the {seconds} s limit per file \
-                 (--max-file-seconds)"
+                "读取超时：超过每个文件 {seconds} 秒的时限（--max-file-seconds） (time limit: reading took \
+                 longer than the {seconds} s limit per file)"
             ),
             TimeScope::Archive => format!(
-                "压缩包读取超时 (archive time limit): the {seconds} s limit for one archive's \
-                 members (--max-archive-seconds) ran out while reading this file"
+                "压缩包读取超时：读取此文件时，压缩包成员文件的 {seconds} 秒总时限（--max-archive-seconds）\
+                 已用完 (archive time limit: the {seconds} s limit for one archive's members ran \
+                 out while reading this file)"
             ),
             TimeScope::Bundle => format!(
-                "申报包读取超时 (bundle time limit): the {seconds} s limit for one bundle \
-                 (--max-bundle-seconds) ran out while reading this file"
+                "申请包读取超时：读取此文件时，整个申请包的 {seconds} 秒时限（--max-bundle-seconds）已用完 \
+                 (bundle time limit: the {seconds} s limit for one bundle ran out while reading \
+                 this file)"
             ),
         }
     }
@@ -124,12 +126,14 @@ fn not_started_message(deadline: &Deadline) -> String {
     let seconds = deadline.limit.as_secs_f64();
     match deadline.scope {
         TimeScope::Bundle => format!(
-            "未读取 (bundle time limit): the {seconds} s limit for one bundle \
-             (--max-bundle-seconds) was used up before this file was reached"
+            "未读取：轮到此文件前，整个申请包的 {seconds} 秒时限（--max-bundle-seconds）已用完 \
+             (bundle time limit: the {seconds} s limit for one bundle was used up before this \
+             file was reached)"
         ),
         _ => format!(
-            "未读取 (archive time limit): the {seconds} s limit for one archive's members \
-             (--max-archive-seconds) was used up before this member was reached"
+            "未读取：轮到此成员文件前，压缩包的 {seconds} 秒时限（--max-archive-seconds）已用完 \
+             (archive time limit: the {seconds} s limit for one archive's members was used up \
+             before this member was reached)"
         ),
     }
 }

@@ -101,8 +101,9 @@ fn cap_passages(documents: &mut [Document], max: usize) {
         left = 0;
         doc.status = FileStatus::LimitExceeded;
         doc.error = Some(format!(
-            "申报包文本过多 (bundle passage limit): the bundle holds more than {max} passages \
-             (--max-bundle-passages); this file's text past that was not kept"
+            "申请包文本过多：整个申请包超过 {max} 段文本的限制（--max-bundle-passages），此文件超出部分\
+             未保留 (bundle passage limit: the bundle holds more than {max} passages; this file's \
+             text past that was not kept)"
         ));
     }
 }
@@ -162,8 +163,8 @@ fn read_path_within(
             declared_kind: super::sniff::kind_from_extension(shown),
             status: FileStatus::LimitExceeded,
             error: Some(format!(
-                "file is {size} bytes, over the {} byte limit per file",
-                limits.max_file_bytes
+                "文件大小为 {size} 字节，超出每个文件 {max} 字节的限制 (file is {size} bytes, over the {max} byte limit per file)",
+                max = limits.max_file_bytes
             )),
             passages: Vec::new(),
             ocr_pages: Vec::new(),
@@ -277,15 +278,15 @@ fn read_tree(
     if depth > ctx.limits.max_zip_depth {
         doc.status = FileStatus::LimitExceeded;
         doc.error = Some(format!(
-            "zip nested more than {} levels deep; not opened",
-            ctx.limits.max_zip_depth
+            "压缩包嵌套超过 {max} 层，未打开 (zip nested more than {max} levels deep; not opened)",
+            max = ctx.limits.max_zip_depth
         ));
         return vec![doc];
     }
     let listing = catch_unwind(AssertUnwindSafe(|| read_members(bytes, ctx, budget)))
         .unwrap_or_else(|_| {
             Err(ReadError::Corrupt(
-                "the zip reader failed on this file".into(),
+                "压缩包读取程序处理此文件时出错 (the zip reader failed on this file)".into(),
             ))
         });
     let listing = match listing {

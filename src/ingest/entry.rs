@@ -59,8 +59,8 @@ pub fn list_entries(dir: &Path) -> Result<Vec<Entry>> {
                 let relative = relative_to(&current, dir);
                 out.push(Entry {
                     refused: Some(ReadError::Corrupt(format!(
-                        "无法打开文件夹 {relative}，其中文件未读取 (cannot list the folder: {err}; \
-                         its files were not read)"
+                        "无法打开文件夹 {relative}：{err}，其中文件未读取 (cannot list the folder; its \
+                         files were not read)"
                     ))),
                     path: current,
                     relative,
@@ -75,8 +75,8 @@ pub fn list_entries(dir: &Path) -> Result<Vec<Entry>> {
                     let relative = relative_to(&current, dir);
                     out.push(Entry {
                         refused: Some(ReadError::Corrupt(format!(
-                            "文件夹 {relative} 的一个条目无法读取 (an entry of this folder cannot \
-                             be read: {err})"
+                            "文件夹 {relative} 的一个条目无法读取：{err} (an entry of this folder \
+                             cannot be read)"
                         ))),
                         path: current.clone(),
                         relative,
@@ -117,7 +117,7 @@ fn resolve_link(link: &Path, root: &Path, dir: &Path) -> Option<ReadError> {
         Ok(target) => target,
         Err(err) => {
             return Some(ReadError::Corrupt(format!(
-                "符号链接无法解析，未读取 (broken symbolic link: {err}; not read)"
+                "符号链接无法解析：{err}，未读取 (broken symbolic link; not read)"
             )));
         }
     };
@@ -178,10 +178,10 @@ fn special_kind(_: FileType) -> (&'static str, &'static str) {
 pub(crate) fn unreadable(err: &std::io::Error) -> ReadError {
     if err.kind() == std::io::ErrorKind::PermissionDenied {
         ReadError::Corrupt(format!(
-            "无权读取此文件，请检查文件权限 (cannot read the file: {err}; check its permissions)"
+            "无权读取此文件：{err}，请检查文件权限 (cannot read the file; check its permissions)"
         ))
     } else {
-        ReadError::Corrupt(format!("无法读取此文件 (cannot read the file: {err})"))
+        ReadError::Corrupt(format!("无法读取此文件：{err} (cannot read the file)"))
     }
 }
 

@@ -119,8 +119,8 @@ where
             Ok(_) => {}
             Err(e) => {
                 break Outcome::Malformed(format!(
-                    "XML error at byte {}: {e}",
-                    events.error_position()
+                    "XML 在第 {at} 字节处出错：{e} (XML error at byte {at})",
+                    at = events.error_position()
                 ));
             }
         }

@@ -86,9 +86,9 @@ impl HeadingBudget {
     pub(crate) fn note(&self) -> Option<String> {
         (self.refused > 0).then(|| {
             format!(
-                "{} passage(s) were given no headings: the document's headings would copy more than {} MiB onto its passages",
-                self.refused,
-                self.max / (1024 * 1024)
+                "{n} 段文本未标注所属标题：文档的标题复制到各段后会超过 {mib} MiB (passage(s) were given no headings: the document's headings would copy more than {mib} MiB onto its passages)",
+                n = self.refused,
+                mib = self.max / (1024 * 1024)
             )
         })
     }
@@ -132,6 +132,10 @@ mod tests {
         let mut q = passage();
         budget.assign(&mut q, 6, || panic!("not copied"));
         assert!(q.headings.is_empty());
-        assert!(budget.note().is_some_and(|n| n.starts_with("1 passage(s)")));
+        assert!(
+            budget
+                .note()
+                .is_some_and(|n| n.starts_with("1 段文本未标注所属标题"))
+        );
     }
 }

@@ -289,7 +289,7 @@ fn read_kind(
             name, bytes,
         ))),
         FileKind::Unknown => Err(ReadError::Unsupported(
-            "unknown file type: not a PDF, Word, spreadsheet, text, zip or image file".into(),
+            "无法识别的文件类型：不是 PDF、Word、电子表格、文本、压缩包或图片文件 (unknown file type: not a PDF, Word, spreadsheet, text, zip or image file)".into(),
         )),
     }
 }
@@ -316,15 +316,16 @@ pub fn read_isolated(path: &str, bytes: &[u8], ctx: &ReadContext) -> Document {
     };
     if bytes.is_empty() {
         doc.status = FileStatus::Empty;
-        doc.error = Some("file has no bytes".into());
+        doc.error = Some("文件为空（0 字节） (file has no bytes)".into());
         return doc;
     }
     doc.kind = sniff::sniff(path, bytes);
     if doc.bytes > ctx.limits.max_file_bytes {
         doc.status = FileStatus::LimitExceeded;
         doc.error = Some(format!(
-            "file is {} bytes, over the {} byte limit per file",
-            doc.bytes, ctx.limits.max_file_bytes
+            "文件大小为 {size} 字节，超出每个文件 {max} 字节的限制 (file is {size} bytes, over the {max} byte limit per file)",
+            size = doc.bytes,
+            max = ctx.limits.max_file_bytes
         ));
         return doc;
     }
@@ -344,8 +345,8 @@ pub fn read_isolated(path: &str, bytes: &[u8], ctx: &ReadContext) -> Document {
             tracing::warn!(file = path, "reader panicked: {what}");
             doc.status = FileStatus::Corrupt;
             doc.error = Some(format!(
-                "the {} reader failed on this file: {what}",
-                doc.kind
+                "{kind} 读取程序处理此文件时出错：{what} (the {kind} reader failed on this file)",
+                kind = doc.kind
             ));
         }
     }
@@ -357,8 +358,8 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
         extracted.passages.truncate(ctx.limits.max_passages);
         extracted.truncated.get_or_insert_with(|| {
             format!(
-                "more than {} passages; the rest was not read",
-                ctx.limits.max_passages
+                "文本段超过 {max} 段的限制，其余未读取 (more than {max} passages; the rest was not read)",
+                max = ctx.limits.max_passages
             )
         });
     }
@@ -378,18 +379,18 @@ fn apply_extracted(doc: &mut Document, mut extracted: Extracted, ctx: &ReadConte
         // font) are kept as passages but do not make the file readable.
         doc.status = FileStatus::NeedsOcr;
         doc.error = Some(format!(
-            "no page has a usable text layer ({} page(s) are scans or use fonts without a Unicode mapping): OCR needed",
-            doc.ocr_pages.len()
+            "需要 OCR：没有一页有可用的文字层（{n} 页是扫描件或使用缺少 Unicode 映射的字体） (no page has a usable text layer: {n} page(s) are scans or use fonts without a Unicode mapping; OCR needed)",
+            n = doc.ocr_pages.len()
         ));
     } else if doc.passages.is_empty() && doc.kind != FileKind::Zip {
         if doc.ocr_pages.is_empty() {
             doc.status = FileStatus::Empty;
-            doc.error = Some("no text found in the file".into());
+            doc.error = Some("文件中没有找到文字 (no text found in the file)".into());
         } else {
             doc.status = FileStatus::NeedsOcr;
             doc.error = Some(format!(
-                "no page has a usable text layer ({} page(s) are scans or use fonts without a Unicode mapping): OCR needed",
-                doc.ocr_pages.len()
+                "需要 OCR：没有一页有可用的文字层（{n} 页是扫描件或使用缺少 Unicode 映射的字体） (no page has a usable text layer: {n} page(s) are scans or use fonts without a Unicode mapping; OCR needed)",
+                n = doc.ocr_pages.len()
             ));
         }
     }

@@ -69,7 +69,7 @@ pub(super) fn secondary_part(
         }
         Err(PartError::Broken(m)) => {
             out.notes.push(match lost {
-                Some(lost) => format!("{m}; {lost}"),
+                Some(lost) => format!("{m}；{lost}"),
                 None => m,
             });
             None
@@ -81,8 +81,9 @@ pub(super) fn secondary_part(
 /// `embedded` objects (`kinds` says which and where) that are not read.
 pub(super) fn finish(mut out: Extracted, sink: Sink, embedded: usize, kinds: &str) -> Extracted {
     if embedded > 0 {
-        out.notes
-            .push(format!("{embedded} embedded object(s) {kinds} not read"));
+        out.notes.push(format!(
+            "有 {embedded} 个嵌入对象未读取（{kinds}） ({embedded} embedded object(s) not read)"
+        ));
     }
     out.passages = sink.into_passages();
     out
@@ -104,14 +105,15 @@ impl<'b, 'c> Package<'b, 'c> {
     ) -> Result<Package<'b, 'c>, ReadError> {
         let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
             ReadError::Corrupt(format!(
-                "not a readable {what}: the zip package is damaged or truncated ({e})"
+                "文件已损坏或不完整，无法作为 {what} 读取：{e} (not a readable {what}: the zip package is damaged \
+                 or truncated)"
             ))
         })?;
         if zip.len() > limits.max_zip_entries {
             return Err(ReadError::LimitExceeded(format!(
-                "the {what} package has {} entries, over the limit of {}",
-                zip.len(),
-                limits.max_zip_entries
+                "该 {what} 文件包含 {n} 个条目，超出 {max} 个的限制 (the {what} package has {n} entries, over the limit of {max})",
+                n = zip.len(),
+                max = limits.max_zip_entries
             )));
         }
         Ok(Package { zip, limits })
@@ -171,7 +173,7 @@ fn read_part<R: Read + Seek>(
             .and_then(|f| f.name().ok().map(|n| n.into_owned()))
             .unwrap_or_default();
         note = Some(format!(
-            "{name} has invalid UTF-8; undecodable bytes became U+FFFD"
+            "部件 {name} 含有无效的 UTF-8 字节，已替换为 U+FFFD ({name} has invalid UTF-8; undecodable bytes became U+FFFD)"
         ));
     }
     Ok((text.into_owned(), note))
@@ -184,9 +186,11 @@ fn read_bounded<R: Read + Seek>(
     idx: usize,
     limits: &Limits,
 ) -> Result<(Vec<u8>, Option<String>), PartError> {
-    let mut file = zip
-        .by_index(idx)
-        .map_err(|e| PartError::Broken(format!("zip entry #{idx} cannot be opened ({e})")))?;
+    let mut file = zip.by_index(idx).map_err(|e| {
+        PartError::Broken(format!(
+            "第 {idx} 个 zip 条目无法打开：{e} (zip entry #{idx} cannot be opened)"
+        ))
+    })?;
     let name = file.name().map(|n| n.into_owned()).unwrap_or_default();
     let by_ratio = file
         .compressed_size()
@@ -195,8 +199,8 @@ fn read_bounded<R: Read + Seek>(
     let bound = limits.max_file_bytes.min(by_ratio);
     if file.size() > bound {
         return Err(PartError::TooBig(format!(
-            "{name} expands to {} bytes, over the {bound} byte bound (size or compression ratio limit)",
-            file.size()
+            "部件 {name} 解压后为 {size} 字节，超出 {bound} 字节的上限（大小或压缩比限制） ({name} expands to {size} bytes, over the {bound} byte bound: size or compression ratio limit)",
+            size = file.size()
         )));
     }
     let mut buf = Vec::new();
@@ -206,17 +210,17 @@ fn read_bounded<R: Read + Seek>(
         .read_to_end(&mut buf);
     if buf.len() as u64 > bound {
         return Err(PartError::TooBig(format!(
-            "{name} expands past the {bound} byte bound (size or compression ratio limit)"
+            "部件 {name} 解压后超出 {bound} 字节的上限（大小或压缩比限制） ({name} expands past the {bound} byte bound: size or compression ratio limit)"
         )));
     }
     if let Err(e) = read {
         if buf.is_empty() {
             return Err(PartError::Broken(format!(
-                "{name} cannot be decompressed ({e})"
+                "部件 {name} 无法解压：{e} ({name} cannot be decompressed)"
             )));
         }
         note = Some(format!(
-            "{name} is damaged ({e}); the text decompressed before the damage was kept"
+            "部件 {name} 已损坏：{e}；已保留损坏处之前解压出的文字 ({name} is damaged; the text decompressed before the damage was kept)"
         ));
     }
     Ok((buf, note))
@@ -337,7 +341,7 @@ pub(crate) fn refuse_unread(
 ) -> Result<(), ReadError> {
     match outcome {
         Outcome::Malformed(why) if passages == 0 => Err(ReadError::Corrupt(format!(
-            "{name} is not well-formed XML and no text was read before the error ({why})"
+            "部件 {name} 不是格式正确的 XML，出错前未读到任何文字：{why} ({name} is not well-formed XML and no text was read before the error)"
         ))),
         _ => Ok(()),
     }
@@ -349,13 +353,13 @@ pub(crate) fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool 
         Outcome::Done => false,
         Outcome::Malformed(why) => {
             out.notes.push(format!(
-                "{name} is not well-formed XML ({why}); the text before the error was kept"
+                "部件 {name} 不是格式正确的 XML：{why}；已保留出错前的文字 ({name} is not well-formed XML; the text before the error was kept)"
             ));
             false
         }
         Outcome::Full => {
             out.truncated.get_or_insert_with(|| {
-                "more passages than the per-file limit; the rest was not read".into()
+                "文本段超出每个文件的限制，其余未读取 (more passages than the per-file limit; the rest was not read)".into()
             });
             true
         }
@@ -365,7 +369,7 @@ pub(crate) fn settle(name: &str, outcome: Outcome, out: &mut Extracted) -> bool 
         }
         Outcome::TooDeep => {
             out.truncated.get_or_insert_with(|| {
-                format!("{name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read")
+                format!("部件 {name} 的 XML 元素嵌套超过 {MAX_DEPTH} 层，其余未读取 ({name} nests XML elements deeper than {MAX_DEPTH} levels; the rest was not read)")
             });
             true
         }

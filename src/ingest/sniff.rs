@@ -209,24 +209,26 @@ pub fn unsupported_message(name: &str, bytes: &[u8]) -> String {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    let what = if bytes.starts_with(b"{\\rtf") {
-        "RTF document"
+    let (zh, en) = if bytes.starts_with(b"{\\rtf") {
+        ("RTF 文档", "RTF document")
     } else if ext == "wps" {
-        "WPS 文字 (.wps) document"
+        ("WPS 文字（.wps）文档", "WPS (.wps) document")
     } else if ext == "ofd" || sniff_zip_is_ofd(bytes) {
-        "OFD (版式文档) file"
+        ("OFD 版式文档", "OFD file")
     } else if ext == "odt" || zip_mimetype_contains(bytes, "opendocument.text") {
-        "OpenDocument text (.odt)"
+        ("OpenDocument 文本（.odt）", "OpenDocument text (.odt)")
     } else if matches!(ext.as_str(), "ppt" | "pptx" | "dps" | "odp")
         || zip_mimetype_contains(bytes, "opendocument.presentation")
         || zip_has_member(bytes, "ppt/presentation.xml")
     {
-        "presentation"
+        ("演示文稿", "presentation")
     } else {
-        "legacy Word (.doc) document"
+        ("旧版 Word（.doc）文档", "legacy Word (.doc) document")
     };
     format!(
-        "{what}: not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)"
+        "{zh}：certsift 不读取此格式；请申请方提供 .docx 或 PDF，或自行转换（如 libreoffice \
+         --headless --convert-to docx） ({en}: not read by certsift; ask the applicant for .docx \
+         or PDF, or convert it)"
     )
 }
 

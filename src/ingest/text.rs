@@ -81,14 +81,15 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let decoded = decode(bytes);
     let mut extracted = Extracted::default();
     if decoded.encoding != "UTF-8" {
-        extracted
-            .notes
-            .push(format!("decoded as {}", decoded.encoding));
+        extracted.notes.push(format!(
+            "按 {enc} 编码解码 (decoded as {enc})",
+            enc = decoded.encoding
+        ));
     }
     if decoded.had_errors {
         extracted.notes.push(format!(
-            "some bytes are not valid {} and were replaced with �",
-            decoded.encoding
+            "部分字节不是有效的 {enc}，已替换为 � (some bytes are not valid {enc} and were replaced with �)",
+            enc = decoded.encoding
         ));
     }
     // Decoding a large file takes time of its own: the clock is read once before the lines.
@@ -102,8 +103,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         }
         if extracted.passages.len() >= ctx.limits.max_passages {
             extracted.truncated = Some(format!(
-                "more than {} non-blank lines; the rest was not read",
-                ctx.limits.max_passages
+                "非空行超过 {max} 行的限制，其余未读取 (more than {max} non-blank lines; the rest was not read)",
+                max = ctx.limits.max_passages
             ));
             break;
         }

@@ -84,11 +84,13 @@ fn spool_error(e: &std::io::Error) -> ReadError {
     let full = matches!(e.raw_os_error(), Some(28 | 122)); // ENOSPC, EDQUOT
     if full {
         ReadError::LimitExceeded(format!(
-            "磁盘已满 (disk full): this zip member could not be unpacked to a temporary file: {e}"
+            "磁盘已满，此成员文件无法解压到临时文件：{e} (disk full: this zip member could not be \
+             unpacked to a temporary file)"
         ))
     } else {
         ReadError::LimitExceeded(format!(
-            "this zip member could not be unpacked to a temporary file: {e}"
+            "此成员文件无法解压到临时文件：{e} (this zip member could not be unpacked to a temporary \
+             file)"
         ))
     }
 }
@@ -113,7 +115,11 @@ pub fn read_members(
     ctx: &ReadContext,
     budget: &AtomicU64,
 ) -> Result<Members, ReadError> {
-    let not_a_zip = |e| ReadError::Corrupt(format!("not a readable zip archive: {e}"));
+    let not_a_zip = |e| {
+        ReadError::Corrupt(format!(
+            "压缩包已损坏或不是 zip 格式，无法读取：{e} (not a readable zip archive)"
+        ))
+    };
     // `ZipArchive` checks the archive as a whole (it rejects more damaged central directories
     // than the iterable reader does); its index is not used, since it drops duplicate names.
     zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_zip)?;
@@ -124,8 +130,8 @@ pub fn read_members(
     let count = archive.len();
     if count > limits.max_zip_entries {
         out.truncated = Some(format!(
-            "archive has {count} entries, over the limit of {}; only the first {} were read",
-            limits.max_zip_entries, limits.max_zip_entries
+            "压缩包有 {count} 个条目，超出 {max} 个的限制，只读取了前 {max} 个 (archive has {count} entries, over the limit of {max}; only the first {max} were read)",
+            max = limits.max_zip_entries
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -139,7 +145,7 @@ pub fn read_members(
             Some(Err(e)) => {
                 // The iterable reader cannot go past a damaged central-directory entry.
                 out.notes.push(format!(
-                    "entry {index} is unreadable: {e}; the entries after it were not read"
+                    "第 {index} 个条目无法读取：{e}；其后的条目未读取 (entry {index} is unreadable; the entries after it were not read)"
                 ));
                 break;
             }
@@ -162,7 +168,7 @@ pub fn read_members(
         };
         if name != decoded.replace('\\', "/") {
             out.notes.push(format!(
-                "entry name {decoded:?} points outside the archive; read as {name:?}"
+                "条目名 {decoded:?} 指向压缩包之外，已按 {name:?} 读取 (entry name points outside the archive; read as {name:?})"
             ));
         }
         if is_system_clutter(&name) {
@@ -175,7 +181,7 @@ pub fn read_members(
         let name = unique;
         let content = if is_encrypted {
             Err(ReadError::Encrypted(
-                "this zip member is password-protected".into(),
+                "此成员文件已加密，需要密码 (this zip member is password-protected)".into(),
             ))
         } else {
             let body = files.reader_mut();
@@ -197,8 +203,9 @@ pub fn read_members(
     }
     if renamed > 0 {
         out.notes.push(format!(
-            "压缩包内有同名条目，后出现的已编号为 ~2、~3… ({renamed} entries share a name with an \
-             earlier one; each is read, the later ones as name~2, name~3…)"
+            "压缩包内有 {renamed} 个条目与前面的条目同名，均已读取，后出现的编号为 ~2、~3… ({renamed} \
+             entries share a name with an earlier one; each is read, the later ones as name~2, \
+             name~3…)"
         ));
     }
     Ok(out)
@@ -208,9 +215,13 @@ pub fn read_members(
 fn open_error(e: zip::result::ZipError) -> ReadError {
     match e {
         zip::result::ZipError::UnsupportedArchive(zip::result::ZipError::PASSWORD_REQUIRED) => {
-            ReadError::Encrypted("this zip member is password-protected".into())
+            ReadError::Encrypted(
+                "此成员文件已加密，需要密码 (this zip member is password-protected)".into(),
+            )
         }
-        other => ReadError::Corrupt(format!("cannot unpack this zip member: {other}")),
+        other => ReadError::Corrupt(format!(
+            "此成员文件无法解压：{other} (cannot unpack this zip member)"
+        )),
     }
 }
 
@@ -232,8 +243,11 @@ fn read_member(
     if declared_size > cap {
         return Err(member_too_big(declared_size, compressed_size, limits));
     }
-    let unpack_error =
-        |e: std::io::Error| ReadError::Corrupt(format!("cannot unpack this zip member: {e}"));
+    let unpack_error = |e: std::io::Error| {
+        ReadError::Corrupt(format!(
+            "此成员文件无法解压：{e} (cannot unpack this zip member)"
+        ))
+    };
     // Never trust the declared size: read at most cap + 1 bytes and judge by what came out.
     let keep = IN_MEMORY_PER_MEMBER.min(*in_memory);
     let mut head = Vec::with_capacity(declared_size.min(keep) as usize);
@@ -273,13 +287,13 @@ fn read_member(
 fn member_too_big(size: u64, compressed: u64, limits: &super::Limits) -> ReadError {
     if size > limits.max_file_bytes {
         ReadError::LimitExceeded(format!(
-            "zip member expands to more than {} bytes (limit per file)",
-            limits.max_file_bytes
+            "成员文件解压后超过每个文件 {max} 字节的限制 (zip member expands to more than {max} bytes, limit per file)",
+            max = limits.max_file_bytes
         ))
     } else {
         ReadError::LimitExceeded(format!(
-            "zip member expands from {compressed} to over {size} bytes, a ratio above the limit of {} (zip bomb?)",
-            limits.max_zip_ratio
+            "成员文件从 {compressed} 字节解压到超过 {size} 字节，压缩比超出 {ratio} 倍的限制（疑似压缩炸弹） (zip member expands from {compressed} to over {size} bytes, a ratio above the limit of {ratio}: zip bomb?)",
+            ratio = limits.max_zip_ratio
         ))
     }
 }
@@ -293,7 +307,7 @@ fn take_from_budget(budget: &AtomicU64, amount: u64, total: u64) -> Result<(), R
         .map_err(|_| {
             budget.store(0, Ordering::Relaxed);
             ReadError::LimitExceeded(format!(
-                "the archive expands to more than {total} bytes in all (limit); the rest was not read"
+                "压缩包解压后总计超过 {total} 字节的限制，其余未读取 (the archive expands to more than {total} bytes in all, limit; the rest was not read)"
             ))
         })
 }

@@ -82,7 +82,7 @@ impl Fib {
     pub(super) fn parse(word: &[u8]) -> Result<Fib, ReadError> {
         let short = || {
             ReadError::Corrupt(
-                "the WordDocument stream is too short to hold a File Information Block".into(),
+                "WordDocument 流太短，容不下文件信息块（FIB） (the WordDocument stream is too short to hold a File Information Block)".into(),
             )
         };
         let ident = u16_at(word, 0).ok_or_else(short)?;
@@ -92,15 +92,17 @@ impl Fib {
         let far_east_word6 = FAR_EAST_WORD6_IDENTS.contains(&ident);
         if !WORD_IDENTS.contains(&ident) && !far_east_word6 {
             return Err(ReadError::Corrupt(format!(
-                "not a Word document: the WordDocument stream starts with {ident:#06x}, not Word's magic number 0xa5ec"
+                "不是 Word 文档：WordDocument 流以 {ident:#06x} 开头，而不是 Word 的标识 0xa5ec (not a Word document: the WordDocument stream starts with {ident:#06x}, not Word's magic number 0xa5ec)"
             )));
         }
         let version = match nfib {
             101..=105 => Version::Word6,
             0..=100 => {
                 return Err(ReadError::Unsupported(format!(
-                    "Word document of a version before Word 6 (nFib {nfib}): not read by certsift; \
-                     ask the applicant for .docx or PDF, or convert it (e.g. libreoffice --headless --convert-to docx)"
+                    "Word 6 之前版本的 Word 文档（nFib {nfib}）：certsift 不读取此格式；请申请方提供 .docx 或 \
+                     PDF，或自行转换（如 libreoffice --headless --convert-to docx） (Word document of a \
+                     version before Word 6: not read by certsift; ask the applicant for .docx or PDF, \
+                     or convert it)"
                 )));
             }
             _ => Version::Word97,

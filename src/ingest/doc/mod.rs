@@ -93,42 +93,45 @@ fn is_works(ole: &Ole<'_>) -> bool {
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if word2_magic(bytes) {
         return Err(ReadError::Unsupported(
-            "Word for Windows 1.x/2.0 document (a format from before Word 6): not read by \
-             certsift; ask the applicant for .docx or PDF, or convert it (e.g. libreoffice \
-             --headless --convert-to docx)"
+            "旧版 Word for Windows 1.x/2.0 文档（Word 6 之前的格式）：certsift 不读取此格式；请申请方提供 \
+             .docx 或 PDF，或自行转换（如 libreoffice --headless --convert-to docx） (Word for \
+             Windows 1.x/2.0 document: not read by certsift; ask the applicant for .docx or PDF, \
+             or convert it)"
                 .into(),
         ));
     }
     let mut ole = Ole::open(bytes)?;
     if is_works(&ole) {
         return Err(ReadError::Unsupported(
-            "Microsoft Works word-processor file (.wps from Microsoft Works, not WPS Office): \
-             not read by certsift; ask the applicant for .docx or PDF, or convert it (e.g. \
-             libreoffice --headless --convert-to docx)"
+            "微软 Works 文字处理文件（Microsoft Works 的 .wps，不是 WPS Office 文件）：certsift \
+             不读取此格式；请申请方提供 .docx 或 PDF，或自行转换（如 libreoffice --headless \
+             --convert-to docx） (Microsoft Works word-processor file, not WPS Office: not read \
+             by certsift; ask the applicant for .docx or PDF, or convert it)"
                 .into(),
         ));
     }
     let word = ole.read("WordDocument")?.ok_or_else(|| {
         ReadError::Corrupt(
-            "compound file without a WordDocument stream: not a Word document".into(),
+            "复合文件中没有 WordDocument 流，不是 Word 文档 (compound file without a WordDocument stream: not a Word document)".into(),
         )
     })?;
     let fib = Fib::parse(&word)?;
     if fib.encrypted {
-        let how = if fib.obfuscated {
-            "XOR obfuscation"
+        let (zh, en) = if fib.obfuscated {
+            ("XOR 混淆", "XOR obfuscation")
         } else {
-            "RC4 encryption"
+            ("RC4 加密", "RC4 encryption")
         };
         return Err(ReadError::Encrypted(format!(
-            "password-protected Word document ({how}); ask the applicant for an unprotected copy"
+            "Word 文档已加密（{zh}），请申请方提供未加密的副本 (password-protected Word document, \
+             {en}; ask the applicant for an unprotected copy)"
         )));
     }
     let table = match fib.version {
         Version::Word97 => ole.read(fib.table_stream)?.ok_or_else(|| {
             ReadError::Corrupt(format!(
-                "the Word document has no {} stream (its piece table and properties)",
-                fib.table_stream
+                "Word 文档缺少 {stream} 流（存放片段表和格式属性） (the Word document has no {stream} stream: its piece table and properties)",
+                stream = fib.table_stream
             ))
         })?,
         Version::Word6 => Vec::new(),
@@ -180,18 +183,18 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
 
     if sink.full() {
         out.truncated.get_or_insert_with(|| {
-            "more passages than the per-file limit; the rest was not read".into()
+            "文本段超出每个文件的限制，其余未读取 (more passages than the per-file limit; the rest was not read)".into()
         });
     }
     if ole.padded {
         out.notes
-            .push("the compound file ends in a short sector (as WPS writes it); padded".into());
+            .push("复合文件以不完整的扇区结尾（WPS 写出的文件常见），已补齐 (the compound file ends in a short sector, as WPS writes it; padded)".into());
     }
     if fib.version == Version::Word6 {
         out.notes.push(format!(
-            "Word 6/95 document (nFib {}), text decoded as {}; table cells found by their marks only",
-            fib.nfib,
-            if fib.far_east_word6 {
+            "Word 6/95 文档（nFib {nfib}），文字按 {enc} 解码；表格单元格仅按标记识别 (Word 6/95 document, text decoded as {enc}; table cells found by their marks only)",
+            nfib = fib.nfib,
+            enc = if fib.far_east_word6 {
                 "UTF-16"
             } else {
                 fib.code_page().name()
@@ -199,17 +202,17 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         ));
     } else if paragraph_props.is_empty() {
         out.notes
-            .push("paragraph properties unreadable; table cells found by their marks only".into());
+            .push("段落属性无法读取，表格单元格仅按标记识别 (paragraph properties unreadable; table cells found by their marks only)".into());
     }
     if damage.missing_cps > 0 {
         out.notes.push(format!(
-            "{} characters lie past the end of the WordDocument stream (a damaged piece table) and were not read",
-            damage.missing_cps
+            "有 {n} 个字符位于 WordDocument 流末尾之后（片段表已损坏），未读取 ({n} characters lie past the end of the WordDocument stream, a damaged piece table, and were not read)",
+            n = damage.missing_cps
         ));
     }
     if cut > 0 {
         out.notes.push(format!(
-            "{cut} paragraph(s) longer than 1 MiB were cut; the rest of each was not read"
+            "有 {cut} 个段落超过 1 MiB，已截断，超出部分未读取 ({cut} paragraph(s) longer than 1 MiB were cut; the rest of each was not read)"
         ));
     }
     let found = if fib.version == Version::Word97 && out.truncated.is_none() {
@@ -229,13 +232,13 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         .saturating_sub(found.len());
     if unfound > 0 {
         out.notes.push(format!(
-            "{unfound} drawn object(s) or picture(s) in the text without a picture to read"
+            "正文中有 {unfound} 个绘图对象或图片找不到可读取的图像 ({unfound} drawn object(s) or picture(s) in the text without a picture to read)"
         ));
     }
     let embedded = ole.embedded_objects();
     if embedded > 0 {
         out.notes.push(format!(
-            "{embedded} embedded object(s) (ObjectPool: Excel, Word, OLE packages) not read"
+            "有 {embedded} 个嵌入对象未读取（ObjectPool：Excel、Word、OLE 包） ({embedded} embedded object(s) not read)"
         ));
     }
     out.passages = sink.into_passages();

@@ -42,7 +42,8 @@ impl<'b> Ole<'b> {
         let limit = data.len() as u64;
         let file = cfb::CompoundFile::open(Cursor::new(data)).map_err(|e| {
             ReadError::Corrupt(format!(
-                "damaged compound (OLE2) file, the container of a Word 97–2003 document: {e}"
+                "复合文件（OLE2，Word 97–2003 文档的容器）已损坏：{e} (damaged compound (OLE2) file, the \
+                 container of a Word 97–2003 document)"
             ))
         })?;
         Ok(Ole {
@@ -93,7 +94,9 @@ impl<'b> Ole<'b> {
             return Ok(None);
         }
         let stream = self.file.open_stream(&path).map_err(|e| {
-            ReadError::Corrupt(format!("the {actual} stream cannot be opened ({e})"))
+            ReadError::Corrupt(format!(
+                "{actual} 流无法打开：{e} (the {actual} stream cannot be opened)"
+            ))
         })?;
         let mut buf = Vec::new();
         match stream.take(self.limit).read_to_end(&mut buf) {
@@ -103,7 +106,7 @@ impl<'b> Ole<'b> {
                 Ok(Some(buf))
             }
             Err(e) => Err(ReadError::Corrupt(format!(
-                "the {actual} stream cannot be read ({e})"
+                "{actual} 流无法读取：{e} (the {actual} stream cannot be read)"
             ))),
         }
     }

@@ -75,8 +75,8 @@ pub(super) fn pieces(fib: &Fib, word: &[u8], table: &[u8]) -> Result<Vec<Piece>,
         .and_then(|(fc, lcb)| table.get(fc..fc.checked_add(lcb)?))
         .ok_or_else(|| {
             ReadError::Corrupt(format!(
-                "the piece table (CLX at {fc}, {lcb} bytes) lies outside the {} stream",
-                fib.table_stream
+                "片段表（CLX，位于 {fc}，{lcb} 字节）超出了 {stream} 流的范围 (the piece table lies outside the {stream} stream)",
+                stream = fib.table_stream
             ))
         })?;
     let (plc, grpprls) = piece_plc(clx)?;
@@ -150,7 +150,7 @@ fn refuse_shared_bytes(pieces: &[Piece], stream: usize) -> Result<(), ReadError>
 fn contiguous(fib: &Fib, word: &[u8]) -> Result<Vec<Piece>, ReadError> {
     if fib.version == Version::Word97 {
         return Err(ReadError::Corrupt(
-            "the Word document has no piece table (CLX), so its text cannot be located".into(),
+            "Word 文档没有片段表（CLX），无法定位其文字 (the Word document has no piece table, so its text cannot be located)".into(),
         ));
     }
     let width = if fib.far_east_word6 {
@@ -175,7 +175,7 @@ fn contiguous(fib: &Fib, word: &[u8]) -> Result<Vec<Piece>, ReadError> {
 /// The `PlcPcd` of a CLX, and the property lists (`Prc`, clxt 1) before it in order, which a
 /// piece's `Prm1` indexes.
 fn piece_plc(clx: &[u8]) -> Result<(&[u8], Vec<&[u8]>), ReadError> {
-    let short = || ReadError::Corrupt("the piece table is cut short".into());
+    let short = || ReadError::Corrupt("片段表不完整 (the piece table is cut short)".into());
     let mut grpprls = Vec::new();
     let mut at = 0usize;
     while let Some(&clxt) = clx.get(at) {
@@ -205,13 +205,13 @@ fn piece_plc(clx: &[u8]) -> Result<(&[u8], Vec<&[u8]>), ReadError> {
             0 => at += 2,
             other => {
                 return Err(ReadError::Corrupt(format!(
-                    "the piece table has an entry of unknown type {other}"
+                    "片段表中有未知类型 {other} 的条目 (the piece table has an entry of unknown type {other})"
                 )));
             }
         }
     }
     Err(ReadError::Corrupt(
-        "the piece table (CLX) has no piece descriptors".into(),
+        "片段表（CLX）中没有片段描述符 (the piece table has no piece descriptors)".into(),
     ))
 }
 
@@ -228,7 +228,7 @@ fn parse_plc(
     }
     if n > MAX_PIECES {
         return Err(ReadError::LimitExceeded(format!(
-            "the piece table lists {n} pieces, over the limit of {MAX_PIECES}"
+            "片段表列出 {n} 个片段，超出 {MAX_PIECES} 个的限制 (the piece table lists {n} pieces, over the limit of {MAX_PIECES})"
         )));
     }
     let descriptors = 4 * (n + 1);

@@ -55,22 +55,25 @@ use walk::Walker;
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if sniff::is_encrypted_ooxml(bytes) {
         return Err(ReadError::Encrypted(
-            "password-protected Word document (an encrypted OOXML package: the zip is wrapped in \
-             an OLE2 file with an EncryptedPackage stream); ask the applicant for an unprotected copy"
+            "Word 文档已加密（加密的 OOXML 包：zip 包在带 EncryptedPackage 流的 OLE2 文件中），请申请方\
+             提供未加密的副本 (password-protected Word document: an encrypted OOXML package; ask \
+             the applicant for an unprotected copy)"
                 .into(),
         ));
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(ReadError::Corrupt(
-            "an OLE2 compound file, not a .docx zip package (a legacy .doc with a .docx name?)"
+            "这是 OLE2 复合文件，不是 .docx 的 zip 包（可能是改成 .docx 扩展名的旧版 .doc） (an OLE2 \
+             compound file, not a .docx zip package: a legacy .doc with a .docx name?)"
                 .into(),
         ));
     }
     let mut package = Package::open(bytes, ctx)?;
     let main = package.main_part().ok_or_else(|| {
+        let (zh, en) = package.looks_like();
         ReadError::Corrupt(format!(
-            "zip has no word/document.xml, so it is not a Word document{}",
-            package.looks_like()
+            "压缩包中没有 word/document.xml，不是 Word 文档{zh} (zip has no word/document.xml, so \
+             it is not a Word document{en})"
         ))
     })?;
     let dir = match main.rfind('/') {
@@ -86,8 +89,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             Ok((xml, _)) => Styles::parse(&xml),
             Err(e) => {
                 out.notes.push(format!(
-                    "styles part not read ({}); headings known only from direct outline levels",
-                    e.message()
+                    "样式部件未读取：{why}；标题只能从段落自身的大纲级别识别 (styles part not read; headings known only from direct outline levels)",
+                    why = e.message()
                 ));
                 Styles::default()
             }
@@ -98,7 +101,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     // The body: its failure to decompress is the file's failure.
     let body_idx = package
         .find(&main)
-        .ok_or_else(|| ReadError::Corrupt("main document part vanished".into()))?;
+        .ok_or_else(|| ReadError::Corrupt("主文档部件丢失 (main document part vanished)".into()))?;
     let (body_xml, body_note) = package
         .read_part(body_idx)
         .map_err(PartError::into_file_error)?;
@@ -116,7 +119,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     out.notes.extend(headings.note());
     if alt_chunks > 0 {
         out.notes.push(format!(
-            "{alt_chunks} embedded altChunk part(s) (HTML/MHT/RTF pasted into the document) not read"
+            "有 {alt_chunks} 个 altChunk 嵌入部件（粘贴进文档的 HTML/MHT/RTF）未读取 ({alt_chunks} embedded altChunk part(s) not read)"
         ));
     }
 
@@ -145,7 +148,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
 
     let embedded = package.count_under(&format!("{dir}embeddings/"));
-    let kinds = format!("in {dir}embeddings/ (Word, Excel, OLE packages)");
+    let kinds = format!("位于 {dir}embeddings/：Word、Excel、OLE 包");
     let pictures = if stop {
         Vec::new()
     } else {
@@ -258,23 +261,33 @@ impl<'b, 'c> Package<'b, 'c> {
                     name: target.clone(),
                     bytes,
                 }),
-                Err(e) => out.notes.push(format!("picture {target}: {}", e.message())),
+                Err(e) => out.notes.push(format!("图片 {target}：{}", e.message())),
             }
         }
         out.notes.extend(budget.note());
         pictures
     }
 
-    /// Hint for a zip that is not a Word document.
-    fn looks_like(&self) -> &'static str {
+    /// Hint for a zip that is not a Word document, in Chinese and in English (the message
+    /// carries both).
+    fn looks_like(&self) -> (&'static str, &'static str) {
         if self.find("xl/workbook.xml").is_some() {
-            " (it is an Excel workbook: xl/workbook.xml)"
+            (
+                "，而是 Excel 工作簿（xl/workbook.xml）",
+                ": it is an Excel workbook, xl/workbook.xml",
+            )
         } else if self.find("ppt/presentation.xml").is_some() {
-            " (it is a PowerPoint presentation)"
+            (
+                "，而是 PowerPoint 演示文稿",
+                ": it is a PowerPoint presentation",
+            )
         } else if self.find("content.xml").is_some() {
-            " (it looks like an OpenDocument file)"
+            (
+                "，看起来是 OpenDocument 文件",
+                ": it looks like an OpenDocument file",
+            )
         } else {
-            ""
+            ("", "")
         }
     }
 

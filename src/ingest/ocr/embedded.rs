@@ -88,8 +88,8 @@ impl Budget {
     pub fn note(&self) -> Option<String> {
         (self.refused > 0).then(|| {
             format!(
-                "{} picture(s) not read: the document's pictures together exceed the per-file size limit",
-                self.refused
+                "有 {n} 张图片未读取：文档中的图片合计超出每个文件的大小限制 ({n} picture(s) not read: the document's pictures together exceed the per-file size limit)",
+                n = self.refused
             )
         })
     }
@@ -104,15 +104,16 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
     let count = pictures.len();
     if ctx.limits.ocr == OcrMode::Off {
         out.notes.push(format!(
-            "{count} picture(s) in the document not read (--ocr off)"
+            "文档中的 {count} 张图片未读取（OCR 已关闭，--ocr off） ({count} picture(s) in the document not read, --ocr off)"
         ));
         return;
     }
     let engine = match engine(ctx.limits.ocr_engine) {
         Ok(engine) => engine,
         Err(e) => {
-            out.notes
-                .push(format!("{count} picture(s) in the document not read: {e}"));
+            out.notes.push(format!(
+                "文档中的 {count} 张图片未读取：{e} ({count} picture(s) in the document not read)"
+            ));
             return;
         }
     };
@@ -122,7 +123,7 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
         let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
         if let Err(e) = ctx.check_time() {
             out.notes.push(format!(
-                "pictures {number}–{count} of the document not read: {e}"
+                "文档中的第 {number}–{count} 张图片未读取：{e} (pictures {number}–{count} of the document not read)"
             ));
             out.truncated.get_or_insert_with(|| e.to_string());
             break;
@@ -131,7 +132,7 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
             Ok(image) => image,
             Err(ReadError::LimitExceeded(why)) => {
                 out.notes
-                    .push(format!("picture {number} ({}): {why}", picture.name));
+                    .push(format!("第 {number} 张图片（{}）：{why}", picture.name));
                 continue;
             }
             Err(_) => {
@@ -148,14 +149,14 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
         {
             Ok(text) => text,
             Err(super::OcrError::Timeout) => {
-                let why = format!("OCR of picture {number}: {}", ctx.time.spent_message());
+                let why = format!("第 {number} 张图片 OCR：{}", ctx.time.spent_message());
                 out.notes.push(why.clone());
                 out.truncated.get_or_insert(why);
                 break;
             }
             Err(e) => {
                 out.notes
-                    .push(format!("picture {number} ({}): {e}", picture.name));
+                    .push(format!("第 {number} 张图片（{}）：{e}", picture.name));
                 continue;
             }
         };
@@ -185,25 +186,25 @@ pub(crate) fn read_pictures(pictures: Vec<Embedded>, ctx: &ReadContext, out: &mu
     }
     if read > 0 {
         out.notes.push(format!(
-            "{read} picture(s) in the document read by OCR ({})",
-            engine.name()
+            "文档中有 {read} 张图片已通过 OCR（{engine}）读取 ({read} picture(s) in the document read by OCR)",
+            engine = engine.name()
         ));
     }
     if empty > 0 {
         out.notes.push(format!(
-            "{empty} picture(s) in the document had no legible text"
+            "文档中有 {empty} 张图片没有可辨认的文字 ({empty} picture(s) in the document had no legible text)"
         ));
     }
     if small > 0 {
         out.notes.push(format!(
-            "{small} small picture(s) (logos, icons, signatures) not read"
+            "有 {small} 张小图片（标志、图标、签名）未读取 ({small} small picture(s) not read)"
         ));
     }
     if !undecodable.is_empty() {
         out.notes.push(format!(
-            "{} picture(s) in a format not read (e.g. EMF/WMF drawings): {}",
-            undecodable.len(),
-            undecodable.join(", ")
+            "有 {n} 张图片的格式无法读取（如 EMF/WMF 绘图）：{names} ({n} picture(s) in a format not read)",
+            n = undecodable.len(),
+            names = undecodable.join(", ")
         ));
     }
 }
@@ -325,7 +326,11 @@ mod tests {
         assert!(!budget.admit("a.png", 60), "the same picture twice");
         assert!(!budget.admit("b.png", 41), "over the total");
         assert!(budget.admit("c.png", 40));
-        assert!(budget.note().is_some_and(|n| n.starts_with("1 picture(s)")));
+        assert!(
+            budget
+                .note()
+                .is_some_and(|n| n.starts_with("有 1 张图片未读取"))
+        );
     }
 
     #[test]

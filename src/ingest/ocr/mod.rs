@@ -75,10 +75,10 @@ pub enum OcrError {
     #[error("{0}")]
     Unavailable(String),
     /// The deadline passed before the engine finished.
-    #[error("OCR did not finish before the file's time limit")]
+    #[error("OCR 未能在文件的时限内完成 (OCR did not finish before the file's time limit)")]
     Timeout,
     /// The engine ran but failed on this image.
-    #[error("OCR failed: {0}")]
+    #[error("OCR 识别失败：{0}")]
     Failed(String),
 }
 
@@ -111,8 +111,13 @@ pub enum EngineChoice {
 }
 
 /// What to install when no engine is found; every "OCR unavailable" message ends with it.
-pub const SETUP_HINT: &str = "run tools/setup-parts.sh (as root) to install the OCR engines \
-     (PP-OCR with ONNX Runtime, and tesseract with its Chinese data)";
+pub const SETUP_HINT: &str = "请以 root 身份运行 tools/setup-parts.sh 安装 OCR 引擎（PP-OCR 及 \
+     ONNX Runtime、tesseract 及其中文数据） (run tools/setup-parts.sh as root to install the OCR \
+     engines: PP-OCR with ONNX Runtime, and tesseract with its Chinese data)";
+
+/// How every "no engine" message begins; [`engine`] strips it from tesseract's reason when it
+/// joins the reasons of both engines under one.
+pub const NO_ENGINE: &str = "没有可用的 OCR 引擎：";
 
 /// The process's OCR engine for `choice`, each engine found once per process. With
 /// [`EngineChoice::Auto`], PP-OCR when its parts are installed (it reads licences right, issue
@@ -125,8 +130,8 @@ pub fn engine(choice: EngineChoice) -> Result<&'static dyn Engine, OcrError> {
         EngineChoice::Auto => ppocr().or_else(|paddle| {
             tesseract().map_err(|tess| {
                 let tess = tess.to_string();
-                let tess = tess.trim_start_matches("no OCR engine: ");
-                OcrError::Unavailable(format!("no OCR engine: {paddle}; {tess}"))
+                let tess = tess.trim_start_matches(NO_ENGINE);
+                OcrError::Unavailable(format!("{NO_ENGINE}{paddle}；{tess}"))
             })
         }),
     }
@@ -278,7 +283,9 @@ pub(crate) fn page_passages(
             (false, true) => 180,
             _ => 270,
         };
-        notes.push(format!("page {page} was read turned by {degrees}°"));
+        notes.push(format!(
+            "第 {page} 页是旋转 {degrees}° 后识别的 (page {page} was read turned by {degrees}°)"
+        ));
     }
     text.lines
         .into_iter()
@@ -307,9 +314,9 @@ pub(crate) fn read_error(
     use crate::ingest::ReadError;
     match e {
         OcrError::Timeout => {
-            ReadError::LimitExceeded(format!("OCR of page {page}: {}", ctx.time.spent_message()))
+            ReadError::LimitExceeded(format!("第 {page} 页 OCR：{}", ctx.time.spent_message()))
         }
         OcrError::Unavailable(why) => ReadError::NeedsOcr(why),
-        OcrError::Failed(why) => ReadError::Corrupt(format!("page {page}: {why}")),
+        OcrError::Failed(why) => ReadError::Corrupt(format!("第 {page} 页：{why}")),
     }
 }

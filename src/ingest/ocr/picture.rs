@@ -19,11 +19,14 @@ pub const MAX_PIXELS: u64 = 100_000_000;
 pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if ctx.limits.ocr == OcrMode::Off {
         return Err(ReadError::NeedsOcr(
-            "image file: no text layer, and OCR is off (--ocr off)".into(),
+            "需要 OCR：图片文件没有文字层，且 OCR 已关闭（--ocr off） (image file: no text layer, and OCR is off)".into(),
         ));
     }
-    let engine = engine(ctx.limits.ocr_engine)
-        .map_err(|e| ReadError::NeedsOcr(format!("image file: no text layer; {e}")))?;
+    let engine = engine(ctx.limits.ocr_engine).map_err(|e| {
+        ReadError::NeedsOcr(format!(
+            "需要 OCR：图片文件没有文字层 (image file: no text layer)；{e}"
+        ))
+    })?;
     let deadline = ctx.deadline();
     let mut out = Extracted::default();
     let mut pages = 0u32;
@@ -52,8 +55,8 @@ pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadErr
     out.pages = Some(pages.max(1));
     if out.passages.iter().all(|p| p.normalized.is_empty()) {
         return Err(ReadError::NeedsOcr(format!(
-            "image file: OCR ({}) found nothing legible",
-            engine.name()
+            "图片文件：OCR（{engine}）未识别出可辨认的文字 (image file: OCR found nothing legible)",
+            engine = engine.name()
         )));
     }
     Ok(out)
@@ -72,7 +75,7 @@ fn too_big(w: u32, h: u32) -> Option<ReadError> {
     let pixels = u64::from(w) * u64::from(h);
     (pixels > MAX_PIXELS).then(|| {
         ReadError::LimitExceeded(format!(
-            "image is {w} × {h} pixels, over the {MAX_PIXELS} pixel limit for OCR"
+            "图片为 {w} × {h} 像素，超出 OCR 的 {MAX_PIXELS} 像素限制 (image is {w} × {h} pixels, over the {MAX_PIXELS} pixel limit for OCR)"
         ))
     })
 }
@@ -80,11 +83,15 @@ fn too_big(w: u32, h: u32) -> Option<ReadError> {
 fn image_error(e: image::ImageError) -> ReadError {
     use image::ImageError as E;
     match e {
-        E::Limits(l) => ReadError::LimitExceeded(format!("image over a decoding limit: {l}")),
-        E::Unsupported(u) => ReadError::Unsupported(format!(
-            "image format not read ({u}); certsift reads jpg, png, tiff and bmp"
+        E::Limits(l) => ReadError::LimitExceeded(format!(
+            "图片超出解码限制：{l} (image over a decoding limit)"
         )),
-        other => ReadError::Corrupt(format!("the image cannot be decoded: {other}")),
+        E::Unsupported(u) => ReadError::Unsupported(format!(
+            "不支持的图片格式：{u}；certsift 可读取 jpg、png、tiff 和 bmp (image format not read; certsift reads jpg, png, tiff and bmp)"
+        )),
+        other => ReadError::Corrupt(format!(
+            "图片无法解码：{other} (the image cannot be decoded)"
+        )),
     }
 }
 
@@ -93,7 +100,9 @@ pub(crate) fn decode_one(bytes: &[u8]) -> Result<GrayImage, ReadError> {
     let reader = || -> Result<image::ImageReader<Cursor<&[u8]>>, ReadError> {
         let mut reader = image::ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
-            .map_err(|e| ReadError::Corrupt(format!("the image cannot be read: {e}")))?;
+            .map_err(|e| {
+                ReadError::Corrupt(format!("图片无法读取：{e} (the image cannot be read)"))
+            })?;
         reader.limits(decoder_limits());
         Ok(reader)
     };
@@ -141,13 +150,15 @@ fn tiff_pages(
     each: &mut dyn FnMut(u32, GrayImage) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let corrupt = |e: tiff::TiffError| match e {
-        tiff::TiffError::LimitsExceeded => {
-            ReadError::LimitExceeded("TIFF page over a decoding limit".into())
-        }
+        tiff::TiffError::LimitsExceeded => ReadError::LimitExceeded(
+            "TIFF 页面超出解码限制 (TIFF page over a decoding limit)".into(),
+        ),
         tiff::TiffError::UnsupportedError(u) => ReadError::Unsupported(format!(
-            "TIFF variant not read ({u}); certsift reads grey, bilevel (incl. CCITT G4) and RGB pages"
+            "不支持的 TIFF 类型：{u}；certsift 可读取灰度、黑白（含 CCITT G4）和 RGB 页面 (TIFF variant not read; certsift reads grey, bilevel and RGB pages)"
         )),
-        other => ReadError::Corrupt(format!("the TIFF cannot be decoded: {other}")),
+        other => ReadError::Corrupt(format!(
+            "TIFF 无法解码：{other} (the TIFF cannot be decoded)"
+        )),
     };
     let mut limits = tiff::decoder::Limits::default();
     limits.decoding_buffer_size = usize::try_from(MAX_PIXELS * 4).unwrap_or(usize::MAX);
@@ -159,8 +170,8 @@ fn tiff_pages(
         page += 1;
         if page > ctx.limits.max_pages {
             return Err(ReadError::LimitExceeded(format!(
-                "more than {} pages; the rest was not read",
-                ctx.limits.max_pages
+                "超过 {max} 页的限制，其余未读取 (more than {max} pages; the rest was not read)",
+                max = ctx.limits.max_pages
             )));
         }
         let (w, h) = decoder.dimensions().map_err(corrupt)?;
@@ -236,11 +247,14 @@ fn tiff_grey(
     };
     let Some(grey) = grey else {
         return Err(ReadError::Unsupported(format!(
-            "TIFF colour type {color:?} not read; certsift reads grey, bilevel and RGB pages"
+            "不支持的 TIFF 颜色类型 {color:?}；certsift 可读取灰度、黑白和 RGB 页面 (TIFF colour type {color:?} not read; certsift reads grey, bilevel and RGB pages)"
         )));
     };
     GrayImage::from_raw(w, h, grey).ok_or_else(|| {
-        ReadError::Corrupt("the TIFF page holds fewer pixels than its size says".into())
+        ReadError::Corrupt(
+            "TIFF 页面的像素少于其标称尺寸 (the TIFF page holds fewer pixels than its size says)"
+                .into(),
+        )
     })
 }
 

@@ -9,7 +9,7 @@
 //! file per core. A subprocess rather than linking libtesseract: no C build dependency, and a
 //! page that hangs is killed at its deadline without taking the worker with it.
 
-use super::{Engine, OcrError, OcrLine, SETUP_HINT};
+use super::{Engine, NO_ENGINE, OcrError, OcrLine, SETUP_HINT};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -40,14 +40,17 @@ impl Tesseract {
     pub fn discover() -> Result<Tesseract, OcrError> {
         let program = find_on_path("tesseract").ok_or_else(|| {
             OcrError::Unavailable(format!(
-                "no OCR engine: tesseract is not installed (not found on PATH); {SETUP_HINT}"
+                "{NO_ENGINE}未安装 tesseract（PATH 中找不到） (no OCR engine: tesseract is not installed, not \
+                 found on PATH)；{SETUP_HINT}"
             ))
         })?;
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut cmd = Command::new(&program);
         cmd.arg("--list-langs");
         let listing = run(cmd, &[], deadline).map_err(|e| {
-            OcrError::Unavailable(format!("tesseract does not run ({e}); {SETUP_HINT}"))
+            OcrError::Unavailable(format!(
+                "tesseract 无法运行：{e} (tesseract does not run)；{SETUP_HINT}"
+            ))
         })?;
         let installed: Vec<&str> = listing
             .lines()
@@ -61,8 +64,8 @@ impl Tesseract {
             Some(lang) => {
                 if let Some(missing) = lang.split('+').find(|l| !installed.contains(l)) {
                     return Err(OcrError::Unavailable(format!(
-                        "{LANGUAGE_ENV}={lang}: tesseract has no {missing} data (it has {}); {SETUP_HINT}",
-                        installed.join(", ")
+                        "{NO_ENGINE}tesseract 没有 {missing} 语言数据（{LANGUAGE_ENV}={lang}；已有 {have}） (tesseract has no {missing} data)；{SETUP_HINT}",
+                        have = installed.join(", ")
                     )));
                 }
                 lang
@@ -73,8 +76,8 @@ impl Tesseract {
                 .map(|l| l.to_string())
                 .ok_or_else(|| {
                     OcrError::Unavailable(format!(
-                        "no OCR engine: tesseract has no Simplified Chinese data (chi_sim or HanS; it has {}); {SETUP_HINT}",
-                        if installed.is_empty() { "none".to_string() } else { installed.join(", ") }
+                        "{NO_ENGINE}tesseract 没有简体中文数据（chi_sim 或 HanS；已有 {have}） (no OCR engine: tesseract has no Simplified Chinese data)；{SETUP_HINT}",
+                        have = if installed.is_empty() { "无".to_string() } else { installed.join(", ") }
                     ))
                 })?,
         };
@@ -145,7 +148,12 @@ fn run(mut cmd: Command, input: &[u8], deadline: Instant) -> Result<String, OcrE
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| OcrError::Failed(format!("cannot start {:?}: {e}", cmd.get_program())))?;
+        .map_err(|e| {
+            OcrError::Failed(format!(
+                "无法启动 {:?}：{e} (cannot start the program)",
+                cmd.get_program()
+            ))
+        })?;
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let (status, out, err) = std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -165,11 +173,13 @@ fn run(mut cmd: Command, input: &[u8], deadline: Instant) -> Result<String, OcrE
     let status = status?;
     if !status.success() {
         return Err(OcrError::Failed(format!(
-            "tesseract exited with {status}: {}",
-            String::from_utf8_lossy(&err).trim()
+            "tesseract 异常退出（{status}）：{stderr} (tesseract exited with {status})",
+            stderr = String::from_utf8_lossy(&err).trim()
         )));
     }
-    String::from_utf8(out).map_err(|_| OcrError::Failed("tesseract wrote invalid UTF-8".into()))
+    String::from_utf8(out).map_err(|_| {
+        OcrError::Failed("tesseract 输出了无效的 UTF-8 (tesseract wrote invalid UTF-8)".into())
+    })
 }
 
 fn drain(mut from: impl Read, limit: u64) -> Vec<u8> {
@@ -187,7 +197,11 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Result<std::process::Exit
         match child.try_wait() {
             Ok(Some(status)) => return Ok(status),
             Ok(None) => {}
-            Err(e) => return Err(OcrError::Failed(format!("waiting for tesseract: {e}"))),
+            Err(e) => {
+                return Err(OcrError::Failed(format!(
+                    "等待 tesseract 时出错：{e} (waiting for tesseract)"
+                )));
+            }
         }
         let now = Instant::now();
         if now >= deadline {

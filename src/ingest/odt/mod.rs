@@ -64,14 +64,15 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let mut package = Package::open(bytes, ctx)?;
     if package.content_is_encrypted() {
         return Err(ReadError::Encrypted(
-            "password-protected OpenDocument text (META-INF/manifest.xml declares content.xml \
-             encrypted); ask the applicant for an unprotected copy"
+            "OpenDocument 文本已加密（META-INF/manifest.xml 声明 content.xml 已加密），请申请方提供未\
+             加密的副本 (password-protected OpenDocument text; ask the applicant for an unprotected \
+             copy)"
                 .into(),
         ));
     }
     let content_idx = package.find("content.xml").ok_or_else(|| {
         ReadError::Corrupt(
-            "zip has no content.xml, so it is not a readable OpenDocument text file".into(),
+            "压缩包中没有 content.xml，不是可读取的 OpenDocument 文本文件 (zip has no content.xml, so it is not a readable OpenDocument text file)".into(),
         )
     })?;
     let (content, note) = package
@@ -94,7 +95,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         && let Some(styles) = secondary_part(
             package.read_part(idx),
             &mut out,
-            Some("page headers and footers were not read"),
+            Some("页眉和页脚未读取 (page headers and footers were not read)"),
         )
     {
         let mut walker = Walker::new(&mut sink);
@@ -104,7 +105,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
 
     let embedded = package.embedded_objects();
-    let kinds = "(charts, spreadsheets, formulas in Object N/)";
+    let kinds = "位于 Object N/：图表、电子表格、公式";
     let pictures = if stop || out.truncated.is_some() {
         Vec::new()
     } else {
@@ -204,12 +205,12 @@ impl<'b, 'c> Package<'b, 'c> {
                     name,
                     bytes,
                 }),
-                Err(e) => out.notes.push(format!("picture {name}: {}", e.message())),
+                Err(e) => out.notes.push(format!("图片 {name}：{}", e.message())),
             }
         }
         if missing > 0 {
             out.notes.push(format!(
-                "{missing} picture(s) the document refers to are not in the package"
+                "文档引用的 {missing} 张图片不在文件包中 ({missing} picture(s) the document refers to are not in the package)"
             ));
         }
         out.notes.extend(budget.note());

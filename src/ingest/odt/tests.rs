@@ -549,7 +549,7 @@ fn pictures_are_handed_to_ocr_and_missing_ones_noted() {
     assert!(
         x.notes
             .iter()
-            .any(|n| n.contains("1 picture(s) in the document not read (--ocr off)")),
+            .any(|n| n.starts_with("文档中的 1 张图片未读取（OCR 已关闭")),
         "{:?}",
         x.notes
     );

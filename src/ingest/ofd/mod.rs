@@ -91,7 +91,7 @@ impl Reader<'_, '_> {
     fn read_all(&mut self) -> Result<(), ReadError> {
         let Some(root_idx) = self.names.get("OFD.xml") else {
             return Err(ReadError::Corrupt(
-                "zip has no OFD.xml at its root, so it is not an OFD document".into(),
+                "压缩包根目录中没有 OFD.xml，不是 OFD 文档 (zip has no OFD.xml at its root, so it is not an OFD document)".into(),
             ));
         };
         let root_entry = (root_idx, "OFD.xml".to_string());
@@ -99,26 +99,26 @@ impl Reader<'_, '_> {
             Some(tree) if tree.name == "OFD" => tree,
             Some(other) => {
                 return Err(ReadError::Corrupt(format!(
-                    "OFD.xml's root element is <{}>, not <OFD>",
-                    other.name
+                    "OFD.xml 的根元素是 <{root}>，而不是 <OFD> (OFD.xml's root element is <{root}>, not <OFD>)",
+                    root = other.name
                 )));
             }
             None => {
                 return Err(ReadError::Corrupt(
-                    "OFD.xml cannot be read or is not XML".into(),
+                    "OFD.xml 无法读取或不是 XML (OFD.xml cannot be read or is not XML)".into(),
                 ));
             }
         };
         let bodies = structure::bodies(&ofd, &self.names);
         if bodies.is_empty() {
             return Err(ReadError::Corrupt(
-                "OFD.xml lists no document (no DocBody)".into(),
+                "OFD.xml 中没有列出任何文档（缺少 DocBody） (OFD.xml lists no document: no DocBody)".into(),
             ));
         }
         if bodies.len() > 1 {
             self.out.notes.push(format!(
-                "the OFD holds {} documents; their pages are numbered on across them",
-                bodies.len()
+                "此 OFD 包含 {n} 个文档，页码跨文档连续编号 (the OFD holds {n} documents; their pages are numbered on across them)",
+                n = bodies.len()
             ));
         }
         let mut number = 0u32;
@@ -136,9 +136,9 @@ impl Reader<'_, '_> {
             }
             let Some(root) = &body.root else {
                 self.out.notes.push(format!(
-                    "document {}: its Document.xml ({}) is not in the package",
-                    i + 1,
-                    body.root_written
+                    "第 {n} 个文档：文件包中没有其 Document.xml（{root}） (document {n}: its Document.xml is not in the package)",
+                    n = i + 1,
+                    root = body.root_written
                 ));
                 continue;
             };
@@ -152,23 +152,23 @@ impl Reader<'_, '_> {
         }
         if documents_read == 0 {
             return Err(ReadError::Corrupt(
-                "no document of the OFD could be read (DocRoot missing or not XML)".into(),
+                "此 OFD 中没有可读取的文档（DocRoot 缺失或不是 XML） (no document of the OFD could be read: DocRoot missing or not XML)".into(),
             ));
         }
         self.out.pages = Some(number);
         if signatures > 0 {
             self.out.notes.push(format!(
-                "the OFD carries {signatures} electronic signature(s) or seal(s) (Signatures.xml); certsift reads the text but does not verify signatures"
+                "此 OFD 带有 {signatures} 个电子签名或电子印章（Signatures.xml）；certsift 读取文字，但不验证签名 (the OFD carries {signatures} electronic signature(s) or seal(s); certsift reads the text but does not verify signatures)"
             ));
         }
         if attachments {
             self.out
                 .notes
-                .push("the OFD lists attachments (Attachments.xml); they are not read".into());
+                .push("此 OFD 列有附件（Attachments.xml），附件未读取 (the OFD lists attachments; they are not read)".into());
         }
         if self.out.passages.is_empty() && self.out.ocr_pages.is_empty() && self.is_encrypted() {
             return Err(ReadError::Encrypted(
-                "encrypted OFD (Encryptions.xml, GM/T 0099): its pages cannot be read without the key; ask the applicant for an unencrypted copy".into(),
+                "OFD 已加密（Encryptions.xml，GM/T 0099），没有密钥无法读取页面，请申请方提供未加密的副本 (encrypted OFD: its pages cannot be read without the key; ask the applicant for an unencrypted copy)".into(),
             ));
         }
         Ok(())
@@ -205,8 +205,8 @@ impl Reader<'_, '_> {
             if *number >= self.ctx.limits.max_pages {
                 self.out.truncated.get_or_insert_with(|| {
                     format!(
-                        "the OFD has more than {} pages; only the first {} were read",
-                        self.ctx.limits.max_pages, self.ctx.limits.max_pages
+                        "OFD 超过 {max} 页，只读取了前 {max} 页 (the OFD has more than {max} pages; only the first {max} were read)",
+                        max = self.ctx.limits.max_pages
                     )
                 });
                 self.stop = true;
@@ -221,7 +221,7 @@ impl Reader<'_, '_> {
             self.read_page(document, page, *number);
             if self.out.passages.len() > self.ctx.limits.max_passages {
                 self.out.truncated.get_or_insert_with(|| {
-                    "more passages than the per-file limit; the rest was not read".into()
+                    "文本段超出每个文件的限制，其余未读取 (more passages than the per-file limit; the rest was not read)".into()
                 });
                 self.stop = true;
             }
@@ -239,8 +239,8 @@ impl Reader<'_, '_> {
             Some(entry) => self.content(entry).unwrap_or_default(),
             None => {
                 self.out.notes.push(format!(
-                    "page {number}: its content ({}) is not in the package",
-                    page.written
+                    "第 {number} 页：文件包中没有其内容部件（{part}） (page {number}: its content is not in the package)",
+                    part = page.written
                 ));
                 Drawn::default()
             }
@@ -325,9 +325,10 @@ impl Reader<'_, '_> {
         let (root, outcome) = tree::parse(&xml, self.ctx);
         self.settle(&entry.1, outcome);
         if root.is_none() {
-            self.out
-                .notes
-                .push(format!("{} has no XML element; not read", entry.1));
+            self.out.notes.push(format!(
+                "部件 {name} 没有 XML 元素，未读取 ({name} has no XML element; not read)",
+                name = entry.1
+            ));
         }
         root
     }
@@ -347,14 +348,17 @@ impl Reader<'_, '_> {
         secondary_part(
             self.package.read_part(entry.0),
             &mut self.out,
-            Some("its text is missing"),
+            Some("其文字缺失 (its text is missing)"),
         )
     }
 
     /// A part's bytes (an image) within the same bounds.
     fn part_bytes(&mut self, entry: &Entry) -> Result<Vec<u8>, String> {
         if self.stop || !self.take_bytes(entry) {
-            return Err(format!("{} not read: a limit was reached", entry.1));
+            return Err(format!(
+                "部件 {name} 未读取：已达到限制 ({name} not read: a limit was reached)",
+                name = entry.1
+            ));
         }
         match self.package.read_bytes(entry.0) {
             Ok((bytes, note)) => {
@@ -372,8 +376,9 @@ impl Reader<'_, '_> {
         if size > self.bytes_left {
             self.out.truncated.get_or_insert_with(|| {
                 format!(
-                    "the OFD's parts expand to more than the {} byte limit per file; {} and the rest were not read",
-                    self.ctx.limits.max_file_bytes, entry.1
+                    "OFD 各部件解压后超过每个文件 {max} 字节的限制，{name} 及其后部件未读取 (the OFD's parts expand to more than the {max} byte limit per file; {name} and the rest were not read)",
+                    max = self.ctx.limits.max_file_bytes,
+                    name = entry.1
                 )
             });
             self.stop = true;

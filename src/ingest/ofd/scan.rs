@@ -45,7 +45,7 @@ impl Reader<'_, '_> {
             .unwrap_or(A4_MM2);
         if largest.area < SCAN_SHARE * page_area {
             self.out.notes.push(format!(
-                "page {number}: no text, and its images are too small to be a scan of the page (a seal or logo?): not read by OCR"
+                "第 {number} 页：没有文字，其中的图片太小，不像整页扫描件（可能是印章或标志），未进行 OCR (page {number}: no text, and its images are too small to be a scan of the page; not read by OCR)"
             ));
             return;
         }
@@ -54,35 +54,37 @@ impl Reader<'_, '_> {
             Err(e) => {
                 if !self.ocr_unavailable_noted {
                     self.ocr_unavailable_noted = true;
-                    self.out.notes.push(format!("scanned pages not read: {e}"));
+                    self.out
+                        .notes
+                        .push(format!("扫描页未读取：{e} (scanned pages not read)"));
                 }
                 return;
             }
         };
         let Some(media) = self.find_media(document, page_res, page, &largest.resource) else {
             self.out.notes.push(format!(
-                "page {number}: the image resource {} of the scan is not in the package: not read by OCR",
-                largest.resource
+                "第 {number} 页：文件包中没有扫描图像资源 {res}，未进行 OCR (page {number}: the image resource {res} of the scan is not in the package: not read by OCR)",
+                res = largest.resource
             ));
             return;
         };
         if matches!(media.format.as_str(), "GBIG2" | "JBIG2" | "JB2") {
             self.out.notes.push(format!(
-                "page {number}: the scan is a JBIG2 image, which certsift does not decode: not read by OCR"
+                "第 {number} 页：扫描件是 JBIG2 图像，certsift 无法解码，未进行 OCR (page {number}: the scan is a JBIG2 image, which certsift does not decode: not read by OCR)"
             ));
             return;
         }
         let Some(file) = media.file else {
             self.out.notes.push(format!(
-                "page {number}: the file of image resource {} is not in the package: not read by OCR",
-                largest.resource
+                "第 {number} 页：文件包中没有图像资源 {res} 的文件，未进行 OCR (page {number}: the file of image resource {res} is not in the package: not read by OCR)",
+                res = largest.resource
             ));
             return;
         };
         let bytes = match self.part_bytes(&file) {
             Ok(bytes) => bytes,
             Err(why) => {
-                self.out.notes.push(format!("page {number}: {why}"));
+                self.out.notes.push(format!("第 {number} 页：{why}"));
                 return;
             }
         };
@@ -90,8 +92,8 @@ impl Reader<'_, '_> {
             Ok(image) => image,
             Err(e) => {
                 self.out.notes.push(format!(
-                    "page {number}: the scan {} cannot be decoded ({e}): not read by OCR",
-                    file.1
+                    "第 {number} 页：扫描件 {name} 无法解码：{e}，未进行 OCR (page {number}: the scan {name} cannot be decoded: not read by OCR)",
+                    name = file.1
                 ));
                 return;
             }
@@ -107,8 +109,8 @@ impl Reader<'_, '_> {
                 let passages = ocr::page_passages(number, text, &mut self.out.notes);
                 if passages.iter().all(|p| p.normalized.is_empty()) {
                     self.out.notes.push(format!(
-                        "page {number}: OCR ({}) found nothing legible on the scan",
-                        engine.name()
+                        "第 {number} 页：OCR（{engine}）未在扫描件上识别出可辨认的文字 (page {number}: OCR found nothing legible on the scan)",
+                        engine = engine.name()
                     ));
                     return;
                 }
@@ -120,7 +122,7 @@ impl Reader<'_, '_> {
                     self.out.truncated.get_or_insert(why);
                     self.stop = true;
                 }
-                other => self.out.notes.push(format!("page {number}: {other}")),
+                other => self.out.notes.push(format!("第 {number} 页：{other}")),
             },
         }
     }

@@ -386,7 +386,7 @@ fn a_missing_page_is_noted_and_the_others_read() {
     let x = read_ok(read, &bytes);
     assert_eq!(paged(&x), vec![("第二页", 2)]);
     assert!(
-        x.notes.iter().any(|n| n.starts_with("page 1:")),
+        x.notes.iter().any(|n| n.starts_with("第 1 页：")),
         "{:?}",
         x.notes
     );

@@ -58,8 +58,8 @@ use std::time::Instant;
 pub enum PaddleError {
     /// The runtime or a model is not where the setup script puts it.
     #[error(
-        "the PP-OCR engine is not installed: {missing} not found in {} (run {SETUP_SCRIPT}, or set CERTSIFT_PARTS to where it installed)",
-        dir.display()
+        "未安装 PP-OCR 引擎：在 {folder} 中找不到 {missing}（请运行 {SETUP_SCRIPT}，或将 CERTSIFT_PARTS 设为其安装位置） (the PP-OCR engine is not installed: {missing} not found)",
+        folder = dir.display()
     )]
     NotInstalled {
         /// The parts folder looked in.
@@ -71,7 +71,7 @@ pub enum PaddleError {
     #[error("{0}")]
     Runtime(String),
     /// A model would not open or run, or gave output of an unexpected shape.
-    #[error("the {model} model failed: {why}")]
+    #[error("PP-OCR 模型 {model} 出错：{why} (the {model} model failed)")]
     Model {
         /// Which model: detection, recognition or angle classification.
         model: &'static str,
@@ -79,7 +79,7 @@ pub enum PaddleError {
         why: String,
     },
     /// The page's deadline passed before it was read.
-    #[error("OCR of the page ran past its time limit")]
+    #[error("该页 OCR 超出时限 (OCR of the page ran past its time limit)")]
     Deadline,
 }
 
@@ -144,7 +144,8 @@ impl PaddleEngine {
             .metadata("character")?
             .ok_or_else(|| PaddleError::Model {
                 model: "recognition",
-                why: "its metadata has no `character` list".into(),
+                why: "模型元数据中没有 `character` 字符表 (its metadata has no `character` list)"
+                    .into(),
             })?;
         let models = [Some(&parts.det), Some(&parts.rec), parts.cls.as_ref()]
             .into_iter()
@@ -355,8 +356,8 @@ impl PaddleEngine {
                 return Err(PaddleError::Model {
                     model: "recognition",
                     why: format!(
-                        "{classes} output classes but {} in the character list",
-                        self.charset.classes()
+                        "模型输出 {classes} 个类别，但字符表中有 {listed} 个 ({classes} output classes but {listed} in the character list)",
+                        listed = self.charset.classes()
                     ),
                 });
             }
@@ -418,6 +419,6 @@ fn check(deadline: Instant) -> Result<(), PaddleError> {
 fn shape_error(model: &'static str, shape: &[i64]) -> PaddleError {
     PaddleError::Model {
         model,
-        why: format!("unexpected output shape {shape:?}"),
+        why: format!("意外的输出形状 {shape:?} (unexpected output shape)"),
     }
 }

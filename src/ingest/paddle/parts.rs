@@ -30,7 +30,7 @@ impl Parts {
     pub fn locate() -> Result<Parts, PaddleError> {
         let dir = default_dir().ok_or_else(|| PaddleError::NotInstalled {
             dir: PathBuf::from("~/.local/share/certsift/parts"),
-            missing: "a home folder (neither CERTSIFT_PARTS nor HOME is set)".into(),
+            missing: "主目录（CERTSIFT_PARTS 和 HOME 均未设置） (a home folder: neither CERTSIFT_PARTS nor HOME is set)".into(),
         })?;
         Parts::in_dir(&dir)
     }

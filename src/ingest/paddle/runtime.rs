@@ -29,10 +29,10 @@ pub fn load_runtime(lib: &Path) -> Result<(), PaddleError> {
     match loaded {
         Ok(path) if *path == wanted => Ok(()),
         Ok(path) => Err(PaddleError::Runtime(format!(
-            "ONNX Runtime is already loaded from {path}; cannot load {wanted} as well"
+            "ONNX Runtime 已从 {path} 加载，不能再加载 {wanted} (ONNX Runtime is already loaded from {path}; cannot load {wanted} as well)"
         ))),
         Err(why) => Err(PaddleError::Runtime(format!(
-            "cannot load ONNX Runtime from {wanted}: {why}"
+            "无法从 {wanted} 加载 ONNX Runtime：{why} (cannot load ONNX Runtime)"
         ))),
     }
 }
@@ -75,7 +75,7 @@ impl Model {
             .outputs()
             .first()
             .map(|o| o.name().to_string())
-            .ok_or_else(|| fail("the model has no output".into()))?;
+            .ok_or_else(|| fail("模型没有输出 (the model has no output)".into()))?;
         Ok(Model {
             name,
             session: Mutex::new(session),
@@ -97,9 +97,12 @@ impl Model {
         let outputs = session
             .run(ort::inputs![input])
             .map_err(|e| self.error(e.to_string()))?;
-        let value = outputs
-            .get(&self.output)
-            .ok_or_else(|| self.error(format!("no output named {}", self.output)))?;
+        let value = outputs.get(&self.output).ok_or_else(|| {
+            self.error(format!(
+                "没有名为 {out} 的输出 (no output named {out})",
+                out = self.output
+            ))
+        })?;
         let (shape, data) = value
             .try_extract_tensor::<f32>()
             .map_err(|e| self.error(e.to_string()))?;
@@ -112,7 +115,7 @@ impl Model {
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, PaddleError> {
         self.session
             .lock()
-            .map_err(|_| self.error("an earlier run panicked".into()))
+            .map_err(|_| self.error("先前的一次运行已崩溃 (an earlier run panicked)".into()))
     }
 
     fn error(&self, why: String) -> PaddleError {

@@ -334,7 +334,8 @@ fn composite(parts: &[(&Placed, PageImage)], page: &Rect) -> Result<PageImage, R
     }
     let Some(union) = union.filter(|u| u.area() > 0.0 && scale.is_finite() && scale > 0.0) else {
         return Err(ReadError::Corrupt(
-            "the page's scan bands have no area on the page".into(),
+            "该页的扫描图像条带在页面上没有面积 (the page's scan bands have no area on the page)"
+                .into(),
         ));
     };
     let (w, h) = (
@@ -343,8 +344,8 @@ fn composite(parts: &[(&Placed, PageImage)], page: &Rect) -> Result<PageImage, R
     );
     if !(w >= 1.0 && h >= 1.0) || (w as f64) * (h as f64) > MAX_PIXELS as f64 {
         return Err(ReadError::LimitExceeded(format!(
-            "the page's scan bands compose to {w}×{h} pixels, over the {} Mpx limit",
-            MAX_PIXELS / 1_000_000
+            "该页的扫描图像条带拼合后为 {w}×{h} 像素，超过 {mpx} 百万像素的限制 (the page's scan bands compose to {w}×{h} pixels, over the {mpx} Mpx limit)",
+            mpx = MAX_PIXELS / 1_000_000
         )));
     }
     let mut canvas = GrayImage::from_pixel(w as u32, h as u32, image::Luma([255]));
@@ -456,14 +457,16 @@ fn placements<'a>(
     page_id: ObjectId,
     ctx: &ReadContext,
 ) -> Result<PagePlacements<'a>, ReadError> {
-    let (direct, ids) = doc
-        .get_page_resources(page_id)
-        .map_err(|e| ReadError::Corrupt(format!("page resources unreadable: {e}")))?;
+    let (direct, ids) = doc.get_page_resources(page_id).map_err(|e| {
+        ReadError::Corrupt(format!("页面资源无法读取：{e} (page resources unreadable)"))
+    })?;
     let mut dicts: Vec<&Dictionary> = direct.into_iter().collect();
     dicts.extend(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
     let content = doc
         .get_page_content_with_limit(page_id, MAX_FORM_BYTES)
-        .map_err(|e| ReadError::Corrupt(format!("page content unreadable: {e}")))?;
+        .map_err(|e| {
+            ReadError::Corrupt(format!("页面内容无法读取：{e} (page content unreadable)"))
+        })?;
     let rotate = page_rotation(doc, page_id);
     let mut walk = ImageWalk {
         doc,

@@ -41,19 +41,19 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     let doc = Document::load_mem(bytes).map_err(|e| corrupt_message(&e))?;
     if doc.is_encrypted() {
         return Err(ReadError::Encrypted(
-            "the PDF is password-protected: a user password is needed to open it".into(),
+            "PDF 已加密，需要用户密码才能打开 (the PDF is password-protected: a user password is needed to open it)".into(),
         ));
     }
     let mut ex = Extracted::default();
     if doc.xref_recovery.is_some() {
         ex.notes
-            .push("the PDF's cross-reference table was damaged and has been rebuilt".into());
+            .push("PDF 的交叉引用表已损坏，已重建 (the PDF's cross-reference table was damaged and has been rebuilt)".into());
     }
     ctx.check_time()?;
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(ReadError::Corrupt(
-            "the PDF has no readable pages (its page tree is missing or damaged)".into(),
+            "PDF 没有可读取的页（页面树缺失或已损坏） (the PDF has no readable pages: its page tree is missing or damaged)".into(),
         ));
     }
     ex.pages = Some(u32::try_from(pages.len()).unwrap_or(u32::MAX));
@@ -64,9 +64,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         .collect();
     if wanted.len() < pages.len() {
         ex.truncated = Some(format!(
-            "the PDF has {} pages; only the first {} were read",
-            pages.len(),
-            ctx.limits.max_pages
+            "PDF 共 {total} 页，超出页数限制，只读取了前 {max} 页 (the PDF has {total} pages; only the first {max} were read)",
+            total = pages.len(),
+            max = ctx.limits.max_pages
         ));
     }
     // Pages are independent once the document is parsed, so a long audit report is read on
@@ -119,7 +119,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         // file but every content stream comes out undecodable. Saying "empty" would tell the
         // reviewer the applicant sent a blank file.
         return Err(ReadError::Corrupt(
-            "no page's content could be decoded (damaged streams, or an encryption variant certsift cannot decrypt); open it in a PDF viewer and re-save or print to PDF".into(),
+            "所有页的内容都无法解码（数据流已损坏，或使用了 certsift 无法解密的加密方式）；请在 PDF 阅读器中打开后另存或打印为 PDF (no page's content could be decoded: damaged streams, or an encryption variant certsift cannot decrypt; open it in a PDF viewer and re-save or print to PDF)".into(),
         ));
     }
     scans::read_scanned_pages(&doc, &pages, &mut ex, ctx);
@@ -176,13 +176,15 @@ fn read_page(
         Ok(c) => c,
         Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
             let why = format!(
-                "page {number}'s content decompresses to more than {} MiB (the limit per page); it was not read",
-                MAX_PAGE_CONTENT / (1024 * 1024)
+                "第 {number} 页的内容解压后超过 {mib} MiB（每页上限），未读取 (page {number}'s content decompresses to more than {mib} MiB, the limit per page; it was not read)",
+                mib = MAX_PAGE_CONTENT / (1024 * 1024)
             );
             return done(notes, false, false, Some(why), Vec::new());
         }
         Err(e) => {
-            notes.push(format!("page {number} could not be read: {e}"));
+            notes.push(format!(
+                "第 {number} 页无法读取：{e} (page {number} could not be read)"
+            ));
             return done(notes, false, false, None, Vec::new());
         }
     };
@@ -193,24 +195,26 @@ fn read_page(
     {
         undecodable = true;
         notes.push(format!(
-            "page {number}: its content stream could not be decoded (damaged or undecryptable)"
+            "第 {number} 页的内容流无法解码（已损坏或无法解密） (page {number}: its content stream could not be decoded, damaged or undecryptable)"
         ));
     }
     let page = match walker.page(id, &content, ctx) {
         Ok(p) => p,
         Err(e @ ReadError::LimitExceeded(_)) => return PageResult::OutOfTime(e),
         Err(e) => {
-            notes.push(format!("page {number} could not be read: {e}"));
+            notes.push(format!(
+                "第 {number} 页无法读取：{e} (page {number} could not be read)"
+            ));
             return done(notes, undecodable, false, None, Vec::new());
         }
     };
     if page.truncated {
         limited = Some(format!(
-            "page {number} is too large (too many drawing operators or too much text); only its beginning was read"
+            "第 {number} 页过大（绘图指令或文字过多），只读取了开头部分 (page {number} is too large: too many drawing operators or too much text; only its beginning was read)"
         ));
     }
     if let Some(why) = &page.limited {
-        limited.get_or_insert_with(|| format!("page {number}: {why}"));
+        limited.get_or_insert_with(|| format!("第 {number} 页：{why}"));
     }
     let blocks = layout::blocks(&page);
     if blocks.is_empty() {
@@ -270,7 +274,9 @@ fn stop_on_time(mut ex: Extracted, err: ReadError, page: u32) -> Result<Extracte
     if ex.passages.is_empty() {
         return Err(err);
     }
-    ex.truncated = Some(format!("{err}; pages from {page} on were not read"));
+    ex.truncated = Some(format!(
+        "{err}；第 {page} 页及以后未读取 (pages from {page} on were not read)"
+    ));
     Ok(ex)
 }
 
@@ -278,9 +284,9 @@ fn corrupt_message(e: &lopdf::Error) -> ReadError {
     use lopdf::Error as E;
     match e {
         E::Decryption(_) | E::InvalidPassword => ReadError::Encrypted(
-            "the PDF is password-protected: a user password is needed to open it".into(),
+            "PDF 已加密，需要用户密码才能打开 (the PDF is password-protected: a user password is needed to open it)".into(),
         ),
-        _ => ReadError::Corrupt(format!("the PDF is damaged and cannot be parsed ({e})")),
+        _ => ReadError::Corrupt(format!("PDF 文件已损坏，无法解析：{e} (the PDF is damaged and cannot be parsed)")),
     }
 }
 

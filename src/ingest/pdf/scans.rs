@@ -54,7 +54,8 @@ pub(super) fn read_scanned_pages(
     let engine = match ocr::engine(ctx.limits.ocr_engine) {
         Ok(engine) => engine,
         Err(e) => {
-            ex.notes.push(format!("scanned pages not read: {e}"));
+            ex.notes
+                .push(format!("扫描页未读取：{e} (scanned pages not read)"));
             return;
         }
     };
@@ -63,7 +64,10 @@ pub(super) fn read_scanned_pages(
         .par_iter()
         .map(|&number| {
             let Some(&id) = pages.get(&number) else {
-                return (number, Scanned::NotRead("page not found".into()));
+                return (
+                    number,
+                    Scanned::NotRead("找不到该页 (page not found)".into()),
+                );
             };
             (number, scan_page(doc, id, number, engine, deadline, ctx))
         })
@@ -75,8 +79,8 @@ pub(super) fn read_scanned_pages(
             Scanned::Read(passages, notes) if passages.iter().all(|p| p.normalized.is_empty()) => {
                 ex.notes.extend(notes);
                 ex.notes.push(format!(
-                    "page {number}: OCR ({}) found nothing legible on the scan",
-                    engine.name()
+                    "第 {number} 页：OCR（{engine}）未在扫描件上识别出可辨认的文字 (page {number}: OCR found nothing legible on the scan)",
+                    engine = engine.name()
                 ));
                 if ex.ocr_pages.contains(&number) {
                     still.push(number);
@@ -88,14 +92,14 @@ pub(super) fn read_scanned_pages(
             }
             Scanned::NotRead(_) if force && !ex.ocr_pages.contains(&number) => {}
             Scanned::NotRead(why) => {
-                ex.notes.push(format!("page {number}: {why}"));
+                ex.notes.push(format!("第 {number} 页：{why}"));
                 still.push(number);
             }
             Scanned::Stop(e) => {
                 if let ReadError::LimitExceeded(why) = &e {
                     ex.truncated.get_or_insert_with(|| why.clone());
                 } else {
-                    ex.notes.push(format!("page {number}: {e}"));
+                    ex.notes.push(format!("第 {number} 页：{e}"));
                 }
                 if ex.ocr_pages.contains(&number) {
                     still.push(number);
@@ -129,7 +133,7 @@ fn scan_page(
         Ok(Some(scan)) => scan,
         Ok(None) => {
             return Scanned::NotRead(
-                "no scanned image covers the page (text in fonts without a Unicode mapping?): not read by OCR".into(),
+                "该页没有覆盖整页的扫描图像（可能是字体缺少 Unicode 映射的文字），未进行 OCR (no scanned image covers the page: text in fonts without a Unicode mapping?; not read by OCR)".into(),
             );
         }
         Err(ReadError::LimitExceeded(why)) => return Scanned::Stop(ReadError::LimitExceeded(why)),
@@ -145,7 +149,7 @@ fn scan_page(
             let mut notes = Vec::new();
             if let Some(dpi) = scan.dpi.filter(|dpi| *dpi < LOW_DPI) {
                 notes.push(format!(
-                    "page {number} was scanned at about {dpi:.0} dpi (扫描分辨率低): OCR may misread small characters"
+                    "第 {number} 页扫描分辨率低（约 {dpi:.0} dpi），OCR 可能认错小字 (page {number} was scanned at about {dpi:.0} dpi: OCR may misread small characters)"
                 ));
             }
             let passages = ocr::page_passages(number, text, &mut notes);

@@ -153,8 +153,8 @@ impl ToUnicode {
             last = lo + (MAX_RANGE_CODES - 1);
             self.limited.get_or_insert_with(|| {
                 format!(
-                    "a font's ToUnicode map declares a range of {} codes (<{lo:X}>..<{hi:X}>); only its first {MAX_RANGE_CODES} were mapped",
-                    u64::from(hi - lo) + 1
+                    "字体的 ToUnicode 映射表声明了 {count} 个编码的范围（<{lo:X}>..<{hi:X}>），只映射了前 {MAX_RANGE_CODES} 个 (a font's ToUnicode map declares a range of {count} codes; only its first {MAX_RANGE_CODES} were mapped)",
+                    count = u64::from(hi - lo) + 1
                 )
             });
         }
@@ -164,7 +164,7 @@ impl ToUnicode {
         if self.is_full() {
             self.limited.get_or_insert_with(|| {
                 format!(
-                    "a font's ToUnicode map holds more than {MAX_ENTRIES} entries or {MAX_TOTAL_CODES} codes; the rest was not mapped"
+                    "字体的 ToUnicode 映射表超过 {MAX_ENTRIES} 条或 {MAX_TOTAL_CODES} 个编码，其余未映射 (a font's ToUnicode map holds more than {MAX_ENTRIES} entries or {MAX_TOTAL_CODES} codes; the rest was not mapped)"
                 )
             });
         }

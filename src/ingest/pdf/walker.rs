@@ -163,9 +163,9 @@ impl<'a> Walker<'a> {
         ctx: &ReadContext,
     ) -> Result<PageText, ReadError> {
         let doc = self.doc;
-        let (direct, ids) = doc
-            .get_page_resources(page_id)
-            .map_err(|e| ReadError::Corrupt(format!("page resources unreadable: {e}")))?;
+        let (direct, ids) = doc.get_page_resources(page_id).map_err(|e| {
+            ReadError::Corrupt(format!("页面资源无法读取：{e} (page resources unreadable)"))
+        })?;
         let mut dicts: Vec<&Dictionary> = direct.into_iter().collect();
         dicts.extend(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
         let resources = Resources { dicts };

@@ -30,19 +30,19 @@ use walk::SlideSink;
 pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if sniff::is_encrypted_ooxml(bytes) {
         return Err(ReadError::Encrypted(
-            "password-protected PowerPoint presentation (an encrypted OOXML package); ask the applicant for an unprotected copy".into(),
+            "PowerPoint 演示文稿已加密（加密的 OOXML 包），请申请方提供未加密的副本 (password-protected PowerPoint presentation: an encrypted OOXML package; ask the applicant for an unprotected copy)".into(),
         ));
     }
     let mut package = Package::open(bytes, ctx)?;
     let presentation = package.presentation_part(ctx).ok_or_else(|| {
         ReadError::Corrupt(
-            "zip has no ppt/presentation.xml, so it is not a PowerPoint presentation".into(),
+            "压缩包中没有 ppt/presentation.xml，不是 PowerPoint 演示文稿 (zip has no ppt/presentation.xml, so it is not a PowerPoint presentation)".into(),
         )
     })?;
     let mut out = Extracted::default();
-    let pres_idx = package
-        .find(&presentation)
-        .ok_or_else(|| ReadError::Corrupt("presentation part vanished".into()))?;
+    let pres_idx = package.find(&presentation).ok_or_else(|| {
+        ReadError::Corrupt("演示文稿主部件丢失 (presentation part vanished)".into())
+    })?;
     let (pres_xml, note) = package
         .read_part(pres_idx)
         .map_err(PartError::into_file_error)?;
@@ -60,7 +60,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         slides = package.numbered("ppt/slides/slide");
         if !slides.is_empty() {
             out.notes.push(
-                "presentation.xml lists no slides; the slide parts were read in the order of their names".into(),
+                "presentation.xml 中没有列出幻灯片，已按部件名称顺序读取各幻灯片 (presentation.xml lists no slides; the slide parts were read in the order of their names)".into(),
             );
         }
     }
@@ -76,9 +76,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         if number > ctx.limits.max_pages {
             out.truncated.get_or_insert_with(|| {
                 format!(
-                    "the presentation has {} slides; only the first {} were read",
-                    slides.len(),
-                    ctx.limits.max_pages
+                    "演示文稿共 {total} 张幻灯片，只读取了前 {max} 张 (the presentation has {total} slides; only the first {max} were read)",
+                    total = slides.len(),
+                    max = ctx.limits.max_pages
                 )
             });
             break;
@@ -89,14 +89,14 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         }
         let Some(idx) = package.find(part) else {
             out.notes.push(format!(
-                "slide {number}: its part {part} is not in the package"
+                "第 {number} 张幻灯片：文件包中没有其部件 {part} (slide {number}: its part {part} is not in the package)"
             ));
             continue;
         };
         let Some(xml) = secondary_part(
             package.read_part(idx),
             &mut out,
-            Some("its text is missing"),
+            Some("其文字缺失 (its text is missing)"),
         ) else {
             continue;
         };
@@ -163,13 +163,13 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     }
     if !slides.is_empty() && !read_any {
         return Err(ReadError::Corrupt(
-            "no slide of the presentation could be read".into(),
+            "演示文稿中没有可读取的幻灯片 (no slide of the presentation could be read)".into(),
         ));
     }
     if !hidden.is_empty() {
         out.notes.push(format!(
-            "hidden slide(s) {} (not shown in a slide show) were read too",
-            hidden
+            "隐藏的幻灯片（放映时不显示）也已读取：第 {list} 张 (hidden slide(s) {list}, not shown in a slide show, were read too)",
+            list = hidden
                 .iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
@@ -177,14 +177,16 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         ));
     }
     if charts > 0 {
-        out.notes
-            .push(format!("{charts} chart(s) on the slides not read"));
+        out.notes.push(format!(
+            "幻灯片上的 {charts} 个图表未读取 ({charts} chart(s) on the slides not read)"
+        ));
     }
     let embedded = package.count_under("ppt/embeddings/");
-    let kinds = "in ppt/embeddings/ (Word, Excel, OLE packages)";
     if embedded > 0 {
-        out.notes
-            .push(format!("{embedded} embedded object(s) {kinds} not read"));
+        out.notes.push(format!(
+            "有 {embedded} 个嵌入对象未读取（位于 ppt/embeddings/：Word、Excel、OLE 包） \
+             ({embedded} embedded object(s) not read)"
+        ));
     }
     out.passages = passages;
     out.notes.extend(budget.note());
@@ -292,8 +294,8 @@ impl<'b, 'c> Package<'b, 'c> {
             };
             let Some(idx) = self.find(&rel.target) else {
                 out.notes.push(format!(
-                    "a picture on slide {number} refers to {}, which the package does not hold",
-                    rel.target
+                    "第 {number} 张幻灯片上的图片引用了 {target}，但文件包中没有该文件 (a picture on slide {number} refers to {target}, which the package does not hold)",
+                    target = rel.target
                 ));
                 continue;
             };
@@ -308,7 +310,7 @@ impl<'b, 'c> Package<'b, 'c> {
                 }),
                 Err(e) => out
                     .notes
-                    .push(format!("picture {}: {}", rel.target, e.message())),
+                    .push(format!("图片 {}：{}", rel.target, e.message())),
             }
         }
     }

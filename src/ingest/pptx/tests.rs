@@ -308,7 +308,7 @@ fn pictures_on_slides_are_handed_to_ocr() {
     assert!(
         x.notes
             .iter()
-            .any(|n| n.contains("1 picture(s) in the document not read (--ocr off)")),
+            .any(|n| n.starts_with("文档中的 1 张图片未读取（OCR 已关闭")),
         "{:?}",
         x.notes
     );

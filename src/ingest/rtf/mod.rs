@@ -64,7 +64,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         .unwrap_or(bytes.len());
     if !bytes[start..].starts_with(b"{\\rtf") {
         return Err(ReadError::Corrupt(
-            "not an RTF document: it does not start with {\\rtf".into(),
+            "不是 RTF 文档：文件开头不是 {\\rtf (not an RTF document: it does not start with {\\rtf)".into(),
         ));
     }
     let mut reader = Reader::new(ctx.limits.max_passages);
@@ -82,14 +82,14 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         }
         if reader.full {
             out.truncated =
-                Some("more passages than the per-file limit; the rest was not read".into());
+                Some("文本段超出每个文件的限制，其余未读取 (more passages than the per-file limit; the rest was not read)".into());
             break;
         }
     }
     reader.finish();
     if reader.unknown_codepage {
         out.notes.push(
-            "the RTF names a code page certsift does not know; its 8-bit text was read as Windows-1252".into(),
+            "RTF 声明了 certsift 无法识别的代码页，其 8 位文字已按 Windows-1252 读取 (the RTF names a code page certsift does not know; its 8-bit text was read as Windows-1252)".into(),
         );
     }
     out.passages = reader.into_passages();
@@ -316,7 +316,7 @@ impl Reader {
                 self.flush_bytes();
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(format!(
-                        "the RTF nests groups deeper than {MAX_DEPTH} levels; the rest was not read"
+                        "RTF 的组嵌套超过 {MAX_DEPTH} 层，其余未读取 (the RTF nests groups deeper than {MAX_DEPTH} levels; the rest was not read)"
                     ));
                 }
                 let mut g = self.group();

@@ -15,7 +15,8 @@ use std::io::Cursor;
 
 pub(super) fn corrupt(what: &str, err: impl std::fmt::Display) -> ReadError {
     ReadError::Corrupt(format!(
-        "the {what} workbook could not be read (damaged, or not really an {what} file): {err}"
+        "{what} 工作簿无法读取（文件已损坏，或并非真正的 {what} 文件）：{err} (the {what} workbook \
+         could not be read: damaged, or not really an {what} file)"
     ))
 }
 
@@ -32,7 +33,7 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
             Err(e) => {
                 state
                     .notes
-                    .push(format!("{name}: merged cells could not be read: {e}"));
+                    .push(format!("工作表 {name} 的合并单元格无法读取：{e} ({name}: merged cells could not be read)"));
                 Vec::new()
             }
         };
@@ -41,12 +42,12 @@ pub(super) fn read_xlsx(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
             Ok(r) => r,
             // Chart sheets and the like have no cells.
             Err(calamine::XlsxError::WorksheetNotFound(_)) => return Ok(None),
-            Err(e) => return Err(corrupt("xlsx", format!("sheet {name}: {e}"))),
+            Err(e) => return Err(corrupt("xlsx", format!("工作表 {name}：{e}"))),
         };
         loop {
             let next = reader
                 .next_cell_with_formula()
-                .map_err(|e| corrupt("xlsx", format!("sheet {name}: {e}")))?;
+                .map_err(|e| corrupt("xlsx", format!("工作表 {name}：{e}")))?;
             let Some(cell) = next else { break };
             if !state.visit()? {
                 break;
@@ -81,7 +82,7 @@ pub(super) fn read_xlsb(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
     let mut wb: Xlsb<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
         if matches!(e, calamine::XlsbError::Password) {
             ReadError::Encrypted(
-                "password-protected xlsb workbook: ask the applicant for an unprotected copy"
+                "xlsb 工作簿已加密，请申请方提供未加密的副本 (password-protected xlsb workbook: ask the applicant for an unprotected copy)"
                     .into(),
             )
         } else {
@@ -94,12 +95,12 @@ pub(super) fn read_xlsb(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCell
         let mut reader = match wb.worksheet_cells_reader(&name) {
             Ok(r) => r,
             Err(calamine::XlsbError::WorksheetNotFound(_)) => return Ok(None),
-            Err(e) => return Err(corrupt("xlsb", format!("sheet {name}: {e}"))),
+            Err(e) => return Err(corrupt("xlsb", format!("工作表 {name}：{e}"))),
         };
         loop {
             let next = reader
                 .next_cell()
-                .map_err(|e| corrupt("xlsb", format!("sheet {name}: {e}")))?;
+                .map_err(|e| corrupt("xlsb", format!("工作表 {name}：{e}")))?;
             let Some(cell) = next else { break };
             if !state.visit()? {
                 break;
@@ -127,7 +128,7 @@ pub(super) fn read_xls(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells
     refuse_huge_xls(bytes, state.ctx)?;
     let dense = Dense {
         what: "xls",
-        encrypted: "password-protected xls workbook (encrypted BIFF): ask the applicant for an unprotected copy",
+        encrypted: "xls 工作簿已加密（加密的 BIFF），请申请方提供未加密的副本 (password-protected xls workbook: ask the applicant for an unprotected copy)",
         is_password: |e: &calamine::XlsError| matches!(e, calamine::XlsError::Password),
         is_missing: |e: &calamine::XlsError| matches!(e, calamine::XlsError::WorksheetNotFound(_)),
     };
@@ -143,7 +144,7 @@ pub(super) fn read_ods(bytes: &[u8], state: &mut State) -> Result<Vec<SheetCells
     refuse_huge_ods(bytes, state.ctx)?;
     let dense = Dense {
         what: "ods",
-        encrypted: "password-protected ods workbook: ask the applicant for an unprotected copy",
+        encrypted: "ods 工作簿已加密，请申请方提供未加密的副本 (password-protected ods workbook: ask the applicant for an unprotected copy)",
         is_password: |e: &calamine::OdsError| matches!(e, calamine::OdsError::Password),
         is_missing: |e: &calamine::OdsError| matches!(e, calamine::OdsError::WorksheetNotFound(_)),
     };
@@ -208,7 +209,7 @@ where
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) if (dense.is_missing)(&e) => return Ok(None),
-            Err(e) => return Err(corrupt(dense.what, format!("sheet {name}: {e}"))),
+            Err(e) => return Err(corrupt(dense.what, format!("工作表 {name}：{e}"))),
         };
         let formulas = wb.worksheet_formula(&name).unwrap_or_default();
         dense_sheet(name, &range, &formulas, merges, state).map(Some)
@@ -287,8 +288,9 @@ mod tests {
             );
         let x = read_xlsx_ok(&[sheet("Sheet1", rows)]);
         assert!(
-            x.notes.iter().any(|n| n
-                == "Sheet1!D9: formula =SUM(D3:D8) has no cached value (file saved without recalculation)"),
+            x.notes.iter().any(|n| n.starts_with(
+                "单元格 Sheet1!D9（公式 =SUM(D3:D8)）没有缓存的计算结果（文件保存时未重新计算）"
+            )),
             "{:?}",
             x.notes
         );

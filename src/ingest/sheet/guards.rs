@@ -27,8 +27,8 @@ pub(super) fn check_zip_sizes(
     }
     if total > ctx.limits.max_file_bytes {
         return Err(ReadError::LimitExceeded(format!(
-            "the {what} workbook expands to {total} bytes, over the {} byte limit per file",
-            ctx.limits.max_file_bytes
+            "{what} 工作簿解压后为 {total} 字节，超出每个文件 {max} 字节的限制 (the {what} workbook expands to {total} bytes, over the {max} byte limit per file)",
+            max = ctx.limits.max_file_bytes
         )));
     }
     Ok(())
@@ -53,8 +53,8 @@ pub(super) fn refuse_huge_xlsx(bytes: &[u8], ctx: &ReadContext) -> Result<(), Re
             && declared > ctx.limits.max_cells
         {
             return Err(ReadError::LimitExceeded(format!(
-                "the xlsx workbook's shared-string table declares {declared} strings (uniqueCount), over the limit of {} cells; not read",
-                ctx.limits.max_cells
+                "xlsx 工作簿的共享字符串表声明了 {declared} 个字符串（uniqueCount），超出 {max} 个单元格的限制，未读取 (the xlsx workbook's shared-string table declares {declared} strings, over the limit of {max} cells; not read)",
+                max = ctx.limits.max_cells
             )));
         }
     }
@@ -100,16 +100,12 @@ pub(super) fn refuse_huge_xls(bytes: &[u8], ctx: &ReadContext) -> Result<(), Rea
     }
     if scan.cells > ctx.limits.max_cells {
         return Err(ReadError::LimitExceeded(format!(
-            "the xls workbook's used area spans {} cells, over the limit of {}; not expanded",
-            scan.cells, ctx.limits.max_cells
+            "xls 工作簿的已用区域有 {cells} 个单元格，超出 {max} 个的限制，未展开 (the xls workbook's used area spans {cells} cells, over the limit of {max}; not expanded)",
+            cells = scan.cells,
+            max = ctx.limits.max_cells
         )));
     }
-    refuse_text_bytes(
-        "xls",
-        "shared strings repeated across cells",
-        scan.text_bytes,
-        ctx,
-    )
+    refuse_text_bytes("xls", "共享字符串在多个单元格中重复", scan.text_bytes, ctx)
 }
 
 /// Refuses a workbook whose cells would hold more text than a file may have bytes: calamine
@@ -122,8 +118,8 @@ fn refuse_text_bytes(
 ) -> Result<(), ReadError> {
     if text_bytes > ctx.limits.max_file_bytes {
         return Err(ReadError::LimitExceeded(format!(
-            "the {what} workbook's cells would hold {text_bytes} bytes of text ({how}), over the {} byte limit per file; not expanded",
-            ctx.limits.max_file_bytes
+            "{what} 工作簿的单元格展开后将有 {text_bytes} 字节文字（{how}），超出每个文件 {max} 字节的限制，未展开 (the {what} workbook's cells would hold {text_bytes} bytes of text, over the {max} byte limit per file; not expanded)",
+            max = ctx.limits.max_file_bytes
         )));
     }
     Ok(())
@@ -136,16 +132,12 @@ pub(super) fn refuse_huge_ods(bytes: &[u8], ctx: &ReadContext) -> Result<(), Rea
     let extent = ods_extent(bytes, ctx)?;
     if extent.cells > ctx.limits.max_cells {
         return Err(ReadError::LimitExceeded(format!(
-            "the ods workbook declares {} cells through repeated rows and columns, over the limit of {}; not expanded",
-            extent.cells, ctx.limits.max_cells
+            "ods 工作簿通过重复行列声明了 {cells} 个单元格，超出 {max} 个的限制，未展开 (the ods workbook declares {cells} cells through repeated rows and columns, over the limit of {max}; not expanded)",
+            cells = extent.cells,
+            max = ctx.limits.max_cells
         )));
     }
-    refuse_text_bytes(
-        "ods",
-        "cell text repeated across rows and columns",
-        extent.text_bytes,
-        ctx,
-    )
+    refuse_text_bytes("ods", "单元格文字在多行多列中重复", extent.text_bytes, ctx)
 }
 
 /// What calamine's ods reader would allocate.
@@ -166,7 +158,10 @@ fn ods_extent(bytes: &[u8], ctx: &ReadContext) -> Result<OdsExtent, ReadError> {
 
     let mut zip = ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt("ods", e))?;
     let Ok(content) = zip.by_name("content.xml") else {
-        return Err(corrupt("ods", "no content.xml part"));
+        return Err(corrupt(
+            "ods",
+            "缺少 content.xml 部件 (no content.xml part)",
+        ));
     };
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
     let mut buf = Vec::new();
@@ -440,7 +435,7 @@ fn refuse_dimensions(body: &[u8], ctx: &ReadContext) -> Option<String> {
     let last_row = row_end - 1;
     if last_row < first_row {
         return Some(format!(
-            "the xls sheet's DIMENSIONS record puts its first row ({first_row}) after its last ({last_row}), a range that wraps around to billions of cells; not expanded"
+            "xls 工作表的 DIMENSIONS 记录中首行（{first_row}）在末行（{last_row}）之后，范围回绕成数十亿个单元格，未展开 (the xls sheet's DIMENSIONS record puts its first row after its last, a range that wraps around to billions of cells; not expanded)"
         ));
     }
     let rows = u64::from(last_row - first_row) + 1;
@@ -448,8 +443,8 @@ fn refuse_dimensions(body: &[u8], ctx: &ReadContext) -> Option<String> {
     let cells = rows.saturating_mul(cols);
     (cells > ctx.limits.max_cells).then(|| {
         format!(
-            "the xls sheet's DIMENSIONS record declares {cells} cells ({rows} rows × {cols} columns), over the limit of {} cells; not expanded",
-            ctx.limits.max_cells
+            "xls 工作表的 DIMENSIONS 记录声明了 {cells} 个单元格（{rows} 行 × {cols} 列），超出 {max} 个单元格的限制，未展开 (the xls sheet's DIMENSIONS record declares {cells} cells, over the limit of {max} cells; not expanded)",
+            max = ctx.limits.max_cells
         )
     })
 }

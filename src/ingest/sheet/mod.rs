@@ -42,7 +42,7 @@ use state::State;
 pub fn read(kind: FileKind, bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     if sniff::is_encrypted_ooxml(bytes) {
         return Err(ReadError::Encrypted(
-            "password-protected Excel workbook (encrypted OOXML package): ask the applicant for an unprotected copy"
+            "Excel 工作簿已加密（加密的 OOXML 包），请申请方提供未加密的副本 (password-protected Excel workbook: ask the applicant for an unprotected copy)"
                 .into(),
         ));
     }
@@ -54,7 +54,7 @@ pub fn read(kind: FileKind, bytes: &[u8], ctx: &ReadContext) -> Result<Extracted
         FileKind::Ods => read_ods(bytes, &mut state)?,
         other => {
             return Err(ReadError::Unsupported(format!(
-                "the spreadsheet reader does not read {other} files"
+                "电子表格读取程序不读取 {other} 文件 (the spreadsheet reader does not read {other} files)"
             )));
         }
     };

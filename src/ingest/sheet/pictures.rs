@@ -61,7 +61,7 @@ pub(super) fn workbook_pictures(
             };
             if let Err(why) = &refs.1 {
                 out.notes.push(format!(
-                    "{drawing} (drawing of sheet {sheet}) is not well-formed ({why}); pictures after the error were not read"
+                    "工作表 {sheet} 的绘图部件 {drawing} 格式不正确：{why}；出错处之后的图片未读取 ({drawing}, drawing of sheet {sheet}, is not well-formed; pictures after the error were not read)"
                 ));
             }
             let media = book.rels_of(&drawing);
@@ -74,7 +74,7 @@ pub(super) fn workbook_pictures(
                 };
                 let Some(idx) = book.find(target) else {
                     out.notes.push(format!(
-                        "a picture on sheet {sheet} refers to {target}, which the package does not hold"
+                        "工作表 {sheet} 上的图片引用了 {target}，但文件包中没有该文件 (a picture on sheet {sheet} refers to {target}, which the package does not hold)"
                     ));
                     continue;
                 };
@@ -90,7 +90,7 @@ pub(super) fn workbook_pictures(
                         name: target.clone(),
                         bytes,
                     }),
-                    Err(e) => out.notes.push(format!("picture {target}: {}", e.message())),
+                    Err(e) => out.notes.push(format!("图片 {target}：{}", e.message())),
                 }
             }
         }
@@ -198,8 +198,8 @@ fn anchored_pictures(xml: &str, ctx: &ReadContext) -> (Vec<Placed>, Result<(), S
                 return (
                     found,
                     Err(format!(
-                        "XML error at byte {}: {e}",
-                        reader.error_position()
+                        "XML 在第 {at} 字节处出错：{e} (XML error at byte {at})",
+                        at = reader.error_position()
                     )),
                 );
             }
@@ -213,7 +213,7 @@ fn anchored_pictures(xml: &str, ctx: &ReadContext) -> (Vec<Placed>, Result<(), S
             if !empty {
                 depth += 1;
                 if depth > package::MAX_DEPTH {
-                    return (found, Err("nested too deep".into()));
+                    return (found, Err("嵌套过深 (nested too deep)".into()));
                 }
             }
             let local = e.local_name();

@@ -76,8 +76,8 @@ impl<'a> State<'a> {
         self.clock.tick()?;
         if self.visited > self.ctx.limits.max_cells {
             self.truncated = Some(format!(
-                "more than {} spreadsheet cells; the rest of the workbook was not read",
-                self.ctx.limits.max_cells
+                "单元格超过 {max} 个的限制，工作簿其余部分未读取 (more than {max} spreadsheet cells; the rest of the workbook was not read)",
+                max = self.ctx.limits.max_cells
             ));
             return Ok(false);
         }
@@ -94,7 +94,7 @@ impl<'a> State<'a> {
                 format!("={formula}")
             };
             self.uncached
-                .push(format!("{sheet}!{}: formula {shown}", a1(row, col)));
+                .push(format!("{sheet}!{}（公式 {shown}）", a1(row, col)));
         }
     }
 
@@ -115,8 +115,8 @@ impl<'a> State<'a> {
                 if passages.len() >= self.ctx.limits.max_passages {
                     self.truncated.get_or_insert_with(|| {
                         format!(
-                            "more than {} passages; the rest of the workbook was not read",
-                            self.ctx.limits.max_passages
+                            "文本段超过 {max} 段的限制，工作簿其余部分未读取 (more than {max} passages; the rest of the workbook was not read)",
+                            max = self.ctx.limits.max_passages
                         )
                     });
                     break 'sheets;
@@ -130,23 +130,23 @@ impl<'a> State<'a> {
             if self.uncached_count <= MAX_LISTED {
                 for n in &self.uncached {
                     notes.push(format!(
-                        "{n} has no cached value (file saved without recalculation)"
+                        "单元格 {n}没有缓存的计算结果（文件保存时未重新计算） (formula has no cached value: file saved without recalculation)"
                     ));
                 }
             } else {
                 notes.push(format!(
-                    "{} formula cells have no cached value (file saved without recalculation), e.g. {}",
-                    self.uncached_count,
-                    self.uncached.join("; ")
+                    "{count} 个公式单元格没有缓存的计算结果（文件保存时未重新计算），例如 {examples} ({count} formula cells have no cached value: file saved without recalculation)",
+                    count = self.uncached_count,
+                    examples = self.uncached.join("；")
                 ));
             }
         }
         if self.long_count > 0 {
             notes.push(format!(
-                "{} numeric cell(s) with 15 or more significant digits: precision may be lost (a long ID such as a 统一社会信用代码 stored as a number is already damaged in the file): {}{}",
-                self.long_count,
-                self.long_numbers.join("; "),
-                if self.long_count > MAX_LISTED { "; …" } else { "" }
+                "有 {count} 个数值单元格的有效数字达 15 位或以上，可能已丢失精度（以数值形式保存的统一社会信用代码等长编号在文件中已经损坏）：{cells}{more} ({count} numeric cell(s) with 15 or more significant digits: precision may be lost)",
+                count = self.long_count,
+                cells = self.long_numbers.join("；"),
+                more = if self.long_count > MAX_LISTED { "；…" } else { "" }
             ));
         }
         Ok(Extracted {
@@ -165,14 +165,14 @@ impl<'a> State<'a> {
             .iter()
             .filter_map(|s| match s.visible {
                 SheetVisible::Visible => None,
-                SheetVisible::Hidden => Some(format!("{} (hidden)", s.name)),
-                SheetVisible::VeryHidden => Some(format!("{} (very hidden)", s.name)),
+                SheetVisible::Hidden => Some(format!("{}（隐藏）", s.name)),
+                SheetVisible::VeryHidden => Some(format!("{}（深度隐藏）", s.name)),
             })
             .collect();
         if !hidden.is_empty() {
             self.notes.push(format!(
-                "workbook has hidden sheet(s), read like the others: {}",
-                hidden.join(", ")
+                "工作簿有隐藏的工作表，已与其他工作表一样读取：{sheets} (workbook has hidden sheet(s), read like the others)",
+                sheets = hidden.join("、")
             ));
         }
     }
@@ -187,8 +187,8 @@ impl<'a> State<'a> {
         }
         self.truncated.get_or_insert_with(|| {
             format!(
-                "the spreadsheet's cells hold more than {} bytes of text (the byte limit per file); the rest of the workbook was not read",
-                self.ctx.limits.max_file_bytes
+                "工作簿单元格中的文字超过每个文件 {max} 字节的限制，其余部分未读取 (the spreadsheet's cells hold more than {max} bytes of text, the byte limit per file; the rest of the workbook was not read)",
+                max = self.ctx.limits.max_file_bytes
             )
         });
         false
@@ -233,7 +233,7 @@ mod tests {
             .collect();
         let x = read_xlsx_ok(&[sheet("S", rows)]);
         assert_eq!(x.notes.len(), 1, "{:?}", x.notes);
-        assert!(x.notes[0].starts_with("8 formula cells have no cached value"));
+        assert!(x.notes[0].starts_with("8 个公式单元格没有缓存的计算结果"));
     }
 
     #[test]
@@ -248,7 +248,7 @@ mod tests {
         let x = read_xlsx_ok(&[visible, hidden]);
         assert_eq!(texts(&x), vec!["公开", "秘密"]);
         assert!(
-            x.notes.iter().any(|n| n.contains("隐藏名单 (hidden)")),
+            x.notes.iter().any(|n| n.contains("隐藏名单（隐藏）")),
             "{:?}",
             x.notes
         );

@@ -149,25 +149,27 @@ fn died_on(path: &str, bytes: &[u8], ctx: &ReadContext, death: &pool::Death) -> 
         (
             FileStatus::LimitExceeded,
             format!(
-                "{}; its worker process was stopped",
-                ctx.time.spent_message()
+                "{spent}；读取进程已终止 (its worker process was stopped)",
+                spent = ctx.time.spent_message()
             ),
         )
     } else if out_of_memory {
         (
             FileStatus::LimitExceeded,
             format!(
-                "内存超限 (memory limit): reading needed more than the {} MiB a worker process \
-                 may use (--max-worker-memory); its worker process stopped",
-                limits.max_worker_memory / (1024 * 1024)
+                "内存超限：读取所需内存超过每个读取进程 {mib} MiB 的限制（--max-worker-memory），读取\
+                 进程已终止 (memory limit: reading needed more than the {mib} MiB a worker process \
+                 may use; its worker process stopped)",
+                mib = limits.max_worker_memory / (1024 * 1024)
             ),
         )
     } else if let protocol::ResponseError::TooLarge { size, max } = death.error {
         (
             FileStatus::LimitExceeded,
             format!(
-                "读取结果过大 (size limit): the text read from this file is {size} bytes, over \
-                 the {max} byte limit; its worker process was stopped"
+                "读取结果过大：从此文件读出的文字有 {size} 字节，超出 {max} 字节的限制，读取进程已终止 \
+                 (size limit: the text read from this file is {size} bytes, over the {max} byte \
+                 limit; its worker process was stopped)"
             ),
         )
     } else {
@@ -175,13 +177,14 @@ fn died_on(path: &str, bytes: &[u8], ctx: &ReadContext, death: &pool::Death) -> 
             .stderr
             .last_message
             .as_deref()
-            .map(|line| format!(": {}", line.trim()))
+            .map(|line| format!("：{}", line.trim()))
             .unwrap_or_default();
         (
             FileStatus::Corrupt,
             format!(
-                "读取进程异常退出 (reader crashed): the worker process reading this file {}{last}",
-                pool::describe_status(death.status)
+                "读取进程读取此文件时异常退出{last} (reader crashed: the worker process reading \
+                 this file {status})",
+                status = pool::describe_status(death.status)
             ),
         )
     };

@@ -67,20 +67,20 @@ pub(super) fn decode(
         (k, false) if k < 0 => decode_g4(data, p.columns, &mut out, &mut clock)?,
         (k, true) if k < 0 => {
             return Err(ReadError::Unsupported(
-                "CCITT Group 4 scan with byte-aligned rows (/EncodedByteAlign): not decoded".into(),
+                "CCITT G4 扫描件使用按字节对齐的行（/EncodedByteAlign），未解码 (CCITT Group 4 scan with byte-aligned rows: not decoded)".into(),
             ));
         }
         (0, _) => decode_g3_1d(data, p, &mut out, &mut clock)?,
         _ => {
             return Err(ReadError::Unsupported(
-                "CCITT Group 3 two-dimensional scan (/K > 0): not decoded".into(),
+                "CCITT G3 二维编码扫描件（/K > 0），未解码 (CCITT Group 3 two-dimensional scan: not decoded)".into(),
             ));
         }
     };
     let done = out.rows_written;
     if outcome == Outcome::Broken && u64::from(done) * 2 < u64::from(height) {
         return Err(ReadError::Corrupt(format!(
-            "CCITT image data breaks off after {done} of its {height} rows: damaged, not decoded"
+            "CCITT 图像数据在 {height} 行中的第 {done} 行后中断，已损坏，未解码 (CCITT image data breaks off after {done} of its {height} rows: damaged, not decoded)"
         )));
     }
     if done < height {

@@ -33,10 +33,10 @@ pub(super) fn decode_image(
     let mask = flag(doc, dict, b"ImageMask");
     match &chain.image {
         Some(ImageFilter::Jbig2) => Err(ReadError::Unsupported(
-            "JBIG2-compressed scan: not decoded (certsift has no JBIG2 decoder yet)".into(),
+            "JBIG2 压缩的扫描件，未解码（certsift 暂不支持 JBIG2） (JBIG2-compressed scan: not decoded, certsift has no JBIG2 decoder yet)".into(),
         )),
         Some(ImageFilter::Jpx) => Err(ReadError::Unsupported(
-            "JPEG 2000 (JPX) compressed scan: not decoded (certsift has no JPEG 2000 decoder yet)"
+            "JPEG 2000（JPX）压缩的扫描件，未解码（certsift 暂不支持 JPEG 2000） (JPEG 2000 compressed scan: not decoded, certsift has no JPEG 2000 decoder yet)"
                 .into(),
         )),
         Some(ImageFilter::Dct) => {
@@ -72,7 +72,7 @@ fn dimensions(doc: &Document, dict: &Dictionary) -> Result<(u32, u32), ReadError
     };
     let (Some(w), Some(h)) = (side(b"Width"), side(b"Height")) else {
         return Err(ReadError::Corrupt(
-            "image without a valid /Width and /Height".into(),
+            "图像缺少有效的 /Width 和 /Height (image without a valid /Width and /Height)".into(),
         ));
     };
     check_pixels(u64::from(w), u64::from(h))?;
@@ -83,8 +83,8 @@ fn dimensions(doc: &Document, dict: &Dictionary) -> Result<(u32, u32), ReadError
 fn check_pixels(w: u64, h: u64) -> Result<(), ReadError> {
     if w.saturating_mul(h) > MAX_PIXELS {
         return Err(ReadError::LimitExceeded(format!(
-            "image of {w}×{h} pixels is over the {} Mpx limit; not decoded",
-            MAX_PIXELS / 1_000_000
+            "图像为 {w}×{h} 像素，超过 {mpx} 百万像素的限制，未解码 (image of {w}×{h} pixels is over the {mpx} Mpx limit; not decoded)",
+            mpx = MAX_PIXELS / 1_000_000
         )));
     }
     Ok(())
@@ -162,7 +162,11 @@ impl FilterChain {
                 .iter()
                 .filter_map(|o| resolve(doc, o).as_name().ok())
                 .collect(),
-            Some(_) => return Err(ReadError::Corrupt("image /Filter is not a name".into())),
+            Some(_) => {
+                return Err(ReadError::Corrupt(
+                    "图像的 /Filter 不是名称 (image /Filter is not a name)".into(),
+                ));
+            }
         };
         let params: Vec<Option<Dictionary>> = match get(doc, dict, b"DecodeParms") {
             Some(Object::Array(a)) => a
@@ -181,8 +185,8 @@ impl FilterChain {
             let p = params.get(i).cloned().flatten();
             if chain.image.is_some() {
                 return Err(ReadError::Corrupt(format!(
-                    "image filter {} follows an image filter",
-                    String::from_utf8_lossy(name)
+                    "图像压缩方式 {filter} 跟在另一种图像压缩方式之后 (image filter {filter} follows an image filter)",
+                    filter = String::from_utf8_lossy(name)
                 )));
             }
             match name {
@@ -194,8 +198,8 @@ impl FilterChain {
                 b"JPXDecode" => chain.image = Some(ImageFilter::Jpx),
                 other => {
                     return Err(ReadError::Unsupported(format!(
-                        "image compressed with {}: not decoded",
-                        String::from_utf8_lossy(other)
+                        "图像使用 {filter} 压缩，未解码 (image compressed with {filter}: not decoded)",
+                        filter = String::from_utf8_lossy(other)
                     )));
                 }
             }
@@ -226,11 +230,11 @@ impl FilterChain {
             Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
                 ..
             })) => Err(ReadError::LimitExceeded(format!(
-                "image stream decompresses to more than {} MiB, far beyond what its size needs; not decoded",
-                cap / (1024 * 1024)
+                "图像数据流解压后超过 {mib} MiB，远超其尺寸所需，未解码 (image stream decompresses to more than {mib} MiB, far beyond what its size needs; not decoded)",
+                mib = cap / (1024 * 1024)
             ))),
             Err(e) => Err(ReadError::Corrupt(format!(
-                "image stream could not be decompressed: {e}"
+                "图像数据流无法解压：{e} (image stream could not be decompressed)"
             ))),
         }
     }
@@ -243,14 +247,17 @@ fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
     use zune_jpeg::zune_core::bytestream::ZCursor;
     use zune_jpeg::zune_core::colorspace::ColorSpace;
     use zune_jpeg::zune_core::options::DecoderOptions;
-    let damaged =
-        |e: &dyn std::fmt::Display| ReadError::Corrupt(format!("JPEG image damaged: {e}"));
+    let damaged = |e: &dyn std::fmt::Display| {
+        ReadError::Corrupt(format!("JPEG 图像已损坏：{e} (JPEG image damaged)"))
+    };
     let options = DecoderOptions::default()
         .set_max_width(1 << 16)
         .set_max_height(1 << 16);
     let mut probe = JpegDecoder::new_with_options(ZCursor::new(data), options);
     probe.decode_headers().map_err(|e| damaged(&e))?;
-    let (w, h) = probe.dimensions().ok_or_else(|| damaged(&"no size"))?;
+    let (w, h) = probe
+        .dimensions()
+        .ok_or_else(|| damaged(&"缺少尺寸 (no size)"))?;
     check_pixels(w as u64, h as u64)?;
     let colour = !matches!(probe.input_colorspace(), Some(ColorSpace::Luma) | None);
     let out = if colour {
@@ -270,10 +277,11 @@ fn decode_dct(data: &[u8], invert: bool) -> Result<GrayImage, ReadError> {
         grey.iter_mut().for_each(|v| *v = 255 - *v);
     }
     let (w, h) = (
-        u32::try_from(w).map_err(|_| damaged(&"size"))?,
-        u32::try_from(h).map_err(|_| damaged(&"size"))?,
+        u32::try_from(w).map_err(|_| damaged(&"尺寸无效 (size)"))?,
+        u32::try_from(h).map_err(|_| damaged(&"尺寸无效 (size)"))?,
     );
-    GrayImage::from_raw(w, h, grey).ok_or_else(|| damaged(&"fewer pixels than its size"))
+    GrayImage::from_raw(w, h, grey)
+        .ok_or_else(|| damaged(&"像素少于其尺寸 (fewer pixels than its size)"))
 }
 
 /// What a pixel's components mean, for turning them into grey.
@@ -327,12 +335,14 @@ fn colour_of(doc: &Document, obj: &Object, depth: usize) -> Result<Colour, ReadE
     let obj = resolve(doc, obj);
     let unsupported = |what: &[u8]| {
         ReadError::Unsupported(format!(
-            "image in the {} colour space: not decoded",
-            String::from_utf8_lossy(what)
+            "图像使用 {space} 色彩空间，未解码 (image in the {space} colour space: not decoded)",
+            space = String::from_utf8_lossy(what)
         ))
     };
     if depth > MAX_COLOUR_DEPTH {
-        return Err(ReadError::Corrupt("colour spaces nested too deep".into()));
+        return Err(ReadError::Corrupt(
+            "色彩空间嵌套过深 (colour spaces nested too deep)".into(),
+        ));
     }
     let (name, args): (&[u8], &[Object]) = match obj {
         Object::Name(n) => (n, &[]),
@@ -343,11 +353,16 @@ fn colour_of(doc: &Document, obj: &Object, depth: usize) -> Result<Colour, ReadE
                     .map_err(|_| unsupported(b"?"))?,
                 rest,
             ),
-            None => return Err(ReadError::Corrupt("empty colour space array".into())),
+            None => {
+                return Err(ReadError::Corrupt(
+                    "色彩空间数组为空 (empty colour space array)".into(),
+                ));
+            }
         },
         _ => {
             return Err(ReadError::Corrupt(
-                "image colour space is not a name or array".into(),
+                "图像色彩空间既不是名称也不是数组 (image colour space is not a name or array)"
+                    .into(),
             ));
         }
     };
@@ -376,7 +391,7 @@ fn icc_based(doc: &Document, profile: Option<&Object>, depth: usize) -> Result<C
     let stream = profile.and_then(|o| resolve(doc, o).as_stream().ok());
     let Some(stream) = stream else {
         return Err(ReadError::Corrupt(
-            "ICCBased colour space without a profile".into(),
+            "ICCBased 色彩空间缺少配置文件 (ICCBased colour space without a profile)".into(),
         ));
     };
     match int(doc, &stream.dict, b"N") {
@@ -386,7 +401,7 @@ fn icc_based(doc: &Document, profile: Option<&Object>, depth: usize) -> Result<C
         _ => match get(doc, &stream.dict, b"Alternate") {
             Some(alt) => colour_of(doc, alt, depth + 1),
             None => Err(ReadError::Corrupt(
-                "ICCBased profile without a valid /N".into(),
+                "ICCBased 配置文件缺少有效的 /N (ICCBased profile without a valid /N)".into(),
             )),
         },
     }
@@ -394,17 +409,21 @@ fn icc_based(doc: &Document, profile: Option<&Object>, depth: usize) -> Result<C
 
 /// `[/Indexed base hival lookup]` → the grey of every palette entry.
 fn indexed(doc: &Document, args: &[Object], depth: usize) -> Result<Colour, ReadError> {
-    let corrupt = |why: &str| ReadError::Corrupt(format!("Indexed colour space {why}"));
+    let corrupt = |why: &str| ReadError::Corrupt(format!("索引色彩空间（Indexed）{why}"));
     let [base, hival, lookup, ..] = args else {
-        return Err(corrupt("has fewer than three parts"));
+        return Err(corrupt("不足三个部分 (has fewer than three parts)"));
     };
     let base = colour_of(doc, base, depth + 1)?;
     if matches!(base, Colour::Indexed(_)) {
-        return Err(corrupt("over another Indexed space"));
+        return Err(corrupt(
+            "建立在另一个索引色彩空间之上 (over another Indexed space)",
+        ));
     }
     let hival = match resolve(doc, hival) {
-        Object::Integer(i) => usize::try_from(*i).map_err(|_| corrupt("has a negative hival"))?,
-        _ => return Err(corrupt("has no hival")),
+        Object::Integer(i) => {
+            usize::try_from(*i).map_err(|_| corrupt("的 hival 为负数 (has a negative hival)"))?
+        }
+        _ => return Err(corrupt("缺少 hival (has no hival)")),
     }
     .min(255);
     let table: Cow<[u8]> = match resolve(doc, lookup) {
@@ -413,7 +432,7 @@ fn indexed(doc: &Document, args: &[Object], depth: usize) -> Result<Colour, Read
             s.decompressed_content_with_limit(4096)
                 .unwrap_or_else(|_| s.content.clone()),
         ),
-        _ => return Err(corrupt("has no lookup table")),
+        _ => return Err(corrupt("缺少查找表 (has no lookup table)")),
     };
     let n = base.components();
     // Entries the table is too short for are white: a damaged palette should not paint ink.
@@ -455,8 +474,8 @@ impl Layout {
                 Some(b @ (1 | 2 | 4 | 8 | 16)) => b as u8,
                 other => {
                     return Err(ReadError::Corrupt(format!(
-                        "image with {} bits per component",
-                        other.map_or("no".to_string(), |b| b.to_string())
+                        "图像每个分量的位数无效：{bits} (image with {bits} bits per component)",
+                        bits = other.map_or("no".to_string(), |b| b.to_string())
                     )));
                 }
             },
@@ -465,8 +484,9 @@ impl Layout {
         let (colour, luts) = if mask {
             (Colour::Gray, vec![mask_lut(decode.as_deref())])
         } else {
-            let cs = get(doc, dict, b"ColorSpace")
-                .ok_or_else(|| ReadError::Corrupt("image without a /ColorSpace".into()))?;
+            let cs = get(doc, dict, b"ColorSpace").ok_or_else(|| {
+                ReadError::Corrupt("图像缺少 /ColorSpace (image without a /ColorSpace)".into())
+            })?;
             let colour = colour_of(doc, cs, 0)?;
             let luts = component_luts(&colour, bpc, decode.as_deref());
             (colour, luts)
@@ -552,14 +572,14 @@ fn samples_to_grey(
     ctx: &ReadContext,
 ) -> Result<GrayImage, ReadError> {
     let row_bytes = usize::try_from(layout.row_bytes())
-        .map_err(|_| ReadError::LimitExceeded("image rows too long".into()))?;
+        .map_err(|_| ReadError::LimitExceeded("图像行过长 (image rows too long)".into()))?;
     let (w, h) = (layout.width as usize, layout.height as usize);
     let rows_present = data.len().checked_div(row_bytes).unwrap_or(0).min(h);
     if rows_present * 2 < h {
         return Err(ReadError::Corrupt(format!(
-            "image data holds {rows_present} of its {h} rows ({} of {} bytes): damaged, not decoded",
-            data.len(),
-            layout.expected_bytes()
+            "图像数据只有 {h} 行中的 {rows_present} 行（{got} / {want} 字节），已损坏，未解码 (image data holds {rows_present} of its {h} rows: damaged, not decoded)",
+            got = data.len(),
+            want = layout.expected_bytes()
         )));
     }
     if rows_present < h {
@@ -590,7 +610,7 @@ fn samples_to_grey(
         }
     }
     GrayImage::from_raw(layout.width, layout.height, out)
-        .ok_or_else(|| ReadError::Corrupt("image buffer size mismatch".into()))
+        .ok_or_else(|| ReadError::Corrupt("图像缓冲区大小不符 (image buffer size mismatch)".into()))
 }
 
 /// The level of sample `s` of a packed row (16-bit samples by their high byte).
