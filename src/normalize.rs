@@ -68,21 +68,10 @@ pub fn for_matching(text: &str) -> String {
 pub fn for_matching_mapped(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
-    for_matching_mapped_into(text, &mut out, &mut origin);
-    (out, origin)
-}
-
-/// [`for_matching_mapped`] into buffers the caller reuses (the index tokenizes every passage).
-pub(crate) fn for_matching_mapped_into(
-    text: &str,
-    out: &mut String,
-    origin: &mut Vec<std::ops::Range<usize>>,
-) {
-    out.clear();
-    origin.clear();
-    fold(text, out, |source, len| {
+    fold(text, &mut out, |source, len| {
         origin.extend(std::iter::repeat_n(source, len));
     });
+    (out, origin)
 }
 
 /// Characters NFKC leaves as they are, told without asking it: ASCII other than controls, and

@@ -19,12 +19,6 @@ use std::process::Command;
 /// `page 3 was scanned at about 100 dpi (扫描分辨率低)` has its first at 35).
 const LEAD: usize = 20;
 
-/// Messages still English on purpose, by a piece of their text, each with the reason.
-const STILL_ENGLISH: &[(&str, &str)] = &[(
-    "glyph(s) in fonts without a usable Unicode mapping were skipped",
-    "written in pdf::read_page after layout::blocks, which another change is editing",
-)];
-
 /// Whether `message` leads with Chinese: a Han character within its first [`LEAD`] characters.
 fn leads_with_chinese(message: &str) -> bool {
     message
@@ -98,8 +92,7 @@ fn every_error_and_note_of_every_reader_leads_with_chinese() {
             .unwrap_or_default();
         notes += doc_notes.len();
         for message in error.into_iter().chain(doc_notes) {
-            let exempt = STILL_ENGLISH.iter().any(|(text, _)| message.contains(text));
-            if !exempt && !leads_with_chinese(message) {
+            if !leads_with_chinese(message) {
                 english.push(format!("{path}: {message}"));
             }
         }

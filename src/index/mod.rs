@@ -126,10 +126,7 @@ impl Index {
             tokenizer::NAME,
             TextAnalyzer::from(tokenizer::CjkBigramTokenizer),
         );
-        index.tokenizers().register(
-            tokenizer::FOUND_NAME,
-            TextAnalyzer::from(tokenizer::FoundTextTokenizer::default()),
-        );
+
         // Manual reload: `add_bundle` reloads right after its commit, so a search that follows
         // always sees it (OnCommitWithDelay would leave a window).
         let reader = index
@@ -262,7 +259,8 @@ impl Writer<'_> {
                 let location = serde_json::to_string(&passage.location)
                     .expect("a Location (plain fields, no maps) always serialises");
                 doc.add_text(f.location, location);
-                doc.add_text(f.text, &passage.text);
+                doc.add_text(f.text, &passage.normalized);
+                doc.add_text(f.found, &passage.text);
                 let context = passage_context(passage);
                 if !context.is_empty() {
                     doc.add_text(f.context, context);

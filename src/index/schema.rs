@@ -20,11 +20,15 @@ pub struct Fields {
     /// The passage's [`crate::model::Location`] as its serde JSON: stored only, read back
     /// into the enum, never parsed as a display string.
     pub location: Field,
-    /// The passage's text as found ([`crate::model::Passage::text`]), stored, and indexed by
-    /// its matching form's CJK bigrams with positions (phrase queries) through
-    /// [`super::tokenizer::FoundTextTokenizer`], whose offsets point into the text as found:
-    /// a snippet shows the passage as the document has it, its matches marked where they are.
+    /// The passage's matching form ([`crate::model::Passage::normalized`]), indexed with the
+    /// CJK bigram tokenizer and positions (phrase queries), not stored.
     pub text: Field,
+    /// The passage's text as found ([`crate::model::Passage::text`]), stored only: a hit's
+    /// snippet is cut from it, its matches found in its matching form and mapped back
+    /// ([`crate::normalize::for_matching_mapped`]), so the snippet shows the passage as the
+    /// document has it. Mapping a hit's text costs a query microseconds; tokenizing every
+    /// passage's text as found at indexing time cost half the indexing speed.
+    pub found: Field,
     /// What the passage sits under, in matching form: its headings (a Word heading path, a
     /// sheet's title and column header row) and its sheet's name. Indexed like
     /// [`Fields::text`]'s matching form but without positions, not stored: a record row (`2026-03-02 | 张先生 | 空调不制冷`) is
@@ -58,15 +62,10 @@ impl Fields {
         let stored_only = TextOptions::default().set_stored();
         // One stored copy of the text, as found: the matching form is not stored too, as a
         // second stored copy cost a third of the indexing time (benches/index.rs).
-        let found = TextFieldIndexing::default()
-            .set_tokenizer(tokenizer::FOUND_NAME)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let text_options = TextOptions::default()
-            .set_stored()
-            .set_indexing_options(found);
         let bigrams = TextFieldIndexing::default()
             .set_tokenizer(tokenizer::NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text_options = TextOptions::default().set_indexing_options(bigrams.clone());
         // Without positions: a heading is matched by all of a word's bigrams, not as an exact
         // phrase, which keeps a sheet's header row, repeated on every row, cheap to index.
         let context_options = TextOptions::default()
@@ -76,8 +75,9 @@ impl Fields {
         // per passage (benches/index.rs).
         let file = builder.add_text_field("file", STORED);
         let kind = builder.add_text_field("kind", STORED);
-        let location = builder.add_text_field("location", stored_only);
+        let location = builder.add_text_field("location", stored_only.clone());
         let text = builder.add_text_field("text", text_options);
+        let found = builder.add_text_field("found", stored_only);
         let context = builder.add_text_field("context", context_options);
         // Without field norms: few passages hold values, so the average length BM25 divides
         // by is tiny, and a licence block holding all eight of its values would score as if
@@ -103,6 +103,7 @@ impl Fields {
             kind,
             location,
             text,
+            found,
             context,
             field_values,
             indicator,

@@ -208,18 +208,7 @@ impl Index {
                     "index holds an unreadable location `{location_json}` ({e}); rebuild it"
                 ))
             })?;
-            let snippet = snippets.snippet_from_doc(&doc);
-            let (snippet, highlights) = if snippet.is_empty() || snippet.highlighted().is_empty() {
-                (
-                    one_line(&leading_chars(&first(f.text), SNIPPET_CHARS)),
-                    Vec::new(),
-                )
-            } else {
-                (
-                    one_line(snippet.fragment()),
-                    merged(snippet.highlighted().to_vec()),
-                )
-            };
+            let (snippet, highlights) = snippet_as_found(&snippets, &first(f.found));
             hits.push(Hit {
                 bundle: first(f.bundle),
                 file: first(f.file),
@@ -326,6 +315,42 @@ fn all_bigrams_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
 }
 
 /// The first `n` characters of `text`.
+/// The snippet of a passage whose text as found is `found`: tantivy picks the stretch and its
+/// matches in the matching form (where the terms are), and both are mapped back into the text
+/// as found. Without a match, the passage's start.
+fn snippet_as_found(snippets: &SnippetGenerator, found: &str) -> (String, Vec<Range<usize>>) {
+    let start_only = || (one_line(&leading_chars(found, SNIPPET_CHARS)), Vec::new());
+    let (matching, origin) = crate::normalize::for_matching_mapped(found);
+    let snippet = snippets.snippet(&matching);
+    let fragment = snippet.fragment();
+    if fragment.is_empty() || snippet.highlighted().is_empty() {
+        return start_only();
+    }
+    // tantivy gives the fragment's text, not its place: it is the first stretch of the matching
+    // form that reads so (another with the same text would have the same marks).
+    let Some(at) = matching.find(fragment) else {
+        return start_only();
+    };
+    let source = |from: usize, to: usize| -> Option<Range<usize>> {
+        let first = origin.get(from)?;
+        let last = origin.get(to.checked_sub(1)?)?;
+        Some(first.start..last.end.max(first.start))
+    };
+    let Some(cut) = source(at, at + fragment.len()) else {
+        return start_only();
+    };
+    let Some(text) = found.get(cut.clone()) else {
+        return start_only();
+    };
+    let highlights = snippet
+        .highlighted()
+        .iter()
+        .filter_map(|h| source(at + h.start, at + h.end))
+        .map(|r| r.start.saturating_sub(cut.start)..r.end.saturating_sub(cut.start))
+        .collect();
+    (one_line(text), merged(highlights))
+}
+
 fn leading_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }

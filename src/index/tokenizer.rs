@@ -58,7 +58,7 @@ impl Tokenizer for CjkBigramTokenizer {
 }
 
 impl<'a> CjkBigramStream<'a> {
-    fn new(text: &'a str) -> CjkBigramStream<'a> {
+    pub(crate) fn new(text: &'a str) -> CjkBigramStream<'a> {
         CjkBigramStream {
             text,
             chars: text.char_indices().peekable(),
@@ -155,68 +155,6 @@ impl TokenStream for CjkBigramStream<'_> {
     }
 }
 
-/// The name [`FoundTextTokenizer`] is registered under.
-pub const FOUND_NAME: &str = "cjk_bigram_found";
-
-/// The tokenizer of the text as found: [`CjkBigramTokenizer`] over its matching form
-/// ([`crate::normalize::for_matching`]), with each token's offsets pointing back into the text
-/// as found. The index stores a passage's own text, so a snippet shows `ＧＢ／Ｔ` or a word
-/// wrapped over two lines as the document has it, its match marked where it really is, while the
-/// terms are those of the matching form that queries are tokenised into.
-#[derive(Debug, Clone, Default)]
-pub struct FoundTextTokenizer {
-    /// The last text's matching form and each of its bytes' source range, reused between texts.
-    matching: String,
-    origin: Vec<std::ops::Range<usize>>,
-}
-
-/// The token stream of [`FoundTextTokenizer`].
-pub struct FoundTextStream<'a> {
-    inner: CjkBigramStream<'a>,
-    origin: &'a [std::ops::Range<usize>],
-}
-
-impl Tokenizer for FoundTextTokenizer {
-    type TokenStream<'a> = FoundTextStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> FoundTextStream<'a> {
-        crate::normalize::for_matching_mapped_into(text, &mut self.matching, &mut self.origin);
-        FoundTextStream {
-            inner: CjkBigramStream::new(&self.matching),
-            origin: &self.origin,
-        }
-    }
-}
-
-impl TokenStream for FoundTextStream<'_> {
-    fn advance(&mut self) -> bool {
-        if !self.inner.advance() {
-            return false;
-        }
-        // The bigram stream never reads its token's offsets back, so they may be rewritten.
-        let token = self.inner.token_mut();
-        let from = self.origin.get(token.offset_from).map(|r| r.start);
-        let to = token
-            .offset_to
-            .checked_sub(1)
-            .and_then(|last| self.origin.get(last))
-            .map(|r| r.end);
-        if let (Some(from), Some(to)) = (from, to) {
-            token.offset_from = from;
-            token.offset_to = to.max(from);
-        }
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,50 +230,6 @@ mod tests {
         #[test]
         fn never_panics_on_any_text(text in "\\PC{0,60}") {
             let _ = tokens(&text);
-        }
-    }
-
-    fn found_tokens(text: &str) -> Vec<(String, &str)> {
-        let mut tokenizer = FoundTextTokenizer::default();
-        let mut stream = tokenizer.token_stream(text);
-        let mut out = Vec::new();
-        while let Some(t) = stream.next() {
-            out.push((t.text.clone(), &text[t.offset_from..t.offset_to]));
-        }
-        out
-    }
-
-    #[test]
-    fn text_as_found_gives_the_matching_terms_located_in_it() {
-        assert_eq!(
-            found_tokens("ＧＢ／Ｔ 售后\n服务"),
-            [
-                ("gb".into(), "ＧＢ"),
-                ("t".into(), "Ｔ"),
-                ("售后".into(), "售后"),
-                ("后服".into(), "后\n服"),
-                ("服务".into(), "服务"),
-            ]
-        );
-    }
-
-    proptest! {
-        /// The same terms, at the same positions, as the bigram tokenizer over the matching form.
-        #[test]
-        fn found_terms_are_the_matching_forms_terms(
-            text in "[a-zA-Z0-9 \\n\\-:/。，零配件待处理售后服务ＧＢ１２（）①]{0,40}"
-        ) {
-            let matching = crate::normalize::for_matching(&text);
-            let want: Vec<(String, usize)> =
-                tokens(&matching).into_iter().map(|t| (t.0, t.3)).collect();
-            let mut tokenizer = FoundTextTokenizer::default();
-            let mut stream = tokenizer.token_stream(&text);
-            let mut got = Vec::new();
-            while let Some(t) = stream.next() {
-                prop_assert!(text.get(t.offset_from..t.offset_to).is_some());
-                got.push((t.text.clone(), t.position));
-            }
-            prop_assert_eq!(got, want);
         }
     }
 

@@ -233,7 +233,7 @@ fn read_page(
             .sum();
         needs_ocr = page.unusable_glyphs * 2 >= usable;
         notes.push(format!(
-            "page {number}: {} glyph(s) in fonts without a usable Unicode mapping were skipped (OCR would recover them)",
+            "第 {number} 页：{} 个字形所用字体没有可用的 Unicode 映射，已跳过（OCR 可以识别） (page {number}: glyph(s) in fonts without a usable Unicode mapping were skipped)",
             page.unusable_glyphs
         ));
     }
