@@ -21,6 +21,7 @@ pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+mod ranges;
 pub mod report;
 pub mod rules;
 

@@ -234,6 +234,32 @@ fn clause_search_returns_the_passages_the_report_cites_not_their_whole_page() {
     }
 }
 
+/// A hit's snippet is the passage as found: a word a PDF wrapped over two lines (制定纠正 /
+/// 措施) is shown wrapped (the break as a space), and the mark covers it there.
+#[test]
+fn snippets_show_the_text_as_found_with_the_match_marked() {
+    let hits = search(&["纠正措施", "--bundle", "华信家电-2026"]);
+    let marked: Vec<String> = hits
+        .iter()
+        .flat_map(|h| {
+            let snippet = h["snippet"].as_str().unwrap_or_default().to_string();
+            h["highlights"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |r| {
+                    let (from, to) = (r[0].as_u64()? as usize, r[1].as_u64()? as usize);
+                    snippet.get(from..to).map(str::to_string)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        marked.iter().any(|m| m == "纠正 措施"),
+        "the wrapped occurrence is marked as found: {marked:?}"
+    );
+}
+
 #[test]
 fn material_filter_keeps_only_files_of_that_material() {
     let hits = search(&["--material", "business_license"]);

@@ -348,25 +348,11 @@ fn snippet_as_found(snippets: &SnippetGenerator, found: &str) -> (String, Vec<Ra
         .filter_map(|h| source(at + h.start, at + h.end))
         .map(|r| r.start.saturating_sub(cut.start)..r.end.saturating_sub(cut.start))
         .collect();
-    (one_line(text), merged(highlights))
+    (one_line(text), crate::ranges::merged(highlights))
 }
 
 fn leading_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
-}
-
-/// Highlight ranges sorted, with overlapping or touching ones joined: a CJK word's bigrams
-/// overlap (`售后`, `后服`, `服务`), and the reader wants one mark over `售后服务`.
-fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match out.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => out.push(range),
-        }
-    }
-    out
 }
 
 /// `text` on one line: line breaks and tabs become spaces, byte for byte, so highlight ranges

@@ -80,20 +80,7 @@ pub fn match_ranges(text: &str, terms: &[String]) -> Vec<Range<usize>> {
             }
         }
     }
-    merge(hits)
-}
-
-/// Sorts ranges and merges those that overlap or touch.
-fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    merged
+    crate::ranges::merged(hits)
 }
 
 /// The byte window of at most `max_chars` characters to show: the whole text when short
