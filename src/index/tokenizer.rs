@@ -53,12 +53,6 @@ impl Tokenizer for CjkBigramTokenizer {
     type TokenStream<'a> = CjkBigramStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkBigramStream<'a> {
-        CjkBigramStream::new(text)
-    }
-}
-
-impl<'a> CjkBigramStream<'a> {
-    pub(crate) fn new(text: &'a str) -> CjkBigramStream<'a> {
         CjkBigramStream {
             text,
             chars: text.char_indices().peekable(),

@@ -101,6 +101,13 @@ impl CompiledContext {
     /// Whether a passage states something (see `[statement]` in `context.toml`): sentence
     /// punctuation, a predicate word, a table cell, a row (` | `) or a structured file. Checked for weak
     /// rules only: a strong rule's own conditions already ask for substance.
+    /// Whether a `not_yet` word (暂, 尚…) stands right before byte `start` of `folded`.
+    fn is_not_yet(&self, folded: &str, start: usize) -> bool {
+        folded
+            .get(..start)
+            .is_some_and(|head| self.not_yet.iter().any(|w| head.ends_with(w.as_str())))
+    }
+
     fn is_statement(&self, folded: &str, pctx: &PassageContext<'_>) -> bool {
         self.predicates.is_empty()
             || pctx.in_cell
@@ -274,8 +281,6 @@ struct Occurrence {
     is_other_sense: bool,
     /// A negation cue is near.
     is_negated: bool,
-    /// A `not_yet` word stands right before it.
-    is_not_yet: bool,
     /// Bit `g` set: a cue of `[[other_party]]` group `g` stands in the occurrence's clause.
     other_party: u64,
 }
@@ -337,7 +342,6 @@ impl CompiledRules {
                 end: m.end(),
                 is_other_sense: false,
                 is_negated: false,
-                is_not_yet: false,
                 other_party: 0,
             })
             .collect();
@@ -396,9 +400,6 @@ impl CompiledRules {
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues);
-            o.is_not_yet = folded
-                .get(..o.start)
-                .is_some_and(|head| ctx.not_yet.iter().any(|w| head.ends_with(w.as_str())));
             for (g, spans) in party_cues.iter().enumerate() {
                 if has_cue(before, o.start - before.len(), spans) || has_cue(after, o.end, spans) {
                     o.other_party |= 1 << g;
@@ -512,7 +513,8 @@ impl CompiledRules {
                     return false;
                 }
                 // 「暂不开展废旧商品回收」 says it is not done yet, not that it does not apply.
-                if rule.kind == RuleKind::Exclusion && o.is_not_yet {
+                // Asked only of exclusion rules' terms, off the path every evidence term takes.
+                if rule.kind == RuleKind::Exclusion && self.context.is_not_yet(folded, o.start) {
                     return false;
                 }
             }

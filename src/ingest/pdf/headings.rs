@@ -13,8 +13,7 @@
 //! gets the headings above it in the document, outermost first, and a heading its level.
 
 use crate::model::Passage;
-use crate::normalize::for_matching;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Longest heading, in visible characters.
 const MAX_HEADING_CHARS: usize = 40;
@@ -44,7 +43,7 @@ pub(super) fn assign(blocks: &mut [Sized<'_>]) {
         .map(|b| {
             b.size >= LARGER * body
                 && looks_like_a_title(&b.passage.text)
-                && !repeated.contains_key(b.passage.normalized.as_str())
+                && !repeated.contains(b.passage.normalized.as_str())
         })
         .collect();
     // Levels: the distinct heading sizes (to half a point), largest first.
@@ -70,7 +69,8 @@ pub(super) fn assign(blocks: &mut [Sized<'_>]) {
         if let Some(level) = level {
             block.passage.heading_level = Some(u8::try_from(level + 1).unwrap_or(u8::MAX));
             if path.len() < MAX_DEPTH {
-                path.push((level, one_line(&block.passage.text)));
+                // Its lines joined as the matching form joins them, already computed.
+                path.push((level, block.passage.normalized.clone()));
             }
         }
     }
@@ -96,19 +96,13 @@ fn body_size(blocks: &[Sized<'_>]) -> Option<f32> {
 }
 
 /// Texts (matching form) that appear on more than one page: running headers and footers.
-fn repeated_texts<'b>(blocks: &'b [Sized<'_>]) -> HashMap<&'b str, u32> {
+fn repeated_texts<'b>(blocks: &'b [Sized<'_>]) -> HashSet<&'b str> {
     let mut first_page: HashMap<&str, u32> = HashMap::new();
-    let mut repeated: HashMap<&str, u32> = HashMap::new();
+    let mut repeated = HashSet::new();
     for b in blocks {
         let text = b.passage.normalized.as_str();
-        match first_page.get(text) {
-            Some(page) if *page != b.page => {
-                repeated.insert(text, b.page);
-            }
-            Some(_) => {}
-            None => {
-                first_page.insert(text, b.page);
-            }
+        if *first_page.entry(text).or_insert(b.page) != b.page {
+            repeated.insert(text);
         }
     }
     repeated
@@ -130,16 +124,6 @@ fn half_points(size: f32) -> i32 {
         (size * 2.0).round() as i32
     } else {
         0
-    }
-}
-
-/// A heading as the passages under it carry it: its lines joined as the matching form joins them.
-fn one_line(text: &str) -> String {
-    let joined = for_matching(text);
-    if joined.is_empty() {
-        text.trim().to_string()
-    } else {
-        joined
     }
 }
 

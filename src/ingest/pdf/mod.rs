@@ -79,8 +79,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
         )
         .collect();
     let mut undecodable_pages = 0usize;
-    // (passage index, page, type size) of every text block, for the headings.
-    let mut block_sizes: Vec<(usize, u32, f32)> = Vec::new();
+    // (page, type size) of each passage read so far, all text blocks: for the headings.
+    let mut block_sizes: Vec<(u32, f32)> = Vec::new();
     for (result, &(number, _)) in results.into_iter().zip(&wanted) {
         match result {
             PageResult::OutOfTime(e) => return stop_on_time(ex, e, number),
@@ -102,14 +102,8 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
                 if needs_ocr {
                     ex.ocr_pages.push(number);
                 }
-                let first = ex.passages.len();
                 ex.passages.extend(passages);
-                block_sizes.extend(
-                    sizes
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, size)| (first + i, number, size)),
-                );
+                block_sizes.extend(sizes.into_iter().map(|size| (number, size)));
             }
         }
     }
@@ -253,19 +247,19 @@ fn read_page(
     done(notes, undecodable, needs_ocr, limited, passages)
 }
 
-/// Gives the text blocks their heading paths ([`headings`]) from their type sizes.
-fn give_headings(passages: &mut [Passage], block_sizes: &[(usize, u32, f32)]) {
-    let mut sizes = block_sizes.iter().peekable();
-    let mut sized: Vec<headings::Sized<'_>> = Vec::with_capacity(block_sizes.len());
-    for (i, passage) in passages.iter_mut().enumerate() {
-        if let Some(&(_, page, size)) = sizes.next_if(|(at, ..)| *at == i) {
-            sized.push(headings::Sized {
-                passage,
-                page,
-                size,
-            });
-        }
-    }
+/// Gives the text blocks their heading paths ([`headings`]) from their type sizes: one
+/// `(page, size)` per passage, as the pages' blocks were appended (OCR lines come later).
+fn give_headings(passages: &mut [Passage], block_sizes: &[(u32, f32)]) {
+    debug_assert_eq!(passages.len(), block_sizes.len());
+    let mut sized: Vec<headings::Sized<'_>> = passages
+        .iter_mut()
+        .zip(block_sizes)
+        .map(|(passage, &(page, size))| headings::Sized {
+            passage,
+            page,
+            size,
+        })
+        .collect();
     headings::assign(&mut sized);
 }
 
