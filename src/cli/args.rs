@@ -144,6 +144,9 @@ pub struct SearchArgs {
     /// One JSON object per hit, one per line.
     #[arg(long)]
     pub json: bool,
+    /// Only passages with every word: no partial matches after them.
+    #[arg(long)]
+    pub exact: bool,
 }
 
 /// `certsift check`.

@@ -1,7 +1,9 @@
 //! `certsift search --index DIR [QUERY]`: print matching passages, best first. Human output is
 //! bundle, file, location and a snippet with the matched words in bold (only on a terminal, so
 //! pipes get plain text), then how many of how many were shown; `--json` prints one hit per
-//! line. No hits: "0 hits" on stderr and exit 1, as ripgrep does.
+//! line. When the passages with every word run out, those with at least half of them follow,
+//! under a line saying so (`"partial": true` in JSON); `--exact` leaves them out. No hits:
+//! "0 hits" on stderr and exit 1, as ripgrep does.
 
 use super::Failure;
 use super::args::SearchArgs;
@@ -18,6 +20,7 @@ struct JsonHit<'a> {
     snippet: &'a str,
     highlights: Vec<[usize; 2]>,
     score: f32,
+    partial: bool,
     indicators: &'a [certsift::model::IndicatorId],
     materials: &'a [certsift::model::MaterialId],
 }
@@ -32,41 +35,40 @@ pub fn run(args: &SearchArgs, colour: bool, out: &mut dyn Write) -> Result<()> {
         bundle: args.bundle.clone(),
         material: args.material.clone(),
     };
-    let page = index
-        .search_page(&args.query.join(" "), &filters, args.offset, args.limit)
-        .map_err(|e| Failure::new(2, format!("search failed: {e}")))?;
+    let query = args.query.join(" ");
+    let page = if args.exact {
+        index.search_page(&query, &filters, args.offset, args.limit)
+    } else {
+        index.search_page_widened(&query, &filters, args.offset, args.limit)
+    }
+    .map_err(|e| Failure::new(2, format!("search failed: {e}")))?;
     let bold = !args.json && colour;
+    let mut said_partial = false;
     for hit in &page.hits {
         if args.json {
             write_json(hit, out)?;
         } else {
+            if hit.partial && !said_partial {
+                writeln!(
+                    out,
+                    "—— 以下为部分匹配：只含查询中一半以上的词 (partial matches: at least half of the words) ——"
+                )?;
+                said_partial = true;
+            }
             write_human(hit, bold, out)?;
         }
     }
-    if page.total == 0 {
+    if page.total == 0 && page.partial_total == 0 {
         return Err(Failure::new(1, "0 条结果 (0 hits)".into()).into());
     }
-    let (first, last) = (args.offset + 1, args.offset + page.hits.len());
-    let shown = if page.hits.is_empty() {
+    let partial = (page.partial_total > 0).then(|| {
         format!(
-            "第 {first} 条起没有结果，共 {} 条 (no hits after {}; {} in all)",
-            page.total, args.offset, page.total
+            "；另有 {} 条部分匹配 ({} partial matches; --exact leaves them out)",
+            page.partial_total, page.partial_total
         )
-    } else if page.hits.len() < page.total {
-        let more = if last < page.total {
-            format!("; --offset {last} for more")
-        } else {
-            String::new()
-        };
-        format!(
-            "第 {first}–{last} 条，共 {} 条 ({} of {} hits{more})",
-            page.total,
-            page.hits.len(),
-            page.total
-        )
-    } else {
-        format!("共 {} 条 ({} hits)", page.total, page.total)
-    };
+    });
+    let shown = count_line(&page, args.offset);
+    let shown = format!("{shown}{}", partial.unwrap_or_default());
     // JSON lines stay one hit per line on stdout; the count goes beside them on stderr.
     if args.json {
         eprintln!("{shown}");
@@ -74,6 +76,33 @@ pub fn run(args: &SearchArgs, colour: bool, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "{shown}")?;
     }
     Ok(())
+}
+
+/// "N of M hits" for the full matches on this page (partial ones are counted apart).
+fn count_line(page: &certsift::index::Page, offset: usize) -> String {
+    let full_shown = page.hits.iter().filter(|h| !h.partial).count();
+    let (first, last) = (offset + 1, offset + full_shown);
+    if page.total == 0 {
+        return "没有含全部词语的结果 (no passage has every word)".into();
+    }
+    if full_shown == 0 {
+        format!(
+            "第 {first} 条起没有结果，共 {} 条 (no hits after {}; {} in all)",
+            page.total, offset, page.total
+        )
+    } else if full_shown < page.total {
+        let more = if last < page.total {
+            format!("; --offset {last} for more")
+        } else {
+            String::new()
+        };
+        format!(
+            "第 {first}–{last} 条，共 {} 条 ({} of {} hits{more})",
+            page.total, full_shown, page.total
+        )
+    } else {
+        format!("共 {} 条 ({} hits)", page.total, page.total)
+    }
 }
 
 /// Refuses a `--bundle`, `--clause` or `--material` that names nothing, listing what may be
@@ -131,6 +160,7 @@ fn write_json(hit: &Hit, out: &mut dyn Write) -> Result<()> {
         snippet: &hit.snippet,
         highlights: hit.highlights.iter().map(|r| [r.start, r.end]).collect(),
         score: hit.score,
+        partial: hit.partial,
         indicators: &hit.indicators,
         materials: &hit.materials,
     };

@@ -8,15 +8,18 @@
 //! [`Location`], a plain-text snippet of the passage as found (its full-width forms and line
 //! wraps as the document has them, on one line) and the byte ranges to highlight in it.
 
-use super::query::{QueryPart, parse};
+use super::query::{Parsed, QueryPart, parse};
 use super::schema::clause_prefixes;
 use super::tokenizer::{CjkBigramTokenizer, is_bigram_char};
 use super::{Index, IndexError, Result};
 use crate::model::{IndicatorId, Location, MaterialId};
+use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::LazyLock;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexPhraseQuery,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -34,6 +37,11 @@ const CONTEXT_SCORE: f32 = 0.01;
 /// the match in its text: the licence or certificate that states a name outranks passages that
 /// mention it.
 const FIELD_VALUE_BOOST: f32 = 5.0;
+
+/// The score of a passage cited for a clause when the query names that clause (`5.3.2`): the
+/// report's evidence for it, found by its number as an auditor types it, above passages that
+/// merely print the number (a self-assessment table's row) unless they say more of the query.
+const CLAUSE_SCORE: f32 = 5.0;
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
@@ -58,10 +66,20 @@ impl Filters {
 /// One page of hits, and how many passages match in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The hits of this page, best first.
+    /// The hits of this page, best first: full matches, then (widened searches only) partial
+    /// ones.
     pub hits: Vec<Hit>,
     /// Passages matching the query and filters, on every page.
     pub total: usize,
+    /// Passages matching only part of the query's words (widened searches; 0 otherwise).
+    pub partial_total: usize,
+}
+
+/// Whether a search goes on to partial matches once the full ones run out.
+#[derive(Debug, Clone, Copy)]
+enum Widen {
+    Yes,
+    No,
 }
 
 /// One matching passage.
@@ -81,6 +99,9 @@ pub struct Hit {
     pub highlights: Vec<Range<usize>>,
     /// Relevance (BM25 over bigrams); 0 when only filters were given.
     pub score: f32,
+    /// The passage says only some of the query's words (at least half of them): shown after
+    /// every full match, by [`Index::search_page_widened`].
+    pub partial: bool,
     /// Indicators whose evidence cites this passage.
     pub indicators: Vec<IndicatorId>,
     /// Materials of the passage's file.
@@ -105,6 +126,32 @@ impl Index {
         filters: &Filters,
         offset: usize,
         limit: usize,
+    ) -> Result<Page> {
+        self.search_tiers(query, filters, offset, limit, Widen::No)
+    }
+
+    /// [`Index::search_page`], and when the passages with every word run out before the page
+    /// is full, the passages with at least half of the query's words ([`Hit::partial`]), best
+    /// first: an auditor's 投诉处理时限 then also finds 「投诉……24小时内……处理」, which says it in
+    /// other words. [`Page::total`] still counts the full matches; [`Page::partial_total`] the
+    /// others.
+    pub fn search_page_widened(
+        &self,
+        query: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page> {
+        self.search_tiers(query, filters, offset, limit, Widen::Yes)
+    }
+
+    fn search_tiers(
+        &self,
+        query: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+        widen: Widen,
     ) -> Result<Page> {
         let f = &self.fields;
         let parsed = parse(query)?;
@@ -134,6 +181,87 @@ impl Index {
                 clauses.push((Occur::Should, as_field));
             }
         }
+        let narrowing = self.narrowing(&parsed, filters)?;
+        clauses.extend(narrowing.iter().map(|(o, q)| (*o, q.box_clone())));
+        let query = BooleanQuery::new(clauses);
+        let widened = match widen {
+            Widen::Yes => self.widened_query(&parsed, &query, &narrowing)?,
+            Widen::No => None,
+        };
+        let searcher = self.reader.searcher();
+        let total = searcher.search(&query, &Count)?;
+        let widened_total = |widened: &BooleanQuery| -> Result<usize> {
+            Ok(searcher.search(widened, &Count)?.saturating_sub(total))
+        };
+        if limit == 0 {
+            let partial_total = widened.as_ref().map(widened_total).transpose()?;
+            return Ok(Page {
+                hits: Vec::new(),
+                total,
+                partial_total: partial_total.unwrap_or(0),
+            });
+        }
+        let top: Vec<(f32, DocAddress)> = if parsed.is_empty() {
+            // A listing (filters only): evidence order, best first, as the report cites it.
+            let by_rank = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_fast_field::<u64>(super::schema::EVIDENCE_RANK, Order::Asc);
+            let top = searcher.search(&query, &by_rank)?;
+            top.into_iter().map(|(_, address)| (0.0, address)).collect()
+        } else {
+            let by_score = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_score();
+            searcher.search(&query, &by_score)?
+        };
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            hits.push(self.hit(&searcher, &snippets, score, address, false)?);
+        }
+        let mut partial_total = 0;
+        if let Some(widened) = widened.filter(|_| offset + limit > total) {
+            partial_total = widened_total(&widened)?;
+            // The widened query holds every full match too; they are ranked among the first
+            // `offset + limit` of it, so that many suffice to fill this page with the others.
+            let full: HashSet<DocAddress> = searcher
+                .search(&query, &TopDocs::with_limit(total.max(1)).order_by_score())?
+                .into_iter()
+                .map(|(_, address)| address)
+                .collect();
+            let candidates = searcher.search(
+                &widened,
+                &TopDocs::with_limit(offset + limit).order_by_score(),
+            )?;
+            let mut snippets = SnippetGenerator::create(&searcher, &widened, f.text)?;
+            snippets.set_max_num_chars(SNIPPET_CHARS);
+            let room = limit - hits.len();
+            for (score, address) in candidates
+                .into_iter()
+                .filter(|(_, address)| !full.contains(address))
+                .skip(offset.saturating_sub(total))
+                .take(room)
+            {
+                hits.push(self.hit(&searcher, &snippets, score, address, true)?);
+            }
+        }
+        Ok(Page {
+            hits,
+            total,
+            partial_total,
+        })
+    }
+
+    /// What every hit must satisfy besides its words: not saying an excluded term, and the
+    /// filters.
+    fn narrowing(
+        &self,
+        parsed: &Parsed,
+        filters: &Filters,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &parsed.excluded {
             // All of the term's bigrams, not its phrase: tantivy's phrase scorer, driven by an
             // exclusion, is asked to seek backwards (a debug assertion in 0.27). Leaving out a
@@ -163,64 +291,81 @@ impl Index {
         if let Some(material) = &filters.material {
             filter(f.material, material);
         }
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        if limit == 0 {
-            let total = searcher.search(&query, &Count)?;
-            return Ok(Page {
-                hits: Vec::new(),
-                total,
-            });
+        Ok(clauses)
+    }
+
+    /// The query of full and partial matches together: the passages saying at least half of
+    /// the query's words ([`query_words`]) in their text, or matching `full`; narrowed like it.
+    /// None when the query has no words to widen by.
+    fn widened_query(
+        &self,
+        parsed: &Parsed,
+        full: &BooleanQuery,
+        narrowing: &[(Occur, Box<dyn Query>)],
+    ) -> Result<Option<BooleanQuery>> {
+        let words = query_words(parsed);
+        if words.len() < 2 {
+            // One word: its partial match is its full match.
+            return Ok(None);
         }
-        let (top, total): (Vec<(f32, DocAddress)>, usize) = if parsed.is_empty() {
-            // A listing (filters only): evidence order, best first, as the report cites it.
-            let by_rank = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_fast_field::<u64>(super::schema::EVIDENCE_RANK, Order::Asc);
-            let (top, total) = searcher.search(&query, &(by_rank, Count))?;
-            let top = top.into_iter().map(|(_, address)| (0.0, address)).collect();
-            (top, total)
-        } else {
-            let by_score = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_score();
-            searcher.search(&query, &(by_score, Count))?
+        let mut some: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in &words {
+            if let Ok(query) = part_query(self.fields.text, word) {
+                some.push((Occur::Should, query));
+            }
+        }
+        let need = some.len().div_ceil(2).max(1);
+        let some = BooleanQuery::with_minimum_required_clauses(some, need);
+        let either: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Should, Box::new(some)),
+            (Occur::Should, Box::new(full.clone())),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(either)))];
+        clauses.extend(narrowing.iter().map(|(o, q)| (*o, q.box_clone())));
+        Ok(Some(BooleanQuery::new(clauses)))
+    }
+
+    /// The hit for the passage at `address`.
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        snippets: &SnippetGenerator,
+        score: f32,
+        address: DocAddress,
+        partial: bool,
+    ) -> Result<Hit> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let first = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
         };
-        let mut snippets = SnippetGenerator::create(&searcher, &query, f.text)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let first = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let all = |field: Field| -> Vec<String> {
-                doc.get_all(field)
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            };
-            let location_json = first(f.location);
-            let location = serde_json::from_str(&location_json).map_err(|e| {
-                IndexError::Query(format!(
-                    "index holds an unreadable location `{location_json}` ({e}); rebuild it"
-                ))
-            })?;
-            let (snippet, highlights) = snippet_as_found(&snippets, &first(f.found));
-            hits.push(Hit {
-                bundle: first(f.bundle),
-                file: first(f.file),
-                location,
-                snippet,
-                highlights,
-                score,
-                indicators: all(f.indicator).into_iter().map(IndicatorId).collect(),
-                materials: all(f.material).into_iter().map(MaterialId).collect(),
-            });
-        }
-        Ok(Page { hits, total })
+        let all = |field: Field| -> Vec<String> {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let location_json = first(f.location);
+        let location = serde_json::from_str(&location_json).map_err(|e| {
+            IndexError::Query(format!(
+                "index holds an unreadable location `{location_json}` ({e}); rebuild it"
+            ))
+        })?;
+        let (snippet, highlights) = snippet_as_found(snippets, &first(f.found));
+        Ok(Hit {
+            bundle: first(f.bundle),
+            file: first(f.file),
+            location,
+            snippet,
+            highlights,
+            score,
+            partial,
+            indicators: all(f.indicator).into_iter().map(IndicatorId).collect(),
+            materials: all(f.material).into_iter().map(MaterialId).collect(),
+        })
     }
 
     /// One term's query: a quoted phrase in the passage's own text; a word in its text, or in
@@ -235,11 +380,67 @@ impl Index {
             all_bigrams_query(f.context, &part.text)?,
             CONTEXT_SCORE,
         ));
-        Ok(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, in_text),
-            (Occur::Should, in_context),
-        ])))
+        let mut either: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, in_text), (Occur::Should, in_context)];
+        if let Some(clause) = clause_number(&part.text) {
+            let cited = TermQuery::new(
+                Term::from_field_text(f.clause, &clause),
+                IndexRecordOption::Basic,
+            );
+            either.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(cited), CLAUSE_SCORE)),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(either)))
     }
+}
+
+/// `text` as the clause number it is (`5.3.2`, `5.3.2.` → `5.3.2`): two or more dot-separated
+/// numbers. A single number (`5`) or a decimal with text around it is not taken for one.
+fn clause_number(text: &str) -> Option<String> {
+    let trimmed = text.trim().trim_end_matches('.');
+    let segments: Vec<&str> = trimmed.split('.').collect();
+    let numeric = |s: &&str| !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit());
+    (segments.len() >= 2 && segments.iter().all(numeric)).then(|| trimmed.to_string())
+}
+
+/// The dictionary-based word segmenter for queries (jieba's own dictionary, built in): the
+/// index keeps bigrams, which find any substring, but "half of the words" needs words, and a
+/// bigram across two words (诉处 in 投诉处理) is not one.
+static SEGMENTER: LazyLock<jieba_rs::Jieba> = LazyLock::new(jieba_rs::Jieba::new);
+
+/// The words of a query's terms, for partial matching, each once, in order: a quoted phrase is
+/// one word; an unquoted term is cut into words, dropping lone CJK characters (师 in
+/// 售后服务管理师, 不 in 不涉及) when the term has longer words, as they match nearly anything.
+fn query_words(parsed: &Parsed) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut push = |word: String| {
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    };
+    for part in parsed.groups.iter().flatten() {
+        let normalized = crate::normalize::for_matching(&part.text);
+        if part.quoted || !normalized.chars().any(is_bigram_char) {
+            push(normalized);
+            continue;
+        }
+        let cut: Vec<&str> = SEGMENTER
+            .cut(&normalized, false)
+            .into_iter()
+            .map(|token| token.word)
+            .filter(|word| word.chars().any(char::is_alphanumeric))
+            .collect();
+        let longer = cut.iter().any(|word| word.chars().count() > 1);
+        for word in cut {
+            if longer && word.chars().count() == 1 && word.chars().all(is_bigram_char) {
+                continue;
+            }
+            push(word.to_string());
+        }
+    }
+    words
 }
 
 /// The query for one part: a phrase over its tokens (a term query for a single token). A lone
@@ -249,35 +450,60 @@ fn part_query(field: Field, part: &str) -> Result<Box<dyn Query>> {
     let normalized = crate::normalize::for_matching(part);
     let mut tokenizer = CjkBigramTokenizer;
     let mut stream = tokenizer.token_stream(&normalized);
-    let mut terms: Vec<(usize, Term)> = Vec::new();
-    let mut single_cjk = None;
+    let mut tokens: Vec<(usize, String)> = Vec::new();
     while let Some(token) = stream.next() {
-        let mut chars = token.text.chars();
-        single_cjk = match (chars.next(), chars.next()) {
+        tokens.push((token.position, token.text.clone()));
+    }
+    let lone_cjk = |text: &str| -> Option<char> {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
             (Some(c), None) if is_bigram_char(c) => Some(c),
             _ => None,
-        };
-        terms.push((token.position, Term::from_field_text(field, &token.text)));
-    }
-    match terms.len() {
-        0 => Err(IndexError::Query(format!(
+        }
+    };
+    match tokens.as_slice() {
+        [] => Err(IndexError::Query(format!(
             "`{part}` has no letters, digits or CJK characters to search for"
         ))),
-        1 => {
-            if let Some(c) = single_cjk {
+        [(_, only)] => {
+            if let Some(c) = lone_cjk(only) {
                 let c = regex::escape(&c.to_string());
                 return Ok(Box::new(RegexQuery::from_pattern(
                     &format!("{c}.|.{c}|{c}"),
                     field,
                 )?));
             }
-            let (_, term) = terms.remove(0);
             Ok(Box::new(TermQuery::new(
-                term,
+                Term::from_field_text(field, only),
                 IndexRecordOption::WithFreqsAndPositions,
             )))
         }
-        _ => Ok(Box::new(PhraseQuery::new_with_offset(terms))),
+        [(_, first), .., (_, last)] if lone_cjk(first).is_some() || lone_cjk(last).is_some() => {
+            // A lone CJK character at an end of a mixed term (级 in E0级, 年 in 2026年) is a
+            // unigram in the query, but in the text it may open or close a run (E0级刨花板
+            // indexes 级刨): that end matches a bigram starting (or ending) with it too.
+            let end = tokens.len() - 1;
+            let patterns = tokens
+                .iter()
+                .enumerate()
+                .map(|(i, (position, text))| {
+                    let escaped = regex::escape(text);
+                    let pattern = match lone_cjk(text) {
+                        Some(_) if i == 0 => format!("{escaped}|.{escaped}"),
+                        Some(_) if i == end => format!("{escaped}|{escaped}."),
+                        _ => escaped,
+                    };
+                    (*position, pattern)
+                })
+                .collect();
+            Ok(Box::new(RegexPhraseQuery::new_with_offset(field, patterns)))
+        }
+        _ => Ok(Box::new(PhraseQuery::new_with_offset(
+            tokens
+                .iter()
+                .map(|(position, text)| (*position, Term::from_field_text(field, text)))
+                .collect(),
+        ))),
     }
 }
 
@@ -752,6 +978,124 @@ mod tests {
             .map(|hit| hit.snippet)
             .collect();
         assert_eq!(listed, ["最佳证据 投诉", "次要证据 投诉", "第三证据 投诉"]);
+    }
+
+    /// An auditor types the clause's number: the passages cited for it are hits, besides any
+    /// that print the number, and the others are not.
+    #[test]
+    fn a_clause_number_in_the_query_finds_the_passages_cited_for_it() {
+        use crate::model::{Evidence, IndicatorFinding, IndicatorStatus, RuleId, Strength};
+        let texts = [
+            "无关段落",
+            "投诉5个工作日内处理完毕",
+            "见5.3.2条",
+            "5.3条款",
+        ];
+        let mut assessment = empty_assessment();
+        assessment.indicators.push(IndicatorFinding {
+            id: IndicatorId("5.3.2".into()),
+            status: IndicatorStatus::Supported,
+            evidence: vec![Evidence {
+                file: "制度/a.docx".into(),
+                location: Location::Paragraph {
+                    part: crate::model::Part::Body,
+                    paragraph: 1,
+                },
+                text: texts[1].into(),
+                rule: RuleId("r".into()),
+                strength: Strength::Strong,
+                terms: Vec::new(),
+                score: 1.0,
+            }],
+        });
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&bundle("b", &texts), &assessment, date)
+            .expect("add");
+        let snippets = |query: &str| -> Vec<String> {
+            let hits = index
+                .search(query, &Filters::default(), 10)
+                .expect("search");
+            hits.into_iter().map(|hit| hit.snippet).collect()
+        };
+        assert_eq!(snippets("5.3.2"), ["投诉5个工作日内处理完毕", "见5.3.2条"]);
+        // A quoted number is the text's own; a clause's prefix finds what is cited under it.
+        assert_eq!(snippets("\"5.3.2\""), ["见5.3.2条"]);
+        assert_eq!(snippets("5.3").len(), 3);
+        assert_eq!(clause_number("5.3.2."), Some("5.3.2".into()));
+        assert_eq!(clause_number("5"), None);
+        assert_eq!(clause_number("2026.11"), None);
+    }
+
+    /// 投诉处理时限 said in other words: after the passage with every word comes the one with
+    /// most of them, marked partial, and not one with a single word of it; exclusions and
+    /// filters hold for both; a plain search keeps to full matches.
+    #[test]
+    fn partial_matches_follow_the_full_ones_in_a_widened_search() {
+        let index = index(&[
+            "投诉受理后24小时内联系顾客，5个工作日内处理完毕",
+            "投诉处理时限为5个工作日",
+            "设备维修时限",
+            "顾客投诉一律登记",
+        ]);
+        let page = index
+            .search_page_widened("投诉处理时限", &Filters::default(), 0, 10)
+            .expect("widened");
+        let shown: Vec<(&str, bool)> = page
+            .hits
+            .iter()
+            .map(|hit| (hit.snippet.as_str(), hit.partial))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("投诉处理时限为5个工作日", false),
+                ("投诉受理后24小时内联系顾客，5个工作日内处理完毕", true),
+            ]
+        );
+        assert_eq!((page.total, page.partial_total), (1, 1));
+        // The second page starts with the partial match; nothing after it.
+        let next = index
+            .search_page_widened("投诉处理时限", &Filters::default(), 1, 10)
+            .expect("next page");
+        assert_eq!(next.hits.len(), 1);
+        assert!(next.hits[0].partial);
+        let page = index
+            .search_page_widened("投诉处理时限 -受理", &Filters::default(), 0, 10)
+            .expect("exclusion");
+        assert_eq!((page.total, page.partial_total), (1, 0));
+        let page = index
+            .search_page("投诉处理时限", &Filters::default(), 0, 10)
+            .expect("exact");
+        assert_eq!((page.hits.len(), page.partial_total), (1, 0));
+        // One word has no partial match.
+        let page = index
+            .search_page_widened("投诉", &Filters::default(), 0, 10)
+            .expect("one word");
+        assert_eq!((page.total, page.partial_total), (3, 0));
+    }
+
+    #[test]
+    fn query_words_come_from_the_dictionary_without_lone_characters() {
+        let words = |query: &str| query_words(&parse(query).expect("parse"));
+        assert_eq!(words("投诉处理时限"), ["投诉", "处理", "时限"]);
+        assert_eq!(
+            words("售后服务管理师证书 ISO9001"),
+            ["售后服务", "管理", "证书", "ISO9001"]
+        );
+        assert_eq!(words("\"回访 满意率\" 回访"), ["回访满意率", "回访"]);
+    }
+
+    /// 级 ends the term E0级 but opens the run 级刨花板 in the text, where it is indexed only
+    /// inside the bigram 级刨.
+    #[test]
+    fn a_lone_cjk_character_at_the_end_of_a_mixed_term_matches_inside_a_run() {
+        let index = index(&["样品名称 E0级刨花板", "2026年起实施", "等级A类", "E0 级"]);
+        assert_eq!(count(&index, "E0级"), 2);
+        assert_eq!(count(&index, "2026年"), 1);
+        assert_eq!(count(&index, "级A"), 1);
+        assert_eq!(count(&index, "E1级"), 0);
     }
 
     #[test]
