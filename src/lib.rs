@@ -24,5 +24,6 @@ pub mod normalize;
 mod ranges;
 pub mod report;
 pub mod rules;
+pub mod serve;
 
 pub use error::{Error, Result};

@@ -20,6 +20,8 @@ mod realworld;
 mod report;
 mod report_format;
 mod rules;
+mod serve;
 mod util;
+mod workbench_browser;
 mod worker;
 mod zh_messages;

@@ -504,7 +504,10 @@ fn run_locked(
             .iter()
             .map(|(id, message)| SummaryRow::failed(id, message)),
     );
-    let summary = Summary::new(TOOL_VERSION, &as_of, &settings.rules_fingerprint, rows);
+    let mut summary = Summary::new(TOOL_VERSION, &as_of, &settings.rules_fingerprint, rows);
+    summary.inbox = std::fs::canonicalize(&settings.inbox)
+        .ok()
+        .map(|path| path.to_string_lossy().into_owned());
     write_summary(out, &summary, &names)?;
     stats.summary = Some(summary);
     stats.elapsed = started.elapsed();

@@ -59,6 +59,9 @@ pub enum Command {
     /// The nightly batch: every bundle of an inbox reported and indexed, incrementally, with a
     /// ranked triage summary (OUT/index.html, summary.csv, summary.json).
     Run(RunArgs),
+    /// The reviewer's workbench: a web server over a batch output (triage, bundles, evidence in
+    /// context, search, decisions kept in OUT/workbench.sqlite, xlsx export).
+    Serve(ServeArgs),
     /// Internal: a worker process that reads files sent on stdin (started by certsift itself).
     #[command(name = "__worker", hide = true)]
     Worker(WorkerArgs),
@@ -70,6 +73,23 @@ pub struct WorkerArgs {
     /// Address space this process may use, in bytes (RLIMIT_AS).
     #[arg(long, value_name = "BYTES")]
     pub max_memory: Option<u64>,
+}
+
+/// `certsift serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The batch output folder (what `certsift run --out` wrote).
+    pub out: PathBuf,
+    /// Address to listen on; port 0 picks a free one. Beyond loopback, --token is required.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8027")]
+    pub bind: std::net::SocketAddr,
+    /// Access token every request must carry (`?token=…` once, then a cookie; or
+    /// `Authorization: Bearer …`). Required for a non-loopback --bind.
+    #[arg(long, value_name = "TOKEN", env = "CERTSIFT_TOKEN")]
+    pub token: Option<String>,
+    /// A rules folder whose catalog names the pages show instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 /// `certsift run`.

@@ -9,6 +9,7 @@ mod index;
 mod rules;
 mod run;
 mod search;
+mod serve;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -47,6 +48,7 @@ pub fn run() -> Result<()> {
         Command::Index(args) => index::run(args, &mut out),
         Command::Search(args) => search::run(args, colour(cli.color), &mut out),
         Command::Run(args) => run::run(args, &mut out),
+        Command::Serve(args) => serve::run(args),
         Command::Worker(_) => Ok(()),
     };
     certsift::ingest::worker::shutdown();

@@ -7,11 +7,13 @@
 //! carry the model's [`Location`](crate::model::Location). Reading files and judging them are
 //! left to `ingest` and `rules`; this module never re-reads a file.
 
+mod context;
 mod query;
 mod schema;
 mod search;
 mod tokenizer;
 
+pub use context::{ContextPassage, PassageRef};
 use schema::Fields;
 pub use search::{Filters, Hit, Page};
 
@@ -176,9 +178,9 @@ impl Index {
     }
 
     /// Picks up commits made since this index was opened by another writer, such as another
-    /// process indexing into the same folder. A search never sees a commit half-way.
-    #[cfg(test)]
-    pub(crate) fn reload(&self) -> Result<()> {
+    /// process indexing into the same folder (the workbench while a nightly `run` writes). A
+    /// search never sees a commit half-way.
+    pub fn reload(&self) -> Result<()> {
         Ok(self.reader.reload()?)
     }
 
@@ -248,7 +250,7 @@ impl Writer<'_> {
         let mut count = 0;
         for document in &bundle.documents {
             let materials = assessment.file_materials.of(&document.path);
-            for passage in &document.passages {
+            for (ordinal, passage) in document.passages.iter().enumerate() {
                 if passage.normalized.is_empty() {
                     continue;
                 }
@@ -285,6 +287,7 @@ impl Writer<'_> {
                 }
                 doc.add_text(f.sha256, &document.sha256);
                 doc.add_text(f.run_date, &run_date);
+                doc.add_u64(f.ordinal, ordinal as u64);
                 self.writer.add_document(doc)?;
                 count += 1;
             }

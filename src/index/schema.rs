@@ -53,6 +53,10 @@ pub struct Fields {
     pub sha256: Field,
     /// The review date (`YYYY-MM-DD`) the bundle was assessed as of when it was indexed.
     pub run_date: Field,
+    /// The passage's position in its file's reading order (0-based, the index into
+    /// [`crate::model::Document::passages`]; empty passages leave gaps). Stored and fast, not
+    /// indexed: the workbench shows a cited passage among its neighbours by a range over it.
+    pub ordinal: Field,
 }
 
 impl Fields {
@@ -96,6 +100,7 @@ impl Fields {
         // Searchable (which passages come from this file?), not stored: hits name the file.
         let sha256 = builder.add_text_field("sha256", STRING);
         let run_date = builder.add_text_field("run_date", STORED);
+        let ordinal = builder.add_u64_field(ORDINAL, STORED | FAST);
         Fields {
             schema: builder.build(),
             bundle,
@@ -112,6 +117,7 @@ impl Fields {
             material,
             sha256,
             run_date,
+            ordinal,
         }
     }
 }
@@ -127,6 +133,9 @@ pub const NOT_CITED: u64 = u64::MAX;
 
 /// The name of [`Fields::evidence_rank`], for sorting by it.
 pub const EVIDENCE_RANK: &str = "evidence_rank";
+
+/// The name of [`Fields::ordinal`], for sorting by it.
+pub const ORDINAL: &str = "ordinal";
 
 /// Every dot-prefix of a clause id, shortest first: `"5.3.2"` → `["5", "5.3", "5.3.2"]`.
 /// Empty segments (`"5..3"`, a trailing dot) are dropped rather than indexed.

@@ -7,7 +7,7 @@
 //! (grouping, Chinese labels, highlight segments) happens here in plain view structs, so the
 //! templates only lay out.
 
-mod highlight;
+pub(crate) mod highlight;
 
 use highlight::Segment;
 
@@ -83,12 +83,12 @@ pub fn summary_page(summary: &Summary, names: &Names) -> Result<String, HtmlErro
 // ---------------------------------------------------------------------------------------------
 
 /// The catalog's Chinese name of an indicator or material, or the id when the catalog lacks it.
-fn name_of<'a>(names: &'a Names, id: &'a str) -> &'a str {
+pub(crate) fn name_of<'a>(names: &'a Names, id: &'a str) -> &'a str {
     names.names.get(id).map_or(id, String::as_str)
 }
 
 /// A field's Chinese title (`fields.toml`), or its name for a field the rules do not know.
-fn field_label<'a>(names: &'a Names, name: &'a str) -> &'a str {
+pub(crate) fn field_label<'a>(names: &'a Names, name: &'a str) -> &'a str {
     names
         .fields
         .iter()
@@ -98,7 +98,7 @@ fn field_label<'a>(names: &'a Names, name: &'a str) -> &'a str {
 
 /// Where a passage is, for a reader: numbers from 1 as a person counts, although the JSON
 /// counts paragraphs, tables, rows and columns from 0 (the page keeps the JSON in a tooltip).
-fn location_label(location: &Location) -> String {
+pub(crate) fn location_label(location: &Location) -> String {
     let n = |i: &u32| i.saturating_add(1);
     match location {
         Location::Slide {
@@ -203,7 +203,7 @@ fn part_label(part: Part) -> &'static str {
 }
 
 /// CSS class and Chinese label of a file status.
-fn file_status(status: FileStatus) -> (&'static str, &'static str) {
+pub(crate) fn file_status(status: FileStatus) -> (&'static str, &'static str) {
     let label = match status {
         FileStatus::Ok => "正常",
         FileStatus::NeedsOcr => "需 OCR",
@@ -217,7 +217,7 @@ fn file_status(status: FileStatus) -> (&'static str, &'static str) {
 }
 
 /// CSS class and Chinese label of an indicator status.
-fn indicator_status(status: IndicatorStatus) -> (&'static str, &'static str) {
+pub(crate) fn indicator_status(status: IndicatorStatus) -> (&'static str, &'static str) {
     match status {
         IndicatorStatus::Supported => ("supported", "有证据"),
         IndicatorStatus::Weak => ("weak", "证据弱"),
@@ -227,7 +227,7 @@ fn indicator_status(status: IndicatorStatus) -> (&'static str, &'static str) {
 }
 
 /// CSS class and Chinese label of a material status.
-fn material_status(status: MaterialStatus) -> (&'static str, &'static str) {
+pub(crate) fn material_status(status: MaterialStatus) -> (&'static str, &'static str) {
     match status {
         MaterialStatus::Present => ("present", "已提供"),
         MaterialStatus::Missing => ("missing", "缺失"),
@@ -236,7 +236,7 @@ fn material_status(status: MaterialStatus) -> (&'static str, &'static str) {
 }
 
 /// CSS class and Chinese label of a flag severity.
-fn severity(severity: Severity) -> (&'static str, &'static str) {
+pub(crate) fn severity(severity: Severity) -> (&'static str, &'static str) {
     match severity {
         Severity::Error => ("error", "错误"),
         Severity::Warning => ("warning", "警告"),

@@ -5,14 +5,14 @@
 use crate::model::{
     Bundle, FieldValue, FileKind, FileStatus, Flag, IndicatorFinding, MaterialFinding, MaterialId,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The report's schema version (contract: `1`).
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// One bundle's report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BundleReport {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -35,7 +35,7 @@ pub struct BundleReport {
 }
 
 /// One file in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileEntry {
     /// Bundle-relative path.
     pub path: String,
@@ -54,13 +54,13 @@ pub struct FileEntry {
     /// Materials this file was classified as.
     pub materials: Vec<MaterialId>,
     /// PDF pages needing OCR.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ocr_pages: Vec<u32>,
     /// Some of the text was read by OCR (`files[].ocr` of the contract, only when true).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ocr: bool,
     /// Reader notes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -88,7 +88,7 @@ impl FileEntry {
 }
 
 /// Weighted evidence coverage: an estimate from documents only, never a score.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Coverage {
     /// Per level-1 indicator: share of its applicable weight that has evidence (supported = 1,
     /// weak = 0.5), 0–1.
@@ -103,7 +103,7 @@ pub struct Coverage {
 }
 
 /// Coverage of one level-1 indicator.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Level1Coverage {
     /// Level-1 id (`5.1`).
     pub id: String,

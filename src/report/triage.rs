@@ -219,6 +219,10 @@ pub struct Summary {
     pub totals: Totals,
     /// Ranked rows, see [`rank`].
     pub bundles: Vec<SummaryRow>,
+    /// The inbox the run read, as an absolute path: where the workbench (`certsift serve`)
+    /// finds a bundle's files to render a PDF page. Absent in summaries of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<String>,
 }
 
 /// Counts over the rows.
@@ -266,6 +270,7 @@ impl Summary {
             rules_hash: rules_hash.to_string(),
             totals,
             bundles: rows,
+            inbox: None,
         }
     }
 }
