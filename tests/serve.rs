@@ -405,3 +405,168 @@ fn hostile_names_and_text_come_out_inert() {
         "the text is shown, escaped"
     );
 }
+
+/// The first evidence item of bundle `id` that is a PDF block with a box: (indicator, n).
+fn pdf_evidence(out: &Path, id: &str) -> Option<(String, usize)> {
+    let report = crate::util::read_json(&out.join("bundles").join(id).join("report.json"));
+    for indicator in report["indicators"].as_array()? {
+        for (n, e) in indicator["evidence"].as_array()?.iter().enumerate() {
+            let pdf = e["file"].as_str()?.to_lowercase().ends_with(".pdf");
+            if pdf && e["location"].get("bbox").is_some() {
+                return Some((indicator["id"].as_str()?.to_owned(), n));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn pdf_evidence_shows_its_page_with_the_block_marked_in_folder_and_zip_bundles() {
+    let has_pdftoppm = Command::new("pdftoppm")
+        .arg("-v")
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !has_pdftoppm {
+        crate::util::skip(
+            "pdf_evidence_shows_its_page_with_the_block_marked_in_folder_and_zip_bundles",
+            "pdftoppm is absent (tools/setup-parts.sh installs poppler-utils)",
+        );
+        return;
+    }
+    let (_dir, out) = sample_copy();
+    let server = Server::start(&out, &[]);
+    for (id, encoded) in [
+        ("华信家电-2026", BUNDLE),
+        ("鼎盛机电-2026", "%E9%BC%8E%E7%9B%9B%E6%9C%BA%E7%94%B5-2026"),
+    ] {
+        let (indicator, n) = pdf_evidence(&out, id).expect("a PDF block cited");
+        let page = server.get(&format!("/bundle/{encoded}/evidence/{indicator}/{n}"), &[]);
+        let text = page.text();
+        assert_eq!(page.status, 200, "{id}");
+        assert!(text.contains("id=\"page-image\""), "{id}: {text}");
+        assert!(text.contains("class=\"line-mark\""), "{id}");
+        let src = text
+            .split("id=\"page-image\" src=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the image's address")
+            .replace("&#x2f;", "/");
+        let image = server.get(&src, &[]);
+        assert_eq!(image.status, 200, "{src}");
+        assert_eq!(image.header("content-type"), Some("image/png"));
+        assert!(image.body.starts_with(b"\x89PNG"));
+    }
+}
+
+/// The 5.3.2 row of a bundle page.
+fn row_of(page: &str, anchor: &str) -> String {
+    page.split(&format!("id=\"{anchor}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_decision_stays_when_a_rerun_reproduces_its_evidence_and_says_when_it_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = dir.path().join("inbox");
+    copy_tree(
+        &fixtures_dir().join("inbox/华信家电-2026"),
+        &inbox.join("华信家电-2026"),
+    );
+    let out = dir.path().join("out");
+    run_batch(&inbox, &out);
+    let report = crate::util::read_json(&out.join("bundles/华信家电-2026/report.json"));
+    let cited = report["indicators"]
+        .as_array()
+        .and_then(|all| all.iter().find(|i| i["id"] == "5.3.2"))
+        .and_then(|i| i["evidence"][0]["file"].as_str())
+        .expect("5.3.2 has evidence")
+        .to_owned();
+
+    let server = Server::start(&out, &[]);
+    let (cookie, token) = csrf_of(&server);
+    let cookies = format!("{cookie}; certsift_reviewer=%E7%8E%8B");
+    let page = server
+        .get(&format!("/bundle/{BUNDLE}"), &[("Cookie", &cookies)])
+        .text();
+    let seen = row_of(&page, "indicator-5-3-2")
+        .split("name=\"seen\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the fingerprint the reviewer saw")
+        .to_owned();
+    let done = server.post(
+        &format!("/bundle/{BUNDLE}/decision"),
+        &[("Cookie", &cookies)],
+        &format!("kind=indicator&target=5.3.2&decision=confirmed&seen={seen}&csrf={token}"),
+    );
+    assert_eq!(done.status, 303);
+    let decided = |page: &str| row_of(page, "indicator-5-3-2");
+
+    // The same bundle redone: same verdict, same evidence, the decision simply stands.
+    let rerun = Command::new(env!("CARGO_BIN_EXE_certsift"))
+        .arg("run")
+        .arg(&inbox)
+        .arg("--out")
+        .arg(&out)
+        .args(["--as-of", "2026-11-28", "--full"])
+        .output()
+        .expect("rerun");
+    assert!(rerun.status.code().is_some_and(|c| c <= 1));
+    let page = server
+        .get(&format!("/bundle/{BUNDLE}"), &[("Cookie", &cookies)])
+        .text();
+    assert!(decided(&page).contains("decision-current confirmed"));
+    assert!(!decided(&page).contains("证据已改变"));
+
+    // The cited file withdrawn by the applicant: the decision is kept, marked for review.
+    std::fs::remove_file(inbox.join("华信家电-2026").join(&cited)).expect("remove the cited file");
+    run_batch(&inbox, &out);
+    let page = server
+        .get(&format!("/bundle/{BUNDLE}"), &[("Cookie", &cookies)])
+        .text();
+    assert!(
+        decided(&page).contains("decision-current confirmed"),
+        "kept"
+    );
+    assert!(decided(&page).contains("证据已改变"), "{}", decided(&page));
+}
+
+#[test]
+fn a_batch_search_returns_a_csv_of_each_querys_hits() {
+    let server = Server::start(sample_out(), &[]);
+    let (cookie, token) = csrf_of(&server);
+    // 投诉 / 配件 / a word nobody wrote.
+    let queries = "%E6%8A%95%E8%AF%89%0A%E9%85%8D%E4%BB%B6%0Azzqqxxyy";
+    let csv = server.post(
+        "/batch-search",
+        &[("Cookie", &cookie)],
+        &format!("queries={queries}&csrf={token}"),
+    );
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-type")
+            .is_some_and(|t| t.starts_with("text/csv"))
+    );
+    let text = csv.text();
+    let text = text.trim_start_matches('\u{FEFF}');
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    let of = |q: &str| rows.iter().filter(|r| &r[0] == q).count();
+    assert!(of("投诉") >= 5, "投诉 has hits");
+    assert!(of("配件") >= 1);
+    assert_eq!(of("zzqqxxyy"), 1, "one row saying no hit");
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "投诉" && &r[2] == "华信家电-2026")
+    );
+    let without = server.post(
+        "/batch-search",
+        &[("Cookie", &cookie)],
+        &format!("queries={queries}"),
+    );
+    assert_eq!(without.status, 403);
+}

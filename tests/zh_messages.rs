@@ -109,3 +109,67 @@ fn every_error_and_note_of_every_reader_leads_with_chinese() {
         english.join("\n")
     );
 }
+
+/// `message` without a leading file name (`营业执照.pdf：…`, as file flags start): what the
+/// reviewer reads first after the name of the file it is about.
+fn after_file_name<'m>(message: &'m str, files: &[String]) -> &'m str {
+    files
+        .iter()
+        .find_map(|f| message.strip_prefix(f.as_str()))
+        .map_or(message, |rest| rest.trim_start_matches(['：', ':', '（']))
+}
+
+#[test]
+fn every_flag_of_the_sample_and_held_out_bundles_leads_with_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut checked = std::collections::BTreeSet::new();
+    let mut english = Vec::new();
+    for (n, inbox) in [
+        "inbox",
+        "heldout/bundles",
+        "heldout/bundles2",
+        "heldout/bundles3",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(format!("out{n}"));
+        let run = Command::new(env!("CARGO_BIN_EXE_certsift"))
+            .arg("run")
+            .arg(fixtures_dir().join(inbox))
+            .arg("--out")
+            .arg(&out)
+            .args(["--as-of", "2026-11-28"])
+            .output()
+            .expect("run certsift run");
+        assert!(run.status.code().is_some_and(|c| c <= 1), "{inbox}");
+        for entry in std::fs::read_dir(out.join("bundles")).expect("bundles") {
+            let path = entry.expect("entry").path().join("report.json");
+            let report: Value =
+                serde_json::from_slice(&std::fs::read(&path).expect("report")).expect("json");
+            for flag in report["flags"].as_array().into_iter().flatten() {
+                let message = flag["message"].as_str().unwrap_or_default();
+                let files: Vec<String> = flag["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_owned))
+                    .collect();
+                checked.insert(flag["code"].as_str().unwrap_or_default().to_owned());
+                if !leads_with_chinese(after_file_name(message, &files)) {
+                    english.push(message.to_owned());
+                }
+            }
+        }
+    }
+    assert!(
+        checked.len() >= 5,
+        "too few kinds of flag to judge: {checked:?}"
+    );
+    assert!(
+        english.is_empty(),
+        "flags that do not lead with Chinese ({} of the codes {checked:?}):\n{}",
+        english.len(),
+        english.join("\n")
+    );
+}

@@ -128,21 +128,27 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
         .filter(|m| m.status == MaterialStatus::Missing)
         .filter_map(|m| {
             let info = rules.catalog().material(&m.id)?;
-            let (severity, what) = match info.required {
-                Required::Yes => (rules.catalog().severity(flag::MATERIAL_MISSING), "required"),
-                Required::IfApplicable => (Severity::Warning, "needed where applicable"),
+            let (severity, what, what_en) = match info.required {
+                Required::Yes => (
+                    rules.catalog().severity(flag::MATERIAL_MISSING),
+                    "必备材料",
+                    "required",
+                ),
+                Required::IfApplicable => {
+                    (Severity::Warning, "适用时需提供的材料", "needed where applicable")
+                }
             };
             let message = if m.files.is_empty() {
                 format!(
-                    "{} ({}) not found in the bundle; it is {what}",
-                    info.name, info.id
+                    "材料包中未找到{}（{}），此为{what} ({} not found in the bundle; it is {what_en})",
+                    info.name, info.id, info.id
                 )
             } else {
                 format!(
-                    "{} ({}) 的文件都无法读取 (its files cannot be read: {}); it is {what}",
+                    "{}（{}）的文件都无法读取：{}；此为{what} (its files cannot be read; it is {what_en})",
                     info.name,
                     info.id,
-                    m.files.join(", ")
+                    m.files.join("、")
                 )
             };
             Some(Flag {

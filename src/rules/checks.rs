@@ -45,9 +45,10 @@ pub fn cross_checks(
     }
     for files in by_hash.into_values().filter(|f| f.len() > 1) {
         let message = format!(
-            "同一文件重复提交 (same content {} times): {}; keep one copy",
+            "同一文件重复提交 {} 次：{}；请只保留一份 (the same content {} times; keep one copy)",
             files.len(),
-            files.join(", ")
+            files.join("、"),
+            files.len()
         );
         raise(flag::DUPLICATE_FILE, message, files);
     }
@@ -60,8 +61,8 @@ pub fn cross_checks(
             raise(
                 flag::EXTENSION_MISMATCH,
                 format!(
-                    "{}: the name says .{declared} but the content is {}; ask for the file under its real type",
-                    d.path, d.kind
+                    "{}：文件名为 .{declared}，内容却是 {}；请申请人按真实类型重新提交 (the name says .{declared} but the content is {}; ask for the file under its real type)",
+                    d.path, d.kind, d.kind
                 ),
                 vec![d.path.clone()],
             );
@@ -88,8 +89,9 @@ fn file_flags(bundle: &Bundle, raise: &mut impl FnMut(&str, String, Vec<String>)
                     raise(
                         flag::NEEDS_OCR,
                         format!(
-                            "{}: page(s) {} have no text layer; read them by eye or OCR them",
+                            "{}：第 {} 页没有文字层，请目视核对或 OCR 识别 (page(s) {} have no text layer; read them by eye or OCR them)",
                             d.path,
+                            pages.join("、"),
                             pages.join(", ")
                         ),
                         vec![d.path.clone()],
@@ -99,30 +101,33 @@ fn file_flags(bundle: &Bundle, raise: &mut impl FnMut(&str, String, Vec<String>)
             }
             FileStatus::NeedsOcr => (
                 flag::NEEDS_OCR,
-                "no text layer (a scan): check it by eye or OCR it",
+                "没有文字层（扫描件），请目视核对或 OCR 识别 (no text layer, a scan: check it by eye or OCR it)",
             ),
             FileStatus::Encrypted => (
                 flag::ENCRYPTED,
-                "password-protected: ask the applicant for an unprotected copy",
+                "文件有密码保护，请申请人提供未加密的副本 (password-protected: ask the applicant for an unprotected copy)",
             ),
             FileStatus::Corrupt => (
                 flag::UNREADABLE,
-                "damaged or not what it claims to be: ask for the file again",
+                "文件已损坏或与其类型不符，请申请人重新提交 (damaged or not what it claims to be: ask for the file again)",
             ),
             FileStatus::Unsupported => (
                 flag::UNSUPPORTED_FORMAT,
-                "a format certsift does not read: ask for .docx or PDF, or convert it",
+                "certsift 不读取此格式，请申请人提供 .docx 或 PDF，或自行转换 (a format certsift does not read: ask for .docx or PDF, or convert it)",
             ),
-            FileStatus::Empty => (flag::EMPTY_FILE, "no content: ask for the file again"),
+            FileStatus::Empty => (
+                flag::EMPTY_FILE,
+                "文件没有内容，请申请人重新提交 (no content: ask for the file again)",
+            ),
             FileStatus::LimitExceeded => (
                 flag::LIMIT_EXCEEDED,
-                "hit a size, time or page limit: check it by hand or raise the limit",
+                "超出大小、时间或页数限制，请人工核对或放宽限制 (hit a size, time or page limit: check it by hand or raise the limit)",
             ),
         };
         let message = if why.is_empty() {
-            format!("{}: {advice}", d.path)
+            format!("{}：{advice}", d.path)
         } else {
-            format!("{}: {advice} ({why})", d.path)
+            format!("{}：{advice}；{why}", d.path)
         };
         raise(code, message, vec![d.path.clone()]);
     }
@@ -239,13 +244,13 @@ fn field_flags(
         .collect();
     for (end, mut files) in expired {
         let mut message = format!(
-            "营业期限至 {end}, before the review date {as_of}; ask for the renewed licence"
+            "营业期限至 {end}，早于审查日期 {as_of}；请申请人提供换发后的营业执照 (the licence term ended before the review date; ask for the renewed licence)"
         );
         if !unread_licences.is_empty() {
             message.push_str(&format!(
-                " (the term was read from {}; check it on the licence itself: {})",
-                files.join(", "),
-                unread_licences.join(", ")
+                "；期限读自 {}，请在执照原件上核对：{} (the term was read from another file; check it on the licence itself)",
+                files.join("、"),
+                unread_licences.join("、")
             ));
             files.extend(unread_licences.iter().cloned());
         }
@@ -267,12 +272,12 @@ fn field_flags(
         let number = fields
             .iter()
             .find(|g| g.name == field::CERTIFICATE_NUMBER && g.file == f.file && g.group == f.group)
-            .map(|g| format!(" (证书编号 {})", g.value))
+            .map(|g| format!("（证书编号 {}）", g.value))
             .unwrap_or_default();
         raise(
             flag::CERTIFICATE_EXPIRED,
             format!(
-                "{}{number}: 有效期至 {end}, before the review date {as_of}; ask for the renewed certificate",
+                "{}{number}：有效期至 {end}，早于审查日期 {as_of}；请申请人提供换发后的证书 (the certificate expired before the review date; ask for the renewed certificate)",
                 f.file
             ),
             vec![f.file.clone()],
@@ -298,7 +303,7 @@ fn field_flags(
         raise(
             flag::USCC_INVALID,
             format!(
-                "统一社会信用代码 {code}: 校验位不符 (人工核验){how} — compare it with the licence"
+                "统一社会信用代码 {code}：校验位不符（人工核验）{how}；请与营业执照原件核对 (the check character is wrong: compare it with the licence)"
             ),
             files,
         );
@@ -337,7 +342,7 @@ fn field_flags(
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            parts.push(format!("{code} in {}", in_files.join(", ")));
+            parts.push(format!("{code}（{}）", in_files.join("、")));
             for f in in_files {
                 if !files.iter().any(|x| x == f) {
                     files.push(f.to_string());
@@ -347,8 +352,8 @@ fn field_flags(
         raise(
             flag::USCC_MISMATCH,
             format!(
-                "the applicant's 统一社会信用代码 differs across files: {}",
-                parts.join("; ")
+                "申请人的统一社会信用代码在各文件中不一致：{} (the applicant's USCC differs across files)",
+                parts.join("；")
             ),
             files,
         );
@@ -372,11 +377,11 @@ fn field_flags(
             let mut parts = Vec::new();
             for (name, in_files) in &differing {
                 let what = if name_key(name).starts_with(&key) && name.ends_with("分公司") {
-                    " (a branch, a different legal entity)"
+                    "（分公司，另一法律主体 a branch, a different legal entity）"
                 } else {
                     ""
                 };
-                parts.push(format!("「{name}」{what} in {}", in_files.join(", ")));
+                parts.push(format!("「{name}」{what}见于 {}", in_files.join("、")));
                 for f in in_files {
                     if !files.contains(f) {
                         files.push(f.clone());
@@ -384,14 +389,14 @@ fn field_flags(
                 }
             }
             let source = if has_material(&reference.file, &[LICENCE], fm) {
-                "the licence"
+                "营业执照"
             } else {
-                "the applicant's usual name"
+                "申请人常用名称"
             };
             raise(
                 flag::NAME_MISMATCH,
                 format!(
-                    "{source} says 「{}」 ({}), but {}; check which entity applies",
+                    "{source}上的名称为「{}」（{}），但{}；请核实以哪个主体申请 (the names differ: check which entity applies)",
                     reference.value,
                     reference.file,
                     parts.join("; ")
@@ -525,7 +530,7 @@ mod tests {
         let mut files = flags[0].files.clone();
         files.sort();
         assert_eq!(files, vec!["ISO9001证书.pdf", "说明.docx"]);
-        assert!(flags[0].message.contains("branch"));
+        assert!(flags[0].message.contains("分公司"));
     }
 
     #[test]
@@ -593,7 +598,7 @@ mod tests {
         d.status = FileStatus::Encrypted;
         let flags = cross_checks(&bundle(vec![d]), &[], &BTreeMap::new(), date("2026-11-28"));
         assert_eq!(codes(&flags), vec!["encrypted"]);
-        assert!(flags[0].message.contains("审计报告.pdf") && flags[0].message.contains("ask"));
+        assert!(flags[0].message.contains("审计报告.pdf") && flags[0].message.contains("请申请人"));
     }
 
     #[test]

@@ -99,12 +99,14 @@ impl Out {
         let inbox = Path::new(inbox);
         let mut parts = file.path.split("!/");
         let first = parts.next().unwrap_or_default();
+        // A folder bundle's paths start inside the folder; a zip bundle's paths start with the
+        // zip's own name (`鼎盛机电-2026.zip!/…`), as the bundle reader lists them.
         let folder = inbox.join(safe_relative(&report.bundle)?);
-        let zipped = inbox.join(format!("{}.zip", report.bundle));
+        let zip_name = format!("{}.zip", report.bundle);
         let mut bytes = if folder.is_dir() {
             read_bounded(&folder.join(safe_relative(first)?))?
-        } else if zipped.is_file() {
-            member(&read_bounded(&zipped)?, first)?
+        } else if first == zip_name && inbox.join(&zip_name).is_file() {
+            read_bounded(&inbox.join(safe_relative(&zip_name)?))?
         } else {
             return Err(OutError::Source(format!(
                 "收件箱中已没有材料包 {}（{}）(the bundle is no longer in the inbox)",

@@ -162,8 +162,10 @@ const pathname = () => decodeURIComponent(new URL(page.url()).pathname);
 /** The page's path and query, as state.json keeps them: the server's port changes on restart. */
 const here = () => { const u = new URL(page.url()); return u.pathname + u.search; };
 
+/** The visible part of the page (1280×900): what a reviewer sees first, and small enough for
+ * the README (docs/workbench/ holds these, made by `--out-dir docs/workbench`). */
 async function shot(file) {
-    await page.screenshot({ path: join(args.outDir, file), fullPage: true });
+    await page.screenshot({ path: join(args.outDir, file) });
 }
 
 /** The submit button of `form` (a handle); fails when it has none. */
@@ -336,7 +338,14 @@ async function before() {
 
     await step('evidence', async () => {
         const row = await indicatorRow(state.indicator);
-        await navigating(async () => (await row.$('a.evidence-link')).click());
+        // A PDF's evidence when the row has one: its page is rendered with the block marked.
+        const links = await row.$$('a.evidence-link');
+        let link = links[0];
+        for (const candidate of links) {
+            const text = await candidate.evaluate((a) => a.textContent);
+            if (/\.pdf\b/i.test(text)) { link = candidate; break; }
+        }
+        await navigating(async () => link.click());
         const path = pathname();
         const prefix = `/bundle/${args.bundle}/evidence/${state.indicator}/`;
         check(path.startsWith(prefix) && /^\d+$/.test(path.slice(prefix.length)),
