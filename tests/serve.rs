@@ -260,6 +260,7 @@ fn traversal_attempts_and_unknown_ids_get_404() {
         "/static/..%2F..%2FCargo.toml",
         "/static/%2E%2E/%2E%2E/Cargo.toml",
         &format!("/bundle/{BUNDLE}/page/9999/1"),
+        &format!("/bundle/{BUNDLE}/file/9999"),
         &format!(
             "/bundle/{BUNDLE}/passage?file=..%2F..%2F..%2Fetc%2Fpasswd&loc=%7B%22line%22%3A1%7D"
         ),
@@ -569,4 +570,25 @@ fn a_batch_search_returns_a_csv_of_each_querys_hits() {
         &format!("queries={queries}"),
     );
     assert_eq!(without.status, 403);
+}
+
+#[test]
+fn every_file_of_a_bundle_opens_in_reading_order_from_its_materials_and_files() {
+    let server = Server::start(sample_out(), &[]);
+    let page = server.get(&format!("/bundle/{BUNDLE}"), &[]).text();
+    let materials = page.split("id=\"materials\"").nth(1).expect("materials");
+    let link = materials
+        .split("class=\"file-link\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a material's file link")
+        .replace("&#x2f;", "/");
+    let file = server.get(&link, &[]);
+    assert_eq!(file.status, 200, "{link}");
+    let text = file.text();
+    assert!(text.matches("class=\"passage\"").count() >= 1, "{link}");
+    assert!(
+        !text.contains("passage cited"),
+        "nothing is cited in a file view"
+    );
 }

@@ -97,6 +97,50 @@ impl Index {
         Ok(Some(passages))
     }
 
+    /// Up to `count` passages of file `file` (bundle `bundle`, content `sha256`) from ordinal
+    /// `first` on, in reading order: a file shown from its start, or from where a page left off.
+    pub fn file_passages(
+        &self,
+        bundle: &str,
+        file: &str,
+        sha256: &str,
+        first: u64,
+        count: usize,
+    ) -> Result<Vec<ContextPassage>> {
+        let location = Location::File {};
+        let at = PassageRef {
+            bundle,
+            file,
+            sha256,
+            location: &location,
+            indicator: None,
+        };
+        let range = RangeQuery::new(
+            Bound::Included(Term::from_field_u64(self.fields.ordinal, first)),
+            Bound::Unbounded,
+        );
+        let query = BooleanQuery::new(
+            self.file_clauses(at)
+                .into_iter()
+                .chain([(Occur::Must, Box::new(range) as Box<dyn Query>)])
+                .collect(),
+        );
+        // Another path with the same content shares the sha256: asked for a few more, kept
+        // only this path's.
+        Ok(self
+            .file_docs(&query, count.saturating_mul(2).min(SCAN_LIMIT))?
+            .into_iter()
+            .filter(|doc| doc.file == file)
+            .take(count)
+            .map(|doc| ContextPassage {
+                location: doc.location,
+                text: doc.text,
+                ordinal: doc.ordinal,
+                cited: false,
+            })
+            .collect())
+    }
+
     /// The ordinal of the passage `at` points to, among the file's passages (tagged with
     /// `indicator` when given).
     fn find_ordinal(&self, at: PassageRef<'_>, indicator: Option<&str>) -> Result<Option<u64>> {
@@ -271,5 +315,11 @@ mod tests {
             ..at
         };
         assert_eq!(index.passages_around(missing, 2).unwrap(), None);
+
+        let from_start = index
+            .file_passages("b", "制度/投诉.docx", &"ab".repeat(32), 3, 2)
+            .unwrap();
+        let texts: Vec<&str> = from_start.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["24小时内答复", "回访"]);
     }
 }

@@ -150,6 +150,7 @@ fn router(app: Arc<App>, access: Arc<web::Access>) -> Router {
             get(pages::evidence),
         )
         .route("/bundle/{id}/passage", get(pages::passage))
+        .route("/bundle/{id}/file/{file}", get(pages::file_view))
         .route("/bundle/{id}/page/{file}/{page}", get(pages::page_image))
         .route("/bundle/{id}/decision", post(pages::decide))
         .route("/bundle/{id}/export.xlsx", get(pages::export))

@@ -447,10 +447,17 @@ struct ItemRow {
     status: &'static str,
     status_label: &'static str,
     detail: String,
+    files: Vec<FileLink>,
     evidence: Vec<EvidenceLink>,
     more_evidence: usize,
     decision: Option<DecisionView>,
     seen: String,
+}
+
+#[derive(Debug, Serialize)]
+struct FileLink {
+    href: String,
+    path: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -473,6 +480,7 @@ struct DecisionView {
 
 #[derive(Debug, Serialize)]
 struct FileRow {
+    href: String,
     path: String,
     kind: String,
     status: &'static str,
@@ -590,6 +598,22 @@ fn decision_view(
         })
 }
 
+/// Links to the files of `paths` that the report lists, each shown from its start.
+fn file_links(report: &BundleReport, paths: &[String]) -> Vec<FileLink> {
+    paths
+        .iter()
+        .map(|path| FileLink {
+            href: report
+                .files
+                .iter()
+                .position(|f| &f.path == path)
+                .map(|n| format!("{}/file/{n}", bundle_href(&report.bundle)))
+                .unwrap_or_default(),
+            path: path.clone(),
+        })
+        .collect()
+}
+
 fn anchor(kind: Kind, target: &str) -> String {
     let safe: String = target
         .chars()
@@ -653,6 +677,7 @@ fn bundle_view(
                 status: class,
                 status_label: label,
                 detail: flag.message.clone(),
+                files: file_links(report, &flag.files),
                 evidence: Vec::new(),
                 more_evidence: 0,
                 decision: decision_view(decisions, Kind::Flag, key, fp),
@@ -672,7 +697,8 @@ fn bundle_view(
                 name: name_of(names, &m.id.0).to_owned(),
                 status: class,
                 status_label: label,
-                detail: m.files.join("、"),
+                detail: String::new(),
+                files: file_links(report, &m.files),
                 evidence: Vec::new(),
                 more_evidence: 0,
                 decision: decision_view(decisions, Kind::Material, &m.id.0, fp),
@@ -713,6 +739,7 @@ fn bundle_view(
                 status: class,
                 status_label: label,
                 detail: String::new(),
+                files: Vec::new(),
                 evidence,
                 more_evidence: finding.evidence.len().saturating_sub(EVIDENCE_SHOWN),
                 decision: decision_view(decisions, Kind::Indicator, id2, fp),
@@ -723,9 +750,11 @@ fn bundle_view(
     let files = report
         .files
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(n, f)| {
             let (status, status_label) = file_status(f.status);
             FileRow {
+                href: format!("{}/file/{n}", bundle_href(id)),
                 path: f.path.clone(),
                 kind: f.kind.as_str().to_owned(),
                 status,
@@ -976,6 +1005,95 @@ pub(super) async fn passage(
         };
         let mut view = context_view(&app, &summary, &report, file, &location, None, &[]);
         view.title = format!("{} {}", query.file, location_label(&location));
+        html(&app, "evidence.html", &frame, view)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct FileQuery {
+    #[serde(default)]
+    from: u64,
+}
+
+/// Passages a file view shows at once.
+const FILE_PAGE: usize = 40;
+
+/// `GET /bundle/{id}/file/{n}?from=K`: file number `n` of the report, its passages in reading
+/// order from ordinal `K` (a material's or a flag's file).
+pub(super) async fn file_view(
+    State(app): State<Arc<App>>,
+    Path((id, file)): Path<(String, usize)>,
+    Query(query): Query<FileQuery>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(move || {
+        let frame = Frame::new(&headers, bundle_href(&id));
+        let (_, report) = match load(&app, &id) {
+            Ok(loaded) => loaded,
+            Err(e) => return out_error(&e),
+        };
+        let Some(entry) = report.files.get(file) else {
+            return web::error_page(StatusCode::NOT_FOUND, "报告中没有这个文件 (no such file)");
+        };
+        let passages = app.index().ok().and_then(|index| {
+            index
+                .file_passages(
+                    &report.bundle,
+                    &entry.path,
+                    &entry.sha256,
+                    query.from,
+                    FILE_PAGE,
+                )
+                .ok()
+        });
+        let in_index = passages.is_some();
+        let passages = passages.unwrap_or_default();
+        let here = format!("{}/file/{file}", bundle_href(&report.bundle));
+        let next_href = (passages.len() == FILE_PAGE)
+            .then(|| {
+                passages
+                    .last()
+                    .map(|p| format!("{here}?from={}", p.ordinal + 1))
+            })
+            .flatten();
+        let prev_href = (query.from > 0).then(|| {
+            format!(
+                "{here}?from={}",
+                query.from.saturating_sub(FILE_PAGE as u64)
+            )
+        });
+        let (status_class, status_label) = file_status(entry.status);
+        let _ = status_class;
+        let view = EvidenceView {
+            bundle: report.bundle.clone(),
+            bundle_href: bundle_href(&report.bundle),
+            title: entry.path.clone(),
+            status_label: status_label.to_owned(),
+            rule: String::new(),
+            file: entry.path.clone(),
+            place: if query.from == 0 {
+                "从头开始".to_owned()
+            } else {
+                format!("第 {} 段起", query.from + 1)
+            },
+            ocr: entry.ocr,
+            passages: passages
+                .into_iter()
+                .map(|p| ContextView {
+                    place: location_label(&p.location),
+                    cited: false,
+                    segments: segments(&p.text, &[]),
+                })
+                .collect(),
+            in_index,
+            image: None,
+            no_render: Some(entry.error.clone().unwrap_or_else(|| {
+                "文件视图仅显示文字；PDF 页面见各条证据 (text only here)".into()
+            })),
+            prev_href,
+            next_href,
+        };
         html(&app, "evidence.html", &frame, view)
     })
     .await
