@@ -119,14 +119,14 @@ fn main() {
             .to_owned()
     };
 
-    // The writer: full reruns underneath the clients until they are done.
+    // The writer: RERUNS full reruns underneath the clients, which stop once it is done.
     let done = Arc::new(AtomicBool::new(false));
     let reruns = Arc::new(Mutex::new(0usize));
     let writer = {
         let (done, reruns) = (done.clone(), reruns.clone());
         let mut command = batch(true);
         std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
+            for _ in 0..RERUNS {
                 if command
                     .status()
                     .is_ok_and(|s| s.code().is_some_and(|c| c <= 1))
@@ -134,6 +134,7 @@ fn main() {
                     *reruns.lock().unwrap_or_else(|e| e.into_inner()) += 1;
                 }
             }
+            done.store(true, Ordering::Relaxed);
         })
     };
 
