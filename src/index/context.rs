@@ -223,52 +223,7 @@ struct StoredPassage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Bundle, Document, FileKind, FileStatus, Passage};
-    use crate::rules::{Assessment, FileMaterials};
-
-    fn empty_assessment() -> Assessment {
-        Assessment {
-            as_of: chrono::NaiveDate::default(),
-            file_materials: FileMaterials::default(),
-            materials: Vec::new(),
-            indicators: Vec::new(),
-            fields: Vec::new(),
-            flags: Vec::new(),
-            expiry_dates: Vec::new(),
-        }
-    }
-
-    fn bundle_of(passages: &[&str]) -> Bundle {
-        Bundle {
-            id: "b".into(),
-            documents: vec![Document {
-                path: "制度/投诉.docx".into(),
-                sha256: "ab".repeat(32),
-                bytes: 1,
-                kind: FileKind::Docx,
-                declared_kind: None,
-                status: FileStatus::Ok,
-                error: None,
-                passages: passages
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        Passage::new(
-                            *t,
-                            Location::Paragraph {
-                                part: crate::model::Part::Body,
-                                paragraph: i as u32,
-                            },
-                        )
-                    })
-                    .collect(),
-                ocr_pages: Vec::new(),
-                ocr: false,
-                pages: None,
-                notes: Vec::new(),
-            }],
-        }
-    }
+    use crate::index::test_support::{empty_assessment, one_file_bundle};
 
     #[test]
     fn a_passage_comes_back_with_its_neighbours_in_reading_order() {
@@ -281,7 +236,7 @@ mod tests {
             "回访",
             "附则",
         ];
-        let bundle = bundle_of(&texts);
+        let bundle = one_file_bundle("b", "制度/投诉.docx", &"ab".repeat(32), &texts);
         index
             .add_bundle(
                 &bundle,

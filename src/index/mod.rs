@@ -11,6 +11,8 @@ mod context;
 mod query;
 mod schema;
 mod search;
+#[cfg(test)]
+mod test_support;
 mod tokenizer;
 
 pub use context::{ContextPassage, PassageRef};

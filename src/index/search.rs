@@ -598,53 +598,14 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Bundle, Document, FileKind, FileStatus, Passage};
-    use crate::rules::{Assessment, FileMaterials};
+    use crate::model::{Bundle, Passage};
     use chrono::NaiveDate;
 
     fn bundle(id: &str, texts: &[&str]) -> Bundle {
-        Bundle {
-            id: id.into(),
-            documents: vec![Document {
-                path: "制度/a.docx".into(),
-                sha256: "00".into(),
-                bytes: 1,
-                kind: FileKind::Docx,
-                declared_kind: Some(FileKind::Docx),
-                status: FileStatus::Ok,
-                error: None,
-                passages: texts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        Passage::new(
-                            *t,
-                            Location::Paragraph {
-                                part: crate::model::Part::Body,
-                                paragraph: i as u32,
-                            },
-                        )
-                    })
-                    .collect(),
-                ocr_pages: Vec::new(),
-                ocr: false,
-                pages: None,
-                notes: Vec::new(),
-            }],
-        }
+        super::super::test_support::one_file_bundle(id, "制度/a.docx", "00", texts)
     }
 
-    fn empty_assessment() -> Assessment {
-        Assessment {
-            as_of: chrono::NaiveDate::default(),
-            file_materials: FileMaterials::default(),
-            materials: Vec::new(),
-            indicators: Vec::new(),
-            fields: Vec::new(),
-            flags: Vec::new(),
-            expiry_dates: Vec::new(),
-        }
-    }
+    use super::super::test_support::empty_assessment;
 
     fn index(texts: &[&str]) -> Index {
         let index = Index::create_in_ram().expect("ram index");
