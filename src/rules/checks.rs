@@ -574,7 +574,7 @@ mod tests {
         assert!(
             flags[0]
                 .message
-                .starts_with("营业期限至 2025-06-30, before the review date 2026-11-28")
+                .starts_with("营业期限至 2025-06-30，早于审查日期 2026-11-28")
         );
         assert_eq!(flags[0].severity, Severity::Error);
     }
