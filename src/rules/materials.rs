@@ -105,6 +105,20 @@ fn is_section_title(p: &Passage, folded: &str) -> bool {
         && NUMBERED.is_match(folded)
 }
 
+/// A paragraph's run-in label: the short title before its first colon (`销售方式：经销商门店与线上
+/// 旗舰店` → `销售方式`), which applicants write instead of a heading line as often as not. At most
+/// [`RUN_IN_LABEL_CHARS`] characters, with no sentence punctuation in it; `None` otherwise.
+fn run_in_label(folded: &str) -> Option<&str> {
+    let (label, rest) = folded.split_once(['：', ':'])?;
+    let label = label.trim();
+    let chars = label.chars().count();
+    let plain = !label.contains(['。', '，', '；', ',', ';', '、', '（', '(', ' ']);
+    (plain && (2..=RUN_IN_LABEL_CHARS).contains(&chars) && !rest.trim().is_empty()).then_some(label)
+}
+
+/// Longest run-in label taken for a section title, in characters.
+const RUN_IN_LABEL_CHARS: usize = 8;
+
 impl FileView {
     fn new(path: &str, status: FileStatus, passages: &[Passage]) -> FileView {
         let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
@@ -129,6 +143,8 @@ impl FileView {
                     }
                 } else if is_section_title(p, &folded) {
                     sections.push((folded.clone(), false));
+                } else if let Some(label) = run_in_label(&folded) {
+                    sections.push((label.to_owned(), false));
                 }
                 if chars < CONTENT_CHARS {
                     chars += folded.chars().count();
@@ -436,6 +452,24 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
             ("materials.toml", CLASSIFIERS),
         ])
         .expect("compiles")
+    }
+
+    #[test]
+    fn a_short_label_before_a_colon_is_a_run_in_section_title() {
+        assert_eq!(
+            run_in_label("销售方式：经销商门店与线上旗舰店"),
+            Some("销售方式")
+        );
+        assert_eq!(run_in_label("产品: 家用净水器"), Some("产品"));
+        // A sentence before the colon, a label with nothing after it, a lone character.
+        for not in [
+            "公司成立于2010年，主要产品如下：净水器",
+            "联系方式：",
+            "注：以上为摘要",
+            "售后服务网点覆盖全省各地市县区：共52家",
+        ] {
+            assert_eq!(run_in_label(not), None, "{not}");
+        }
     }
 
     #[test]
