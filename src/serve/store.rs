@@ -165,10 +165,12 @@ impl Store {
     /// Opens (or creates) the database under `out`.
     pub fn open(out: &Path) -> Result<Store, StoreError> {
         let connection = Connection::open(out.join(FILE_NAME))?;
-        // WAL: the pages read while a decision is written; a busy timeout rather than an
-        // immediate error when two requests write at once.
+        // A busy timeout rather than an immediate error when another connection holds the
+        // lock — set first, since switching the journal mode and creating the tables take it
+        // too (two workbenches started at once over one OUT failed here without it). WAL: the
+        // pages read while a decision is written.
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.execute_batch(
             "CREATE TABLE IF NOT EXISTS decision (
                  bundle TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
@@ -203,7 +205,10 @@ impl Store {
     pub fn decide(&self, new: &NewDecision<'_>) -> Result<(), StoreError> {
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut connection = self.lock();
-        let tx = connection.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting under the busy timeout) before the old
+        // verdict is read. A deferred transaction that reads, then writes, gets SQLITE_BUSY at
+        // once when another connection wrote in between, without waiting.
+        let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let old: Option<String> = tx
             .query_row(
                 "SELECT verdict FROM decision WHERE bundle = ?1 AND kind = ?2 AND target = ?3",
@@ -367,6 +372,28 @@ mod tests {
             ]
         );
         assert!(store.decisions("其他").unwrap().is_empty());
+    }
+
+    #[test]
+    fn stores_opened_and_written_at_once_over_one_folder_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|scope| {
+            let opened: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        for _ in 0..20 {
+                            let store = Store::open(dir.path())?;
+                            store.decide(&decision(Verdict::Confirmed, "", "f"))?;
+                        }
+                        Ok::<(), StoreError>(())
+                    })
+                })
+                .collect();
+            for handle in opened {
+                let opened = handle.join().unwrap();
+                assert!(opened.is_ok(), "{opened:?}");
+            }
+        });
     }
 
     #[test]
