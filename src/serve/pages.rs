@@ -288,6 +288,8 @@ pub(super) async fn triage(State(app): State<Arc<App>>, headers: HeaderMap) -> R
             Ok(summary) => summary,
             Err(e) => return out_error(&e),
         };
+        // One query for every row's count, not one per bundle.
+        let decided = app.store.decision_counts().unwrap_or_default();
         let rows = summary
             .bundles
             .iter()
@@ -319,11 +321,7 @@ pub(super) async fn triage(State(app): State<Arc<App>>, headers: HeaderMap) -> R
                     score: format!("{:.0}", row.estimated_score),
                     score_value: row.estimated_score,
                     band: row.estimated_band.clone(),
-                    decisions: app
-                        .store
-                        .decisions(&row.bundle)
-                        .map(|d| d.len())
-                        .unwrap_or(0),
+                    decisions: decided.get(&row.bundle).copied().unwrap_or(0),
                     message: row.message.clone().unwrap_or_default(),
                 }
             })
@@ -1063,8 +1061,7 @@ pub(super) async fn file_view(
                 query.from.saturating_sub(FILE_PAGE as u64)
             )
         });
-        let (status_class, status_label) = file_status(entry.status);
-        let _ = status_class;
+        let (_, status_label) = file_status(entry.status);
         let view = EvidenceView {
             bundle: report.bundle.clone(),
             bundle_href: bundle_href(&report.bundle),

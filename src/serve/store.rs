@@ -286,6 +286,22 @@ impl Store {
         Ok(out)
     }
 
+    /// How many items each bundle has a decision on.
+    pub fn decision_counts(&self) -> Result<std::collections::HashMap<String, usize>, StoreError> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare("SELECT bundle, COUNT(*) FROM decision GROUP BY bundle")?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        let mut counts = std::collections::HashMap::new();
+        for row in rows {
+            let (bundle, n) = row?;
+            counts.insert(bundle, usize::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
     /// A bundle's audit trail, newest first.
     pub fn audit(&self, bundle: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let connection = self.lock();
@@ -372,6 +388,9 @@ mod tests {
             ]
         );
         assert!(store.decisions("其他").unwrap().is_empty());
+        let counts = store.decision_counts().unwrap();
+        assert_eq!(counts.get("华信家电-2026"), Some(&1));
+        assert_eq!(counts.len(), 1);
     }
 
     #[test]
