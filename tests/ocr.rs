@@ -289,3 +289,37 @@ fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A red seal stamped across a printed line fuses with it in PP-OCR's detection map; the line
+/// is cut out of the fused region and read (`src/ingest/paddle/split.rs`). On `cert-skill` the
+/// seal's ring crosses the 发证机构 line, which was lost before.
+#[test]
+fn the_line_under_a_red_seal_is_read() {
+    match certsift::ingest::ocr::engine(certsift::ingest::ocr::EngineChoice::Ppocr) {
+        Ok(_) => {}
+        Err(why) => {
+            crate::util::skip("the_line_under_a_red_seal_is_read", &why.to_string());
+            return;
+        }
+    }
+    let file = fixtures_dir().join("scans/cert-skill-200dpi-clean.jpg");
+    let out = certsift(&["extract", "--json", file.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lines: Vec<String> = doc["passages"]
+        .as_array()
+        .expect("passages")
+        .iter()
+        .filter_map(|p| p["text"].as_str().map(comparable))
+        .collect();
+    for want in [
+        "发证机构：浙江省暖通行业职业技能评价站",
+        "有效期至：2030年05月19日",
+    ] {
+        let want = comparable(want);
+        assert!(
+            lines.iter().any(|l| l.contains(&want)),
+            "{want} not read: {lines:?}"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! and growing it back by the DB unclip ratio.
 
 use super::geometry::{Point, Quad, RotatedRect, min_area_rect};
+use super::split;
 use crate::ingest::ocr::pixels::resize;
 use image::GrayImage;
 use image::imageops::FilterType;
@@ -96,16 +97,35 @@ pub fn boxes_from_map(
     let mask = dilate(&binarize(probs, params.threshold), map_w, map_h);
     let sx = page.0 as f32 / map_w as f32;
     let sy = page.1 as f32 / map_h as f32;
+    let regions = components(&mask, map_w, map_h);
+    let rects: Vec<Option<RotatedRect>> = regions.iter().map(|r| region_rect(r, map_w)).collect();
+    let line = split::typical_line(&rects);
     let mut out = Vec::new();
-    for region in components(&mask, map_w, map_h) {
-        if out.len() >= params.max_boxes {
-            break;
-        }
-        if let Some(b) = region_box(&region, probs, map_w, params) {
-            out.push(DetBox {
-                quad: b.quad.scaled(sx, sy),
-                score: b.score,
-            });
+    for (region, rect) in regions.into_iter().zip(rects) {
+        // A region several lines tall is a line fused with a seal over it (see [`split`]); the
+        // pieces it is cut into get their own rectangles.
+        let pieces: Vec<(Vec<usize>, Option<RotatedRect>)> = match (&line, rect) {
+            (Some(line), Some(rect)) if split::is_tall(&rect, line) => {
+                split::split_region(&region, map_w, line)
+                    .into_iter()
+                    .map(|piece| {
+                        let rect = region_rect(&piece, map_w);
+                        (piece, rect)
+                    })
+                    .collect()
+            }
+            _ => vec![(region, rect)],
+        };
+        for (piece, rect) in pieces {
+            if out.len() >= params.max_boxes {
+                return out;
+            }
+            if let Some(b) = rect.and_then(|rect| region_box(&piece, rect, probs, params)) {
+                out.push(DetBox {
+                    quad: b.quad.scaled(sx, sy),
+                    score: b.score,
+                });
+            }
         }
     }
     out
@@ -167,22 +187,14 @@ fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
     regions
 }
 
-/// The box of one region in map pixels, or `None` when it is too thin, too faint or too small
-/// once grown.
-fn region_box(region: &[usize], probs: &[f32], w: usize, params: &DetParams) -> Option<DetBox> {
-    // Each pixel covers the unit square from its corner: take the four corners of boundary
-    // pixels so a one-pixel-wide stroke still has an area.
-    let mut points = Vec::with_capacity(region.len() * 4);
-    for &i in region {
-        let (x, y) = ((i % w) as f32, (i / w) as f32);
-        points.extend([
-            Point::new(x, y),
-            Point::new(x + 1.0, y),
-            Point::new(x + 1.0, y + 1.0),
-            Point::new(x, y + 1.0),
-        ]);
-    }
-    let rect = min_area_rect(&points)?;
+/// The box of one region (its rectangle `rect`) in map pixels, or `None` when it is too thin,
+/// too faint or too small once grown.
+fn region_box(
+    region: &[usize],
+    rect: RotatedRect,
+    probs: &[f32],
+    params: &DetParams,
+) -> Option<DetBox> {
     if rect.min_side() < 3.0 {
         return None;
     }
@@ -198,6 +210,23 @@ fn region_box(region: &[usize], probs: &[f32], w: usize, params: &DetParams) -> 
         quad: grown.to_quad(),
         score,
     })
+}
+
+/// The minimum-area rectangle of a region, in map pixels. Each pixel covers the unit square
+/// from its corner: the four corners of each pixel are taken, so a one-pixel-wide stroke still
+/// has an area.
+fn region_rect(region: &[usize], w: usize) -> Option<RotatedRect> {
+    let mut points = Vec::with_capacity(region.len() * 4);
+    for &i in region {
+        let (x, y) = ((i % w) as f32, (i / w) as f32);
+        points.extend([
+            Point::new(x, y),
+            Point::new(x + 1.0, y),
+            Point::new(x + 1.0, y + 1.0),
+            Point::new(x, y + 1.0),
+        ]);
+    }
+    min_area_rect(&points)
 }
 
 #[cfg(test)]
@@ -255,6 +284,36 @@ mod tests {
         let (w, h) = (64, 32);
         let probs = map_with(w, h, &[(4, 4, 40, 10, 0.35), (4, 20, 40, 21, 0.95)]);
         assert!(boxes_from_map(&probs, w, h, (64, 32), &DetParams::default()).is_empty());
+    }
+
+    #[test]
+    fn a_line_fused_with_a_seal_ring_gives_a_box_of_its_own_height() {
+        let (w, h) = (200, 200);
+        let mut probs = map_with(
+            w,
+            h,
+            &[
+                (10, 10, 150, 18, 0.9),
+                (10, 30, 150, 38, 0.9),
+                (10, 50, 150, 58, 0.9),
+            ],
+        );
+        // The fourth line, crossed by a ring (a seal) centred below its right end.
+        for y in 0..h {
+            for x in 0..w {
+                let d = ((x as f32 - 130.0).powi(2) + (y as f32 - 110.0).powi(2)).sqrt();
+                let on_line = (10..150).contains(&x) && (90..98).contains(&y);
+                if on_line || (33.0..=40.0).contains(&d) {
+                    probs[y * w + x] = 0.9;
+                }
+            }
+        }
+        let boxes = boxes_from_map(&probs, w, h, (w as u32, h as u32), &DetParams::default());
+        let line_box = boxes
+            .iter()
+            .find(|b| (b.quad.center().y - 94.0).abs() < 4.0 && b.quad.width() > 130.0)
+            .unwrap_or_else(|| panic!("no box for the line under the seal: {boxes:?}"));
+        assert!(line_box.quad.height() < 25.0, "{line_box:?}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod geometry;
 mod lines;
 pub mod parts;
 mod runtime;
+mod split;
 
 pub use det::DetParams;
 pub use parts::Parts;
