@@ -2,13 +2,14 @@
 
 use super::dates::{continues_a_period, find_dates, period};
 use super::values::{certificate_number, company, money, normalize_money, person};
-use super::{Describes, FieldRule, uscc};
+use super::{Describes, FieldRule, shapes, uscc};
 use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage, Value};
 use crate::rules::names;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::UnicodeNormalization;
+use regex::Regex;
 
 /// What a field's value looks like (`kind` in `fields.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,6 +61,17 @@ pub enum FieldsError {
     /// The label automaton could not be built.
     #[error("field labels: {0}")]
     Automaton(String),
+    /// An `ocr_shapes` pattern is not a regular expression, or an example of it is not
+    /// corrected to its value.
+    #[error("field `{field}`, ocr_shapes `{shape}`: {why}")]
+    Shape {
+        /// The field.
+        field: String,
+        /// The scheme's name.
+        shape: String,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +79,8 @@ struct CompiledRule {
     rule: FieldRule,
     kind: Kind,
     not_after: Vec<String>,
+    /// `ocr_shapes`, compiled.
+    shapes: Vec<Regex>,
 }
 
 /// Field rules ready to run: the labels of every rule (plus words that only end a value, such as
@@ -116,9 +130,11 @@ pub fn compile(rules: &[FieldRule], stop_labels: &[String]) -> Result<CompiledFi
         for label in &rule.labels {
             add(label, Some(i), &mut patterns, &mut owners);
         }
+        let shapes = compile_shapes(rule)?;
         compiled.push(CompiledRule {
             rule: rule.clone(),
             kind,
+            shapes,
             not_after: rule
                 .not_after
                 .iter()
@@ -768,9 +784,12 @@ pub fn extract(
                     group: None,
                     note: None,
                 };
-                if passage.ocr_confidence.is_some() && fields.kind_of(&fv.name) == Some(Kind::Uscc)
-                {
-                    repair_ocr_uscc(&mut fv);
+                if passage.ocr_confidence.is_some() {
+                    if fields.kind_of(&fv.name) == Some(Kind::Uscc) {
+                        repair_ocr_uscc(&mut fv);
+                    } else if let Some(rule) = fields.rule(&fv.name) {
+                        repair_ocr_shape(&mut fv, &rule.shapes);
+                    }
                 }
                 if !found.contains(&fv) {
                     found.push(fv);
@@ -829,6 +848,49 @@ fn repair_ocr_uscc(field: &mut FieldValue) {
             ));
         }
     }
+}
+
+/// A code read by OCR put right by the numbering schemes its field follows ([`shapes`]).
+fn repair_ocr_shape(field: &mut FieldValue, shapes: &[Regex]) {
+    let Value::Text(read) = &field.value else {
+        return;
+    };
+    if let shapes::ShapeReading::Repaired { value, changes } = shapes::repair(read, shapes) {
+        field.note = Some(format!(
+            "OCR 读作 {read}，按编号规则更正为 {value} ({changes})"
+        ));
+        field.value = Value::Text(value);
+    }
+}
+
+/// A rule's `ocr_shapes` compiled, each anchored and checked against its examples.
+fn compile_shapes(rule: &FieldRule) -> Result<Vec<Regex>, FieldsError> {
+    let mut out = Vec::new();
+    for shape in &rule.ocr_shapes {
+        let err = |why: String| FieldsError::Shape {
+            field: rule.name.clone(),
+            shape: shape.name.clone(),
+            why,
+        };
+        if !shape.pattern.starts_with('^') || !shape.pattern.ends_with('$') {
+            return Err(err("the pattern must be anchored with ^ and $".into()));
+        }
+        let re = Regex::new(&shape.pattern).map_err(|e| err(e.to_string()))?;
+        for example in &shape.examples {
+            let got = match shapes::repair(&example.read, std::slice::from_ref(&re)) {
+                shapes::ShapeReading::Repaired { value, .. } => value,
+                shapes::ShapeReading::Kept => example.read.clone(),
+            };
+            if got != example.value {
+                return Err(err(format!(
+                    "example `{}` gives `{got}`, not `{}`",
+                    example.read, example.value
+                )));
+            }
+        }
+        out.push(re);
+    }
+    Ok(out)
 }
 
 fn tier(file: &str, file_materials: &BTreeMap<String, Vec<MaterialId>>) -> u8 {

@@ -15,6 +15,7 @@
 
 pub mod dates;
 pub mod extract;
+pub mod shapes;
 pub mod uscc;
 pub mod values;
 
@@ -57,6 +58,32 @@ pub struct FieldRule {
     /// to someone else (a lab, a supplier) and yields nothing for this field.
     #[serde(default)]
     pub not_after: Vec<String>,
+    /// Numbering schemes the values follow, as anchored regular expressions: a value read by
+    /// OCR that fits none is corrected by look-alike substitutions when exactly one correction
+    /// fits ([`shapes`]).
+    #[serde(default)]
+    pub ocr_shapes: Vec<OcrShape>,
+}
+
+/// One numbering scheme of `ocr_shapes`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrShape {
+    /// What the scheme is, for the reviewer (`管理体系认证证书编号`).
+    pub name: String,
+    /// The scheme as an anchored regular expression over the upper-cased value.
+    pub pattern: String,
+    /// Misreadings and what they must be corrected to; checked when the rules are compiled.
+    #[serde(default)]
+    pub examples: Vec<OcrShapeExample>,
+}
+
+/// A value as OCR misreads it and the value it must be corrected to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrShapeExample {
+    pub read: String,
+    pub value: String,
 }
 
 /// What a field's value is about.

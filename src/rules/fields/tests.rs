@@ -375,6 +375,7 @@ fn example_of_compile() {
         examples: vec![],
         only_in_materials: false,
         not_after: vec![],
+        ocr_shapes: vec![],
     };
     let compiled = compile(&[rule], &["经营范围".to_string()]).unwrap();
     assert_eq!(
@@ -572,4 +573,74 @@ fn an_ocr_misread_uscc_is_repaired_by_its_check_character_and_a_typed_one_is_not
             .as_deref()
             .is_some_and(|n| n.contains("请对照原件"))
     );
+}
+
+/// The certificate numbers of a certificate whose one passage is `text`, read by OCR or typed.
+fn certificate_numbers(text: &str, by_ocr: bool) -> Vec<FieldValue> {
+    let mut passage = Passage::new(text, Location::page(1));
+    if by_ocr {
+        passage.ocr_confidence = Some(0.9);
+    }
+    let bundle = Bundle {
+        id: "b".into(),
+        documents: vec![doc("质量管理体系认证证书.jpg", vec![passage])],
+    };
+    let certificate = BTreeMap::from([(
+        "质量管理体系认证证书.jpg".to_string(),
+        vec![MaterialId("certificates".into())],
+    )]);
+    extract(&bundle, &compiled(), &certificate)
+        .into_iter()
+        .filter(|f| f.name == "certificate_number")
+        .collect()
+}
+
+/// OCR's `R0S` read as `ROS` breaks the management-system numbering scheme (`ocr_shapes` in
+/// `rules/fields.toml`), which has a digit there: corrected, and the field says so. Typed, or of
+/// a scheme of the body's own, the number is kept as written.
+#[test]
+fn an_ocr_misread_certificate_number_is_put_right_by_its_numbering_scheme() {
+    let read = certificate_numbers("证书编号：27519Q20463ROM", true);
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert_eq!(read[0].value.to_string(), "27519Q20463R0M");
+    assert!(
+        read[0].note.as_deref().is_some_and(|n| n.contains("O→0")),
+        "{read:?}"
+    );
+    let typed = certificate_numbers("证书编号：27519Q20463ROM", false);
+    assert_eq!(typed[0].value.to_string(), "27519Q20463ROM");
+    assert_eq!(typed[0].note, None);
+    let own_scheme = certificate_numbers("证书编号：SHFW-2O25-0317", true);
+    assert_eq!(own_scheme[0].value.to_string(), "SHFW-2O25-0317");
+    assert_eq!(own_scheme[0].note, None);
+}
+
+/// A scheme whose example is not corrected to its value is refused when the rules compile.
+#[test]
+fn an_ocr_shape_whose_example_fails_is_refused() {
+    use crate::rules::fields::{FieldRule, Kind, OcrShape, OcrShapeExample, compile};
+    let rule = |pattern: &str| FieldRule {
+        name: "certificate_number".into(),
+        labels: vec!["证书编号".into()],
+        kind: Kind::CertificateNumber,
+        title: None,
+        describes: Default::default(),
+        normalized: None,
+        materials: vec![],
+        examples: vec![],
+        only_in_materials: false,
+        not_after: vec![],
+        ocr_shapes: vec![OcrShape {
+            name: "scheme".into(),
+            pattern: pattern.into(),
+            examples: vec![OcrShapeExample {
+                read: "AB1O".into(),
+                value: "AB10".into(),
+            }],
+        }],
+    };
+    assert!(compile(&[rule("^[A-Z]{2}[0-9]{2}$")], &[]).is_ok());
+    let wrong = compile(&[rule("^[A-Z]{4}$")], &[]).map(|_| ()).unwrap_err();
+    assert!(wrong.to_string().contains("AB1O"), "{wrong}");
+    assert!(compile(&[rule("[A-Z]{2}[0-9]{2}")], &[]).is_err(), "unanchored");
 }

@@ -214,7 +214,8 @@ pub fn repair_ocr(code: &str) -> OcrReading {
     }
 }
 
-fn look_alikes(c: char) -> &'static [char] {
+/// The characters OCR reads in place of `c` (shared with [`super::shapes`]).
+pub(crate) fn look_alikes(c: char) -> &'static [char] {
     OCR_CONFUSIONS
         .iter()
         .find(|(from, _)| *from == c)
