@@ -94,16 +94,17 @@ fn scans_are_read_with_their_licence_text() {
             for line in d["lines"].as_array().expect("lines") {
                 expected.push_str(line.as_str().unwrap_or_default());
             }
-            let keys: &[&str] = if str_of(d, "kind") == Some("business_license") {
-                &[
+            let keys: &[&str] = match str_of(d, "kind") {
+                Some("business_license") => &[
                     "name",
                     "uscc",
                     "legal_representative",
                     "established_on",
                     "term",
-                ]
-            } else {
-                &["holder", "uscc", "number", "valid_until"]
+                ],
+                Some("certificate") => &["holder", "uscc", "number", "valid_until"],
+                // A letter's text is scored, not its fields.
+                _ => &[],
             };
             for key in keys {
                 let want = comparable(str_of(d, key).expect("field"));
@@ -322,4 +323,45 @@ fn the_line_under_a_red_seal_is_read() {
             "{want} not read: {lines:?}"
         );
     }
+}
+
+/// A signed commitment known only as a scan still proves what it commits to: `check` reads it by
+/// OCR and cites its line for 5.1.4 (响应时限承诺), located by page and line with the line's box.
+#[test]
+fn an_indicator_whose_only_evidence_is_a_scan_is_supported_from_it() {
+    if !engine_or_skip("an_indicator_whose_only_evidence_is_a_scan_is_supported_from_it") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("金桥暖通");
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    std::fs::copy(
+        fixtures_dir().join("scans/letter-promise-150dpi-tilt1.5.jpg"),
+        bundle.join("售后服务承诺书.jpg"),
+    )
+    .expect("copy");
+    let out = certsift(&["check", "--json", bundle.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let indicator = report["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .find(|i| i["id"] == "5.1.4")
+        .expect("5.1.4");
+    assert_eq!(indicator["status"], "supported", "{indicator}");
+    let best = &indicator["evidence"][0];
+    assert_eq!(best["file"], "售后服务承诺书.jpg", "{best}");
+    assert!(
+        best["location"]["line"].as_u64().is_some() && best["location"]["bbox"].is_array(),
+        "{best}"
+    );
+    assert!(
+        best["text"].as_str().is_some_and(|t| t.contains("小时内")),
+        "{best}"
+    );
 }

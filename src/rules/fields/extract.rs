@@ -6,10 +6,10 @@ use super::{Describes, FieldRule, shapes, uscc};
 use crate::model::{Bundle, FieldValue, Location, MaterialId, Passage, Value};
 use crate::rules::names;
 use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::UnicodeNormalization;
-use regex::Regex;
 
 /// What a field's value looks like (`kind` in `fields.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -642,5 +642,8 @@ fn an_ocr_shape_whose_example_fails_is_refused() {
     assert!(compile(&[rule("^[A-Z]{2}[0-9]{2}$")], &[]).is_ok());
     let wrong = compile(&[rule("^[A-Z]{4}$")], &[]).map(|_| ()).unwrap_err();
     assert!(wrong.to_string().contains("AB1O"), "{wrong}");
-    assert!(compile(&[rule("[A-Z]{2}[0-9]{2}")], &[]).is_err(), "unanchored");
+    assert!(
+        compile(&[rule("[A-Z]{2}[0-9]{2}")], &[]).is_err(),
+        "unanchored"
+    );
 }
