@@ -154,7 +154,7 @@ fn dilate(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
 
 /// 8-connected regions of `mask`, each as the list of its pixel indices, in scan order of
 /// their first pixel. Iterative (an explicit stack), so a page-sized region cannot overflow.
-fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
+pub(super) fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
     let mut seen = vec![false; mask.len()];
     let mut regions = Vec::new();
     let mut stack = Vec::new();

@@ -14,8 +14,8 @@
 //! its confidence floor drops. A region taller than a line that has no such band, such as a
 //! title in large type or two lines touching along their whole length, is left whole.
 
+use super::det::components;
 use super::geometry::RotatedRect;
-use std::collections::HashSet;
 
 /// A region is examined once its short side exceeds this many typical line heights: large
 /// titles (up to about twice the body size on licences and certificates) stay below it.
@@ -119,37 +119,18 @@ pub fn split_region(region: &[usize], w: usize, line: &TypicalLine) -> Vec<Vec<u
         .collect()
 }
 
-/// The 8-connected pieces of a set of pixels of a `w`-wide map.
+/// The 8-connected pieces of a set of pixels of a `w`-wide map (the detector's own
+/// [`components`] over a mask of just those pixels).
 fn connected(pixels: &[usize], w: usize) -> Vec<Vec<usize>> {
-    let inside: HashSet<usize> = pixels.iter().copied().collect();
-    let mut seen: HashSet<usize> = HashSet::with_capacity(pixels.len());
-    let mut pieces = Vec::new();
-    let mut stack = Vec::new();
-    for &start in pixels {
-        if !seen.insert(start) {
-            continue;
-        }
-        stack.push(start);
-        let mut piece = Vec::new();
-        while let Some(i) = stack.pop() {
-            piece.push(i);
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for dy in -1..=1isize {
-                for dx in -1..=1isize {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= w as isize {
-                        continue;
-                    }
-                    let j = ny as usize * w + nx as usize;
-                    if inside.contains(&j) && seen.insert(j) {
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        pieces.push(piece);
+    let Some(&last) = pixels.iter().max() else {
+        return Vec::new();
+    };
+    let h = last / w + 1;
+    let mut mask = vec![false; w * h];
+    for &i in pixels {
+        mask[i] = true;
     }
-    pieces
+    components(&mask, w, h)
 }
 
 /// Maximal runs of `true`, as inclusive `(start, end)` pairs.

@@ -526,24 +526,33 @@ fn licence_term_open_ended_words() {
 
 // ---- codes read by OCR ------------------------------------------------------------------------
 
-/// The USCC fields of a licence whose one passage is `text`, read by OCR or typed.
-fn uscc_fields(text: &str, by_ocr: bool) -> Vec<FieldValue> {
+/// The `field` values of a file `name` of `material` whose one passage is `text`, read by OCR
+/// or typed.
+fn one_passage_fields(
+    name: &str,
+    material: &str,
+    field: &str,
+    text: &str,
+    by_ocr: bool,
+) -> Vec<FieldValue> {
     let mut passage = Passage::new(text, Location::page(1));
     if by_ocr {
         passage.ocr_confidence = Some(0.8);
     }
     let bundle = Bundle {
         id: "b".into(),
-        documents: vec![doc("营业执照.jpg", vec![passage])],
+        documents: vec![doc(name, vec![passage])],
     };
-    let licence = BTreeMap::from([(
-        "营业执照.jpg".to_string(),
-        vec![MaterialId("business_license".into())],
-    )]);
-    extract(&bundle, &compiled(), &licence)
+    let materials = BTreeMap::from([(name.to_string(), vec![MaterialId(material.into())])]);
+    extract(&bundle, &compiled(), &materials)
         .into_iter()
-        .filter(|f| f.name == "uscc")
+        .filter(|f| f.name == field)
         .collect()
+}
+
+/// The USCC fields of a licence whose one passage is `text`.
+fn uscc_fields(text: &str, by_ocr: bool) -> Vec<FieldValue> {
+    one_passage_fields("营业执照.jpg", "business_license", "uscc", text, by_ocr)
 }
 
 /// OCR's `MAIX` for `MA1X` is repaired by the check character and says so; the same code typed
@@ -575,24 +584,15 @@ fn an_ocr_misread_uscc_is_repaired_by_its_check_character_and_a_typed_one_is_not
     );
 }
 
-/// The certificate numbers of a certificate whose one passage is `text`, read by OCR or typed.
+/// The certificate numbers of a certificate whose one passage is `text`.
 fn certificate_numbers(text: &str, by_ocr: bool) -> Vec<FieldValue> {
-    let mut passage = Passage::new(text, Location::page(1));
-    if by_ocr {
-        passage.ocr_confidence = Some(0.9);
-    }
-    let bundle = Bundle {
-        id: "b".into(),
-        documents: vec![doc("质量管理体系认证证书.jpg", vec![passage])],
-    };
-    let certificate = BTreeMap::from([(
-        "质量管理体系认证证书.jpg".to_string(),
-        vec![MaterialId("certificates".into())],
-    )]);
-    extract(&bundle, &compiled(), &certificate)
-        .into_iter()
-        .filter(|f| f.name == "certificate_number")
-        .collect()
+    one_passage_fields(
+        "质量管理体系认证证书.jpg",
+        "certificates",
+        "certificate_number",
+        text,
+        by_ocr,
+    )
 }
 
 /// OCR's `R0S` read as `ROS` breaks the management-system numbering scheme (`ocr_shapes` in
