@@ -100,6 +100,13 @@ fn third_heldout_set_scores_against_its_truth() {
     score_set("bundles3", FLOORS_THIRD);
 }
 
+/// The fourth set (`bundles4/`): written by a helper that read no rules, code or other set's
+/// texts, and scored before any rule change made with it in view.
+#[test]
+fn fourth_heldout_set_scores_against_its_truth() {
+    score_set("bundles4", FLOORS_FOURTH);
+}
+
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
@@ -137,6 +144,20 @@ const FLOORS_THIRD: &Floors = &[
     ("flag recall", 0.85),
     ("forbidden flags absent", 0.95),
     ("search recall@10", 0.80),
+];
+
+/// The levels first measured on the fourth set (before any change made with it in view:
+/// balanced accuracy 0.821, missing 0.833, no-trap 0.922, materials 0.805, fields 1.000, flag
+/// recall 0.875, forbidden absent 0.955, search 0.796), a little below.
+const FLOORS_FOURTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.80),
+    ("truly missing reported missing", 0.80),
+    ("evidence: no trap, indicator has some", 0.90),
+    ("materials F1", 0.78),
+    ("fields", 0.98),
+    ("flag recall", 0.85),
+    ("forbidden flags absent", 0.95),
+    ("search recall@10", 0.77),
 ];
 
 fn score_set(set: &str, floors: &Floors) {

@@ -129,6 +129,7 @@ fn every_flag_of_the_sample_and_held_out_bundles_leads_with_chinese() {
         "heldout/bundles",
         "heldout/bundles2",
         "heldout/bundles3",
+        "heldout/bundles4",
     ]
     .into_iter()
     .enumerate()
