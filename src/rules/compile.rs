@@ -26,7 +26,7 @@ use super::catalog::{Catalog, FlagInfo, IndicatorInfo, MaterialInfo};
 use super::fields::{CompiledFields, FieldRule};
 use super::load::{Located, PatternSignal, RuleSet};
 use super::matcher::{CompiledContext, CompiledRule};
-use super::materials::CompiledClassifier;
+use super::materials::{ChartRule, CompiledClassifier, StatementRule};
 use super::names;
 use super::parties::PartyRules;
 use super::text::fold_raw;
@@ -748,6 +748,31 @@ impl<'a> Compiler<'a> {
                     .collect();
                 content.push((folded, s.min_hits, pattern, s.weight));
             }
+            let mut chart = Vec::new();
+            for c in &v.chart {
+                let head = self.spanned_regex(file, &c.head, line);
+                let unit = self.spanned_regex(file, &c.unit, line);
+                if let (Some(head), Some(unit)) = (head, unit) {
+                    chart.push(ChartRule {
+                        head,
+                        unit,
+                        min_units: c.min_units as usize,
+                        max_chars: c.max_chars as usize,
+                        weight: c.weight,
+                    });
+                }
+            }
+            let mut statement = Vec::new();
+            for st in &v.statement {
+                let in_materials = self.materials(file, &st.in_materials, line);
+                if let Some(pattern) = self.spanned_regex(file, &st.pattern, line) {
+                    statement.push(StatementRule {
+                        pattern,
+                        weight: st.weight,
+                        in_materials,
+                    });
+                }
+            }
             let not_applicable = v
                 .not_applicable
                 .iter()
@@ -761,6 +786,8 @@ impl<'a> Compiler<'a> {
                 title,
                 section,
                 content,
+                chart,
+                statement,
                 not_applicable,
                 examples: v.examples.clone(),
                 counter_examples: v.counter_examples.clone(),

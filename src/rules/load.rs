@@ -285,6 +285,15 @@ pub struct ClassifierDef {
     /// Term or regex signals on the first part of the content.
     #[serde(default)]
     pub content: Vec<ContentSignal>,
+    /// An organisation chart typed as lines (one box a line, indented or not): like a section,
+    /// it makes the file this material whatever its other scores.
+    #[serde(default)]
+    pub chart: Vec<ChartSignal>,
+    /// A sentence that states the material's subject (「产品主要通过加盟门店和抖音小店销售」) in a
+    /// file already classified as one of `in_materials`: applicants describe their products and
+    /// sales channels in the profile's prose as often as under a title of their own.
+    #[serde(default)]
+    pub statement: Vec<StatementSignal>,
     /// Declarations that make the material not applicable.
     #[serde(default)]
     pub not_applicable: Vec<Spanned<String>>,
@@ -308,6 +317,48 @@ pub struct SectionSignal {
     /// departments is a chart; a sentence naming the departments is not).
     #[serde(default)]
     pub table: bool,
+}
+
+/// `{ head = '…', unit = '…', min_units = 4, max_chars = 16, weight = 3.0 }`: a run of short
+/// lines (no sentence punctuation, not table cells) holding a `head` line and at least
+/// `min_units` lines that end in `unit` (a trailing parenthesis set aside).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSignal {
+    /// Regex found in the line of the one who heads the organisation (总经理, 董事长…).
+    pub head: Spanned<String>,
+    /// Regex a department's line ends with (部, 中心, 科…).
+    pub unit: Spanned<String>,
+    /// Department lines the run needs, at least (default 4).
+    #[serde(default = "default_min_units")]
+    pub min_units: u32,
+    /// Longest line of the run, in characters (default 16).
+    #[serde(default = "default_chart_line_chars")]
+    pub max_chars: u32,
+    /// Added to the score when a run holds.
+    pub weight: f64,
+}
+
+fn default_min_units() -> u32 {
+    4
+}
+
+fn default_chart_line_chars() -> u32 {
+    16
+}
+
+/// `{ pattern = '…', weight = 3.0, in_materials = ["org_profile"] }`: a regex on each passage of
+/// a file already classified as one of `in_materials` (any file when empty).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSignal {
+    /// Regex (case-insensitive) on one passage's folded text.
+    pub pattern: Spanned<String>,
+    /// Added to the score when a passage matches.
+    pub weight: f64,
+    /// Materials the file must already be (by its other signals) for the statement to count.
+    #[serde(default)]
+    pub in_materials: Vec<Spanned<String>>,
 }
 
 /// `{ pattern = '…', weight = 3.0 }`.

@@ -67,6 +67,8 @@ pub(crate) struct CompiledClassifier {
     pub section: Vec<(Regex, f64, bool)>,
     /// (folded terms, distinct terms needed, optional regex, weight)
     pub content: Vec<(Vec<String>, u32, Option<Regex>, f64)>,
+    pub chart: Vec<ChartRule>,
+    pub statement: Vec<StatementRule>,
     pub not_applicable: Vec<Regex>,
     pub examples: Vec<FileExample>,
     pub counter_examples: Vec<FileExample>,
@@ -74,14 +76,105 @@ pub(crate) struct CompiledClassifier {
     pub line: usize,
 }
 
+/// An organisation chart typed as lines (`chart` in materials.toml), compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct ChartRule {
+    pub head: Regex,
+    pub unit: Regex,
+    pub min_units: usize,
+    pub max_chars: usize,
+    pub weight: f64,
+}
+
+impl ChartRule {
+    /// Whether one of the file's runs of short lines is such a chart.
+    fn holds(&self, runs: &[Vec<String>]) -> bool {
+        runs.iter().any(|run| {
+            let short: Vec<&str> = run
+                .iter()
+                .map(String::as_str)
+                .filter(|l| l.chars().count() <= self.max_chars)
+                .collect();
+            short.iter().any(|l| self.head.is_match(l))
+                && short
+                    .iter()
+                    .filter(|l| self.unit.is_match(without_trailing_parenthesis(l)))
+                    .count()
+                    >= self.min_units
+        })
+    }
+}
+
+/// `镇江服务站（委托）` → `镇江服务站`: a chart box's remark does not change what the box is.
+fn without_trailing_parenthesis(line: &str) -> &str {
+    let line = line.trim_end();
+    if line.ends_with([')', '）']) {
+        if let Some(open) = line.rfind(['(', '（']) {
+            return line[..open].trim_end();
+        }
+    }
+    line
+}
+
+/// The boxes of a chart written as a chain on one line (「总经理 — 营销副总 — 销售部／售后服务部
+/// （服务调度组、配件组）」), remarks in parentheses left out; `None` for a line with fewer than
+/// two links (— → / >). Folded text: ／ is already /.
+fn chain_pieces(folded: &str) -> Option<Vec<String>> {
+    use std::sync::LazyLock;
+    static REMARK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[(（][^)）]*[)）]").expect("a valid constant regex"));
+    let links = folded
+        .chars()
+        .filter(|c| matches!(c, '—' | '→' | '/' | '>'))
+        .count();
+    if links < 2 {
+        return None;
+    }
+    let plain = REMARK.replace_all(folded, "");
+    Some(
+        plain
+            .split(|c: char| {
+                matches!(c, '—' | '→' | '/' | '>' | '-' | '；' | ';' | '、' | '|')
+                    || c.is_whitespace()
+            })
+            .map(str::trim)
+            .filter(|piece| !piece.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// A sentence stating the material (`statement` in materials.toml), compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct StatementRule {
+    pub pattern: Regex,
+    pub weight: f64,
+    /// The file must already be one of these (empty: any file).
+    pub in_materials: Vec<MaterialId>,
+}
+
+/// A section of a file: its title, whether a table follows it before the next section, and
+/// whether the title is inline (a table's label cell), which its own table cannot satisfy.
+#[derive(Debug, Clone)]
+struct Section {
+    title: String,
+    has_table: bool,
+    inline: bool,
+}
+
 /// What a classifier looks at in one file, folded once.
 struct FileView {
     name: String,
     folders: String,
     titles: Vec<String>,
-    /// Section titles (styled headings and short numbered lines, see [`is_section_title`]),
-    /// each with whether a table follows it before the next section.
-    sections: Vec<(String, bool)>,
+    /// Section titles (styled headings, short numbered lines, run-in labels, label cells and
+    /// short lines over a paragraph, see [`is_section_title`]).
+    sections: Vec<Section>,
+    /// Runs of consecutive short lines outside tables, for `chart` signals.
+    line_runs: Vec<Vec<String>>,
+    /// Every passage that reads as a sentence, for `statement` signals (at most
+    /// [`CONTENT_CHARS`] × 4 characters in all: a statement of what the file is comes early).
+    sentences: Vec<String>,
     content: String,
     is_read: bool,
 }
@@ -119,15 +212,57 @@ fn run_in_label(folded: &str) -> Option<&str> {
 /// Longest run-in label taken for a section title, in characters.
 const RUN_IN_LABEL_CHARS: usize = 8;
 
+/// Longest label cell (a form's first column: 「申报产品/服务」) taken for a section title.
+const LABEL_CELL_CHARS: usize = 10;
+
+/// Longest unnumbered line taken for a section title when a paragraph follows it.
+const BARE_TITLE_CHARS: usize = 12;
+
+/// Longest line of a run of short lines (the boxes of a chart typed as text).
+const SHORT_LINE_CHARS: usize = 24;
+
+/// Whether `folded` holds punctuation a title, label or chart box has none of.
+fn has_sentence_punctuation(folded: &str) -> bool {
+    folded.contains(['。', '，', '；', '！', '？', ',', ';', '!', '?'])
+}
+
+/// A table's label cell: the first column of a row, short, with no sentence punctuation
+/// (「申报产品」 | 「电动自行车（FL-Q5、FL-Q7）」): a form's label is the title of its value.
+fn label_cell(p: &Passage, folded: &str) -> bool {
+    matches!(p.location, Location::TableCell { col: 0, .. })
+        && (2..=LABEL_CELL_CHARS).contains(&folded.trim().chars().count())
+        && !has_sentence_punctuation(folded)
+        && !folded.contains(['：', ':'])
+}
+
+/// A short unnumbered line standing over a paragraph (「公司简介」 then its text): a title typed
+/// without a heading style or number, as applicants often do.
+fn bare_title(p: &Passage, folded: &str, next: Option<&Passage>) -> bool {
+    let chars = folded.trim().chars().count();
+    !matches!(p.location, Location::TableCell { .. })
+        && (2..=BARE_TITLE_CHARS).contains(&chars)
+        && !has_sentence_punctuation(folded)
+        && !folded.contains(['：', ':', '、'])
+        && next.is_some_and(|n| {
+            !matches!(n.location, Location::TableCell { .. })
+                && n.text.chars().count() > BARE_TITLE_CHARS * 2
+                && has_sentence_punctuation(&n.text)
+        })
+}
+
 impl FileView {
     fn new(path: &str, status: FileStatus, passages: &[Passage]) -> FileView {
         let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
         let is_read = status == FileStatus::Ok;
         let mut titles = Vec::new();
-        let mut sections: Vec<(String, bool)> = Vec::new();
+        let mut sections: Vec<Section> = Vec::new();
+        let mut line_runs: Vec<Vec<String>> = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        let mut sentences = Vec::new();
         let mut content = String::new();
         if is_read {
             let mut chars = 0usize;
+            let mut sentence_chars = 0usize;
             for (i, p) in passages.iter().enumerate() {
                 let folded = if p.normalized.is_empty() {
                     fold_raw(&p.text)
@@ -137,14 +272,51 @@ impl FileView {
                 if i < 3 || matches!(p.heading_level, Some(1 | 2)) {
                     titles.push(folded.clone());
                 }
-                if matches!(p.location, Location::TableCell { .. }) {
-                    if let Some(last) = sections.last_mut() {
-                        last.1 = true;
+                let in_table = matches!(p.location, Location::TableCell { .. });
+                let trimmed = folded.trim();
+                if !in_table
+                    && !trimmed.is_empty()
+                    && trimmed.chars().count() <= SHORT_LINE_CHARS
+                    && !has_sentence_punctuation(trimmed)
+                {
+                    run.push(trimmed.to_owned());
+                } else {
+                    if !run.is_empty() {
+                        line_runs.push(std::mem::take(&mut run));
                     }
-                } else if is_section_title(p, &folded) {
-                    sections.push((folded.clone(), false));
+                    if let Some(pieces) = chain_pieces(trimmed).filter(|_| !in_table) {
+                        line_runs.push(pieces);
+                    }
+                }
+                if in_table {
+                    if let Some(last) = sections.last_mut().filter(|s| !s.inline) {
+                        last.has_table = true;
+                    }
+                    if label_cell(p, &folded) {
+                        sections.push(Section {
+                            title: trimmed.to_owned(),
+                            has_table: false,
+                            inline: true,
+                        });
+                    }
+                } else if is_section_title(p, &folded)
+                    || bare_title(p, &folded, passages.get(i + 1))
+                {
+                    sections.push(Section {
+                        title: folded.clone(),
+                        has_table: false,
+                        inline: false,
+                    });
                 } else if let Some(label) = run_in_label(&folded) {
-                    sections.push((label.to_owned(), false));
+                    sections.push(Section {
+                        title: label.to_owned(),
+                        has_table: false,
+                        inline: false,
+                    });
+                }
+                if sentence_chars < CONTENT_CHARS * 4 && has_sentence_punctuation(&folded) {
+                    sentence_chars += folded.chars().count();
+                    sentences.push(folded.clone());
                 }
                 if chars < CONTENT_CHARS {
                     chars += folded.chars().count();
@@ -152,12 +324,17 @@ impl FileView {
                     content.push('\n');
                 }
             }
+            if !run.is_empty() {
+                line_runs.push(run);
+            }
         }
         FileView {
             name: fold_raw(name),
             folders: fold_raw(folders),
             titles,
             sections,
+            line_runs,
+            sentences,
             content,
             is_read,
         }
@@ -202,14 +379,34 @@ fn section_score(c: &CompiledClassifier, view: &FileView) -> f64 {
     if !view.is_read {
         return 0.0;
     }
-    c.section
+    let sections = c
+        .section
         .iter()
         .filter(|(re, _, table)| {
             view.sections
                 .iter()
-                .any(|(title, has_table)| re.is_match(title) && (*has_table || !table))
+                .any(|s| re.is_match(&s.title) && (!table || (s.has_table && !s.inline)))
         })
-        .map(|(_, w, _)| *w)
+        .map(|(_, w, _)| *w);
+    let charts = c
+        .chart
+        .iter()
+        .filter(|chart| chart.holds(&view.line_runs))
+        .map(|chart| chart.weight);
+    sections.chain(charts).fold(0.0, f64::max)
+}
+
+/// The best weight of a classifier's statements that some sentence of the file matches, when
+/// the file already is one of the statement's materials (`kept`).
+fn statement_score(c: &CompiledClassifier, view: &FileView, kept: &[MaterialId]) -> f64 {
+    if !view.is_read {
+        return 0.0;
+    }
+    c.statement
+        .iter()
+        .filter(|st| st.in_materials.is_empty() || st.in_materials.iter().any(|m| kept.contains(m)))
+        .filter(|st| view.sentences.iter().any(|t| st.pattern.is_match(t)))
+        .map(|st| st.weight)
         .fold(0.0, f64::max)
 }
 
@@ -241,6 +438,17 @@ fn classify_view(
             .iter()
             .any(|(re, w)| *w >= c.threshold && re.is_match(&view.name));
         let s = section_score(c, view).max(if named { c.threshold } else { 0.0 });
+        if s >= c.threshold && !kept.contains(&c.id) {
+            kept.push(c.id.clone());
+            if !scored.iter().any(|(id, _)| *id == c.id) {
+                scored.push((c.id.clone(), s));
+            }
+        }
+    }
+    // Statements last: they count in files that are already something (a profile's prose).
+    let before_statements = kept.clone();
+    for c in &rules.classifiers {
+        let s = statement_score(c, view, &before_statements);
         if s >= c.threshold && !kept.contains(&c.id) {
             kept.push(c.id.clone());
             if !scored.iter().any(|(id, _)| *id == c.id) {
@@ -452,6 +660,66 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
             ("materials.toml", CLASSIFIERS),
         ])
         .expect("compiles")
+    }
+
+    fn default_rules() -> CompiledRules {
+        crate::rules::load_default()
+            .and_then(|set| crate::rules::compile(&set))
+            .expect("default rules")
+    }
+
+    fn cell(text: &str, row: u32, col: u32) -> Passage {
+        Passage::new(
+            text,
+            Location::TableCell {
+                part: crate::model::Part::Body,
+                table: 0,
+                row,
+                col,
+                nested: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_forms_label_cell_titles_its_value_and_its_own_table_is_no_chart() {
+        let mut doc = example_document("认证申请书.docx", Some("商品售后服务认证申请书"));
+        doc.passages.extend([
+            cell("申请单位", 0, 0),
+            cell("江门市某某电器有限公司", 0, 1),
+            cell("申报产品/服务", 1, 0),
+            cell("燃气热水器及壁挂炉", 1, 1),
+            cell("组织机构", 2, 0),
+            cell("设有售后服务部和客服中心", 2, 1),
+        ]);
+        let got = classify_document(&doc, &default_rules());
+        assert!(
+            got.contains(&MaterialId("product_description".into())),
+            "{got:?}"
+        );
+        assert!(!got.contains(&MaterialId("org_chart".into())), "{got:?}");
+    }
+
+    #[test]
+    fn a_chart_on_one_line_is_split_into_its_boxes_without_remarks() {
+        assert_eq!(
+            chain_pieces(
+                "总经理 — 营销副总 — 销售部/售后服务部(服务调度组、配件组);总经理 — 生产部"
+            ),
+            Some(
+                [
+                    "总经理",
+                    "营销副总",
+                    "销售部",
+                    "售后服务部",
+                    "总经理",
+                    "生产部"
+                ]
+                .map(String::from)
+                .to_vec()
+            )
+        );
+        assert_eq!(chain_pieces("服务热线 400-800-1234，24小时/365天"), None);
     }
 
     #[test]
