@@ -13,13 +13,16 @@
 //! | `厂`                  | `厂` 0..3 @0 (a lone CJK character is a unigram)                    |
 //! | `ISO 9001:2015认证`   | `iso` @0, `9001` @1, `2015` @2, `认证` @3                           |
 //! | `400-800-1234`        | `400` @0, `800` @1, `1234` @2                                      |
-//! | `91110105MA01BCDE8E`  | `91110105ma01bcde8e` @0                                            |
+//! | `GB/T27922-2011`      | `gb` @0, `t` @1, `27922` @2, `2011` @3                             |
+//! | `91110105MA01BCDE8E`  | `91110105` @0, `ma` @1, `01` @2, `bcde` @3, `8` @4, `e` @5         |
 //!
-//! Splitting: a run of letters and digits (any script but CJK) is one token, lower-cased; every
-//! other character (`-`, `:`, `/`, `.`, spaces, CJK punctuation) only separates. Because a query
-//! goes through the same tokenizer and becomes a phrase, `400-800-1234` still matches exactly that
-//! sequence of parts, and a code such as a USCC stays one whole token. The cost: `400-800-1234`
-//! also matches `400 800 1234`, which is harmless for screening.
+//! Splitting: a run of letters, or a run of digits (any script but CJK), is one token,
+//! lower-cased; every other character (`-`, `:`, `/`, `.`, spaces, CJK punctuation) only
+//! separates, and a run ends where letters meet digits. Applicants write `GB/T27922`,
+//! `GB/T 27922` and `ISO9001` as often as not, and an auditor searches `27922`: each must find the
+//! others. Because a query goes through the same tokenizer and becomes a phrase, `400-800-1234`
+//! and a whole USCC still match exactly that sequence of parts. The cost: `400-800-1234` also
+//! matches `400 800 1234`, and `ma01` matches `MA 01`, which is harmless for screening.
 //!
 //! Known limit: a lone CJK character in a query (`厂`) is a unigram, which is only indexed where
 //! the text itself has a lone character between non-CJK characters; [`super::search`] handles
@@ -31,7 +34,9 @@
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// The name the tokenizer is registered under in the index's tokenizer manager.
-pub const NAME: &str = "cjk_bigram";
+/// The version is in the name, so an index tokenized otherwise has another schema and is
+/// refused, then rebuilt by `run`.
+pub const NAME: &str = "cjk_bigram_v2";
 
 /// Han, kana and Hangul become bigrams; Latin letters and digits whole lower-cased words.
 /// See the module docs for the exact rules.
@@ -128,7 +133,10 @@ impl TokenStream for CjkBigramStream<'_> {
             if c.is_alphanumeric() {
                 let mut to = at + c.len_utf8();
                 while let Some(&(next_at, next)) = self.chars.peek() {
-                    if !next.is_alphanumeric() || is_bigram_char(next) {
+                    if !next.is_alphanumeric()
+                        || is_bigram_char(next)
+                        || next.is_numeric() != c.is_numeric()
+                    {
                         break;
                     }
                     to = next_at + next.len_utf8();
@@ -184,7 +192,12 @@ mod tests {
 
     #[test]
     fn codes_stay_whole_and_lowercased_and_punctuation_splits() {
-        assert_eq!(texts("91110105MA01BCDE8E"), ["91110105ma01bcde8e"]);
+        assert_eq!(
+            texts("91110105MA01BCDE8E"),
+            ["91110105", "ma", "01", "bcde", "8", "e"]
+        );
+        assert_eq!(texts("GB/T27922-2011"), ["gb", "t", "27922", "2011"]);
+        assert_eq!(texts("ISO9001"), texts("ISO 9001"));
         assert_eq!(texts("电话:400-800-1234"), ["电话", "400", "800", "1234"]);
         assert_eq!(
             texts("ISO 9001:2015认证，GB/T"),
