@@ -400,8 +400,12 @@ impl CompiledRules {
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues);
+            // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
+            // around the term counts, the term included.
+            let clause_start = o.start - before.len();
+            let clause = &folded[clause_start..o.end + after.len()];
             for (g, spans) in party_cues.iter().enumerate() {
-                if has_cue(before, o.start - before.len(), spans) || has_cue(after, o.end, spans) {
+                if has_cue(clause, clause_start, spans) {
                     o.other_party |= 1 << g;
                 }
             }
