@@ -432,6 +432,8 @@ impl<'a> Compiler<'a> {
             negation_after: Vec::new(),
             scope_ends: Vec::new(),
             not_yet: Vec::new(),
+            continues: Vec::new(),
+            summing: Vec::new(),
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
@@ -478,6 +480,8 @@ impl<'a> Compiler<'a> {
         context.not_cues = folded(&v.negation.not_cues);
         context.scope_ends = folded(&v.negation.scope_ends);
         context.not_yet = folded(&v.negation.not_yet);
+        context.continues = folded(&v.negation.continues);
+        context.summing = folded(&v.negation.summing);
         for group in v.other_party.iter().take(64) {
             let line = self.line_of(file, group.span(), 1);
             for id in &group.get_ref().indicators {

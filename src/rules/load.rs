@@ -211,6 +211,15 @@ pub struct NegationDef {
     /// that does not apply. Exclusion rules do not count a term so preceded.
     #[serde(default)]
     pub not_yet: Vec<String>,
+    /// Words that open a clause carrying on the one before it (`并`, `且`): a `before` cue of
+    /// that clause governs this one too (「计划明年编制分析报告，并据此制定改进措施」).
+    #[serde(default)]
+    pub continues: Vec<String>,
+    /// Words that sum up what the sentence listed (`都`, `均`): an `after` cue right behind one
+    /// of them governs the whole sentence before it, commas included (「管理师的取证工作，
+    /// 以及工程师的等级认定，目前都还没有开展」).
+    #[serde(default)]
+    pub summing: Vec<String>,
 }
 
 impl Default for NegationDef {
@@ -221,6 +230,8 @@ impl Default for NegationDef {
             not_cues: Vec::new(),
             scope_ends: Vec::new(),
             not_yet: Vec::new(),
+            continues: Vec::new(),
+            summing: Vec::new(),
             window: default_window(),
         }
     }

@@ -73,6 +73,10 @@ pub(crate) struct CompiledContext {
     /// `[negation] not_yet` words (暂, 尚…), folded: right before a term, they make an
     /// exclusion's declaration a "not yet".
     pub not_yet: Vec<String>,
+    /// `[negation] continues` words (并, 且…), folded.
+    pub continues: Vec<String>,
+    /// `[negation] summing` words (都, 均…), folded.
+    pub summing: Vec<String>,
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
@@ -292,14 +296,41 @@ fn is_clause_end(c: char) -> bool {
 }
 
 /// The clause before `start` that a cue standing in it would govern: back to the clause end or
-/// the last `scope_ends` word (但, 然而…), at most `window` characters.
-fn window_before<'t>(text: &'t str, start: usize, window: usize, scope_ends: &[String]) -> &'t str {
+/// the last `scope_ends` word (但, 然而…), at most `window` characters. A clause that opens with
+/// a `continues` word (并, 且) carries on the one before it, which is then in scope too, for at
+/// most twice `window` characters more (a plan's cue opens its clause: 「计划自2027年起每季度
+/// 编制售后服务质量分析报告，并据此制定改进措施」).
+fn window_before<'t>(
+    text: &'t str,
+    start: usize,
+    window: usize,
+    scope_ends: &[String],
+    continues: &[String],
+) -> &'t str {
     let head = &text[..start];
     let mut from = start;
-    for (i, c) in head.char_indices().rev().take(window) {
+    let mut budget = window;
+    let mut extended = false;
+    let mut chars = head.char_indices().rev().peekable();
+    while let Some((i, c)) = chars.next() {
         if is_clause_end(c) {
+            let clause = head[from..].trim_start();
+            let carries_on = c == ','
+                && !extended
+                && continues.iter().any(|w| clause.starts_with(w.as_str()))
+                && !scope_ends.iter().any(|w| clause.starts_with(w.as_str()));
+            if !carries_on {
+                break;
+            }
+            extended = true;
+            budget = window * 2;
+            from = i;
+            continue;
+        }
+        if budget == 0 {
             break;
         }
+        budget -= 1;
         from = i;
     }
     let scope = &head[from..];
@@ -309,6 +340,49 @@ fn window_before<'t>(text: &'t str, start: usize, window: usize, scope_ends: &[S
         .max()
         .unwrap_or(0);
     &scope[cut..]
+}
+
+/// Byte ranges `(sentence start, cue start)` governed by an `after` cue standing right behind a
+/// `summing` word (「……，目前都还没有开展」): the whole sentence before the cue, back to the last
+/// sentence end or `scope_ends` word.
+fn summed_scopes(
+    text: &str,
+    after_cues: &[(usize, usize)],
+    summing: &[String],
+    scope_ends: &[String],
+) -> Vec<(usize, usize)> {
+    /// How far before the cue the summing word may stand (「都还」, 「均尚」), in bytes.
+    const REACH: usize = 3 * 4;
+    let mut out = Vec::new();
+    for &(cue_start, _) in after_cues {
+        let mut near = cue_start.saturating_sub(REACH);
+        while !text.is_char_boundary(near) {
+            near += 1;
+        }
+        if !summing
+            .iter()
+            .any(|w| text[near..cue_start].contains(w.as_str()))
+        {
+            continue;
+        }
+        let head = &text[..cue_start];
+        let sentence = head
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| matches!(c, '。' | '！' | '!' | '？' | '?'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let cut = scope_ends
+            .iter()
+            .filter_map(|w| {
+                head[sentence..]
+                    .rfind(w.as_str())
+                    .map(|i| sentence + i + w.len())
+            })
+            .max()
+            .unwrap_or(sentence);
+        out.push((cut, cue_start));
+    }
+    out
 }
 
 /// The clause after `end` that a cue standing in it would govern: up to the clause end or the
@@ -392,14 +466,17 @@ impl CompiledRules {
                 .take_while(|&&(s, _)| s < end)
                 .any(|&(_, e)| e <= end)
         };
+        let summed = summed_scopes(folded, &after_cues, &ctx.summing, &ctx.scope_ends);
         for o in &mut occ {
             o.is_other_sense = other
                 .iter()
                 .any(|&(s, e)| s <= o.start && o.end <= e && (s, e) != (o.start, o.end));
-            let before = window_before(folded, o.start, ctx.window, &ctx.scope_ends);
+            let before =
+                window_before(folded, o.start, ctx.window, &ctx.scope_ends, &ctx.continues);
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
-                || has_cue(after, o.end, &after_cues);
+                || has_cue(after, o.end, &after_cues)
+                || summed.iter().any(|&(s, e)| s <= o.start && o.end <= e);
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
             // around the term counts, the term included.
             let clause_start = o.start - before.len();
@@ -716,6 +793,47 @@ mod tests {
         );
         assert!(matches(&c, "未来三年投诉台账"));
         assert!(!matches(&c, "未建立投诉台账"));
+    }
+
+    /// A clause opened by a `continues` word carries on the plan of the one before it; one
+    /// opened otherwise, or by a `scope_ends` word, does not.
+    #[test]
+    fn a_clause_that_carries_on_the_one_before_is_in_its_scope() {
+        let context = CONTEXT.replace(
+            "window = 8",
+            "window = 8\nscope_ends = [\"并且\"]\ncontinues = [\"并\"]",
+        );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"改进措施\"]\n",
+        );
+        assert!(!matches(&c, "计划明年编制分析报告，并据此制定改进措施"));
+        assert!(matches(&c, "计划明年编制分析报告，每季度制定改进措施"));
+        assert!(matches(&c, "计划明年编制分析报告，并且已制定改进措施"));
+        assert!(matches(&c, "已编制分析报告，并据此制定改进措施"));
+    }
+
+    /// An `after` cue behind a `summing` word governs the whole sentence listed before it,
+    /// commas included, back to a sentence end.
+    #[test]
+    fn a_summing_negation_governs_the_whole_sentence_before_it() {
+        let context = CONTEXT.replace(
+            "after = [\"暂未\"]",
+            "after = [\"暂未\", \"还没有\"]\nsumming = [\"都\"]",
+        );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"管理师\"]\n",
+        );
+        assert!(!matches(
+            &c,
+            "售后服务管理师的培训和取证工作，以及工程师的等级认定，目前都还没有开展。"
+        ));
+        assert!(matches(
+            &c,
+            "售后服务管理师的培训和取证工作，以及工程师的等级认定，目前还没有开展。"
+        ));
+        assert!(matches(&c, "已有管理师3名。其他培训，目前都还没有开展。"));
     }
 
     /// A cue governs its clause: however far in it, up to its end (。，；), or to a
