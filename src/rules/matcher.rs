@@ -311,8 +311,7 @@ fn window_before<'t>(
     let mut from = start;
     let mut budget = window;
     let mut extended = false;
-    let mut chars = head.char_indices().rev().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in head.char_indices().rev() {
         if is_clause_end(c) {
             let clause = head[from..].trim_start();
             let carries_on = c == ','

@@ -108,10 +108,10 @@ impl ChartRule {
 /// `镇江服务站（委托）` → `镇江服务站`: a chart box's remark does not change what the box is.
 fn without_trailing_parenthesis(line: &str) -> &str {
     let line = line.trim_end();
-    if line.ends_with([')', '）']) {
-        if let Some(open) = line.rfind(['(', '（']) {
-            return line[..open].trim_end();
-        }
+    if line.ends_with([')', '）'])
+        && let Some(open) = line.rfind(['(', '（'])
+    {
+        return line[..open].trim_end();
     }
     line
 }

@@ -431,6 +431,19 @@ impl CompiledFields {
                         }
                     }
                 }
+                // A signature: a company name and a seal mark in brackets, alone on the line.
+                if ci == 0 && line.len() == 1 {
+                    for rule in self
+                        .rules
+                        .iter()
+                        .filter(|r| r.kind == Kind::Company && allowed(r))
+                    {
+                        if let Some(name) = signed_name(&cell.text, &rule.rule.seal_marks) {
+                            let value = registered_brackets(cell.raw(0, name).trim());
+                            out.push((rule.rule.name.clone(), value.into(), None, false));
+                        }
+                    }
+                }
                 // Unlabelled codes, unless a third party's (a lab's code after 检验单位).
                 if let Some(rule) = self
                     .rules
@@ -555,6 +568,22 @@ impl CompiledFields {
 }
 
 /// Skips `:`, spaces and similar between a label and its value.
+/// The end of the company name that `text` (a line in matching form) holds before a bracketed
+/// seal mark and nothing else (「杭州某某有限公司(盖章)」, 「某某有限公司 [公章]」).
+fn signed_name(text: &str, seal_marks: &[String]) -> Option<usize> {
+    let text = text.trim_end();
+    let inner_end = text.strip_suffix([')', ']', '】', '］'])?.len();
+    let open = text[..inner_end].rfind(['(', '[', '【', '［'])?;
+    let mark = text[open..inner_end]
+        .trim_start_matches(['(', '[', '【', '［'])
+        .trim();
+    if mark.is_empty() || !seal_marks.iter().any(|m| m.as_str() == mark) {
+        return None;
+    }
+    let name = text[..open].trim_end();
+    (!name.is_empty() && company(name) == Some(name.len())).then_some(name.len())
+}
+
 fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
     while at < end {
         let Some(c) = text[at..].chars().next() else {
@@ -999,4 +1028,22 @@ pub(crate) fn check_field_examples(
         }
     }
     (count, problems)
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::signed_name;
+
+    #[test]
+    fn a_company_name_and_a_seal_mark_alone_on_a_line_sign_a_letter() {
+        let marks = ["盖章".to_string(), "公章".to_string()];
+        let line = "杭州栖木全屋家居定制有限公司(盖章)";
+        assert_eq!(signed_name(line, &marks), Some(line.len() - "(盖章)".len()));
+        assert!(signed_name("某某电器有限公司 [公章]", &marks).is_some());
+        // A blank signature, a label before the mark, another bracket: no name.
+        assert_eq!(signed_name("(盖章)", &marks), None);
+        assert_eq!(signed_name("申请单位(盖章):", &marks), None);
+        assert_eq!(signed_name("鼎盛机电(北京)有限公司", &marks), None);
+        assert_eq!(signed_name("售后服务部负责(盖章)", &marks), None);
+    }
 }

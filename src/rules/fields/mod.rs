@@ -63,6 +63,11 @@ pub struct FieldRule {
     /// fits ([`shapes`]).
     #[serde(default)]
     pub ocr_shapes: Vec<OcrShape>,
+    /// For a `company` field: seal marks (`盖章`, `公章`). A line that is a company name and one
+    /// of these in brackets (「杭州某某有限公司（盖章）」) is the signature of a letter, and gives
+    /// the field with no label.
+    #[serde(default)]
+    pub seal_marks: Vec<String>,
 }
 
 /// One numbering scheme of `ocr_shapes`.

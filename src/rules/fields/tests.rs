@@ -376,6 +376,7 @@ fn example_of_compile() {
         only_in_materials: false,
         not_after: vec![],
         ocr_shapes: vec![],
+        seal_marks: vec![],
     };
     let compiled = compile(&[rule], &["经营范围".to_string()]).unwrap();
     assert_eq!(
@@ -638,6 +639,7 @@ fn an_ocr_shape_whose_example_fails_is_refused() {
                 value: "AB10".into(),
             }],
         }],
+        seal_marks: vec![],
     };
     assert!(compile(&[rule("^[A-Z]{2}[0-9]{2}$")], &[]).is_ok());
     let wrong = compile(&[rule("^[A-Z]{4}$")], &[]).map(|_| ()).unwrap_err();
