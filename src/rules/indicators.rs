@@ -48,6 +48,47 @@ fn score(strength: Strength, kind: RuleKind, weight: f64, distinct_terms: usize)
     (base * weight + 0.1 * distinct_terms.min(10) as f64) as f32
 }
 
+/// Whether passage `i` is a form's label cell whose value, the next cell of its row, is a blank
+/// or placeholder (「售后服务管理师人数」 | 「（请填写）」): a label of a field left unfilled states
+/// nothing, however much its words sound like evidence.
+fn is_label_of_a_blank(
+    passages: &[crate::model::Passage],
+    i: usize,
+    rules: &CompiledRules,
+) -> bool {
+    let (
+        Some(Location::TableCell {
+            part,
+            table,
+            row,
+            col,
+            nested,
+        }),
+        Some(next),
+    ) = (passages.get(i).map(|p| &p.location), passages.get(i + 1))
+    else {
+        return false;
+    };
+    let Location::TableCell {
+        part: next_part,
+        table: next_table,
+        row: next_row,
+        col: next_col,
+        nested: next_nested,
+    } = &next.location
+    else {
+        return false;
+    };
+    let same_row =
+        part == next_part && table == next_table && row == next_row && nested == next_nested;
+    let folded = if next.normalized.is_empty() {
+        fold_raw(&next.text)
+    } else {
+        fold(&next.normalized)
+    };
+    same_row && *next_col > *col && rules.is_skipped_passage(&folded)
+}
+
 /// Every hit of every passage of every file.
 fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Vec<Found> {
     bundle
@@ -63,6 +104,9 @@ fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Ve
                 } else {
                     fold(&p.normalized)
                 };
+                if is_label_of_a_blank(&doc.passages, pi, rules) {
+                    continue;
+                }
                 let headings: Vec<String> = p.headings.iter().map(|h| fold_raw(h)).collect();
                 let pctx = PassageContext {
                     materials,
@@ -262,6 +306,45 @@ mod tests {
         assert_eq!(f[1].status, IndicatorStatus::Excluded);
         assert_eq!(f[1].evidence[0].rule.0, "no-recycling");
         assert_eq!(f[2].status, IndicatorStatus::Missing);
+    }
+
+    /// A form's label cell whose value cell is a placeholder states nothing; filled, it does.
+    #[test]
+    fn a_label_whose_value_is_left_blank_is_no_evidence() {
+        let rules = crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("evidence-x.toml", RULES),
+            (
+                "context.toml",
+                "[skip_passages]\npatterns = ['[(（][^)）]{0,12}填写[^)）]{0,12}[)）]']\n",
+            ),
+        ])
+        .expect("compiles");
+        let cell = |text: &str, col: u32| {
+            Passage::new(
+                text,
+                Location::TableCell {
+                    part: crate::model::Part::Body,
+                    table: 0,
+                    row: 3,
+                    col,
+                    nested: None,
+                },
+            )
+        };
+        let form = |value: &str| {
+            let mut d = doc("申请表.docx", &[]);
+            d.passages = vec![cell("旧机回收", 0), cell(value, 1)];
+            Bundle {
+                id: "b".into(),
+                documents: vec![d],
+            }
+        };
+        let files = FileMaterials::default();
+        let blank = indicator_findings(&form("（请填写）"), &rules, &files);
+        assert_eq!(blank[1].status, IndicatorStatus::Missing);
+        let filled = indicator_findings(&form("门店以旧换新"), &rules, &files);
+        assert_eq!(filled[1].status, IndicatorStatus::Weak);
     }
 
     /// The passage that declares an indicator not applicable does not prove it, though a strong

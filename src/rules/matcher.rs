@@ -489,6 +489,15 @@ impl CompiledRules {
         occ
     }
 
+    /// Whether `folded` is a passage that `[skip_passages]` leaves out (a placeholder, a blank, a
+    /// licence's business scope).
+    pub(crate) fn is_skipped_passage(&self, folded: &str) -> bool {
+        self.context
+            .skip
+            .as_ref()
+            .is_some_and(|s| s.is_match(folded))
+    }
+
     /// True when the context filters stop this passage (for rules that do not ignore context).
     fn is_context_blocked(&self, folded: &str, materials: &[MaterialId]) -> bool {
         let ctx = &self.context;
