@@ -119,13 +119,13 @@ const FLOORS_SEEN: &Floors = &[
     ("evidence: no trap, indicator has some", 0.95),
     ("materials F1", 0.95),
     ("fields", 0.98),
-    ("flag recall", 0.85),
+    ("flag recall", 0.95),
     ("forbidden flags absent", 1.0),
     ("search recall@10", 0.93),
 ];
 /// The levels reached on the second set, a little below.
 const FLOORS_UNSEEN: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.85),
+    ("indicator balanced accuracy (4 statuses)", 0.87),
     ("truly missing reported missing", 0.95),
     ("evidence: no trap, indicator has some", 0.93),
     ("materials F1", 0.89),
@@ -139,25 +139,26 @@ const FLOORS_THIRD: &Floors = &[
     ("indicator balanced accuracy (4 statuses)", 0.86),
     ("truly missing reported missing", 0.95),
     ("evidence: no trap, indicator has some", 0.95),
-    ("materials F1", 0.86),
+    ("materials F1", 0.95),
     ("fields", 0.98),
-    ("flag recall", 0.85),
+    ("flag recall", 0.95),
     ("forbidden flags absent", 0.95),
     ("search recall@10", 0.80),
 ];
 
-/// The levels first measured on the fourth set (before any change made with it in view:
-/// balanced accuracy 0.821, missing 0.833, no-trap 0.922, materials 0.805, fields 1.000, flag
-/// recall 0.875, forbidden absent 0.955, search 0.796), a little below.
+/// The levels reached on the fourth set, a little below. It was first measured before any
+/// change made with it in view (balanced accuracy 0.821, missing 0.833, no-trap 0.922, materials
+/// 0.805, fields 1.000, flag recall 0.875, forbidden absent 0.955, search 0.796); its org charts
+/// typed as lines, profile sentences, signatures and negations were then looked at.
 const FLOORS_FOURTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.80),
-    ("truly missing reported missing", 0.80),
-    ("evidence: no trap, indicator has some", 0.90),
-    ("materials F1", 0.78),
+    ("indicator balanced accuracy (4 statuses)", 0.82),
+    ("truly missing reported missing", 0.88),
+    ("evidence: no trap, indicator has some", 0.95),
+    ("materials F1", 0.97),
     ("fields", 0.98),
-    ("flag recall", 0.85),
-    ("forbidden flags absent", 0.95),
-    ("search recall@10", 0.77),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.98),
+    ("search recall@10", 0.87),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
@@ -202,6 +203,9 @@ fn score_set(set: &str, floors: &Floors) {
                 "found or missing",
                 (want_status == "missing") == (got_status == "missing"),
             );
+            if got_status == "weak" {
+                tally.add("weak tier precision", want_status == "weak");
+            }
             if want_status != got_status {
                 lines.push(format!("   {iid}: {got_status}, truth {want_status}"));
             }
@@ -360,6 +364,12 @@ fn score_set(set: &str, floors: &Floors) {
     for (status, (h, t)) in &per_status {
         println!("indicator {status:<9} reported as such {h}/{t}");
     }
+    // The weak tier on its own (issue 10): of the indicators reported weak, how many are.
+    let (weak_right, weak_reported) = tally.count("weak tier precision");
+    println!(
+        "weak tier precision                        {:.3} ({weak_right}/{weak_reported})",
+        tally.ratio("weak tier precision")
+    );
     let missing = per_status
         .get("missing")
         .map_or(1.0, |(h, t)| *h as f64 / (*t).max(1) as f64);
