@@ -161,6 +161,30 @@ pub struct NewDecision<'a> {
     pub fingerprint: &'a str,
 }
 
+/// Runs `step` again while SQLite reports the database busy or locked, at most
+/// [`BUSY_RETRIES`] times [`BUSY_PAUSE`] apart; any other outcome is returned as it is.
+fn retry_while_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let mut tries = 0;
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && tries < BUSY_RETRIES =>
+            {
+                tries += 1;
+                std::thread::sleep(BUSY_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How many times a busy journal-mode switch is retried, and how long apart.
+const BUSY_RETRIES: u32 = 100;
+const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl Store {
     /// Opens (or creates) the database under `out`.
     pub fn open(out: &Path) -> Result<Store, StoreError> {
@@ -170,9 +194,15 @@ impl Store {
         // too (two workbenches started at once over one OUT failed here without it). WAL: the
         // pages read while a decision is written.
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching the journal mode can report busy without waiting on the handler while
+        // another connection opens the same file: a few short retries, bounded.
+        retry_while_busy(|| connection.pragma_update(None, "journal_mode", "WAL"))?;
+        // IMMEDIATE, as for decisions: the tables are created under the write lock taken first
+        // (waiting under the busy timeout); a deferred CREATE that reads the schema and then
+        // writes fails at once when another workbench created the tables in between.
         connection.execute_batch(
-            "CREATE TABLE IF NOT EXISTS decision (
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS decision (
                  bundle TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
                  verdict TEXT NOT NULL, comment TEXT NOT NULL, reviewer TEXT NOT NULL,
                  at TEXT NOT NULL, fingerprint TEXT NOT NULL,
@@ -186,7 +216,8 @@ impl Store {
              CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
                  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
              CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+             COMMIT;",
         )?;
         Ok(Store {
             connection: Mutex::new(connection),
