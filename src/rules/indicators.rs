@@ -320,18 +320,7 @@ mod tests {
             ),
         ])
         .expect("compiles");
-        let cell = |text: &str, col: u32| {
-            Passage::new(
-                text,
-                Location::TableCell {
-                    part: crate::model::Part::Body,
-                    table: 0,
-                    row: 3,
-                    col,
-                    nested: None,
-                },
-            )
-        };
+        let cell = |text: &str, col: u32| crate::rules::testing::table_cell(text, 3, col);
         let form = |value: &str| {
             let mut d = doc("申请表.docx", &[]);
             d.passages = vec![cell("旧机回收", 0), cell(value, 1)];

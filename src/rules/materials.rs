@@ -662,24 +662,7 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
         .expect("compiles")
     }
 
-    fn default_rules() -> CompiledRules {
-        crate::rules::load_default()
-            .and_then(|set| crate::rules::compile(&set))
-            .expect("default rules")
-    }
-
-    fn cell(text: &str, row: u32, col: u32) -> Passage {
-        Passage::new(
-            text,
-            Location::TableCell {
-                part: crate::model::Part::Body,
-                table: 0,
-                row,
-                col,
-                nested: None,
-            },
-        )
-    }
+    use crate::rules::testing::table_cell as cell;
 
     #[test]
     fn a_forms_label_cell_titles_its_value_and_its_own_table_is_no_chart() {
@@ -692,7 +675,7 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
             cell("组织机构", 2, 0),
             cell("设有售后服务部和客服中心", 2, 1),
         ]);
-        let got = classify_document(&doc, &default_rules());
+        let got = classify_document(&doc, crate::rules::testing::default_rules());
         assert!(
             got.contains(&MaterialId("product_description".into())),
             "{got:?}"

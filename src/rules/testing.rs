@@ -76,3 +76,17 @@ pub(crate) fn set_of(files: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
 pub(crate) fn compile_files(files: &[(&str, &str)]) -> Result<CompiledRules, RulesError> {
     super::compile(&set_of(files)?)
 }
+
+/// A body table's cell at `row`, `col` of table 0 holding `text`, for tests of forms.
+pub(crate) fn table_cell(text: &str, row: u32, col: u32) -> crate::model::Passage {
+    crate::model::Passage::new(
+        text,
+        crate::model::Location::TableCell {
+            part: crate::model::Part::Body,
+            table: 0,
+            row,
+            col,
+            nested: None,
+        },
+    )
+}

@@ -152,18 +152,7 @@ fn doc(path: &str, passages: Vec<Passage>) -> Document {
     }
 }
 
-fn cell(text: &str, row: u32, col: u32) -> Passage {
-    Passage::new(
-        text,
-        Location::TableCell {
-            part: crate::model::Part::Body,
-            table: 0,
-            row,
-            col,
-            nested: None,
-        },
-    )
-}
+use crate::rules::testing::table_cell as cell;
 
 #[test]
 fn docx_table_label_and_value_in_adjacent_cells() {
