@@ -17,7 +17,7 @@ use super::compile::CompiledRules;
 use super::load::RuleKind;
 use super::matcher::PassageContext;
 use super::materials::FileMaterials;
-use super::text::{fold, fold_raw};
+use super::text::{fold_passage, fold_raw};
 use crate::model::{
     Bundle, Evidence, IndicatorFinding, IndicatorId, IndicatorStatus, Location, Strength,
 };
@@ -50,43 +50,41 @@ fn score(strength: Strength, kind: RuleKind, weight: f64, distinct_terms: usize)
 
 /// Whether passage `i` is a form's label cell whose value, the next cell of its row, is a blank
 /// or placeholder (「售后服务管理师人数」 | 「（请填写）」): a label of a field left unfilled states
-/// nothing, however much its words sound like evidence.
+/// nothing, however much its words sound like evidence. `folded` holds every passage's folded
+/// text, as the rules see it.
 fn is_label_of_a_blank(
     passages: &[crate::model::Passage],
+    folded: &[String],
     i: usize,
     rules: &CompiledRules,
 ) -> bool {
+    let (Some(this), Some(next), Some(next_folded)) =
+        (passages.get(i), passages.get(i + 1), folded.get(i + 1))
+    else {
+        return false;
+    };
     let (
-        Some(Location::TableCell {
+        Location::TableCell {
             part,
             table,
             row,
             col,
             nested,
-        }),
-        Some(next),
-    ) = (passages.get(i).map(|p| &p.location), passages.get(i + 1))
-    else {
-        return false;
-    };
-    let Location::TableCell {
-        part: next_part,
-        table: next_table,
-        row: next_row,
-        col: next_col,
-        nested: next_nested,
-    } = &next.location
+        },
+        Location::TableCell {
+            part: next_part,
+            table: next_table,
+            row: next_row,
+            col: next_col,
+            nested: next_nested,
+        },
+    ) = (&this.location, &next.location)
     else {
         return false;
     };
     let same_row =
         part == next_part && table == next_table && row == next_row && nested == next_nested;
-    let folded = if next.normalized.is_empty() {
-        fold_raw(&next.text)
-    } else {
-        fold(&next.normalized)
-    };
-    same_row && *next_col > *col && rules.is_skipped_passage(&folded)
+    same_row && next_col > col && rules.is_skipped_passage(next_folded)
 }
 
 /// Every hit of every passage of every file.
@@ -98,13 +96,10 @@ fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Ve
         .flat_map_iter(|(di, doc)| {
             let materials = files.of(&doc.path);
             let mut out = Vec::new();
-            for (pi, p) in doc.passages.iter().enumerate() {
-                let folded = if p.normalized.is_empty() {
-                    fold_raw(&p.text)
-                } else {
-                    fold(&p.normalized)
-                };
-                if is_label_of_a_blank(&doc.passages, pi, rules) {
+            // Folded once: a label cell looks at its value cell's text.
+            let folded_all: Vec<String> = doc.passages.iter().map(fold_passage).collect();
+            for (pi, (p, folded)) in doc.passages.iter().zip(&folded_all).enumerate() {
+                if is_label_of_a_blank(&doc.passages, &folded_all, pi, rules) {
                     continue;
                 }
                 let headings: Vec<String> = p.headings.iter().map(|h| fold_raw(h)).collect();
@@ -117,7 +112,7 @@ fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Ve
                         Location::TableCell { .. } | Location::SheetCell { .. }
                     ),
                 };
-                for hit in rules.match_folded(&folded, &pctx) {
+                for hit in rules.match_folded(folded, &pctx) {
                     let rule = &rules.rules[hit.rule];
                     let evidence = Evidence {
                         file: doc.path.clone(),

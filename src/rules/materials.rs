@@ -264,11 +264,7 @@ impl FileView {
             let mut chars = 0usize;
             let mut sentence_chars = 0usize;
             for (i, p) in passages.iter().enumerate() {
-                let folded = if p.normalized.is_empty() {
-                    fold_raw(&p.text)
-                } else {
-                    super::text::fold(&p.normalized)
-                };
+                let folded = super::text::fold_passage(p);
                 if i < 3 || matches!(p.heading_level, Some(1 | 2)) {
                     titles.push(folded.clone());
                 }
@@ -284,7 +280,7 @@ impl FileView {
                     if !run.is_empty() {
                         line_runs.push(std::mem::take(&mut run));
                     }
-                    if let Some(pieces) = chain_pieces(trimmed).filter(|_| !in_table) {
+                    if !in_table && let Some(pieces) = chain_pieces(trimmed) {
                         line_runs.push(pieces);
                     }
                 }

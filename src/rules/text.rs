@@ -93,6 +93,16 @@ pub fn fold_raw(text: &str) -> String {
     fold(&crate::normalize::for_matching(text))
 }
 
+/// The text the rules see for one passage: its matching form folded, or its text folded when
+/// the reader left no matching form.
+pub fn fold_passage(p: &crate::model::Passage) -> String {
+    if p.normalized.is_empty() {
+        fold_raw(&p.text)
+    } else {
+        fold(&p.normalized)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

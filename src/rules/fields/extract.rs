@@ -567,7 +567,6 @@ impl CompiledFields {
     }
 }
 
-/// Skips `:`, spaces and similar between a label and its value.
 /// The end of the company name that `text` (a line in matching form) holds before a bracketed
 /// seal mark and nothing else (「杭州某某有限公司(盖章)」, 「某某有限公司 [公章]」).
 fn signed_name(text: &str, seal_marks: &[String]) -> Option<usize> {
@@ -584,6 +583,7 @@ fn signed_name(text: &str, seal_marks: &[String]) -> Option<usize> {
     (!name.is_empty() && company(name) == Some(name.len())).then_some(name.len())
 }
 
+/// Skips `:`, spaces and similar between a label and its value.
 fn skip_separators(text: &str, mut at: usize, end: usize) -> usize {
     while at < end {
         let Some(c) = text[at..].chars().next() else {
