@@ -434,6 +434,8 @@ impl<'a> Compiler<'a> {
             not_yet: Vec::new(),
             continues: Vec::new(),
             summing: Vec::new(),
+            plans: Vec::new(),
+            realised: Vec::new(),
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
@@ -482,6 +484,8 @@ impl<'a> Compiler<'a> {
         context.not_yet = folded(&v.negation.not_yet);
         context.continues = folded(&v.negation.continues);
         context.summing = folded(&v.negation.summing);
+        context.plans = folded(&v.negation.plans);
+        context.realised = folded(&v.negation.realised);
         for group in v.other_party.iter().take(64) {
             let line = self.line_of(file, group.span(), 1);
             for id in &group.get_ref().indicators {

@@ -220,6 +220,13 @@ pub struct NegationDef {
     /// 以及工程师的等级认定，目前都还没有开展」).
     #[serde(default)]
     pub summing: Vec<String>,
+    /// Plan cues that govern the rest of their sentence, not only their clause: what a planned
+    /// act is for is planned too (「预计2027年建成配件中心库，保障配件供应」).
+    #[serde(default)]
+    pub plans: Vec<String>,
+    /// Words that say something is done already (`已`, `目前`): a plan's scope ends at one.
+    #[serde(default)]
+    pub realised: Vec<String>,
 }
 
 impl Default for NegationDef {
@@ -232,6 +239,8 @@ impl Default for NegationDef {
             not_yet: Vec::new(),
             continues: Vec::new(),
             summing: Vec::new(),
+            plans: Vec::new(),
+            realised: Vec::new(),
             window: default_window(),
         }
     }

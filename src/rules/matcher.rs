@@ -77,6 +77,10 @@ pub(crate) struct CompiledContext {
     pub continues: Vec<String>,
     /// `[negation] summing` words (都, 均…), folded.
     pub summing: Vec<String>,
+    /// `[negation] plans` cues (预计, 拟…), folded: each governs the rest of its sentence.
+    pub plans: Vec<String>,
+    /// `[negation] realised` words (已, 目前…), folded: a plan's scope ends at one.
+    pub realised: Vec<String>,
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
@@ -189,6 +193,10 @@ pub(crate) enum CueKind {
     Before,
     /// A `[negation] after` cue.
     After,
+    /// A `[negation] plans` cue.
+    Plan,
+    /// A `[negation] realised` word.
+    Realised,
     /// A `[negation] not_cues` word.
     NotCue,
     /// A cue of `[[other_party]]` group `g`.
@@ -219,6 +227,12 @@ impl CompiledContext {
         }
         for w in &self.negation_after {
             add(w, CueKind::After);
+        }
+        for w in &self.plans {
+            add(w, CueKind::Plan);
+        }
+        for w in &self.realised {
+            add(w, CueKind::Realised);
         }
         for w in &self.not_cues {
             add(w, CueKind::NotCue);
@@ -384,6 +398,42 @@ fn summed_scopes(
     out
 }
 
+/// Byte ranges `(cue start, scope end)` governed by a `plans` cue: the rest of its sentence,
+/// commas included, up to the first `realised` word (已, 目前: what is done already is not
+/// planned) or `scope_ends` word, at most `reach` characters. 「预计2027年建成配件中心库，保障配件
+/// 供应」 plans the supply as well as the store; 「拟增设两个网点，目前已有网点5个」 does not plan
+/// the five.
+fn planned_scopes(
+    text: &str,
+    plan_cues: &[(usize, usize)],
+    realised: &[(usize, usize)],
+    scope_ends: &[String],
+    reach: usize,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for &(cue_start, cue_end) in plan_cues {
+        let tail = &text[cue_end..];
+        let mut to = cue_end;
+        for (i, c) in tail.char_indices().take(reach) {
+            if matches!(c, '。' | '！' | '!' | '？' | '?' | ';') {
+                break;
+            }
+            to = cue_end + i + c.len_utf8();
+        }
+        let scope = &text[cue_end..to];
+        let ends_at_word = scope_ends
+            .iter()
+            .filter_map(|w| scope.find(w.as_str()).map(|i| cue_end + i));
+        let ends_at_realised = realised
+            .iter()
+            .filter(|&&(s, _)| cue_end <= s && s < to)
+            .map(|&(s, _)| s);
+        let end = ends_at_word.chain(ends_at_realised).min().unwrap_or(to);
+        out.push((cue_start, end));
+    }
+    out
+}
+
 /// The clause after `end` that a cue standing in it would govern: up to the clause end or the
 /// first `scope_ends` word, at most `window` characters.
 fn window_after<'t>(text: &'t str, end: usize, window: usize, scope_ends: &[String]) -> &'t str {
@@ -431,6 +481,8 @@ impl CompiledRules {
         let groups = ctx.other_party.len();
         let mut before_cues = Vec::new();
         let mut after_cues = Vec::new();
+        let mut plan_cues = Vec::new();
+        let mut realised_spans = Vec::new();
         let mut not_cue_spans = Vec::new();
         let mut party_cues: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
         let mut party_not: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
@@ -441,6 +493,8 @@ impl CompiledRules {
                     match *kind {
                         CueKind::Before => before_cues.push(span),
                         CueKind::After => after_cues.push(span),
+                        CueKind::Plan => plan_cues.push(span),
+                        CueKind::Realised => realised_spans.push(span),
                         CueKind::NotCue => not_cue_spans.push(span),
                         CueKind::Party(g) => party_cues[g].push(span),
                         CueKind::PartyNot(g) => party_not[g].push(span),
@@ -454,6 +508,8 @@ impl CompiledRules {
         };
         keep(&mut before_cues, &not_cue_spans);
         keep(&mut after_cues, &not_cue_spans);
+        keep(&mut plan_cues, &not_cue_spans);
+        keep(&mut realised_spans, &not_cue_spans);
         for (spans, inside) in party_cues.iter_mut().zip(&party_not) {
             keep(spans, inside);
         }
@@ -466,6 +522,13 @@ impl CompiledRules {
                 .any(|&(_, e)| e <= end)
         };
         let summed = summed_scopes(folded, &after_cues, &ctx.summing, &ctx.scope_ends);
+        let planned = planned_scopes(
+            folded,
+            &plan_cues,
+            &realised_spans,
+            &ctx.scope_ends,
+            ctx.window * 4,
+        );
         for o in &mut occ {
             o.is_other_sense = other
                 .iter()
@@ -475,7 +538,8 @@ impl CompiledRules {
             let after = window_after(folded, o.end, ctx.window, &ctx.scope_ends);
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues)
-                || summed.iter().any(|&(s, e)| s <= o.start && o.end <= e);
+                || summed.iter().any(|&(s, e)| s <= o.start && o.end <= e)
+                || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e);
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
             // around the term counts, the term included.
             let clause_start = o.start - before.len();
@@ -842,6 +906,24 @@ mod tests {
             "售后服务管理师的培训和取证工作，以及工程师的等级认定，目前还没有开展。"
         ));
         assert!(matches(&c, "已有管理师3名。其他培训，目前都还没有开展。"));
+    }
+
+    /// A `plans` cue governs the rest of its sentence, commas included, until a `realised`
+    /// word says what is done already; the sentence before the cue is not planned.
+    #[test]
+    fn a_plan_governs_the_rest_of_its_sentence_until_something_is_done_already() {
+        let context = CONTEXT.replace(
+            "after = [\"暂未\"]",
+            "after = [\"暂未\"]\nplans = [\"预计\"]\nrealised = [\"目前\"]",
+        );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"配件供应\"]\n",
+        );
+        assert!(!matches(&c, "预计2027年建成配件中心库，保障华东地区的配件供应。"));
+        assert!(matches(&c, "预计2027年建成配件中心库。现保障配件供应。"));
+        assert!(matches(&c, "预计明年增设仓库，目前已保障配件供应。"));
+        assert!(matches(&c, "公司保障配件供应，预计明年增设仓库。"));
     }
 
     /// A cue governs its clause: however far in it, up to its end (。，；), or to a
