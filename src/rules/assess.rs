@@ -8,9 +8,7 @@ use super::{
     CompiledRules, FileMaterials, Required, classify_materials, indicator_findings,
     material_findings,
 };
-use crate::model::{
-    Bundle, FieldValue, Flag, IndicatorFinding, MaterialFinding, MaterialStatus,
-};
+use crate::model::{Bundle, FieldValue, Flag, IndicatorFinding, MaterialFinding, MaterialStatus};
 use chrono::NaiveDate;
 
 /// What the rules conclude about one bundle.

@@ -920,7 +920,10 @@ mod tests {
             &context,
             "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"配件供应\"]\n",
         );
-        assert!(!matches(&c, "预计2027年建成配件中心库，保障华东地区的配件供应。"));
+        assert!(!matches(
+            &c,
+            "预计2027年建成配件中心库，保障华东地区的配件供应。"
+        ));
         assert!(matches(&c, "预计2027年建成配件中心库。现保障配件供应。"));
         assert!(matches(&c, "预计明年增设仓库，目前已保障配件供应。"));
         assert!(matches(&c, "公司保障配件供应，预计明年增设仓库。"));

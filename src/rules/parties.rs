@@ -21,7 +21,7 @@
 use super::checks::near;
 use super::fields::values::name_key;
 use super::names::{field, material};
-use crate::model::{Bundle, FieldValue, MaterialId};
+use crate::model::{Bundle, FieldValue, MaterialId, Value};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -151,9 +151,42 @@ pub fn attribute(
             best = Some((rank, files, f));
         }
     }
-    let Some((_, applicant_mentions, chosen)) = best else {
-        return Parties::default();
+    // A licence whose 名称 could not be read (a layout the labels miss) still holds the
+    // applicant's code: the applicant is then the name the bundle's own fields give most often,
+    // so that another company's papers are still told apart from the applicant's.
+    let fallback;
+    let chosen = match best {
+        Some((_, _, chosen)) => chosen,
+        None => {
+            let Some(code) = fields
+                .iter()
+                .find(|f| f.name == field::USCC && is_licence(&f.file) && f.valid != Some(false))
+            else {
+                return Parties::default();
+            };
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for f in fields.iter().filter(|f| f.name == field::COMPANY_NAME) {
+                *counts.entry(f.value.to_string()).or_default() += 1;
+            }
+            let Some(name) = counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(name, _)| name)
+            else {
+                return Parties::default();
+            };
+            fallback = FieldValue {
+                name: field::COMPANY_NAME.to_string(),
+                value: Value::Text(name),
+                ..code.clone()
+            };
+            &fallback
+        }
     };
+    let applicant_mentions = best.map_or_else(
+        || standing_in_bundle(&name_key(&chosen.value.to_string()), &chosen.file).1,
+        |(_, files, _)| files,
+    );
     let applicant_name = chosen.value.to_string();
     let applicant_key = name_key(&applicant_name);
     let applicant_uscc = fields
@@ -694,5 +727,48 @@ mod tests {
             other,
             vec![false, false, true, true, true, false, false, false]
         );
+    }
+
+    /// A licence whose name could not be read still gives the applicant's code; the name is the
+    /// one the bundle's fields give most often, and a maker's licence copied into an agreement
+    /// is still its block.
+    #[test]
+    fn a_licence_without_a_readable_name_still_tells_the_applicant_from_a_maker() {
+        let at = Location::page;
+        let f = |name: &str, v: &str, file: &str, page| {
+            let mut x = value(name, v, file);
+            x.location = at(page);
+            x
+        };
+        let fields = vec![
+            f("uscc", "91370212MA3C5WQ2X5", "营业执照.pdf", 1),
+            f("company_name", "青岛康跃器材有限公司", "申请书.docx", 1),
+            f("company_name", "如皋市铁臂器材有限公司", "加工协议.pdf", 2),
+            f("uscc", "91320682MA1X7R4578", "加工协议.pdf", 2),
+            f("license_valid_until", "2026-06-30", "加工协议.pdf", 2),
+        ];
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![
+                doc("营业执照.pdf", &[]),
+                doc("申请书.docx", &["申请单位：青岛康跃器材有限公司"]),
+                doc("加工协议.pdf", &[]),
+            ],
+        };
+        let fm = materials(&[("营业执照.pdf", "business_license")]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        assert_eq!(
+            parties.applicant,
+            Some((
+                "青岛康跃器材有限公司".to_string(),
+                "营业执照.pdf".to_string()
+            ))
+        );
+        assert_eq!(
+            parties.applicant_uscc.as_deref(),
+            Some("91370212MA3C5WQ2X5")
+        );
+        let other = other_party_fields(&fields, &parties, &rules());
+        assert_eq!(other, vec![false, false, true, true, true]);
     }
 }

@@ -91,6 +91,9 @@ pub struct CompiledFields {
     labels: AhoCorasick,
     /// For each automaton pattern, the rules it introduces (empty: it only ends a value).
     owners: Vec<Vec<usize>>,
+    /// The labels short enough to be letter-spaced on a licence (`名    称`, `类    型`), in
+    /// matching form: closed wherever they stand, even glued to their value.
+    spaced_labels: std::collections::HashSet<String>,
 }
 
 /// Compiles rules: folds labels to the matching form and builds the automaton. `stop_labels`
@@ -145,6 +148,11 @@ pub fn compile(rules: &[FieldRule], stop_labels: &[String]) -> Result<CompiledFi
     for label in stop_labels {
         add(label, None, &mut patterns, &mut owners);
     }
+    let spaced_labels = patterns
+        .iter()
+        .filter(|p| (2..=6).contains(&p.chars().count()))
+        .cloned()
+        .collect();
     let labels = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .build(&patterns)
@@ -153,6 +161,7 @@ pub fn compile(rules: &[FieldRule], stop_labels: &[String]) -> Result<CompiledFi
         rules: compiled,
         labels,
         owners,
+        spaced_labels,
     })
 }
 
@@ -215,12 +224,16 @@ impl Cell {
 }
 
 /// A passage cut into lines of cells.
-fn cells_of(passage: &Passage) -> Vec<Vec<Cell>> {
+fn cells_of(
+    passage: &Passage,
+    spaced_labels: &std::collections::HashSet<String>,
+) -> Vec<Vec<Cell>> {
     passage
         .text
         .lines()
         .map(|line| {
-            let line = close_spaced_labels(line);
+            let line = close_known_spaced_labels(line, spaced_labels);
+            let line = close_spaced_labels(&line);
             split_cells(&line)
                 .into_iter()
                 .map(Cell::new)
@@ -243,6 +256,28 @@ fn close_spaced_labels(line: &str) -> std::borrow::Cow<'_, str> {
     SPACED.replace_all(line, |c: &regex::Captures<'_>| {
         let closed: String = c[2].chars().filter(|ch| !ch.is_whitespace()).collect();
         format!("{}{closed}{}", &c[1], &c[3])
+    })
+}
+
+/// Closes a letter-spaced label that is one of the fields' labels wherever it stands, even glued
+/// to its value and to the value before it: 「名    称青岛某某有限公司类    型有限责任公司」 is read as
+/// 「名称青岛某某有限公司类型有限责任公司」, where [`close_spaced_labels`] needs a gap around the
+/// label. Only known labels are closed, so a spaced run of other words keeps its gaps.
+fn close_known_spaced_labels<'l>(
+    line: &'l str,
+    labels: &std::collections::HashSet<String>,
+) -> std::borrow::Cow<'l, str> {
+    use std::sync::LazyLock;
+    static SPACED_RUN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\p{Han}(?:[ \u{3000}]+\p{Han}){1,5}").expect("a valid constant regex")
+    });
+    SPACED_RUN.replace_all(line, |c: &regex::Captures<'_>| {
+        let closed: String = c[0].chars().filter(|ch| !ch.is_whitespace()).collect();
+        if labels.contains(&closed) {
+            closed
+        } else {
+            c[0].to_string()
+        }
     })
 }
 
@@ -349,11 +384,11 @@ impl CompiledFields {
         let Some(passage) = passages.get(i) else {
             return out;
         };
-        let lines = cells_of(passage);
+        let lines = cells_of(passage, &self.spaced_labels);
         let next_lines = passages
             .get(i + 1)
             .filter(|next| adjacent(&passage.location, &next.location))
-            .map(cells_of)
+            .map(|next| cells_of(next, &self.spaced_labels))
             .unwrap_or_default();
         // Where a period that stops at its start (`2015年06月01日至`) may go on: the next two
         // passages that follow in reading order, read only when a period needs them.
@@ -366,7 +401,7 @@ impl CompiledFields {
                     if !follows(at, &next.location) {
                         break;
                     }
-                    cells.extend(cells_of(next));
+                    cells.extend(cells_of(next, &self.spaced_labels));
                     at = &next.location;
                 }
                 cells

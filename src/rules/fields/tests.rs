@@ -133,6 +133,15 @@ fn full_width_and_spaced_forms() {
         values(&c, "成立日期 2026 年 5 月 1 日", "established_on"),
         vec!["2026-05-01"]
     );
+    // A letter-spaced label glued to its value, and the next one glued to that value.
+    assert_eq!(
+        values(
+            &c,
+            "名    称青岛某跃器材有限公司类    型有限责任公司",
+            "company_name"
+        ),
+        vec!["青岛某跃器材有限公司"]
+    );
 }
 
 fn doc(path: &str, passages: Vec<Passage>) -> Document {
