@@ -92,17 +92,25 @@ impl ChartRule {
         runs.iter().any(|run| {
             let short: Vec<&str> = run
                 .iter()
-                .map(String::as_str)
+                .map(|l| chart_box(l))
                 .filter(|l| l.chars().count() <= self.max_chars)
                 .collect();
             short.iter().any(|l| self.head.is_match(l))
-                && short
-                    .iter()
-                    .filter(|l| self.unit.is_match(without_trailing_parenthesis(l)))
-                    .count()
-                    >= self.min_units
+                && short.iter().filter(|l| self.unit.is_match(l)).count() >= self.min_units
         })
     }
+}
+
+/// What a chart line says its box is: without the tree drawn around it (`│   ├─ `, `└──`,
+/// bullets, indentation) and without its remark (`维保二部（皖南服务站及委托服务商）` →
+/// `维保二部`), so that a long remark or a deep branch does not make a box too long to be one.
+fn chart_box(line: &str) -> &str {
+    let line = line.trim_start_matches(|c: char| {
+        c.is_whitespace()
+            || ('\u{2500}'..='\u{257F}').contains(&c)
+            || matches!(c, '-' | '—' | '·' | '•' | '*' | '+' | '|')
+    });
+    without_trailing_parenthesis(line)
 }
 
 /// `镇江服务站（委托）` → `镇江服务站`: a chart box's remark does not change what the box is.
@@ -272,8 +280,8 @@ impl FileView {
                 let trimmed = folded.trim();
                 if !in_table
                     && !trimmed.is_empty()
-                    && trimmed.chars().count() <= SHORT_LINE_CHARS
-                    && !has_sentence_punctuation(trimmed)
+                    && chart_box(trimmed).chars().count() <= SHORT_LINE_CHARS
+                    && !has_sentence_punctuation(chart_box(trimmed))
                 {
                     run.push(trimmed.to_owned());
                 } else {
@@ -677,6 +685,17 @@ not_applicable = ['(无需|不需要|不涉及)(办理|取得)?[^。]{0,12}许�
             "{got:?}"
         );
         assert!(!got.contains(&MaterialId("org_chart".into())), "{got:?}");
+    }
+
+    #[test]
+    fn a_chart_box_is_read_without_its_drawn_tree_and_remark() {
+        assert_eq!(
+            chart_box("│   ├─ 维保二部(皖南、皖北服务站及委托服务商)"),
+            "维保二部"
+        );
+        assert_eq!(chart_box("└── 财务部"), "财务部");
+        assert_eq!(chart_box("    客服中心"), "客服中心");
+        assert_eq!(chart_box("总经理"), "总经理");
     }
 
     #[test]
