@@ -436,6 +436,9 @@ impl<'a> Compiler<'a> {
             summing: Vec::new(),
             plans: Vec::new(),
             realised: Vec::new(),
+            conditional: Vec::new(),
+            actors: Vec::new(),
+            topic_chars: 0,
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
@@ -486,6 +489,9 @@ impl<'a> Compiler<'a> {
         context.summing = folded(&v.negation.summing);
         context.plans = folded(&v.negation.plans);
         context.realised = folded(&v.negation.realised);
+        context.conditional = folded(&v.negation.conditional);
+        context.actors = folded(&v.negation.actors);
+        context.topic_chars = v.negation.topic_chars;
         for group in v.other_party.iter().take(64) {
             let line = self.line_of(file, group.span(), 1);
             for id in &group.get_ref().indicators {

@@ -227,6 +227,17 @@ pub struct NegationDef {
     /// Words that say something is done already (`已`, `目前`): a plan's scope ends at one.
     #[serde(default)]
     pub realised: Vec<String>,
+    /// Words opening a clause that make its negation a condition (`如`, `若`: 「投诉电话……，如未
+    /// 接通请拨打……」): such a clause says nothing of the topic before it.
+    #[serde(default)]
+    pub conditional: Vec<String>,
+    /// Words that open a clause with its actor (`我们`, `公司`): a clause so opened is a
+    /// statement, not a topic a later clause comments on.
+    #[serde(default)]
+    pub actors: Vec<String>,
+    /// Longest topic clause, in characters (0: no topic–comment negation).
+    #[serde(default)]
+    pub topic_chars: usize,
 }
 
 impl Default for NegationDef {
@@ -241,6 +252,9 @@ impl Default for NegationDef {
             summing: Vec::new(),
             plans: Vec::new(),
             realised: Vec::new(),
+            conditional: Vec::new(),
+            actors: Vec::new(),
+            topic_chars: 0,
             window: default_window(),
         }
     }

@@ -81,6 +81,12 @@ pub(crate) struct CompiledContext {
     pub plans: Vec<String>,
     /// `[negation] realised` words (已, 目前…), folded: a plan's scope ends at one.
     pub realised: Vec<String>,
+    /// `[negation] conditional` words (如, 若…), folded.
+    pub conditional: Vec<String>,
+    /// `[negation] actors` words (我们, 公司…), folded.
+    pub actors: Vec<String>,
+    /// `[negation] topic_chars`: the longest topic clause (0: off).
+    pub topic_chars: usize,
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
@@ -125,6 +131,66 @@ impl CompiledContext {
                 .any(|m| self.structured_materials.contains(m))
             || folded.contains(['。', ',', ';', '!', '！', '；', '，', '|'])
             || self.predicates.iter().any(|p| folded.contains(p.as_str()))
+    }
+}
+
+impl CompiledContext {
+    /// Topic and comment (「客户满意度调查，目前还没有做」, 「旧机回收这项业务，本店不做」): the term
+    /// stands in a clause that is only a topic (at most `topic_chars` characters, no `[statement]`
+    /// predicate, not opened by an actor such as 我们 or 公司) and ends at a comma, and the clause
+    /// right after it, unless a `conditional` word (如, 若) opens it, holds a negation or plan cue
+    /// (`cues`, sorted; of two characters or more). Only that one clause comments: 「回访，每月一次，未回访的说明原因」 leaves
+    /// the topic alone.
+    fn commented_negatively(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        cues: &[(usize, usize)],
+    ) -> bool {
+        if self.topic_chars == 0 {
+            return false;
+        }
+        let clause_start = text[..start]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_clause_end(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let Some((comma, _)) = text[end..]
+            .char_indices()
+            .find(|&(_, c)| is_clause_end(c))
+            .map(|(i, c)| (end + i, c))
+            .filter(|&(_, c)| c == ',')
+        else {
+            return false;
+        };
+        let topic = text[clause_start..comma].trim();
+        if topic.chars().count() > self.topic_chars
+            || self.predicates.iter().any(|p| topic.contains(p.as_str()))
+            || self.actors.iter().any(|a| topic.starts_with(a.as_str()))
+        {
+            return false;
+        }
+        let from = comma + 1;
+        let to = text[from..]
+            .char_indices()
+            .find(|&(_, c)| is_clause_end(c))
+            .map_or(text.len(), |(i, _)| from + i);
+        let comment = text[from..to].trim_start();
+        if self
+            .conditional
+            .iter()
+            .any(|w| comment.starts_with(w.as_str()))
+        {
+            return false;
+        }
+        // One-character cues (无, 未) are left out here: away from their own clause they hold
+        // too many words that negate nothing (全年无休).
+        let first = cues.partition_point(|&(s, _)| s < from);
+        cues[first..]
+            .iter()
+            .take_while(|&&(s, _)| s < to)
+            .any(|&(s, e)| e <= to && text[s..e].chars().count() > 1)
     }
 }
 
@@ -522,6 +588,13 @@ impl CompiledRules {
                 .any(|&(_, e)| e <= end)
         };
         let summed = summed_scopes(folded, &after_cues, &ctx.summing, &ctx.scope_ends);
+        let mut comment_cues: Vec<(usize, usize)> = before_cues
+            .iter()
+            .chain(&after_cues)
+            .chain(&plan_cues)
+            .copied()
+            .collect();
+        comment_cues.sort_unstable();
         let planned = planned_scopes(
             folded,
             &plan_cues,
@@ -539,7 +612,8 @@ impl CompiledRules {
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues)
                 || summed.iter().any(|&(s, e)| s <= o.start && o.end <= e)
-                || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e);
+                || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e)
+                || ctx.commented_negatively(folded, o.start, o.end, &comment_cues);
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
             // around the term counts, the term included.
             let clause_start = o.start - before.len();
@@ -927,6 +1001,25 @@ mod tests {
         assert!(matches(&c, "预计2027年建成配件中心库。现保障配件供应。"));
         assert!(matches(&c, "预计明年增设仓库，目前已保障配件供应。"));
         assert!(matches(&c, "公司保障配件供应，预计明年增设仓库。"));
+    }
+
+    /// A topic clause is governed by a negation in the one clause right after it, unless that
+    /// clause is a condition or the topic clause is a statement of its own.
+    #[test]
+    fn a_topic_is_negated_by_the_clause_that_comments_on_it() {
+        let context = CONTEXT.replace(
+            "after = [\"暂未\"]",
+            "after = [\"暂未\", \"不做\"]\ntopic_chars = 16\nactors = [\"我们\"]\nconditional = [\"如\"]",
+        );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"回访\"]\n",
+        );
+        assert!(!matches(&c, "电话回访这项工作，门店目前不做。"));
+        assert!(!matches(&c, "满意度回访，说实话尚未形成做法。"));
+        assert!(matches(&c, "回访电话0532-1234，如未接通请留言。"));
+        assert!(matches(&c, "我们电话回访每位顾客，暂未发现问题。"));
+        assert!(matches(&c, "电话回访，每月一次，未回访的说明原因。"));
     }
 
     /// A cue governs its clause: however far in it, up to its end (。，；), or to a
