@@ -6,8 +6,10 @@
 //! the same place, and joined with a space only between non-CJK text separated by a visible gap.
 //! Lines become blocks (one passage each): a large vertical gap (over two font sizes, or clearly
 //! wider than the block's line pitch so far), a change of direction or of font size (by as much
-//! as sets a heading apart, [`super::headings::LARGER`]), or a table
-//! row (a line with wide gaps between its cells) starts a new block.
+//! as sets a heading apart, [`super::headings::LARGER`]), a table
+//! row (a line with wide gaps between its cells), or a numbered item (第三条, 二、, （一）, 1.)
+//! after a line that ends a paragraph starts a new block. Rules, placeholders and citations
+//! then see one article of a 制度 at a time, not a page of them run together.
 
 use super::walker::{PageText, Run};
 use crate::normalize::is_cjk;
@@ -101,6 +103,8 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
     let mut prev: Option<&Line> = None;
     // The line pitch of the current block: a clearly wider gap is paragraph spacing.
     let mut pitch: Option<f32> = None;
+    // Where the current block's longest line ends, in the reading frame.
+    let mut block_right = f32::NEG_INFINITY;
     for line in &lines {
         if line.text.trim().is_empty() {
             continue;
@@ -119,15 +123,18 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
                     || gap < 0.0
                     || ratio >= super::headings::LARGER
                     || pitch.is_some_and(|pitch| gap > 1.3 * pitch + 0.2 * size)
+                    || (opens_numbered_item(&line.text) && ends_paragraph(p, block_right))
             }
         };
         if new_block {
             pitch = None;
+            block_right = f32::NEG_INFINITY;
             out.extend(current.take());
         } else if pitch.is_none() {
             pitch = Some(gap);
         }
         number += 1;
+        block_right = block_right.max(line.x1);
         let line_box = page_box(line);
         match current.as_mut() {
             Some(block) => {
@@ -150,6 +157,27 @@ pub(crate) fn blocks(page: &PageText) -> Vec<Block> {
     }
     out.extend(current);
     out
+}
+
+/// Whether a line opens a numbered item: 第三条 / 第二章, 二、, （一）, 1. or 1、 or 1.2 (not 1.5万).
+fn opens_numbered_item(text: &str) -> bool {
+    use std::sync::LazyLock;
+    static NUMBERED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\s*(第[一二三四五六七八九十百零〇\d]+[条章节]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、．]|\d+(\.\d+)*\.\D|\d+(\.\d+)+\s)",
+        )
+        .expect("a valid constant regex")
+    });
+    NUMBERED.is_match(text)
+}
+
+/// Whether `line` ends a paragraph: it ends a sentence or a title (。；：！？ or a closing
+/// bracket), or stops clearly short (two ems) of where the block's longest line ends.
+fn ends_paragraph(line: &Line, block_right: f32) -> bool {
+    let text = line.text.trim_end();
+    text.ends_with([
+        '。', '；', '：', '！', '？', ';', ':', '!', '?', '）', ')', '」', '”',
+    ]) || line.x1 < block_right - 2.0 * line.size.max(1.0)
 }
 
 /// Whether `line` is the wrap of `row`'s last cell: a line with one cell, starting where that

@@ -644,6 +644,30 @@ mod tests {
         );
     }
 
+    /// A numbered article after a line that ends a sentence starts a block of its own, so a
+    /// 制度 typed at one line pitch is read an article at a time; a numbered line that goes on
+    /// from a full line does not.
+    #[test]
+    fn a_numbered_article_after_a_finished_line_starts_a_block() {
+        // 第一条售后 / 服务售后服务。 / 第二条服务 / 售后服务售后, 15 pt apart in 12 pt type.
+        let content = b"BT /F1 12 Tf 72 700 Td <7B2C4E006761552E540E> Tj ET\n\
+            BT /F1 12 Tf 72 685 Td <670D52A1552E540E670D52A13002> Tj ET\n\
+            BT /F1 12 Tf 72 670 Td <7B2C4E8C6761670D52A1> Tj ET\n\
+            BT /F1 12 Tf 72 655 Td <552E540E670D52A1552E540E> Tj ET";
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
+        let texts: Vec<&str> = ex.passages.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec!["第一条售后\n服务售后服务。", "第二条服务\n售后服务售后"]
+        );
+        // 售后服务售后服务 (a full line, no full stop) / 二、售后: one paragraph.
+        let content = b"BT /F1 12 Tf 72 700 Td <552E540E670D52A1552E540E670D52A1> Tj ET\n\
+            BT /F1 12 Tf 72 685 Td <4E8C3001552E540E> Tj ET";
+        let ex = read(&pdf(content, gb_font()), &ctx()).expect("read");
+        let texts: Vec<&str> = ex.passages.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["售后服务售后服务\n二、售后"]);
+    }
+
     #[test]
     fn a_block_is_located_by_its_lines_and_box_from_the_top_left() {
         // A title, then a two-line paragraph well below it, on an A4 page (842 pt high).
