@@ -637,11 +637,16 @@ impl CompiledRules {
     }
 
     /// True when the context filters stop this passage (for rules that do not ignore context).
-    fn is_context_blocked(&self, folded: &str, materials: &[MaterialId]) -> bool {
+    ///
+    /// In a file of a list material (a 文件清单), the list's lines and cells never count; a
+    /// paragraph of prose does: a 售后服务管理手册 whose appendix lists the system's documents is
+    /// also read as the manual it is.
+    fn is_context_blocked(&self, folded: &str, materials: &[MaterialId], in_cell: bool) -> bool {
         let ctx = &self.context;
+        let is_prose = || !in_cell && folded.contains(['。', '！']) && folded.chars().count() >= 15;
         ctx.skip.as_ref().is_some_and(|s| s.is_match(folded))
             || ctx.title_only.as_ref().is_some_and(|r| r.is_match(folded))
-            || materials.iter().any(|m| ctx.list_materials.contains(m))
+            || (materials.iter().any(|m| ctx.list_materials.contains(m)) && !is_prose())
     }
 
     /// Every rule that matches a passage. `folded` is the passage's matching form folded with
@@ -662,7 +667,7 @@ impl CompiledRules {
         if candidates.is_empty() {
             return Vec::new();
         }
-        let blocked = self.is_context_blocked(folded, pctx.materials);
+        let blocked = self.is_context_blocked(folded, pctx.materials, pctx.in_cell);
         let mut hits = Vec::new();
         for ri in candidates {
             let ri = ri as usize;
@@ -1093,6 +1098,27 @@ mod tests {
             in_cell: false,
         };
         assert!(c.match_text("废弃商品回收不适用", &pctx).is_empty());
+    }
+
+    /// In a list file the list's lines and cells never count, a paragraph of prose does (a
+    /// manual with a document list in its appendix).
+    #[test]
+    fn a_list_files_prose_counts_and_its_lines_do_not() {
+        let c = rules("[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"投诉\"]\n");
+        let list = [MaterialId("laws_standards_list".into())];
+        let pctx = |in_cell| PassageContext {
+            materials: &list,
+            headings: &[],
+            constrained: true,
+            in_cell,
+        };
+        assert!(
+            c.match_text("3 顾客投诉处理规定 A/0", &pctx(false))
+                .is_empty()
+        );
+        let prose = "顾客投诉由客服中心受理，当日登记并转交相关部门。";
+        assert!(c.match_text(prose, &pctx(true)).is_empty());
+        assert!(!c.match_text(prose, &pctx(false)).is_empty());
     }
 
     #[test]
