@@ -107,6 +107,14 @@ fn fourth_heldout_set_scores_against_its_truth() {
     score_set("bundles4", FLOORS_FOURTH);
 }
 
+/// The fifth set (`bundles5/`): written by a helper that read no rules, code or other set's
+/// texts, while this session changed the weak tier; scored blind (the figures only) after those
+/// changes, and its texts not looked at.
+#[test]
+fn fifth_heldout_set_scores_against_its_truth() {
+    score_set("bundles5", FLOORS_FIFTH);
+}
+
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
@@ -159,6 +167,18 @@ const FLOORS_FOURTH: &Floors = &[
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.98),
     ("search recall@10", 0.87),
+];
+
+/// The levels reached on the fifth set when it was first scored, a little below.
+const FLOORS_FIFTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.0),
+    ("truly missing reported missing", 0.0),
+    ("evidence: no trap, indicator has some", 0.0),
+    ("materials F1", 0.0),
+    ("fields", 0.0),
+    ("flag recall", 0.0),
+    ("forbidden flags absent", 0.0),
+    ("search recall@10", 0.0),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
