@@ -122,15 +122,29 @@ impl CompiledContext {
             .is_some_and(|head| self.not_yet.iter().any(|w| head.ends_with(w.as_str())))
     }
 
+    ///
+    /// A cell or a row is a statement by where it stands, unless it is only a label: at most
+    /// [`LABEL_CHARS`] characters besides its separators, no digit, no predicate (「技术支持」,
+    /// 「质量保证 | 保修 | √」, the rows of a 自评表 that name the indicators and tick them).
     fn is_statement(&self, folded: &str, pctx: &PassageContext<'_>) -> bool {
+        let has_predicate = || self.predicates.iter().any(|p| folded.contains(p.as_str()));
+        let is_label = || {
+            let plain: String = folded
+                .chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '|' | '√' | '✓' | '✔' | '、'))
+                .collect();
+            plain.chars().count() <= LABEL_CHARS
+                && !plain.chars().any(|c| c.is_ascii_digit())
+                && !has_predicate()
+        };
         self.predicates.is_empty()
-            || pctx.in_cell
             || pctx
                 .materials
                 .iter()
                 .any(|m| self.structured_materials.contains(m))
-            || folded.contains(['。', ',', ';', '!', '！', '；', '，', '|'])
-            || self.predicates.iter().any(|p| folded.contains(p.as_str()))
+            || ((pctx.in_cell || folded.contains('|')) && !is_label())
+            || folded.contains(['。', ',', ';', '!', '！', '；', '，'])
+            || has_predicate()
     }
 }
 
@@ -193,6 +207,10 @@ impl CompiledContext {
             .any(|&(s, e)| e <= to && text[s..e].chars().count() > 1)
     }
 }
+
+/// The longest cell or row, besides its separators, that is only a label when it has no digit
+/// and no predicate.
+const LABEL_CHARS: usize = 12;
 
 /// The examples of one `[[other_party]]` group, for `certsift rules check`.
 #[derive(Debug, Clone)]
@@ -1098,6 +1116,25 @@ mod tests {
             in_cell: false,
         };
         assert!(c.match_text("废弃商品回收不适用", &pctx).is_empty());
+    }
+
+    /// A cell or a row that is only a label (short, no digit, no predicate) states nothing for a
+    /// weak rule: the ticked rows of a self-evaluation table.
+    #[test]
+    fn a_label_cell_or_a_ticked_row_is_no_statement() {
+        let context = format!("{CONTEXT}[statement]\npredicates = [\"提供\"]\n");
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nstrength = \"weak\"\nany = [\"技术支持\"]\n",
+        );
+        let cell = PassageContext {
+            in_cell: true,
+            ..PassageContext::default()
+        };
+        assert!(c.match_text("技术支持", &cell).is_empty());
+        assert!(!matches(&c, "技术支持 | 远程指导 | √"));
+        assert!(matches(&c, "2026-03-01 | 技术支持培训 | √"));
+        assert!(!c.match_text("客服中心为用户提供技术支持", &cell).is_empty());
     }
 
     /// In a list file the list's lines and cells never count, a paragraph of prose does (a
