@@ -108,11 +108,20 @@ fn fourth_heldout_set_scores_against_its_truth() {
 }
 
 /// The fifth set (`bundles5/`): written by a helper that read no rules, code or other set's
-/// texts, while this session changed the weak tier; scored blind (the figures only) after those
-/// changes, and its texts not looked at.
+/// texts; scored blind (the figures only) after the round's first weak-tier changes, then its
+/// errors were looked at to find classes (topic and comment, a manual taken for a list, a
+/// 制度 read as one block, a licence whose name was missed, self-evaluation rows).
 #[test]
 fn fifth_heldout_set_scores_against_its_truth() {
     score_set("bundles5", FLOORS_FIFTH);
+}
+
+/// The sixth set (`bundles6/`): written by another helper, under the same rules, while the
+/// fifth set's errors were being looked at; scored once, blind (the figures only), after every
+/// change of this round, and its texts not looked at.
+#[test]
+fn sixth_heldout_set_scores_against_its_truth() {
+    score_set("bundles6", FLOORS_SIXTH);
 }
 
 /// Floors: figure (as printed) → the value below which the test fails.
@@ -122,8 +131,8 @@ type Floors = [(&'static str, f64)];
 /// raised once a declaration of non-applicability stopped being its own evidence), a little
 /// below.
 const FLOORS_SEEN: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.80),
-    ("truly missing reported missing", 0.80),
+    ("indicator balanced accuracy (4 statuses)", 0.89),
+    ("truly missing reported missing", 0.8),
     ("evidence: no trap, indicator has some", 0.95),
     ("materials F1", 0.95),
     ("fields", 0.98),
@@ -133,25 +142,25 @@ const FLOORS_SEEN: &Floors = &[
 ];
 /// The levels reached on the second set, a little below.
 const FLOORS_UNSEEN: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.87),
+    ("indicator balanced accuracy (4 statuses)", 0.93),
     ("truly missing reported missing", 0.95),
-    ("evidence: no trap, indicator has some", 0.93),
-    ("materials F1", 0.89),
+    ("evidence: no trap, indicator has some", 0.95),
+    ("materials F1", 0.94),
     ("fields", 0.98),
     ("flag recall", 0.98),
-    ("forbidden flags absent", 0.90),
-    ("search recall@10", 0.83),
+    ("forbidden flags absent", 1.0),
+    ("search recall@10", 0.85),
 ];
 /// The levels reached on the third set, a little below.
 const FLOORS_THIRD: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.86),
+    ("indicator balanced accuracy (4 statuses)", 0.88),
     ("truly missing reported missing", 0.95),
     ("evidence: no trap, indicator has some", 0.95),
     ("materials F1", 0.95),
     ("fields", 0.98),
     ("flag recall", 0.95),
-    ("forbidden flags absent", 0.95),
-    ("search recall@10", 0.80),
+    ("forbidden flags absent", 1.0),
+    ("search recall@10", 0.85),
 ];
 
 /// The levels reached on the fourth set, a little below. It was first measured before any
@@ -159,8 +168,8 @@ const FLOORS_THIRD: &Floors = &[
 /// 0.805, fields 1.000, flag recall 0.875, forbidden absent 0.955, search 0.796); its org charts
 /// typed as lines, profile sentences, signatures and negations were then looked at.
 const FLOORS_FOURTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.82),
-    ("truly missing reported missing", 0.88),
+    ("indicator balanced accuracy (4 statuses)", 0.92),
+    ("truly missing reported missing", 0.95),
     ("evidence: no trap, indicator has some", 0.95),
     ("materials F1", 0.97),
     ("fields", 0.98),
@@ -169,16 +178,33 @@ const FLOORS_FOURTH: &Floors = &[
     ("search recall@10", 0.87),
 ];
 
-/// The levels reached on the fifth set when it was first scored, a little below.
+/// The levels reached on the fifth set, a little below. Scored blind once after this round's
+/// first rule changes (balanced accuracy 0.697, missing 0.444, no-trap 0.889, materials 0.925,
+/// fields 1.000, flag recall 1.000, forbidden absent 0.800, search 0.857; at the round's start
+/// 0.682 and 0.444), then its errors were looked at.
 const FLOORS_FIFTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.0),
-    ("truly missing reported missing", 0.0),
-    ("evidence: no trap, indicator has some", 0.0),
-    ("materials F1", 0.0),
-    ("fields", 0.0),
-    ("flag recall", 0.0),
-    ("forbidden flags absent", 0.0),
-    ("search recall@10", 0.0),
+    ("indicator balanced accuracy (4 statuses)", 0.82),
+    ("truly missing reported missing", 0.85),
+    ("evidence: no trap, indicator has some", 0.93),
+    ("materials F1", 0.93),
+    ("fields", 0.98),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.95),
+    ("search recall@10", 0.87),
+];
+
+/// The levels reached on the sixth set when it was scored, blind, after every change of the
+/// round (at the round's start: balanced accuracy 0.692, missing 0.500, materials 0.915,
+/// fields 0.967, forbidden absent 0.920, search 0.870), a little below.
+const FLOORS_SIXTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.76),
+    ("truly missing reported missing", 0.65),
+    ("evidence: no trap, indicator has some", 0.88),
+    ("materials F1", 0.9),
+    ("fields", 0.95),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.9),
+    ("search recall@10", 0.85),
 ];
 
 fn score_set(set: &str, floors: &Floors) {

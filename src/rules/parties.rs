@@ -453,6 +453,13 @@ mod tests {
         }
     }
 
+    fn value_on_page(name: &str, v: &str, file: &str, page: u32) -> FieldValue {
+        FieldValue {
+            location: Location::page(page),
+            ..value(name, v, file)
+        }
+    }
+
     fn materials(list: &[(&str, &str)]) -> BTreeMap<String, Vec<MaterialId>> {
         list.iter()
             .map(|(f, m)| (f.to_string(), vec![MaterialId(m.to_string())]))
@@ -682,12 +689,7 @@ mod tests {
 
     #[test]
     fn a_licence_copied_into_a_lease_is_the_landlords_block_and_a_form_with_another_code_stays() {
-        let at = Location::page;
-        let f = |name: &str, v: &str, file: &str, page| {
-            let mut x = value(name, v, file);
-            x.location = at(page);
-            x
-        };
+        let f = value_on_page;
         let fields = vec![
             f(
                 "company_name",
@@ -734,12 +736,7 @@ mod tests {
     /// is still its block.
     #[test]
     fn a_licence_without_a_readable_name_still_tells_the_applicant_from_a_maker() {
-        let at = Location::page;
-        let f = |name: &str, v: &str, file: &str, page| {
-            let mut x = value(name, v, file);
-            x.location = at(page);
-            x
-        };
+        let f = value_on_page;
         let fields = vec![
             f("uscc", "91370212MA3C5WQ2X5", "营业执照.pdf", 1),
             f("company_name", "青岛康跃器材有限公司", "申请书.docx", 1),
