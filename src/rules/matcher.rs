@@ -165,13 +165,18 @@ impl CompiledContext {
         if self.topic_chars == 0 {
             return false;
         }
-        let clause_start = text[..start]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| is_clause_end(c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
+        // Every scan is bounded (a topic is short, a comment is one clause), so a passage of a
+        // megabyte with no punctuation costs a few characters per occurrence, not its length.
+        let reach = self.topic_chars + 1;
+        let mut back = text[..start].char_indices().rev().take(reach);
+        let clause_start = match back.find(|&(_, c)| is_clause_end(c)) {
+            Some((i, c)) => i + c.len_utf8(),
+            None if text[..start].chars().take(reach).count() < reach => 0,
+            None => return false,
+        };
         let Some((comma, _)) = text[end..]
             .char_indices()
+            .take(reach)
             .find(|&(_, c)| is_clause_end(c))
             .map(|(i, c)| (end + i, c))
             .filter(|&(_, c)| c == ',')
@@ -186,10 +191,13 @@ impl CompiledContext {
             return false;
         }
         let from = comma + 1;
-        let to = text[from..]
-            .char_indices()
-            .find(|&(_, c)| is_clause_end(c))
-            .map_or(text.len(), |(i, _)| from + i);
+        let mut to = from;
+        for (i, c) in text[from..].char_indices().take(self.window * 2) {
+            if is_clause_end(c) {
+                break;
+            }
+            to = from + i + c.len_utf8();
+        }
         let comment = text[from..to].trim_start();
         if self
             .conditional
