@@ -31,6 +31,11 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 /// Memory the writer may buffer before flushing a segment (tantivy's minimum is 15 MB per thread).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// How often, and how far apart, a busy writer lock is tried again (see [`Index::writer`]):
+/// at most a second in all, far longer than a fork-to-exec window, far shorter than a batch.
+const LOCK_RETRIES: u32 = 20;
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The words a passage sits under (see [`Fields::context`]), in matching form, one per line.
 fn passage_context(passage: &crate::model::Passage) -> String {
     let sheet = match &passage.location {
@@ -171,12 +176,32 @@ impl Index {
     /// process trying meanwhile gets [`IndexError::Tantivy`] with `LockBusy`). Changes become
     /// visible, together, at [`Writer::commit`]; a writer dropped or killed before that leaves
     /// the last committed index as it was.
+    ///
+    /// A busy lock is tried again for a moment before it is reported. The lock is an `flock` on a
+    /// file, and a process this one spawns (a worker, tesseract) holds a copy of every open
+    /// descriptor between its fork and its exec: a writer just released can stay locked for
+    /// that instant. The full suite saw it once, re-indexing right after a `finish`.
     pub fn writer(&self) -> Result<Writer<'_>> {
-        Ok(Writer {
-            index: self,
-            writer: self.index.writer(WRITER_MEMORY)?,
-            pending: false,
-        })
+        let mut attempts = 0;
+        loop {
+            match self.index.writer(WRITER_MEMORY) {
+                Ok(writer) => {
+                    return Ok(Writer {
+                        index: self,
+                        writer,
+                        pending: false,
+                    });
+                }
+                Err(tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                )) if attempts < LOCK_RETRIES => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY_PAUSE);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Picks up commits made since this index was opened by another writer, such as another
