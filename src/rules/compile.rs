@@ -439,6 +439,7 @@ impl<'a> Compiler<'a> {
             conditional: Vec::new(),
             actors: Vec::new(),
             topic_chars: 0,
+            closing_tail: 0,
             other_party: Vec::new(),
             cues: None,
             cue_kinds: Vec::new(),
@@ -492,6 +493,7 @@ impl<'a> Compiler<'a> {
         context.conditional = folded(&v.negation.conditional);
         context.actors = folded(&v.negation.actors);
         context.topic_chars = v.negation.topic_chars;
+        context.closing_tail = v.negation.closing_tail;
         for group in v.other_party.iter().take(64) {
             let line = self.line_of(file, group.span(), 1);
             for id in &group.get_ref().indicators {

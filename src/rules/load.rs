@@ -238,6 +238,11 @@ pub struct NegationDef {
     /// Longest topic clause, in characters (0: no topic–comment negation).
     #[serde(default)]
     pub topic_chars: usize,
+    /// Longest bare verb after a negation that closes its sentence (0: off). Such a negation
+    /// (「……，截至申报时还没有开。」) governs the whole sentence when its own clause names nothing
+    /// the rules know.
+    #[serde(default)]
+    pub closing_tail: usize,
 }
 
 impl Default for NegationDef {
@@ -255,6 +260,7 @@ impl Default for NegationDef {
             conditional: Vec::new(),
             actors: Vec::new(),
             topic_chars: 0,
+            closing_tail: 0,
             window: default_window(),
         }
     }

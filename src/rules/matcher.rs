@@ -87,6 +87,8 @@ pub(crate) struct CompiledContext {
     pub actors: Vec<String>,
     /// `[negation] topic_chars`: the longest topic clause (0: off).
     pub topic_chars: usize,
+    /// `[negation] closing_tail`: the longest bare verb after a sentence-closing negation (0: off).
+    pub closing_tail: usize,
     /// `[[other_party]]` groups: (folded cues, folded not-cues); a rule's
     /// [`CompiledRule::other_party`] says which groups apply to it.
     pub other_party: Vec<(Vec<String>, Vec<String>)>,
@@ -112,9 +114,6 @@ pub(crate) struct CompiledContext {
 }
 
 impl CompiledContext {
-    /// Whether a passage states something (see `[statement]` in `context.toml`): sentence
-    /// punctuation, a predicate word, a table cell, a row (` | `) or a structured file. Checked for weak
-    /// rules only: a strong rule's own conditions already ask for substance.
     /// Whether a `not_yet` word (暂, 尚…) stands right before byte `start` of `folded`.
     fn is_not_yet(&self, folded: &str, start: usize) -> bool {
         folded
@@ -122,6 +121,9 @@ impl CompiledContext {
             .is_some_and(|head| self.not_yet.iter().any(|w| head.ends_with(w.as_str())))
     }
 
+    /// Whether a passage states something (see `[statement]` in `context.toml`): sentence
+    /// punctuation, a predicate word, a table cell, a row (` | `) or a structured file. Checked for weak
+    /// rules only: a strong rule's own conditions already ask for substance.
     ///
     /// A cell or a row is a statement by where it stands, unless it is only a label: at most
     /// [`LABEL_CHARS`] characters besides its separators, no digit, no predicate (「技术支持」,
@@ -490,6 +492,82 @@ fn summed_scopes(
     out
 }
 
+/// Byte ranges `(sentence start, cue start)` governed by a negation that closes its sentence: a
+/// cue of two characters or more followed by at most `tail` characters of a bare verb and the
+/// sentence's end (「管理评审……，2025年的因为迁厂推迟，截至申报时还没有开。」, 「至于定期的分析会，
+/// 说起来惭愧，2025年一次也没有开过。」). Such a negation has no object of its own, so it says the
+/// sentence's topic is not done: the whole sentence before it, back to the last `scope_ends` word.
+/// Its own clause must name nothing a rule knows (no occurrence in `terms` besides one holding
+/// the cue): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
+/// 投诉。」 of 投诉.
+fn closing_scopes(
+    text: &str,
+    cues: &[(usize, usize)],
+    terms: &[(usize, usize)],
+    scope_ends: &[String],
+    tail: usize,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if tail == 0 {
+        return out;
+    }
+    for &(cue_start, cue_end) in cues {
+        if text[cue_start..cue_end].chars().count() < 2 {
+            continue;
+        }
+        // The tail: a few characters, none of them punctuation, then the sentence's end.
+        let verb: String = text[cue_end..]
+            .chars()
+            .take_while(|&c| !is_clause_end(c))
+            .take(tail + 1)
+            .collect();
+        let closes = !verb.is_empty()
+            && verb.chars().count() <= tail
+            && text[cue_end + verb.len()..]
+                .chars()
+                .next()
+                .is_none_or(is_sentence_end);
+        if !closes {
+            continue;
+        }
+        let head = &text[..cue_start];
+        let clause = head
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_clause_end(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let clause_end = cue_end + verb.len();
+        if terms
+            .iter()
+            .any(|&(s, e)| clause <= s && s < clause_end && !(s <= cue_start && cue_end <= e))
+        {
+            continue;
+        }
+        let sentence = head
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_sentence_end(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let cut = scope_ends
+            .iter()
+            .filter_map(|w| {
+                head[sentence..]
+                    .rfind(w.as_str())
+                    .map(|i| sentence + i + w.len())
+            })
+            .max()
+            .unwrap_or(sentence);
+        out.push((cut, cue_start));
+    }
+    out
+}
+
+/// Punctuation that ends a sentence (folded text): a plan or a summing negation reaches back or
+/// forward to one.
+fn is_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '！' | '!' | '？' | '?')
+}
+
 /// Byte ranges `(cue start, scope end)` governed by a `plans` cue: the rest of its sentence,
 /// commas included, up to the first `realised` word (已, 目前: what is done already is not
 /// planned) or `scope_ends` word, at most `reach` characters. 「预计2027年建成配件中心库，保障配件
@@ -614,6 +692,18 @@ impl CompiledRules {
                 .any(|&(_, e)| e <= end)
         };
         let summed = summed_scopes(folded, &after_cues, &ctx.summing, &ctx.scope_ends);
+        let mut negation_cues: Vec<(usize, usize)> =
+            before_cues.iter().chain(&after_cues).copied().collect();
+        negation_cues.sort_unstable();
+        negation_cues.dedup();
+        let term_spans: Vec<(usize, usize)> = occ.iter().map(|o| (o.start, o.end)).collect();
+        let closing = closing_scopes(
+            folded,
+            &negation_cues,
+            &term_spans,
+            &ctx.scope_ends,
+            ctx.closing_tail,
+        );
         let mut comment_cues: Vec<(usize, usize)> = before_cues
             .iter()
             .chain(&after_cues)
@@ -638,6 +728,7 @@ impl CompiledRules {
             o.is_negated = has_cue(before, o.start - before.len(), &before_cues)
                 || has_cue(after, o.end, &after_cues)
                 || summed.iter().any(|&(s, e)| s <= o.start && o.end <= e)
+                || closing.iter().any(|&(s, e)| s <= o.start && o.end <= e)
                 || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e)
                 || ctx.commented_negatively(folded, o.start, o.end, &comment_cues);
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
@@ -1011,6 +1102,34 @@ mod tests {
             "售后服务管理师的培训和取证工作，以及工程师的等级认定，目前还没有开展。"
         ));
         assert!(matches(&c, "已有管理师3名。其他培训，目前都还没有开展。"));
+    }
+
+    /// A negation that closes its sentence with a bare verb governs the whole sentence, unless
+    /// its own clause names something the rules know, or the verb is longer than `closing_tail`.
+    #[test]
+    fn a_negation_closing_its_sentence_governs_the_sentence() {
+        let context = CONTEXT
+            .replace("\"计划\"]", "\"计划\", \"没有\", \"无\"]")
+            .replace(
+                "after = [\"暂未\"]",
+                "after = [\"暂未\", \"还没有\"]\nclosing_tail = 3\nscope_ends = [\"但\"]",
+            );
+        let c = rules_with_context(
+            &context,
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"管理评审\", \"回访\"]\n",
+        );
+        let not = |t: &str| assert!(!matches(&c, t), "{t}");
+        let yes = |t: &str| assert!(matches(&c, t), "{t}");
+        not("管理评审按计划应在每年12月进行，2025年的因为迁厂推迟，截至申报时还没有开。");
+        not("至于管理评审，说起来惭愧，2025年一次也没有开过");
+        // The negation's own clause has its topic (回访): the sentence's first half stands.
+        yes("管理评审每年一次，回访还没有做。");
+        // Something done after 但 is outside the scope that reaches back.
+        yes("管理评审2025年12月已开，但纪要没有存档。");
+        // A negation with an object of more than three characters is of its clause only.
+        yes("管理评审每年12月进行，其他会议没有固定的时间安排。");
+        // One-character cues (无) close nothing: 全年无休 says the service never stops.
+        yes("管理评审后热线延长服务时间，全年无休。");
     }
 
     /// A `plans` cue governs the rest of its sentence, commas included, until a `realised`
