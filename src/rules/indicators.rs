@@ -87,6 +87,14 @@ fn is_label_of_a_blank(
     same_row && next_col > col && rules.is_skipped_passage(next_folded)
 }
 
+/// Whether passage `i` is a table's header row, one that the rows under it carry as their
+/// heading (「姓名 | 岗位 | 售后服务管理师证书编号 | 备注」): it names columns and states nothing,
+/// whatever its words. `header_rows` holds the last heading of every passage of the file; only
+/// a row of several cells counts, so a heading paragraph or a sheet title stays a passage.
+fn is_header_row(passage: &crate::model::Passage, header_rows: &HashSet<&str>) -> bool {
+    passage.text.contains(" | ") && header_rows.contains(passage.text.as_str())
+}
+
 /// Every hit of every passage of every file.
 fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Vec<Found> {
     bundle
@@ -98,8 +106,15 @@ fn find_all(bundle: &Bundle, rules: &CompiledRules, files: &FileMaterials) -> Ve
             let mut out = Vec::new();
             // Folded once: a label cell looks at its value cell's text.
             let folded_all: Vec<String> = doc.passages.iter().map(fold_passage).collect();
+            let header_rows: HashSet<&str> = doc
+                .passages
+                .iter()
+                .filter_map(|p| p.headings.last().map(String::as_str))
+                .collect();
             for (pi, (p, folded)) in doc.passages.iter().zip(&folded_all).enumerate() {
-                if is_label_of_a_blank(&doc.passages, &folded_all, pi, rules) {
+                if is_label_of_a_blank(&doc.passages, &folded_all, pi, rules)
+                    || is_header_row(p, &header_rows)
+                {
                     continue;
                 }
                 let headings: Vec<String> = p.headings.iter().map(|h| fold_raw(h)).collect();
@@ -329,6 +344,53 @@ mod tests {
         assert_eq!(blank[1].status, IndicatorStatus::Missing);
         let filled = indicator_findings(&form("门店以旧换新"), &rules, &files);
         assert_eq!(filled[1].status, IndicatorStatus::Weak);
+    }
+
+    /// A table's header row names columns: 「旧机回收」 as a column's name is no evidence, the
+    /// same words in a row under it are.
+    #[test]
+    fn a_header_row_is_no_evidence_the_rows_under_it_are() {
+        let rules = crate::rules::testing::compile_files(&[
+            ("catalog.toml", CATALOG),
+            ("evidence-x.toml", RULES),
+        ])
+        .expect("compiles");
+        let row = |text: &str, cell: &str, headings: &[&str]| {
+            let mut p = Passage::new(
+                text,
+                Location::SheetCell {
+                    sheet: "台账".into(),
+                    cell: cell.into(),
+                },
+            );
+            p.headings = headings.iter().map(|h| h.to_string()).collect();
+            p
+        };
+        let header = "日期 | 门店 | 旧机回收 | 备注";
+        let sheet = |rows: Vec<Passage>| {
+            let mut d = doc("台账.xlsx", &[]);
+            d.passages = rows;
+            Bundle {
+                id: "b".into(),
+                documents: vec![d],
+            }
+        };
+        let files = FileMaterials::default();
+        let blank = sheet(vec![
+            row(header, "A1:D1", &[]),
+            row("2025-03-01 | 城东店 | （请填写）", "A2:C2", &[header]),
+        ]);
+        assert_eq!(
+            indicator_findings(&blank, &rules, &files)[1].status,
+            IndicatorStatus::Missing
+        );
+        let filled = sheet(vec![
+            row(header, "A1:D1", &[]),
+            row("2025-03-01 | 城东店 | 旧机回收2台", "A2:C2", &[header]),
+        ]);
+        let f = indicator_findings(&filled, &rules, &files);
+        assert_eq!(f[1].status, IndicatorStatus::Weak);
+        assert!(f[1].evidence.iter().all(|e| e.text != header), "{:?}", f[1]);
     }
 
     /// The passage that declares an indicator not applicable does not prove it, though a strong

@@ -498,7 +498,7 @@ fn summed_scopes(
 /// 说起来惭愧，2025年一次也没有开过。」). Such a negation has no object of its own, so it says the
 /// sentence's topic is not done: the whole sentence before it, back to the last `scope_ends` word.
 /// Its own clause must name nothing a rule knows (no occurrence in `terms` besides one holding
-/// the cue): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
+/// the cue; the caller leaves out one-character units such as 年): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
 /// 投诉。」 of 投诉.
 fn closing_scopes(
     text: &str,
@@ -696,7 +696,12 @@ impl CompiledRules {
             before_cues.iter().chain(&after_cues).copied().collect();
         negation_cues.sort_unstable();
         negation_cues.dedup();
-        let term_spans: Vec<(usize, usize)> = occ.iter().map(|o| (o.start, o.end)).collect();
+        // A one-character term is a unit or a measure (年, 天, 元), not a topic of its own.
+        let term_spans: Vec<(usize, usize)> = occ
+            .iter()
+            .filter(|o| folded[o.start..o.end].chars().nth(1).is_some())
+            .map(|o| (o.start, o.end))
+            .collect();
         let closing = closing_scopes(
             folded,
             &negation_cues,
@@ -1116,11 +1121,14 @@ mod tests {
             );
         let c = rules_with_context(
             &context,
-            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"管理评审\", \"回访\"]\n",
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"管理评审\", \"回访\"]\n\
+             [[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\n\
+             near = [{ a = [\"质保\"], b = [\"年\"], within = 5 }]\n",
         );
         let not = |t: &str| assert!(!matches(&c, t), "{t}");
         let yes = |t: &str| assert!(matches(&c, t), "{t}");
         not("管理评审按计划应在每年12月进行，2025年的因为迁厂推迟，截至申报时还没有开。");
+        // Another rule's one-character unit (年) in the negation's clause is not a topic.
         not("至于管理评审，说起来惭愧，2025年一次也没有开过");
         // The negation's own clause has its topic (回访): the sentence's first half stands.
         yes("管理评审每年一次，回访还没有做。");
