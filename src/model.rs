@@ -298,10 +298,13 @@ pub enum Location {
         /// 0-based paragraph index.
         paragraph: u32,
     },
-    /// A line of a text or CSV file (1-based).
+    /// A line of a text or CSV file (1-based), or the lines of a sentence wrapped by hand.
     Line {
-        /// 1-based line number.
+        /// 1-based line number (the first, for a wrapped sentence).
         line: u32,
+        /// The last line of a sentence wrapped over several lines.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        through: Option<u32>,
     },
     /// The file as a whole (used for a file-level finding such as a file name).
     File {},
@@ -318,6 +321,14 @@ impl Location {
             page,
             lines: None,
             bbox: None,
+        }
+    }
+
+    /// One line of a text or CSV file.
+    pub fn line(line: u32) -> Location {
+        Location::Line {
+            line,
+            through: None,
         }
     }
 
@@ -417,7 +428,14 @@ impl fmt::Display for Location {
                 }
                 write!(f, "picture {picture} line {line} (OCR)")
             }
-            Location::Line { line } => write!(f, "line {line}"),
+            Location::Line {
+                line,
+                through: None,
+            } => write!(f, "line {line}"),
+            Location::Line {
+                line,
+                through: Some(last),
+            } => write!(f, "lines {line}–{last}"),
             Location::File {} => f.write_str("(file)"),
         }
     }

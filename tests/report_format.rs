@@ -214,7 +214,7 @@ fn locations() -> Vec<(&'static str, Location)> {
                 bbox: [60, 118, 1180, 160],
             },
         ),
-        ("line", Location::Line { line: 7 }),
+        ("line", Location::line(7)),
         ("file", Location::File {}),
     ];
     for (_, location) in &out {

@@ -264,7 +264,7 @@ mod tests {
                 ("附则", false)
             ]
         );
-        let elsewhere = Location::Line { line: 9 };
+        let elsewhere = Location::line(9);
         let missing = PassageRef {
             location: &elsewhere,
             ..at

@@ -276,7 +276,8 @@ fn read_kind(
         FileKind::Xlsx | FileKind::Xlsb | FileKind::Xls | FileKind::Ods => {
             sheet::read(kind, bytes, ctx)
         }
-        FileKind::Csv | FileKind::Txt => text::read(bytes, ctx),
+        FileKind::Csv => text::read(bytes, ctx, text::Lines::AsWritten),
+        FileKind::Txt => text::read(bytes, ctx, text::Lines::Sentences),
         FileKind::Zip => Ok(Extracted::default()),
         FileKind::Image => ocr::picture::read(bytes, ctx),
         // No `odt` kind in the report contract: an OpenDocument text stays `doc` but is read.

@@ -1,4 +1,5 @@
-//! Plain text and CSV: decode, then one passage per non-blank line (1-based line numbers).
+//! Plain text and CSV: decode, then one passage per non-blank line (1-based line numbers); in
+//! plain text, a sentence that Notepad users wrapped by hand is joined again (see [`Lines`]).
 //!
 //! Applicants' text files come from Windows Notepad, Excel's "CSV" export and WPS: UTF-8 with or
 //! without a BOM, UTF-16 with a BOM, and very often GBK/GB18030 with no marker at all. Detection
@@ -76,8 +77,55 @@ fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// Reads a text or CSV file: one passage per non-blank line, `Location::Line` 1-based.
-pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
+/// How lines become passages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// One passage per line: a CSV record is a line, whatever its cells end with.
+    AsWritten,
+    /// A line that ends inside a clause (on ，、（“《) goes on at the next non-blank line, so a
+    /// sentence wrapped by hand (「……因制造原因出现鼓包、脱层、裂口的，」 / 「按剩余花纹深度比例
+    /// 折价更换新胎；……」) is one passage and its negations and time limits stay with it. At most
+    /// [`MAX_JOINED_LINES`] lines are joined, and never onto a line that opens a new list item.
+    Sentences,
+}
+
+/// Most lines joined into one passage: a run of commas longer than this is a list, not a
+/// wrapped sentence.
+const MAX_JOINED_LINES: usize = 4;
+
+/// Whether a line ends inside a clause, so that the next line carries on its sentence.
+fn ends_inside_a_clause(line: &str) -> bool {
+    line.trim_end()
+        .chars()
+        .next_back()
+        .is_some_and(|c| matches!(c, '，' | '、' | '（' | '“' | '《'))
+}
+
+/// Whether a line opens a list item of its own (「2. 」, 「二、」, 「（三）」, 「- 」, 「●」): such a
+/// line starts a new passage even after a comma.
+fn opens_a_list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    let mut chars = line.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if matches!(first, '-' | '•' | '●' | '■' | '◆' | '*' | '（' | '(') {
+        return true;
+    }
+    let marker: String = line
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c))
+        .collect();
+    !marker.is_empty()
+        && line[marker.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| matches!(c, '.' | '、' | '．' | '）' | ')'))
+}
+
+/// Reads a text or CSV file: one passage per non-blank line (or wrapped sentence, see
+/// [`Lines`]), `Location::Line` 1-based.
+pub fn read(bytes: &[u8], ctx: &ReadContext, lines: Lines) -> Result<Extracted, ReadError> {
     let decoded = decode(bytes);
     let mut extracted = Extracted::default();
     if decoded.encoding != "UTF-8" {
@@ -95,11 +143,32 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
     // Decoding a large file takes time of its own: the clock is read once before the lines.
     ctx.check_time()?;
     let mut clock = Clock::new(ctx);
+    // The passage being built: its text, first and last line, and how many lines it holds.
+    let mut open: Option<(String, u32, u32, usize)> = None;
     for (index, line) in decoded.text.lines().enumerate() {
         clock.tick()?;
         let line = line.trim_end_matches('\r');
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         if line.trim().is_empty() {
+            // A blank line ends a paragraph: nothing carries on over it.
+            if let Some(done) = open.take() {
+                push_passage(&mut extracted, done);
+            }
             continue;
+        }
+        if let Some((text, _, last, count)) = open.as_mut()
+            && lines == Lines::Sentences
+            && *count < MAX_JOINED_LINES
+            && ends_inside_a_clause(text)
+            && !opens_a_list_item(line)
+        {
+            text.push_str(line.trim());
+            *last = number;
+            *count += 1;
+            continue;
+        }
+        if let Some(done) = open.take() {
+            push_passage(&mut extracted, done);
         }
         if extracted.passages.len() >= ctx.limits.max_passages {
             extracted.truncated = Some(format!(
@@ -108,12 +177,24 @@ pub fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Extracted, ReadError> {
             ));
             break;
         }
-        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        extracted
-            .passages
-            .push(Passage::new(line, Location::Line { line: number }));
+        open = Some((line.to_string(), number, number, 1));
+    }
+    if let Some(done) = open.take() {
+        push_passage(&mut extracted, done);
     }
     Ok(extracted)
+}
+
+/// Ends a passage of one line or of several (a wrapped sentence: `through` its last line).
+fn push_passage(extracted: &mut Extracted, (text, first, last, _): (String, u32, u32, usize)) {
+    let through = (last > first).then_some(last);
+    extracted.passages.push(Passage::new(
+        text,
+        Location::Line {
+            line: first,
+            through,
+        },
+    ));
 }
 
 #[cfg(test)]
@@ -156,7 +237,12 @@ mod tests {
 
     #[test]
     fn lines_keep_their_one_based_numbers_and_skip_blanks() {
-        let extracted = read("第一行\n\n  \n第四行\r\n".as_bytes(), &ctx()).expect("read");
+        let extracted = read(
+            "第一行\n\n  \n第四行\r\n".as_bytes(),
+            &ctx(),
+            Lines::Sentences,
+        )
+        .expect("read");
         let lines: Vec<_> = extracted
             .passages
             .iter()
@@ -164,10 +250,7 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            vec![
-                ("第一行", Location::Line { line: 1 }),
-                ("第四行", Location::Line { line: 4 })
-            ]
+            vec![("第一行", Location::line(1)), ("第四行", Location::line(4))]
         );
     }
 
@@ -177,8 +260,50 @@ mod tests {
             max_passages: 2,
             ..Limits::default()
         };
-        let extracted = read(b"a\nb\nc\n", &ReadContext::new(limits)).expect("read");
+        let extracted =
+            read(b"a\nb\nc\n", &ReadContext::new(limits), Lines::AsWritten).expect("read");
         assert_eq!(extracted.passages.len(), 2);
         assert!(extracted.truncated.is_some());
+    }
+
+    /// A sentence wrapped after a comma is one passage, located at its lines; a list item, a
+    /// blank line or a CSV record is not carried on.
+    #[test]
+    fn a_sentence_wrapped_by_hand_is_one_passage_over_its_lines() {
+        let text = "1. 自购买之日起2年内，因制造原因出现鼓包的，\n   按比例折价更换新胎。\n\
+                    下一步将与再生胶企业谈合作，\n争取设废旧轮胎回收点。\n\
+                    服务内容包括：安装、\n2. 维修\n\
+                    回访，\n\n投诉\n";
+        let read_as = |lines| {
+            read(text.as_bytes(), &ctx(), lines)
+                .expect("read")
+                .passages
+                .into_iter()
+                .map(|p| (p.text, p.location))
+                .collect::<Vec<_>>()
+        };
+        let joined = read_as(Lines::Sentences);
+        let through = |line, last| Location::Line {
+            line,
+            through: Some(last),
+        };
+        assert_eq!(
+            joined,
+            vec![
+                (
+                    "1. 自购买之日起2年内，因制造原因出现鼓包的，按比例折价更换新胎。".to_string(),
+                    through(1, 2)
+                ),
+                (
+                    "下一步将与再生胶企业谈合作，争取设废旧轮胎回收点。".to_string(),
+                    through(3, 4)
+                ),
+                ("服务内容包括：安装、".to_string(), Location::line(5)),
+                ("2. 维修".to_string(), Location::line(6)),
+                ("回访，".to_string(), Location::line(7)),
+                ("投诉".to_string(), Location::line(9)),
+            ]
+        );
+        assert_eq!(read_as(Lines::AsWritten).len(), 8);
     }
 }

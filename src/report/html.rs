@@ -179,7 +179,14 @@ pub(crate) fn location_label(location: &Location) -> String {
                 part_label(*part)
             )
         }
-        Location::Line { line } => format!("第{line}行"),
+        Location::Line {
+            line,
+            through: None,
+        } => format!("第{line}行"),
+        Location::Line {
+            line,
+            through: Some(last),
+        } => format!("第{line}–{last}行"),
         Location::File {} => "整个文件".to_string(),
     }
 }
@@ -1001,7 +1008,7 @@ mod tests {
             }),
             "工作表 网点 单元格 A3:F3"
         );
-        assert_eq!(location_label(&Location::Line { line: 7 }), "第7行");
+        assert_eq!(location_label(&Location::line(7)), "第7行");
         assert_eq!(
             location_label(&Location::Paragraph {
                 part: Part::Body,

@@ -182,7 +182,7 @@ pub(crate) fn near(a: &Location, b: &Location) -> bool {
                 part: q,
             },
         ) => p == q && x.abs_diff(*y) <= 3,
-        (Location::Line { line: x }, Location::Line { line: y }) => x.abs_diff(*y) <= 3,
+        (Location::Line { line: x, .. }, Location::Line { line: y, .. }) => x.abs_diff(*y) <= 3,
         (
             Location::TableCell {
                 table: t, part: p, ..

@@ -270,7 +270,7 @@ mod tests {
             passages: lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| Passage::new(*l, Location::Line { line: i as u32 + 1 }))
+                .map(|(i, l)| Passage::new(*l, Location::line(i as u32 + 1)))
                 .collect(),
             ocr_pages: Vec::new(),
             ocr: false,

@@ -563,7 +563,7 @@ fn example_document(file: &str, text: Option<&str>) -> Document {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| Passage::new(l, Location::Line { line: i as u32 + 1 }))
+        .map(|(i, l)| Passage::new(l, Location::line(i as u32 + 1)))
         .collect();
     Document {
         path: file.to_string(),

@@ -727,7 +727,13 @@ fn adjacent(a: &Location, b: &Location) -> bool {
                 paragraph: b,
             },
         ) => pa == pb && *b == a + 1,
-        (Location::Line { line: a }, Location::Line { line: b }) => *b == a + 1,
+        (
+            Location::Line {
+                line: a,
+                through: a_last,
+            },
+            Location::Line { line: b, .. },
+        ) => *b == a_last.unwrap_or(*a) + 1,
         // Blocks of one page; where lines are known, `b` must come after `a`.
         (
             Location::Page {

@@ -414,7 +414,7 @@ fn paragraph(text: &str, paragraph: u32) -> Passage {
 }
 
 fn line(text: &str, line: u32) -> Passage {
-    Passage::new(text, Location::Line { line })
+    Passage::new(text, Location::line(line))
 }
 
 /// The start of a term printed on its own line is never its end: each of these layouts, as
