@@ -124,6 +124,14 @@ fn sixth_heldout_set_scores_against_its_truth() {
     score_set("bundles6", FLOORS_SIXTH);
 }
 
+/// The seventh set (`bundles7/`): written by a helper that read no rules, code or other set's
+/// texts, while this round's changes were being made on the sixth; scored once, blind (the
+/// figures only), after them.
+#[test]
+fn seventh_heldout_set_scores_against_its_truth() {
+    score_set("bundles7", FLOORS_SEVENTH);
+}
+
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
@@ -205,6 +213,18 @@ const FLOORS_SIXTH: &Floors = &[
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.9),
     ("search recall@10", 0.85),
+];
+
+/// Its blind score (2026-12-04), a little below.
+const FLOORS_SEVENTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.79),
+    ("truly missing reported missing", 0.8),
+    ("evidence: no trap, indicator has some", 0.92),
+    ("materials F1", 0.86),
+    ("fields", 0.97),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.9),
+    ("search recall@10", 0.8),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
