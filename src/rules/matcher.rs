@@ -497,8 +497,8 @@ fn summed_scopes(
 /// sentence's end (「管理评审……，2025年的因为迁厂推迟，截至申报时还没有开。」, 「至于定期的分析会，
 /// 说起来惭愧，2025年一次也没有开过。」). Such a negation has no object of its own, so it says the
 /// sentence's topic is not done: the whole sentence before it, back to the last `scope_ends` word.
-/// Its own clause must name nothing a rule knows (no occurrence in `terms` besides one holding
-/// the cue; the caller leaves out one-character units such as 年): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
+/// Its own clause must name nothing a rule knows before the cue (no occurrence in `terms`; the
+/// caller leaves out one-character units such as 年): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
 /// 投诉。」 of 投诉.
 fn closing_scopes(
     text: &str,
@@ -536,11 +536,9 @@ fn closing_scopes(
             .rev()
             .find(|&(_, c)| is_clause_end(c))
             .map_or(0, |(i, c)| i + c.len_utf8());
-        let clause_end = cue_end + verb.len();
-        if terms
-            .iter()
-            .any(|&(s, e)| clause <= s && s < clause_end && !(s <= cue_start && cue_end <= e))
-        {
+        // Only what stands before the cue is a topic of its own: the bare verb after it
+        // (「还没有采用」) is what is negated, whatever rule knows the word.
+        if terms.iter().any(|&(s, e)| clause <= s && e <= cue_start) {
             continue;
         }
         let sentence = head
@@ -1123,13 +1121,15 @@ mod tests {
             &context,
             "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nany = [\"管理评审\", \"回访\"]\n\
              [[rule]]\nid = \"b\"\nindicator = \"5.3.2\"\n\
-             near = [{ a = [\"质保\"], b = [\"年\"], within = 5 }]\n",
+             near = [{ a = [\"质保\"], b = [\"年\", \"采用\"], within = 5 }]\n",
         );
         let not = |t: &str| assert!(!matches(&c, t), "{t}");
         let yes = |t: &str| assert!(matches(&c, t), "{t}");
         not("管理评审按计划应在每年12月进行，2025年的因为迁厂推迟，截至申报时还没有开。");
         // Another rule's one-character unit (年) in the negation's clause is not a topic.
         not("至于管理评审，说起来惭愧，2025年一次也没有开过");
+        // Nor is a word of another rule that is the negated verb itself (采用).
+        not("管理评审的做法讨论过，考虑到费用较高，公司目前还没有采用。");
         // The negation's own clause has its topic (回访): the sentence's first half stands.
         yes("管理评审每年一次，回访还没有做。");
         // Something done after 但 is outside the scope that reaches back.

@@ -320,22 +320,65 @@ pub fn other_party_fields(
             && f.file != *licence
             && !parties.is_other(&f.file)
     }) {
-        let beside_the_applicant = fields.iter().any(|h| {
-            h.file == code.file
-                && HOLDER_FIELDS.contains(&h.name.as_str())
-                && near(&h.location, &code.location)
-                && same_company(&applicant_key, &name_key(&h.value.to_string()), rules)
-        });
+        let applicant_mentions: Vec<&FieldValue> = fields
+            .iter()
+            .filter(|h| {
+                h.file == code.file
+                    && HOLDER_FIELDS.contains(&h.name.as_str())
+                    && near(&h.location, &code.location)
+                    && same_company(&applicant_key, &name_key(&h.value.to_string()), rules)
+            })
+            .collect();
+        // On a page whose lines are known, a page may hold several documents (the applicant's
+        // certificate, then a supplier's copied under it): the applicant's name is beside the
+        // code only a few lines away, and the other block is the lines nearer the code than
+        // any mention of the applicant.
+        let gaps: Vec<Option<u32>> = applicant_mentions
+            .iter()
+            .map(|h| line_gap(&h.location, &code.location))
+            .collect();
+        let by_lines = !gaps.is_empty() && gaps.iter().all(Option::is_some);
+        let beside_the_applicant = if by_lines {
+            gaps.iter().flatten().any(|&g| g <= BESIDE_LINES)
+        } else {
+            !applicant_mentions.is_empty()
+        };
         if beside_the_applicant {
             continue;
         }
         for (i, f) in fields.iter().enumerate() {
-            if f.file == code.file && near(&f.location, &code.location) {
-                other[i] = true;
+            if f.file != code.file || !near(&f.location, &code.location) {
+                continue;
             }
+            other[i] = !by_lines
+                || line_gap(&f.location, &code.location).is_some_and(|to_code| {
+                    applicant_mentions.iter().all(|h| {
+                        line_gap(&f.location, &h.location).is_some_and(|to_h| to_code < to_h)
+                    })
+                });
         }
     }
     other
+}
+
+/// Lines apart at most for a name to stand beside a code on a page read line by line.
+const BESIDE_LINES: u32 = 3;
+
+/// How many lines apart two places on one page are (0 when their lines overlap), where the text
+/// layer gives lines; `None` otherwise.
+fn line_gap(a: &crate::model::Location, b: &crate::model::Location) -> Option<u32> {
+    use crate::model::Location;
+    let span = |l: &Location| match l {
+        Location::Page {
+            page,
+            lines: Some([first, last]),
+            ..
+        } => Some((*page, *first, *last)),
+        Location::OcrLine { page, line, .. } => Some((*page, *line, *line)),
+        _ => None,
+    };
+    let ((pa, a0, a1), (pb, b0, b1)) = (span(a)?, span(b)?);
+    (pa == pb).then(|| b0.saturating_sub(a1).max(a0.saturating_sub(b1)))
 }
 
 /// How a document speaks of a company (name key `key`): 2 when it speaks for it (its title or
@@ -729,6 +772,56 @@ mod tests {
             other,
             vec![false, false, true, true, true, false, false, false]
         );
+    }
+
+    /// One page holding the applicant's certificate and, lines below, a supplier's with its own
+    /// code: the supplier's block is the lines nearer its code than the applicant's name.
+    #[test]
+    fn a_suppliers_certificate_under_the_applicants_on_one_page_is_its_own_block() {
+        let at = |name: &str, v: &str, file: &str, line: u32| FieldValue {
+            location: Location::Page {
+                page: 1,
+                lines: Some([line, line]),
+                bbox: None,
+            },
+            ..value(name, v, file)
+        };
+        let fields = vec![
+            at("company_name", "天津捷速电动车有限公司", "营业执照.pdf", 3),
+            at("uscc", "91120118MA06HX4R16", "营业执照.pdf", 4),
+            at(
+                "certificate_holder",
+                "天津捷速电动车有限公司",
+                "证书.pdf",
+                3,
+            ),
+            at("certificate_valid_until", "2029-03-17", "证书.pdf", 8),
+            at("certificate_number", "2023011125006418", "证书.pdf", 17),
+            at("uscc", "91330522MA28C5L19D", "证书.pdf", 19),
+            at("certificate_valid_until", "2026-06-30", "证书.pdf", 22),
+        ];
+        let bundle = Bundle {
+            id: "b".into(),
+            documents: vec![doc("营业执照.pdf", &[]), doc("证书.pdf", &[])],
+        };
+        let fm = materials(&[
+            ("营业执照.pdf", "business_license"),
+            ("证书.pdf", "certificates"),
+        ]);
+        let parties = attribute(&bundle, &fields, &fm, &rules());
+        let other = other_party_fields(&fields, &parties, &rules());
+        assert_eq!(other, vec![false, false, false, false, true, true, true]);
+        // The applicant's name three lines from that code: the code is the applicant's typo or
+        // second code, for the mismatch check, not someone else's block.
+        let mut close = fields.clone();
+        close[2] = at(
+            "certificate_holder",
+            "天津捷速电动车有限公司",
+            "证书.pdf",
+            16,
+        );
+        let other = other_party_fields(&close, &parties, &rules());
+        assert!(other.iter().all(|o| !o), "{other:?}");
     }
 
     /// A licence whose name could not be read still gives the applicant's code; the name is the
