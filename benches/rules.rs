@@ -4,6 +4,11 @@
 //! matched over a corpus synthesised from the sample inbox's passages (every passage of every
 //! fixture file, repeated to about 200,000 passages): passages/s and MB/s of matching-form text,
 //! plus the whole `assess` (materials, indicators, fields, flags) per fixture bundle.
+//!
+//! Machines are noisy, so a figure is worth most beside a baseline measured in the same run:
+//! with `CERTSIFT_BENCH_BASELINE_RULES=<rules folder>` (say the previous commit's `rules/`, from
+//! `git archive HEAD~1 rules | tar -x -C /tmp/base`), that folder's rules are matched over the
+//! same corpus, alternating with the default rules, and the ratio is printed.
 
 use certsift::ingest::{Limits, read_bundle};
 use certsift::model::Bundle;
@@ -59,13 +64,23 @@ fn main() {
         .flat_map(|d| &d.passages)
         .map(|p| p.normalized.len())
         .sum();
+    let baseline = std::env::var_os("CERTSIFT_BENCH_BASELINE_RULES").map(|dir| {
+        let set = rules::load_dir(Path::new(&dir)).expect("baseline rules load");
+        rules::compile(&set).expect("baseline rules compile")
+    });
     let files = classify_materials(&big, &compiled);
-    let mut best = f64::MAX;
-    for _ in 0..3 {
+    let time_once = |rules: &rules::CompiledRules| {
         let started = Instant::now();
-        let findings = indicator_findings(&big, &compiled, &files);
+        let findings = indicator_findings(&big, rules, &files);
         std::hint::black_box(findings.len());
-        best = best.min(started.elapsed().as_secs_f64());
+        started.elapsed().as_secs_f64()
+    };
+    let (mut best, mut best_baseline) = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        best = best.min(time_once(&compiled));
+        if let Some(base) = &baseline {
+            best_baseline = best_baseline.min(time_once(base));
+        }
     }
     println!(
         "matching {passages} passages ({:.1} MB of text), all threads, best of 3: {:.0} ms → {:.0} passages/s, {:.1} MB/s",
@@ -74,6 +89,14 @@ fn main() {
         passages as f64 / best,
         bytes as f64 / 1e6 / best
     );
+    if baseline.is_some() {
+        println!(
+            "baseline rules, same corpus and run: {:.0} ms → {:.0} passages/s; default rules take {:.2}× the baseline's time",
+            best_baseline * 1e3,
+            passages as f64 / best_baseline,
+            best / best_baseline
+        );
+    }
 
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
     for bundle in &bundles {

@@ -681,6 +681,7 @@ impl<'a> Compiler<'a> {
                 near,
                 regex,
                 min_hits: v.min_hits,
+                regex_times: v.regex_times.unwrap_or(1).max(1),
                 none,
                 except,
                 positive,

@@ -465,6 +465,11 @@ pub struct RuleDef {
     /// Must also match.
     #[serde(default)]
     pub regex: Option<Spanned<String>>,
+    /// How many times, at least, `regex` must match (apart): a ledger row closed on a date has
+    /// two dates. Counting in code keeps the shared regex set fast, where one pattern with a
+    /// gap between two dates would slow every passage's pass.
+    #[serde(default)]
+    pub regex_times: Option<u32>,
     /// Term pairs within a distance.
     #[serde(default)]
     pub near: Vec<NearDef>,

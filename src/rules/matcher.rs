@@ -46,6 +46,8 @@ pub(crate) struct CompiledRule {
     /// Index into the regex set and the individual regexes.
     pub regex: Option<usize>,
     pub min_hits: Option<u32>,
+    /// The regex must match this many times at least (1 when not given).
+    pub regex_times: u32,
     pub none: Vec<u32>,
     pub except: Vec<u32>,
     /// Every positive term (any ∪ all ∪ near), sorted.
@@ -795,7 +797,14 @@ impl CompiledRules {
             if blocked && !rule.ignore_context {
                 continue;
             }
-            if rule.regex.is_some_and(|ix| !regex_matches.matched(ix)) {
+            if rule.regex.is_some_and(|ix| {
+                !regex_matches.matched(ix)
+                    || (rule.regex_times > 1
+                        && self.regexes[ix]
+                            .find_iter(folded)
+                            .nth(rule.regex_times as usize - 1)
+                            .is_none())
+            }) {
                 continue;
             }
             if let Some(terms) = self.evaluate(rule, folded, &occ, pctx) {
@@ -1105,6 +1114,16 @@ mod tests {
             "售后服务管理师的培训和取证工作，以及工程师的等级认定，目前还没有开展。"
         ));
         assert!(matches(&c, "已有管理师3名。其他培训，目前都还没有开展。"));
+    }
+
+    /// `regex_times`: two dates in a ledger row (received, closed), not one.
+    #[test]
+    fn a_regex_may_have_to_match_more_than_once() {
+        let c = rules(
+            "[[rule]]\nid = \"a\"\nindicator = \"5.3.2\"\nregex = '20\\d{2}-\\d{2}-\\d{2}'\nregex_times = 2\n",
+        );
+        assert!(matches(&c, "2026-02-03 | 鼓包 | 更换新胎 | 2026-02-05"));
+        assert!(!matches(&c, "2026-02-03 | 鼓包 | 待处理"));
     }
 
     /// A negation that closes its sentence with a bare verb governs the whole sentence, unless
