@@ -132,6 +132,13 @@ fn seventh_heldout_set_scores_against_its_truth() {
     score_set("bundles7", FLOORS_SEVENTH);
 }
 
+/// The eighth set (`bundles8/`): written by a helper that read no rules, code or other set's
+/// texts while the seventh's errors were being looked at; scored once, blind, after them.
+#[test]
+fn eighth_heldout_set_scores_against_its_truth() {
+    score_set("bundles8", FLOORS_EIGHTH);
+}
+
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
@@ -225,6 +232,18 @@ const FLOORS_SEVENTH: &Floors = &[
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.9),
     ("search recall@10", 0.8),
+];
+
+/// Its blind score (2026-12-04), a little below.
+const FLOORS_EIGHTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.52),
+    ("truly missing reported missing", 0.78),
+    ("evidence: no trap, indicator has some", 0.89),
+    ("materials F1", 0.88),
+    ("fields", 0.97),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.92),
+    ("search recall@10", 0.88),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
