@@ -562,6 +562,14 @@ fn closing_scopes(
     out
 }
 
+/// Whether `start..end` lies inside a title in 《》: the nearest title mark before it opens one
+/// (or there is none, for a line that starts inside a title), and the nearest after it closes.
+fn inside_book_title(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].rfind(['《', '》']).map(|i| text[i..].starts_with('《'));
+    let after = text[end..].find(['《', '》']).map(|i| text[end + i..].starts_with('》'));
+    before != Some(false) && after == Some(true)
+}
+
 /// Punctuation that ends a sentence (folded text): a plan or a summing negation reaches back or
 /// forward to one.
 fn is_sentence_end(c: char) -> bool {
@@ -737,9 +745,19 @@ impl CompiledRules {
                 || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e)
                 || ctx.commented_negatively(folded, o.start, o.end, &comment_cues);
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
-            // around the term counts, the term included.
-            let clause_start = o.start - before.len();
-            let clause = &folded[clause_start..o.end + after.len()];
+            // around the term counts, the term included. The actor opens a long clause
+            // (「常州市市场监督管理局每年对本公司开展医疗器械生产监督检查」): the party's reach is
+            // three cue windows, to the clause's ends.
+            let party_before = window_before(
+                folded,
+                o.start,
+                ctx.window * 3,
+                &ctx.scope_ends,
+                &ctx.continues,
+            );
+            let party_after = window_after(folded, o.end, ctx.window * 3, &ctx.scope_ends);
+            let clause_start = o.start - party_before.len();
+            let clause = &folded[clause_start..o.end + party_after.len()];
             for (g, spans) in party_cues.iter().enumerate() {
                 if has_cue(clause, clause_start, spans) {
                     o.other_party |= 1 << g;
@@ -876,6 +894,11 @@ impl CompiledRules {
                 // 「暂不开展废旧商品回收」 says it is not done yet, not that it does not apply.
                 // Asked only of exclusion rules' terms, off the path every evidence term takes.
                 if rule.kind == RuleKind::Exclusion && self.context.is_not_yet(folded, o.start) {
+                    return false;
+                }
+                // A law's title declares nothing: in 「依照《报废机动车回收管理办法》……，申请删减」
+                // the declaration is the applicant's sentence, not the 回收 of the title.
+                if rule.kind == RuleKind::Exclusion && inside_book_title(folded, o.start, o.end) {
                     return false;
                 }
             }
