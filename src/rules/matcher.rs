@@ -565,8 +565,12 @@ fn closing_scopes(
 /// Whether `start..end` lies inside a title in 《》: the nearest title mark before it opens one
 /// (or there is none, for a line that starts inside a title), and the nearest after it closes.
 fn inside_book_title(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].rfind(['《', '》']).map(|i| text[i..].starts_with('《'));
-    let after = text[end..].find(['《', '》']).map(|i| text[end + i..].starts_with('》'));
+    let before = text[..start]
+        .rfind(['《', '》'])
+        .map(|i| text[i..].starts_with('《'));
+    let after = text[end..]
+        .find(['《', '》'])
+        .map(|i| text[end + i..].starts_with('》'));
     before != Some(false) && after == Some(true)
 }
 
