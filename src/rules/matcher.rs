@@ -474,24 +474,29 @@ fn summed_scopes(
         {
             continue;
         }
-        let head = &text[..cue_start];
-        let sentence = head
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| matches!(c, '。' | '！' | '!' | '？' | '?'))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let cut = scope_ends
-            .iter()
-            .filter_map(|w| {
-                head[sentence..]
-                    .rfind(w.as_str())
-                    .map(|i| sentence + i + w.len())
-            })
-            .max()
-            .unwrap_or(sentence);
-        out.push((cut, cue_start));
+        out.push((sentence_scope_start(text, cue_start, scope_ends), cue_start));
     }
     out
+}
+
+/// Where a scope that reaches back from `cue_start` over its sentence begins: the sentence's
+/// start, or just after the last `scope_ends` word before the cue (「……，但」).
+fn sentence_scope_start(text: &str, cue_start: usize, scope_ends: &[String]) -> usize {
+    let head = &text[..cue_start];
+    let sentence = head
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| is_sentence_end(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    scope_ends
+        .iter()
+        .filter_map(|w| {
+            head[sentence..]
+                .rfind(w.as_str())
+                .map(|i| sentence + i + w.len())
+        })
+        .max()
+        .unwrap_or(sentence)
 }
 
 /// Byte ranges `(sentence start, cue start)` governed by a negation that closes its sentence: a
@@ -543,21 +548,7 @@ fn closing_scopes(
         if terms.iter().any(|&(s, e)| clause <= s && e <= cue_start) {
             continue;
         }
-        let sentence = head
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| is_sentence_end(c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let cut = scope_ends
-            .iter()
-            .filter_map(|w| {
-                head[sentence..]
-                    .rfind(w.as_str())
-                    .map(|i| sentence + i + w.len())
-            })
-            .max()
-            .unwrap_or(sentence);
-        out.push((cut, cue_start));
+        out.push((sentence_scope_start(text, cue_start, scope_ends), cue_start));
     }
     out
 }
