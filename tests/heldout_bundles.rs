@@ -118,7 +118,7 @@ fn fifth_heldout_set_scores_against_its_truth() {
 
 /// The sixth set (`bundles6/`): written by another helper, under the same rules, while the
 /// fifth set's errors were being looked at; scored once, blind (the figures only), after every
-/// change of this round, and its texts not looked at.
+/// change of that round; its errors were looked at in the next.
 #[test]
 fn sixth_heldout_set_scores_against_its_truth() {
     score_set("bundles6", FLOORS_SIXTH);
@@ -210,40 +210,43 @@ const FLOORS_FIFTH: &Floors = &[
 
 /// The levels reached on the sixth set when it was scored, blind, after every change of the
 /// round (at the round's start: balanced accuracy 0.692, missing 0.500, materials 0.915,
-/// fields 0.967, forbidden absent 0.920, search 0.870), a little below.
+/// fields 0.967, forbidden absent 0.920, search 0.870; scored blind 0.779 balanced), a little
+/// below the levels after the next round, which looked at its errors.
 const FLOORS_SIXTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.76),
-    ("truly missing reported missing", 0.65),
-    ("evidence: no trap, indicator has some", 0.88),
-    ("materials F1", 0.9),
+    ("indicator balanced accuracy (4 statuses)", 0.96),
+    ("truly missing reported missing", 0.95),
+    ("evidence: no trap, indicator has some", 0.92),
+    ("materials F1", 0.93),
     ("fields", 0.95),
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.9),
     ("search recall@10", 0.85),
 ];
 
-/// Its blind score (2026-12-04), a little below.
+/// Blind (2026-12-04): balanced accuracy 0.813, truly missing 0.833, forbidden absent 0.909;
+/// the floors are a little below the levels after the changes made with its errors in view.
 const FLOORS_SEVENTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.79),
-    ("truly missing reported missing", 0.8),
-    ("evidence: no trap, indicator has some", 0.92),
-    ("materials F1", 0.86),
+    ("indicator balanced accuracy (4 statuses)", 0.95),
+    ("truly missing reported missing", 0.95),
+    ("evidence: no trap, indicator has some", 0.97),
+    ("materials F1", 0.91),
     ("fields", 0.97),
     ("flag recall", 0.95),
-    ("forbidden flags absent", 0.9),
-    ("search recall@10", 0.8),
+    ("forbidden flags absent", 0.99),
+    ("search recall@10", 0.83),
 ];
 
-/// Its blind score (2026-12-04), a little below.
+/// Blind (2026-12-04): balanced accuracy 0.540, truly missing 0.800, search 0.903; the floors
+/// are a little below the levels after the changes made with its errors in view.
 const FLOORS_EIGHTH: &Floors = &[
-    ("indicator balanced accuracy (4 statuses)", 0.52),
-    ("truly missing reported missing", 0.78),
-    ("evidence: no trap, indicator has some", 0.89),
+    ("indicator balanced accuracy (4 statuses)", 0.89),
+    ("truly missing reported missing", 0.88),
+    ("evidence: no trap, indicator has some", 0.92),
     ("materials F1", 0.88),
     ("fields", 0.97),
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.92),
-    ("search recall@10", 0.88),
+    ("search recall@10", 0.92),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
