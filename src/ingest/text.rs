@@ -105,8 +105,7 @@ fn ends_inside_a_clause(line: &str) -> bool {
 /// line starts a new passage even after a comma.
 fn opens_a_list_item(line: &str) -> bool {
     let line = line.trim_start();
-    let mut chars = line.chars();
-    let Some(first) = chars.next() else {
+    let Some(first) = line.chars().next() else {
         return false;
     };
     if matches!(first, '-' | '•' | '●' | '■' | '◆' | '*' | '（' | '(') {
@@ -143,8 +142,9 @@ pub fn read(bytes: &[u8], ctx: &ReadContext, lines: Lines) -> Result<Extracted, 
     // Decoding a large file takes time of its own: the clock is read once before the lines.
     ctx.check_time()?;
     let mut clock = Clock::new(ctx);
-    // The passage being built: its text, first and last line, and how many lines it holds.
-    let mut open: Option<(String, u32, u32, usize)> = None;
+    // The passage being built: its text, first and last line. Its lines are consecutive (a
+    // blank line ends it), so it holds `last - first + 1` of them.
+    let mut open: Option<(String, u32, u32)> = None;
     for (index, line) in decoded.text.lines().enumerate() {
         clock.tick()?;
         let line = line.trim_end_matches('\r');
@@ -156,15 +156,14 @@ pub fn read(bytes: &[u8], ctx: &ReadContext, lines: Lines) -> Result<Extracted, 
             }
             continue;
         }
-        if let Some((text, _, last, count)) = open.as_mut()
+        if let Some((text, first, last)) = open.as_mut()
             && lines == Lines::Sentences
-            && *count < MAX_JOINED_LINES
+            && ((*last - *first) as usize) + 1 < MAX_JOINED_LINES
             && ends_inside_a_clause(text)
             && !opens_a_list_item(line)
         {
             text.push_str(line.trim());
             *last = number;
-            *count += 1;
             continue;
         }
         if let Some(done) = open.take() {
@@ -177,7 +176,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext, lines: Lines) -> Result<Extracted, 
             ));
             break;
         }
-        open = Some((line.to_string(), number, number, 1));
+        open = Some((line.to_string(), number, number));
     }
     if let Some(done) = open.take() {
         push_passage(&mut extracted, done);
@@ -186,7 +185,7 @@ pub fn read(bytes: &[u8], ctx: &ReadContext, lines: Lines) -> Result<Extracted, 
 }
 
 /// Ends a passage of one line or of several (a wrapped sentence: `through` its last line).
-fn push_passage(extracted: &mut Extracted, (text, first, last, _): (String, u32, u32, usize)) {
+fn push_passage(extracted: &mut Extracted, (text, first, last): (String, u32, u32)) {
     let through = (last > first).then_some(last);
     extracted.passages.push(Passage::new(
         text,

@@ -87,7 +87,7 @@ fn is_label_of_a_blank(
     same_row && next_col > col && rules.is_skipped_passage(next_folded)
 }
 
-/// Whether passage `i` is a table's header row, one that the rows under it carry as their
+/// Whether a passage is a table's header row, one that the rows under it carry as their
 /// heading (「姓名 | 岗位 | 售后服务管理师证书编号 | 备注」): it names columns and states nothing,
 /// whatever its words. `header_rows` holds the last heading of every passage of the file; only
 /// a row of several cells counts, so a heading paragraph or a sheet title stays a passage.

@@ -504,13 +504,13 @@ fn sentence_scope_start(text: &str, cue_start: usize, scope_ends: &[String]) -> 
 /// sentence's end (「管理评审……，2025年的因为迁厂推迟，截至申报时还没有开。」, 「至于定期的分析会，
 /// 说起来惭愧，2025年一次也没有开过。」). Such a negation has no object of its own, so it says the
 /// sentence's topic is not done: the whole sentence before it, back to the last `scope_ends` word.
-/// Its own clause must name nothing a rule knows before the cue (no occurrence in `terms`; the
-/// caller leaves out one-character units such as 年): in 「已建立客户档案，回访还没有做。」 the negation is of 回访 alone, in 「……，目前没有
-/// 投诉。」 of 投诉.
-fn closing_scopes(
+/// Its own clause must name nothing a rule knows before the cue (no term occurrence of two
+/// characters or more: a one-character term is a unit such as 年): in 「已建立客户档案，回访还没有
+/// 做。」 the negation is of 回访 alone, in 「……，目前没有投诉。」 of 投诉.
+fn closing_scopes<'c>(
     text: &str,
-    cues: &[(usize, usize)],
-    terms: &[(usize, usize)],
+    cues: impl Iterator<Item = &'c (usize, usize)>,
+    occ: &[Occurrence],
     scope_ends: &[String],
     tail: usize,
 ) -> Vec<(usize, usize)> {
@@ -545,7 +545,9 @@ fn closing_scopes(
             .map_or(0, |(i, c)| i + c.len_utf8());
         // Only what stands before the cue is a topic of its own: the bare verb after it
         // (「还没有采用」) is what is negated, whatever rule knows the word.
-        if terms.iter().any(|&(s, e)| clause <= s && e <= cue_start) {
+        if occ.iter().any(|o| {
+            clause <= o.start && o.end <= cue_start && text[o.start..o.end].chars().nth(1).is_some()
+        }) {
             continue;
         }
         out.push((sentence_scope_start(text, cue_start, scope_ends), cue_start));
@@ -695,20 +697,12 @@ impl CompiledRules {
                 .any(|&(_, e)| e <= end)
         };
         let summed = summed_scopes(folded, &after_cues, &ctx.summing, &ctx.scope_ends);
-        let mut negation_cues: Vec<(usize, usize)> =
-            before_cues.iter().chain(&after_cues).copied().collect();
-        negation_cues.sort_unstable();
-        negation_cues.dedup();
-        // A one-character term is a unit or a measure (年, 天, 元), not a topic of its own.
-        let term_spans: Vec<(usize, usize)> = occ
-            .iter()
-            .filter(|o| folded[o.start..o.end].chars().nth(1).is_some())
-            .map(|o| (o.start, o.end))
-            .collect();
+        // A cue both before and after gives its scope twice: harmless, and rarer than the
+        // allocation a deduplicated list would cost every passage.
         let closing = closing_scopes(
             folded,
-            &negation_cues,
-            &term_spans,
+            before_cues.iter().chain(&after_cues),
+            &occ,
             &ctx.scope_ends,
             ctx.closing_tail,
         );
@@ -726,6 +720,7 @@ impl CompiledRules {
             &ctx.scope_ends,
             ctx.window * 4,
         );
+        let any_party_cue = party_cues.iter().any(|spans| !spans.is_empty());
         for o in &mut occ {
             o.is_other_sense = other
                 .iter()
@@ -739,6 +734,9 @@ impl CompiledRules {
                 || closing.iter().any(|&(s, e)| s <= o.start && o.end <= e)
                 || planned.iter().any(|&(s, e)| s <= o.start && o.end <= e)
                 || ctx.commented_negatively(folded, o.start, o.end, &comment_cues);
+            if !any_party_cue {
+                continue;
+            }
             // A party cue may hold the term itself (「员工满意」 over 「满意度」): the whole clause
             // around the term counts, the term included. The actor opens a long clause
             // (「常州市市场监督管理局每年对本公司开展医疗器械生产监督检查」): the party's reach is

@@ -350,12 +350,16 @@ pub fn other_party_fields(
             if f.file != code.file || !near(&f.location, &code.location) {
                 continue;
             }
-            other[i] = !by_lines
+            // Only ever set: a field another block marked stays marked.
+            if !by_lines
                 || line_gap(&f.location, &code.location).is_some_and(|to_code| {
                     applicant_mentions.iter().all(|h| {
                         line_gap(&f.location, &h.location).is_some_and(|to_h| to_code < to_h)
                     })
-                });
+                })
+            {
+                other[i] = true;
+            }
         }
     }
     other
