@@ -2,7 +2,8 @@
 //! bundle, file, location and a snippet with the matched words in bold (only on a terminal, so
 //! pipes get plain text), then how many of how many were shown; `--json` prints one hit per
 //! line. When the passages with every word run out, those with at least half of them follow,
-//! under a line saying so (`"partial": true` in JSON); `--exact` leaves them out. No hits:
+//! and under `--clause` those that say the words but are not cited for the clause, under a
+//! line saying so (`"partial": true` in JSON); `--exact` leaves them out. No hits:
 //! "0 hits" on stderr and exit 1, as ripgrep does.
 
 use super::Failure;
@@ -49,10 +50,12 @@ pub fn run(args: &SearchArgs, colour: bool, out: &mut dyn Write) -> Result<()> {
             write_json(hit, out)?;
         } else {
             if hit.partial && !said_partial {
-                writeln!(
-                    out,
+                let line = if args.clause.is_some() {
+                    "—— 以下为部分匹配：只含查询中一半以上的词，或未被引为该条款的证据 (partial matches: at least half of the words, or not cited for the clause) ——"
+                } else {
                     "—— 以下为部分匹配：只含查询中一半以上的词 (partial matches: at least half of the words) ——"
-                )?;
+                };
+                writeln!(out, "{line}")?;
                 said_partial = true;
             }
             write_human(hit, bold, out)?;

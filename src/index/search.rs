@@ -43,6 +43,15 @@ const FIELD_VALUE_BOOST: f32 = 5.0;
 /// merely print the number (a self-assessment table's row) unless they say more of the query.
 const CLAUSE_SCORE: f32 = 5.0;
 
+/// In a widened search with a clause filter, the score added to a passage cited for the
+/// clause: far above any word score, so the report's evidence for the clause comes before the
+/// passages that only say the words.
+const CITED_FIRST: f32 = 1000.0;
+
+/// In a widened search with a clause filter, the score added to a passage with every word of
+/// the query: above any passage that says only some of them, below the cited ones.
+const ALL_WORDS_FIRST: f32 = 100.0;
+
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
 
@@ -99,8 +108,10 @@ pub struct Hit {
     pub highlights: Vec<Range<usize>>,
     /// Relevance (BM25 over bigrams); 0 when only filters were given.
     pub score: f32,
-    /// The passage says only some of the query's words (at least half of them): shown after
-    /// every full match, by [`Index::search_page_widened`].
+    /// Not a full match, shown after every full one by [`Index::search_page_widened`]: the
+    /// passage says only some of the query's words (at least half of them), or, under a
+    /// clause filter, it says them but is not cited for the clause ([`Hit::indicators`]
+    /// tells which).
     pub partial: bool,
     /// Indicators whose evidence cites this passage.
     pub indicators: Vec<IndicatorId>,
@@ -133,8 +144,11 @@ impl Index {
     /// [`Index::search_page`], and when the passages with every word run out before the page
     /// is full, the passages with at least half of the query's words ([`Hit::partial`]), best
     /// first: an auditor's 投诉处理时限 then also finds 「投诉……24小时内……处理」, which says it in
-    /// other words. [`Page::total`] still counts the full matches; [`Page::partial_total`] the
-    /// others.
+    /// other words. With a clause filter and words, the passages that say the words but are
+    /// not cited for the clause follow too, after those that are: `--clause 5.2.6 废旧滤芯 回收`
+    /// lists the report's evidence first and then the recycler's agreement rows and the
+    /// system-document list that an auditor opens next. [`Page::total`] still counts the full
+    /// matches; [`Page::partial_total`] the others.
     pub fn search_page_widened(
         &self,
         query: &str,
@@ -181,11 +195,12 @@ impl Index {
                 clauses.push((Occur::Should, as_field));
             }
         }
+        let words = BooleanQuery::new(clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect());
         let narrowing = self.narrowing(&parsed, filters)?;
         clauses.extend(narrowing.iter().map(|(o, q)| (*o, q.box_clone())));
         let query = BooleanQuery::new(clauses);
         let widened = match widen {
-            Widen::Yes => self.widened_query(&parsed, &query, &narrowing)?,
+            Widen::Yes => self.widened_query(&parsed, &query, &words, filters)?,
             Widen::No => None,
         };
         let searcher = self.reader.searcher();
@@ -296,33 +311,65 @@ impl Index {
 
     /// The query of full and partial matches together: the passages saying at least half of
     /// the query's words ([`query_words`]) in their text, or matching `full`; narrowed like it.
-    /// None when the query has no words to widen by.
+    /// A clause filter does not narrow it but ranks: the passages cited for the clause come
+    /// first ([`CITED_FIRST`]), then those with every word ([`ALL_WORDS_FIRST`]), then the
+    /// rest. None when there is nothing to widen by (one word and no clause, or no words).
     fn widened_query(
         &self,
         parsed: &Parsed,
         full: &BooleanQuery,
-        narrowing: &[(Occur, Box<dyn Query>)],
+        words: &BooleanQuery,
+        filters: &Filters,
     ) -> Result<Option<BooleanQuery>> {
-        let words = query_words(parsed);
-        if words.len() < 2 {
+        if parsed.is_empty() {
+            // A listing: the filters are all there is.
+            return Ok(None);
+        }
+        let query_words = query_words(parsed);
+        let by_clause = filters.clause.is_some();
+        if query_words.len() < 2 && !by_clause {
             // One word: its partial match is its full match.
             return Ok(None);
         }
         let mut some: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in &words {
-            if let Ok(query) = part_query(self.fields.text, word) {
-                some.push((Occur::Should, query));
+        if query_words.len() >= 2 {
+            for word in &query_words {
+                if let Ok(query) = part_query(self.fields.text, word) {
+                    some.push((Occur::Should, query));
+                }
             }
         }
         let need = some.len().div_ceil(2).max(1);
-        let some = BooleanQuery::with_minimum_required_clauses(some, need);
-        let either: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Should, Box::new(some)),
-            (Occur::Should, Box::new(full.clone())),
-        ];
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(either)))];
-        clauses.extend(narrowing.iter().map(|(o, q)| (*o, q.box_clone())));
+        let mut either: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, Box::new(full.clone()))];
+        if !some.is_empty() {
+            let some = BooleanQuery::with_minimum_required_clauses(some, need);
+            either.push((Occur::Should, Box::new(some)));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut unclaused = filters.clone();
+        if by_clause {
+            unclaused.clause = None;
+            either.push((Occur::Should, Box::new(words.clone())));
+            // Every word, cited or not, above a passage with only some of them.
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(words.clone()),
+                    ALL_WORDS_FIRST,
+                )),
+            ));
+            let cited = self.narrowing(&Parsed::default(), filters)?;
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(cited)),
+                    CITED_FIRST,
+                )),
+            ));
+        }
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        clauses.extend(self.narrowing(parsed, &unclaused)?);
         Ok(Some(BooleanQuery::new(clauses)))
     }
 
@@ -1035,6 +1082,73 @@ mod tests {
             .search_page_widened("投诉", &Filters::default(), 0, 10)
             .expect("one word");
         assert_eq!((page.total, page.partial_total), (3, 0));
+    }
+
+    /// `--clause 5.2.6 废旧滤芯 回收`: the passage cited for 5.2.6 first, then, marked
+    /// partial, the recycler's agreement that says every word but is not cited, then one with
+    /// some of the words; a passage with none of them never; a plain search keeps to the cited.
+    #[test]
+    fn under_a_clause_the_uncited_passages_with_the_words_follow_the_cited_ones() {
+        use crate::model::{Evidence, IndicatorFinding, IndicatorStatus, RuleId, Strength};
+        let texts = [
+            "废旧滤芯回收处置协议：乙方每月上门收运废旧滤芯",
+            "更换下来的废旧滤芯由服务人员带回，每月集中交回收单位",
+            "废旧包装纸箱回收",
+            "配件供应",
+        ];
+        let mut assessment = empty_assessment();
+        assessment.indicators.push(IndicatorFinding {
+            id: IndicatorId("5.2.6".into()),
+            status: IndicatorStatus::Supported,
+            evidence: vec![Evidence {
+                file: "制度/a.docx".into(),
+                location: Location::Paragraph {
+                    part: crate::model::Part::Body,
+                    paragraph: 1,
+                },
+                text: texts[1].into(),
+                rule: RuleId("r".into()),
+                strength: Strength::Strong,
+                terms: Vec::new(),
+                score: 1.0,
+            }],
+        });
+        let index = Index::create_in_ram().expect("ram index");
+        let date = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+        index
+            .add_bundle(&bundle("b", &texts), &assessment, date)
+            .expect("add");
+        let filters = Filters {
+            clause: Some("5.2.6".into()),
+            ..Filters::default()
+        };
+        let page = index
+            .search_page_widened("废旧滤芯 回收", &filters, 0, 10)
+            .expect("widened");
+        let shown: Vec<(&str, bool)> = page
+            .hits
+            .iter()
+            .map(|hit| (hit.snippet.as_str(), hit.partial))
+            .collect();
+        assert_eq!(
+            shown,
+            [(texts[1], false), (texts[0], true), (texts[2], true),]
+        );
+        assert_eq!((page.total, page.partial_total), (1, 2));
+        // One word under a clause widens too; the exact search does not.
+        let page = index
+            .search_page_widened("回收", &filters, 0, 10)
+            .expect("one word");
+        assert_eq!((page.total, page.partial_total), (1, 2));
+        let page = index
+            .search_page("废旧滤芯 回收", &filters, 0, 10)
+            .expect("exact");
+        assert_eq!((page.hits.len(), page.partial_total), (1, 0));
+        // A listing (no words) stays the clause's evidence alone.
+        let page = index
+            .search_page_widened("", &filters, 0, 10)
+            .expect("listing");
+        assert_eq!((page.hits.len(), page.partial_total), (1, 0));
     }
 
     #[test]
