@@ -139,6 +139,20 @@ fn eighth_heldout_set_scores_against_its_truth() {
     score_set("bundles8", FLOORS_EIGHTH);
 }
 
+/// The ninth set (`bundles9/`): written by a helper that read no rules, code or other set's
+/// texts, in a consultant's voice (long ISO-style manuals and procedures).
+#[test]
+fn ninth_heldout_set_scores_against_its_truth() {
+    score_set("bundles9", FLOORS_NINTH);
+}
+
+/// The tenth set (`bundles10/`): written by a helper that read no rules, code or other set's
+/// texts, in many hands of one firm (ledgers, notices, a brochure, an honest self-assessment).
+#[test]
+fn tenth_heldout_set_scores_against_its_truth() {
+    score_set("bundles10", FLOORS_TENTH);
+}
+
 /// Floors: figure (as printed) → the value below which the test fails.
 type Floors = [(&'static str, f64)];
 
@@ -247,6 +261,36 @@ const FLOORS_EIGHTH: &Floors = &[
     ("flag recall", 0.95),
     ("forbidden flags absent", 0.92),
     ("search recall@10", 0.92),
+];
+
+/// Blind (2026-12-04, after the search change of e12ae7b): weak tier 0.692, balanced accuracy
+/// 0.809, truly missing 0.444, evidence precision 0.730 (no trap 0.830), materials 0.857,
+/// fields 1.000, flag recall 1.000, forbidden absent 0.895, search 0.973. Floors at the blind
+/// levels until its errors have been looked at.
+const FLOORS_NINTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.80),
+    ("truly missing reported missing", 0.44),
+    ("evidence: no trap, indicator has some", 0.82),
+    ("materials F1", 0.85),
+    ("fields", 0.97),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.89),
+    ("search recall@10", 0.97),
+];
+
+/// Blind (2026-12-04, after the search change of e12ae7b): weak tier 0.643, balanced accuracy
+/// 0.780, truly missing 0.714, evidence precision 0.722 (no trap 0.886), materials 0.708,
+/// fields 1.000, flag recall 1.000, forbidden absent 0.947, search 1.000. Floors at the blind
+/// levels until its errors have been looked at.
+const FLOORS_TENTH: &Floors = &[
+    ("indicator balanced accuracy (4 statuses)", 0.77),
+    ("truly missing reported missing", 0.71),
+    ("evidence: no trap, indicator has some", 0.88),
+    ("materials F1", 0.70),
+    ("fields", 0.97),
+    ("flag recall", 0.95),
+    ("forbidden flags absent", 0.94),
+    ("search recall@10", 0.99),
 ];
 
 fn score_set(set: &str, floors: &Floors) {
